@@ -1,0 +1,8 @@
+# aiopt — see README.md.  `make` builds the filters, `make test` checks everything.
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+.DEFAULT_GOAL := all
+
+include mk/deps.mk
+include mk/build.mk
+include mk/rocksdb.mk
+include mk/test.mk

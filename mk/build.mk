@@ -1,0 +1,38 @@
+# mk/build.mk — the C filters: src/<tool>.c + src/lib/*.c → bin/<tool>.
+# SAN=1 builds AddressSanitizer + UBSan variants into build/san/bin instead.
+CC      ?= cc
+CFLAGS  := -std=c11 -O2 -g -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L
+LDLIBS  := -Wl,--as-needed -lcjson -lcurl -lm
+ifeq ($(SAN),1)
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+OBJDIR  := $(TOP)/build/san/obj
+BINDIR  := $(TOP)/build/san/bin
+else
+OBJDIR  := $(TOP)/build/obj
+BINDIR  := $(TOP)/bin
+endif
+
+TOOLS    := $(patsubst src/%.c,%,$(wildcard src/*.c))
+LIB_SRCS := $(wildcard src/lib/*.c)
+LIB_OBJS := $(patsubst src/lib/%.c,$(OBJDIR)/lib/%.o,$(LIB_SRCS))
+LIB_A    := $(OBJDIR)/libaiopt.a
+BINS     := $(addprefix $(BINDIR)/,$(TOOLS))
+
+.PHONY: all
+all: $(BINS)
+
+$(OBJDIR)/lib/%.o: src/lib/%.c $(wildcard src/lib/*.h) | $(OBJDIR)/lib
+	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
+$(OBJDIR)/%.o: src/%.c $(wildcard src/lib/*.h) | $(OBJDIR)/lib
+	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
+$(LIB_A): $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+$(BINDIR)/%: $(OBJDIR)/%.o $(LIB_A) | $(BINDIR)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+$(OBJDIR)/lib $(BINDIR):
+	mkdir -p $@
+
+.PHONY: clean
+clean:
+	rm -rf $(TOP)/build/obj $(TOP)/build/san $(addprefix $(TOP)/bin/,$(TOOLS))

@@ -1,0 +1,101 @@
+#define _GNU_SOURCE
+#include "jsonl.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "util.h"
+
+cJSON *jsonl_next(struct line_reader *lr)
+{
+	for (;;) {
+		long n = lr_next(lr);
+		if (n < 0) {
+			if (lr->read_error)
+				die(EXIT_INPUT, "%s: read error: %s", lr->name, strerror(lr->read_error));
+			return NULL;
+		}
+		const char *p = lr->line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			continue;
+		if ((size_t)n != strlen(lr->line))
+			die(EXIT_INPUT, "%s:%zu: NUL byte in a JSON line", lr->name, lr->lineno);
+		const char *end = NULL;
+		cJSON *obj = cJSON_ParseWithOpts(p, &end, 0);
+		if (!obj) {
+			size_t col = end ? (size_t)(end - lr->line) + 1 : 1;
+			die(EXIT_INPUT, "%s:%zu:%zu: not JSON (near \"%.20s\")", lr->name, lr->lineno, col,
+			    end ? end : p);
+		}
+		if (!cJSON_IsObject(obj))
+			die(EXIT_INPUT, "%s:%zu: a JSON value that is not an object", lr->name, lr->lineno);
+		while (*end == ' ' || *end == '\t')
+			end++;
+		if (*end)
+			die(EXIT_INPUT, "%s:%zu:%zu: text after the JSON object (one object per line)",
+			    lr->name, lr->lineno, (size_t)(end - lr->line) + 1);
+		return obj;
+	}
+}
+
+void jsonl_write(FILE *out, const cJSON *obj)
+{
+	char *s = cJSON_PrintUnformatted(obj);
+	if (!s)
+		die(EXIT_FAILURE, "out of memory printing JSON");
+	if (fputs(s, out) == EOF || fputc('\n', out) == EOF || fflush(out) == EOF)
+		die(EXIT_FAILURE, "write error: %s", strerror(errno));
+	cJSON_free(s);
+}
+
+static cJSON *verror_object(const char *stage, const char *fmt, va_list ap)
+{
+	char *msg;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		die(EXIT_FAILURE, "out of memory");
+	cJSON *err = cJSON_CreateObject();
+	cJSON_AddStringToObject(err, "stage", stage);
+	cJSON_AddStringToObject(err, "message", msg);
+	free(msg);
+	return err;
+}
+
+cJSON *error_record(const char *stage, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cJSON *rec = cJSON_CreateObject();
+	cJSON_AddItemToObject(rec, "error", verror_object(stage, fmt, ap));
+	va_end(ap);
+	return rec;
+}
+
+void record_set_error(cJSON *rec, const char *stage, const char *fmt, ...)
+{
+	if (record_has_error(rec))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	cJSON_AddItemToObject(rec, "error", verror_object(stage, fmt, ap));
+	va_end(ap);
+}
+
+int record_has_error(const cJSON *rec)
+{
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(rec, "error");
+	return e && !cJSON_IsNull(e);
+}
+
+cJSON *json_number_or_null(double value)
+{
+	return isnan(value) ? cJSON_CreateNull() : cJSON_CreateNumber(value);
+}
+
+void json_add_number_or_null(cJSON *obj, const char *key, double value)
+{
+	cJSON_AddItemToObject(obj, key, json_number_or_null(value));
+}

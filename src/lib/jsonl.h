@@ -1,0 +1,29 @@
+/* jsonl.h — JSON lines in and out, and the error records stages pass on. */
+#ifndef AIOPT_JSONL_H
+#define AIOPT_JSONL_H
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "lines.h"
+
+/* The next JSON object from lr, skipping empty lines; NULL at end of input.
+ * Input that is not a JSON object is fatal (exit 1) with a message naming
+ * lr->name and the line, as jq does: a filter must not guess. */
+cJSON *jsonl_next(struct line_reader *lr);
+
+/* One compact object and a newline; exits when stdout is gone. */
+void jsonl_write(FILE *out, const cJSON *obj);
+
+/* {"error":{"stage":stage,"message":...}} */
+cJSON *error_record(const char *stage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sets rec.error (replacing none already there: the first failure is the one to report). */
+void record_set_error(cJSON *rec, const char *stage, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The record already failed at an earlier stage. */
+int record_has_error(const cJSON *rec);
+
+/* A number, or null when value is NAN (unknown): never a 0 standing in for unknown. */
+cJSON *json_number_or_null(double value);
+void json_add_number_or_null(cJSON *obj, const char *key, double value);
+
+#endif

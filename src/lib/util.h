@@ -1,0 +1,21 @@
+/* util.h — the few things every aiopt filter needs: its name for messages,
+ * fatal errors, and allocation that cannot return NULL. */
+#ifndef AIOPT_UTIL_H
+#define AIOPT_UTIL_H
+#include <stddef.h>
+#include <stdlib.h>
+
+extern const char *progname;
+
+/* Exit status, as DESIGN.md fixes them. */
+enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
+
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void *xmalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+/* Formatted string in fresh memory. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,993 @@
+/* parse-dbbench — db_bench output (stdout and stderr mixed) to one JSON line.
+ *
+ * Reads RocksDB 6.x–9.x db_bench logs line by line, keeping only what it
+ * reports: memory is bounded by the number of distinct benchmarks, statistics
+ * and stall names, never by the size of the log.  A figure the log does not
+ * hold is null (or absent), never 0. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "lib/jsonl.h"
+#include "lib/lines.h"
+#include "lib/opts.h"
+#include "lib/strmap.h"
+#include "lib/util.h"
+
+#define MAX_LINE (1 << 16)   /* db_bench lines are < 1 KB; longer ones are junk */
+
+struct histogram {
+	char op[32];   /* "write", "read", ... from "Microseconds per write:" */
+	double count, avg_us, stddev_us, min_us, median_us, max_us;
+	double p50_us, p75_us, p99_us, p99_9_us, p99_99_us;
+};
+
+struct repeats {   /* the [AVG N runs] / [MEDIAN N runs] / [CI95 N runs] lines */
+	double runs, avg_ops_per_sec, ci95_ops_per_sec, median_ops_per_sec;
+	double ci95_low_ops_per_sec, ci95_high_ops_per_sec;
+	double avg_mb_per_sec, median_mb_per_sec;
+};
+
+struct benchmark {
+	char *name;
+	size_t line;
+	double micros_per_op, ops_per_sec, seconds, operations, mb_per_sec;
+	char *message;   /* what follows ';' besides MB/s, e.g. "(981548 of 1000000 found)" */
+	struct histogram *hists;
+	size_t nhists;
+	struct repeats *repeats;
+};
+
+struct statistic {   /* a --statistics ticker (is_histogram 0) or histogram */
+	int is_histogram;
+	double count, sum, p50, p95, p99, p100;
+};
+
+struct level_row {
+	int level;
+	double files, files_compacting, size_mb, w_amp;
+};
+
+enum section { SEC_NONE, SEC_LEVELS, SEC_OTHER_TABLE };
+
+struct parse {
+	const char *source;
+	char *version;
+	struct benchmark *benches;
+	size_t nbenches;
+	int bench_block;              /* lines after a summary may be its histograms */
+	struct histogram *hist;       /* histogram being filled, or NULL */
+
+	double db[9];                 /* db_stats, NAN when unseen; see db_keys */
+
+	char *compaction_cf;          /* column family whose levels are reported */
+	enum section section;
+	int wamp_column;              /* index of W-Amp in the level table's header */
+	struct level_row *levels;
+	size_t nlevels, levels_cap;
+	int levels_complete;          /* the Sum row was read: absent levels hold no files */
+	int have_compaction;
+
+	struct strmap stall_names;
+	double *stall_counts;
+	size_t stall_cap;
+	int have_stalls;
+
+	struct strmap stat_names;
+	struct statistic *stats;
+	size_t stats_cap;
+
+	cJSON *warnings;
+};
+
+static const char *const db_keys[] = {
+	"writes", "keys", "commit_groups", "writes_per_commit_group",
+	"wal_writes", "wal_syncs", "writes_per_sync", "stall_seconds", "stall_pct",
+};
+enum { DB_WRITES, DB_KEYS, DB_GROUPS, DB_PER_GROUP, DB_WAL_WRITES, DB_WAL_SYNCS,
+       DB_PER_SYNC, DB_STALL_S, DB_STALL_PCT, DB_N };
+
+static void warn(struct parse *p, size_t line, const char *fmt, const char *arg)
+{
+	char *msg = xasprintf(fmt, arg);
+	char *full = line ? xasprintf("line %zu: %s", line, msg) : xstrdup(msg);
+	cJSON_AddItemToArray(p->warnings, cJSON_CreateString(full));
+	free(full);
+	free(msg);
+}
+
+static const char *skip_space(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* A number at *s (after spaces); advances *s past it.  NAN if there is none. */
+static double number(const char **s)
+{
+	const char *p = skip_space(*s);
+	char *end;
+	if (!(isdigit((unsigned char)*p) || ((*p == '-' || *p == '.') && isdigit((unsigned char)p[1]))))
+		return NAN;
+	errno = 0;
+	double v = strtod(p, &end);
+	if (end == p || errno == ERANGE || !isfinite(v))
+		return NAN;
+	*s = end;
+	return v;
+}
+
+/* "1000K" as RocksDB's NumberToHumanString prints counts: K, M, G are 10^3, 10^6, 10^9. */
+static double human_count(const char **s)
+{
+	double v = number(s);
+	if (isnan(v))
+		return v;
+	switch (**s) {
+	case 'K': (*s)++; return v * 1e3;
+	case 'M': (*s)++; return v * 1e6;
+	case 'G': (*s)++; return v * 1e9;
+	}
+	return v;
+}
+
+/* Does s begin with word (after spaces)?  Advances past it. */
+static int word(const char **s, const char *w)
+{
+	const char *p = skip_space(*s);
+	size_t n = strlen(w);
+	if (strncmp(p, w, n) != 0)
+		return 0;
+	*s = p + n;
+	return 1;
+}
+
+/* Printable ASCII only: a log's junk bytes must not make the output invalid UTF-8. */
+static char *clean_text(const char *s, size_t n)
+{
+	char *out = xmalloc(n + 1);
+	size_t j = 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] >= 0x20 && s[i] < 0x7f)
+			out[j++] = s[i];
+	while (j > 0 && out[j - 1] == ' ')
+		j--;
+	out[j] = '\0';
+	return out;
+}
+
+static int is_name_char(char c)
+{
+	return isalnum((unsigned char)c) || strchr("_-.[]/", c);
+}
+
+/* ---- summary lines ------------------------------------------------------ */
+
+static struct benchmark *last_named(struct parse *p, const char *name)
+{
+	for (size_t i = p->nbenches; i-- > 0;)
+		if (strcmp(p->benches[i].name, name) == 0)
+			return &p->benches[i];
+	return NULL;
+}
+
+/* "name [AVG 3 runs] : 23155 (± 123) ops/sec;   9.2 (± 0.1) MB/sec" and its
+ * MEDIAN and CI95 siblings.  tag points after '['. */
+static int repeat_line(struct parse *p, const char *name, const char *tag, const char *rhs)
+{
+	char kind[8] = "";
+	int i = 0;
+	while (isalpha((unsigned char)*tag) && i < 7)
+		kind[i++] = *tag++;
+	const char *s = tag;
+	double runs = number(&s);
+	if (isnan(runs) || !word(&s, "runs]"))
+		return 0;
+	struct benchmark *b = last_named(p, name);
+	if (!b)
+		return 0;
+	if (!b->repeats) {
+		b->repeats = xmalloc(sizeof *b->repeats);
+		*b->repeats = (struct repeats){ runs, NAN, NAN, NAN, NAN, NAN, NAN, NAN };
+	}
+	struct repeats *r = b->repeats;
+	s = rhs;
+	if (strcmp(kind, "AVG") == 0) {
+		r->avg_ops_per_sec = number(&s);
+		if (word(&s, "(") && word(&s, "\xC2\xB1"))
+			r->ci95_ops_per_sec = number(&s);
+		if ((s = strchr(s, ';')) != NULL) {
+			s++;
+			r->avg_mb_per_sec = number(&s);
+		}
+	} else if (strcmp(kind, "MEDIAN") == 0) {
+		r->median_ops_per_sec = number(&s);
+		if ((s = strchr(s, ';')) != NULL) {
+			s++;
+			r->median_mb_per_sec = number(&s);
+		}
+	} else if (strcmp(kind, "CI95") == 0) {
+		if (word(&s, "(")) {
+			r->ci95_low_ops_per_sec = number(&s);
+			if (word(&s, ","))
+				r->ci95_high_ops_per_sec = number(&s);
+		}
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* "fillrandom   :       2.345 micros/op 426392 ops/sec;   47.2 MB/s" (< 7.3) or
+ * "fillrandom   : 922.656 micros/op 4326 ops/sec 184.899 seconds 800000 operations;    1.7 MB/s". */
+static int summary_line(struct parse *p, const char *line, size_t lineno)
+{
+	const char *colon = strstr(line, " : ");
+	if (!colon)
+		return 0;
+	const char *s = skip_space(line);
+	const char *name_end = s;
+	while (name_end < colon && is_name_char(*name_end))
+		name_end++;
+	if (name_end == s)
+		return 0;
+	char name[128];
+	size_t name_len = (size_t)(name_end - s) < sizeof name - 1 ? (size_t)(name_end - s) : sizeof name - 1;
+	memcpy(name, s, name_len);
+	name[name_len] = '\0';
+	const char *rest = skip_space(name_end);
+	const char *rhs = colon + 3;
+	if (*rest == '[')
+		return repeat_line(p, name, rest + 1, rhs);
+	if (rest != colon && rest != colon + 1)
+		return 0;
+
+	s = rhs;
+	double micros = number(&s);
+	if (isnan(micros) || !word(&s, "micros/op")) {
+		if (strstr(rhs, "micros/op"))
+			warn(p, lineno, "summary line of %s without numbers", name);
+		return 0;
+	}
+	double ops = number(&s);
+	if (isnan(ops) || !word(&s, "ops/sec")) {
+		warn(p, lineno, "summary line of %s without ops/sec", name);
+		return 0;
+	}
+	double seconds = NAN, operations = NAN, mb = NAN;
+	const char *t = s;
+	double v = number(&t);
+	if (!isnan(v) && word(&t, "seconds")) {
+		seconds = v;
+		operations = number(&t);
+		if (!isnan(operations) && word(&t, "operations"))
+			s = t;
+		else
+			operations = NAN;
+	}
+	char *message = NULL;
+	s = skip_space(s);
+	if (*s == ';') {
+		s++;
+		t = s;
+		v = number(&t);
+		if (!isnan(v) && word(&t, "MB/s")) {
+			mb = v;
+			s = t;
+		}
+		s = skip_space(s);
+		if (*s)
+			message = clean_text(s, strlen(s));
+	}
+	p->benches = xrealloc(p->benches, (p->nbenches + 1) * sizeof *p->benches);
+	p->benches[p->nbenches++] = (struct benchmark){
+		.name = xstrdup(name), .line = lineno, .micros_per_op = micros, .ops_per_sec = ops,
+		.seconds = seconds, .operations = operations, .mb_per_sec = mb, .message = message,
+	};
+	p->bench_block = 1;
+	p->hist = NULL;
+	return 1;
+}
+
+/* ---- histogram blocks after a summary line ------------------------------- */
+
+/* Reads "Key: value" pairs ("Count: 1000000 Average: 86.3503  StdDev: 604.14")
+ * and hands each to set(). */
+static void key_values(const char *s, void (*set)(void *, const char *, double), void *ctx)
+{
+	char key[64];
+	for (;;) {
+		s = skip_space(s);
+		const char *colon = strchr(s, ':');
+		if (!colon || colon == s || (size_t)(colon - s) >= sizeof key)
+			return;
+		memcpy(key, s, (size_t)(colon - s));
+		key[colon - s] = '\0';
+		s = colon + 1;
+		double v = number(&s);
+		if (isnan(v))
+			return;
+		set(ctx, key, v);
+	}
+}
+
+static void set_hist(void *ctx, const char *key, double v)
+{
+	struct histogram *h = ctx;
+	static const struct { const char *key; size_t off; } map[] = {
+		{ "Count", offsetof(struct histogram, count) },
+		{ "Average", offsetof(struct histogram, avg_us) },
+		{ "StdDev", offsetof(struct histogram, stddev_us) },
+		{ "Min", offsetof(struct histogram, min_us) },
+		{ "Median", offsetof(struct histogram, median_us) },
+		{ "Max", offsetof(struct histogram, max_us) },
+		{ "P50", offsetof(struct histogram, p50_us) },
+		{ "P75", offsetof(struct histogram, p75_us) },
+		{ "P99", offsetof(struct histogram, p99_us) },
+		{ "P99.9", offsetof(struct histogram, p99_9_us) },
+		{ "P99.99", offsetof(struct histogram, p99_99_us) },
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(key, map[i].key) == 0)
+			*(double *)((char *)h + map[i].off) = v;
+}
+
+static int histogram_line(struct parse *p, const char *line)
+{
+	if (!p->bench_block)
+		return 0;
+	if (starts_with(line, "Microseconds per ")) {
+		struct benchmark *b = &p->benches[p->nbenches - 1];
+		b->hists = xrealloc(b->hists, (b->nhists + 1) * sizeof *b->hists);
+		struct histogram *h = &b->hists[b->nhists++];
+		*h = (struct histogram){ .count = NAN, .avg_us = NAN, .stddev_us = NAN, .min_us = NAN,
+			.median_us = NAN, .max_us = NAN, .p50_us = NAN, .p75_us = NAN, .p99_us = NAN,
+			.p99_9_us = NAN, .p99_99_us = NAN };
+		const char *op = line + strlen("Microseconds per ");
+		size_t n = strcspn(op, ":");
+		char *clean = clean_text(op, n < sizeof h->op ? n : sizeof h->op - 1);
+		strcpy(h->op, clean);
+		free(clean);
+		p->hist = h;
+		return 1;
+	}
+	if (p->hist && (starts_with(line, "Count:") || starts_with(line, "Min:") ||
+			starts_with(line, "Percentiles:"))) {
+		key_values(starts_with(line, "Percentiles:") ? line + 12 : line, set_hist, p->hist);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- ** DB Stats ** -------------------------------------------------------- */
+
+/* "Cumulative writes: 1000K writes, 1000K keys, 983K commit groups, 1.0 writes per commit group, ingest: ..."
+ * "Cumulative WAL: 1000K writes, 0 syncs, 1000000.00 writes per sync, written: ..." */
+static void counted_items(struct parse *p, const char *s, const char *const labels[], const int slots[])
+{
+	for (;;) {
+		double v = human_count(&s);
+		if (isnan(v))
+			return;
+		s = skip_space(s);
+		for (int i = 0; labels[i]; i++) {
+			size_t n = strlen(labels[i]);
+			if (strncmp(s, labels[i], n) == 0 && (s[n] == ',' || s[n] == '\0')) {
+				p->db[slots[i]] = v;
+				break;
+			}
+		}
+		s = strchr(s, ',');
+		if (!s)
+			return;
+		s++;
+	}
+}
+
+static int db_stats_line(struct parse *p, const char *line)
+{
+	if (starts_with(line, "Cumulative writes:")) {
+		static const char *const labels[] = { "writes", "keys", "commit groups",
+			"writes per commit group", NULL };
+		static const int slots[] = { DB_WRITES, DB_KEYS, DB_GROUPS, DB_PER_GROUP };
+		counted_items(p, line + 18, labels, slots);
+		return 1;
+	}
+	if (starts_with(line, "Cumulative WAL:")) {
+		static const char *const labels[] = { "writes", "syncs", "writes per sync", NULL };
+		static const int slots[] = { DB_WAL_WRITES, DB_WAL_SYNCS, DB_PER_SYNC };
+		counted_items(p, line + 15, labels, slots);
+		return 1;
+	}
+	if (starts_with(line, "Cumulative stall:")) {
+		/* "00:00:33.973 H:M:S, 78.6 percent" */
+		const char *s = line + 17;
+		double h = number(&s), m = NAN, sec = NAN;
+		if (!isnan(h) && *s == ':') {
+			s++;
+			m = number(&s);
+			if (!isnan(m) && *s == ':') {
+				s++;
+				sec = number(&s);
+			}
+		}
+		if (!isnan(sec) && word(&s, "H:M:S,")) {
+			p->db[DB_STALL_S] = h * 3600 + m * 60 + sec;
+			double pct = number(&s);
+			if (!isnan(pct) && word(&s, "percent"))
+				p->db[DB_STALL_PCT] = pct;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- ** Compaction Stats [cf] ** ------------------------------------------ */
+
+static void split_words(char *s, char **words, int *n, int max)
+{
+	*n = 0;
+	for (char *tok = strtok(s, " \t"); tok && *n < max; tok = strtok(NULL, " \t"))
+		words[(*n)++] = tok;
+}
+
+static double size_in_mb(double v, const char *unit)
+{
+	static const struct { const char *unit; double mb; } units[] = {
+		{ "B", 1.0 / 1048576 }, { "KB", 1.0 / 1024 }, { "MB", 1 },
+		{ "GB", 1024 }, { "TB", 1048576 },
+	};
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strcmp(unit, units[i].unit) == 0)
+			return v * units[i].mb;
+	return NAN;
+}
+
+static int compaction_line(struct parse *p, const char *line)
+{
+	if (starts_with(line, "** Compaction Stats [")) {
+		const char *cf = line + strlen("** Compaction Stats [");
+		size_t n = strcspn(cf, "]");
+		char *name = clean_text(cf, n);
+		/* Report one column family: "default" when it is there, else the first seen. */
+		if (!p->compaction_cf || (strcmp(p->compaction_cf, "default") != 0 &&
+					  strcmp(name, "default") == 0)) {
+			free(p->compaction_cf);
+			p->compaction_cf = name;
+			p->nlevels = 0;
+			p->levels_complete = 0;
+		} else if (strcmp(name, p->compaction_cf) != 0) {
+			free(name);
+			p->section = SEC_OTHER_TABLE;
+			return 1;
+		} else {
+			free(name);
+		}
+		p->section = SEC_LEVELS;
+		p->wamp_column = -1;
+		return 1;
+	}
+	if (p->section == SEC_NONE || p->section == SEC_OTHER_TABLE)
+		return 0;
+
+	char buf[1024];
+	snprintf(buf, sizeof buf, "%s", line);
+	char *w[64];
+	int n;
+	split_words(buf, w, &n, 64);
+	if (n == 0) {
+		p->section = SEC_NONE;   /* a blank line ends the table */
+		return 0;
+	}
+	if (strcmp(w[0], "Level") == 0) {
+		/* A new table of this column family: the last one printed wins. */
+		p->nlevels = 0;
+		p->levels_complete = 0;
+		p->have_compaction = 1;
+		p->wamp_column = -1;
+		for (int i = 0; i < n; i++)
+			if (strcmp(w[i], "W-Amp") == 0)
+				p->wamp_column = i;
+		return 1;
+	}
+	if (strcmp(w[0], "Priority") == 0) {   /* the per-priority table: not levels */
+		p->section = SEC_OTHER_TABLE;
+		return 1;
+	}
+	if (w[0][0] == '-')
+		return 1;
+	int is_level = w[0][0] == 'L' && isdigit((unsigned char)w[0][1]);
+	if (!is_level && strcmp(w[0], "Sum") != 0 && strcmp(w[0], "Int") != 0) {
+		p->section = SEC_NONE;
+		return 0;
+	}
+	if (strcmp(w[0], "Sum") == 0)
+		p->levels_complete = 1;
+	if (!is_level || n < 3)
+		return 1;
+
+	struct level_row row = { atoi(w[0] + 1), NAN, NAN, NAN, NAN };
+	const char *f = w[1];
+	row.files = number(&f);
+	if (!isnan(row.files) && *f == '/') {
+		f++;
+		row.files_compacting = number(&f);
+	}
+	/* "6.99 MB": the size takes two words; columns after it shift by one. */
+	const char *sz = w[2];
+	double size = number(&sz);
+	int shift = 0;
+	if (!isnan(size) && *sz == '\0' && n > 3 && !isnan(size_in_mb(1, w[3]))) {
+		row.size_mb = size_in_mb(size, w[3]);
+		shift = 1;
+	} else if (!isnan(size)) {
+		row.size_mb = size_in_mb(size, sz);   /* "124.64MB" or a bare number */
+		if (isnan(row.size_mb) && *sz == '\0')
+			row.size_mb = size;               /* "Size(MB)" header of old versions */
+	}
+	if (p->wamp_column >= 0 && p->wamp_column + shift < n) {
+		const char *a = w[p->wamp_column + shift];
+		row.w_amp = number(&a);
+	}
+	if (p->nlevels == p->levels_cap) {
+		p->levels_cap = p->levels_cap ? p->levels_cap * 2 : 8;
+		p->levels = xrealloc(p->levels, p->levels_cap * sizeof *p->levels);
+	}
+	p->levels[p->nlevels++] = row;
+	return 1;
+}
+
+/* ---- stall counts --------------------------------------------------------- */
+
+static void set_stall(struct parse *p, const char *name, size_t len, double count)
+{
+	char key[128];
+	size_t j = 0;
+	for (size_t i = 0; i < len && j < sizeof key - 1; i++)
+		key[j++] = name[i] == ' ' ? '_' : name[i];
+	while (j > 0 && key[j - 1] == '_')
+		j--;
+	key[j] = '\0';
+	if (j == 0)
+		return;
+	size_t idx = strmap_intern(&p->stall_names, key, NULL);
+	if (idx >= p->stall_cap) {
+		p->stall_cap = p->stall_cap ? p->stall_cap * 2 : 32;
+		p->stall_counts = xrealloc(p->stall_counts, p->stall_cap * sizeof *p->stall_counts);
+	}
+	p->stall_counts[idx] = count;
+}
+
+static int stall_line(struct parse *p, const char *line)
+{
+	const char *s;
+	if (starts_with(line, "Stalls(count):")) {
+		/* ≤ 8.0: "146 level0_slowdown, ..., 0 stop for pending_compaction_bytes, ...,
+		 * interval 166 total count" */
+		strmap_clear(&p->stall_names);   /* a new dump replaces the last */
+		p->have_stalls = 1;
+		s = line + 14;
+		for (;;) {
+			s = skip_space(s);
+			size_t len = strcspn(s, ",");
+			const char *item = s;
+			double v = number(&s);
+			if (!isnan(v)) {
+				const char *name = skip_space(s);
+				set_stall(p, name, (size_t)(item + len - name), v);
+			} else if (word(&s, "interval")) {
+				v = number(&s);
+				if (!isnan(v))
+					set_stall(p, "interval total count", 20, v);
+			}
+			s = item + len;
+			if (*s != ',')
+				return 1;
+			s++;
+		}
+	}
+	if (starts_with(line, "Write Stall (count):")) {
+		/* 8.1+: "cf-l0-file-count-limit-delays-with-ongoing-compaction: 0, ...,
+		 * interval: 0 total count".  A DB-wide and a per-CF line may both appear. */
+		if (!p->have_stalls)
+			strmap_clear(&p->stall_names);
+		p->have_stalls = 1;
+		s = line + 20;
+		for (;;) {
+			s = skip_space(s);
+			size_t len = strcspn(s, ",");
+			const char *colon = memchr(s, ':', len);
+			if (colon) {
+				const char *v_at = colon + 1;
+				double v = number(&v_at);
+				if (!isnan(v)) {
+					if ((size_t)(colon - s) == 8 && strncmp(s, "interval", 8) == 0)
+						set_stall(p, "interval total count", 20, v);
+					else
+						set_stall(p, s, (size_t)(colon - s), v);
+				}
+			}
+			s += len;
+			if (*s != ',')
+				return 1;
+			s++;
+		}
+	}
+	return 0;
+}
+
+/* ---- --statistics dumps ---------------------------------------------------- */
+
+static void set_stat(void *ctx, const char *key, double v)
+{
+	struct statistic *st = ctx;
+	if (strcmp(key, "COUNT") == 0) st->count = v;
+	else if (strcmp(key, "SUM") == 0) st->sum = v;
+	else if (strcmp(key, "P50") == 0) st->p50 = v;
+	else if (strcmp(key, "P95") == 0) st->p95 = v;
+	else if (strcmp(key, "P99") == 0) st->p99 = v;
+	else if (strcmp(key, "P100") == 0) st->p100 = v;
+}
+
+/* "rocksdb.NAME COUNT : N" or "rocksdb.NAME P50 : F P95 : F P99 : F P100 : F COUNT : N SUM : N" */
+static int statistics_line(struct parse *p, const char *line)
+{
+	if (!starts_with(line, "rocksdb."))
+		return 0;
+	size_t name_len = strcspn(line, " ");
+	const char *s = line + name_len;
+	int is_hist;
+	if (starts_with(s, " COUNT : "))
+		is_hist = 0;
+	else if (starts_with(s, " P50 : "))
+		is_hist = 1;
+	else
+		return 0;
+	char name[256];
+	snprintf(name, sizeof name, "%.*s", (int)(name_len < 255 ? name_len : 255), line);
+	for (char *c = name; *c; c++)
+		if (*c < 0x20 || *c >= 0x7f)
+			*c = '?';
+	struct statistic st = { is_hist, NAN, NAN, NAN, NAN, NAN, NAN };
+	/* "KEY : VALUE" pairs; key_values wants "KEY: VALUE", so read them here. */
+	char key[16];
+	for (;;) {
+		s = skip_space(s);
+		size_t k = strcspn(s, " ");
+		if (k == 0 || k >= sizeof key)
+			break;
+		memcpy(key, s, k);
+		key[k] = '\0';
+		s += k;
+		if (!word(&s, ":"))
+			break;
+		double v = number(&s);
+		if (isnan(v))
+			break;
+		set_stat(&st, key, v);
+	}
+	if (isnan(st.count))
+		return 0;   /* cut in the middle: keep the last complete value */
+	size_t idx = strmap_intern(&p->stat_names, name, NULL);
+	if (idx >= p->stats_cap) {
+		p->stats_cap = p->stats_cap ? p->stats_cap * 2 : 256;
+		p->stats = xrealloc(p->stats, p->stats_cap * sizeof *p->stats);
+	}
+	p->stats[idx] = st;
+	return 1;
+}
+
+/* ---- one line ------------------------------------------------------------- */
+
+static void parse_line(struct parse *p, const char *line, size_t lineno)
+{
+	if (!p->version && starts_with(line, "RocksDB:")) {
+		const char *s = skip_space(line + 8);
+		if (word(&s, "version")) {
+			s = skip_space(s);
+			p->version = clean_text(s, strcspn(s, " \t"));
+		}
+		return;
+	}
+	if (starts_with(line, "**")) {   /* a stats section: no longer a benchmark's block */
+		p->bench_block = 0;
+		p->hist = NULL;
+		p->section = SEC_NONE;
+	}
+	if (histogram_line(p, line) || summary_line(p, line, lineno) ||
+	    compaction_line(p, line) || db_stats_line(p, line) || stall_line(p, line) ||
+	    statistics_line(p, line))
+		return;
+}
+
+/* ---- output --------------------------------------------------------------- */
+
+static cJSON *histogram_json(const struct histogram *h)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "op", h->op);
+	json_add_number_or_null(o, "count", h->count);
+	json_add_number_or_null(o, "avg_us", h->avg_us);
+	json_add_number_or_null(o, "stddev_us", h->stddev_us);
+	json_add_number_or_null(o, "min_us", h->min_us);
+	json_add_number_or_null(o, "median_us", h->median_us);
+	json_add_number_or_null(o, "max_us", h->max_us);
+	json_add_number_or_null(o, "p50_us", h->p50_us);
+	json_add_number_or_null(o, "p75_us", h->p75_us);
+	json_add_number_or_null(o, "p99_us", h->p99_us);
+	json_add_number_or_null(o, "p99_9_us", h->p99_9_us);
+	json_add_number_or_null(o, "p99_99_us", h->p99_99_us);
+	return o;
+}
+
+static cJSON *repeats_json(const struct repeats *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	json_add_number_or_null(o, "runs", r->runs);
+	json_add_number_or_null(o, "avg_ops_per_sec", r->avg_ops_per_sec);
+	json_add_number_or_null(o, "ci95_ops_per_sec", r->ci95_ops_per_sec);
+	json_add_number_or_null(o, "median_ops_per_sec", r->median_ops_per_sec);
+	json_add_number_or_null(o, "avg_mb_per_sec", r->avg_mb_per_sec);
+	json_add_number_or_null(o, "median_mb_per_sec", r->median_mb_per_sec);
+	if (!isnan(r->ci95_low_ops_per_sec)) {
+		json_add_number_or_null(o, "ci95_low_ops_per_sec", r->ci95_low_ops_per_sec);
+		json_add_number_or_null(o, "ci95_high_ops_per_sec", r->ci95_high_ops_per_sec);
+	}
+	return o;
+}
+
+static cJSON *benchmark_json(const struct benchmark *b)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", b->name);
+	json_add_number_or_null(o, "micros_per_op", b->micros_per_op);
+	json_add_number_or_null(o, "ops_per_sec", b->ops_per_sec);
+	json_add_number_or_null(o, "seconds", b->seconds);
+	json_add_number_or_null(o, "operations", b->operations);
+	json_add_number_or_null(o, "mb_per_sec", b->mb_per_sec);
+	if (b->message)
+		cJSON_AddStringToObject(o, "message", b->message);
+	cJSON_AddItemToObject(o, "histogram", b->nhists ? histogram_json(&b->hists[0]) : cJSON_CreateNull());
+	if (b->nhists > 1) {   /* several operation types, e.g. readrandomwriterandom */
+		cJSON *all = cJSON_AddArrayToObject(o, "histograms");
+		for (size_t i = 0; i < b->nhists; i++)
+			cJSON_AddItemToArray(all, histogram_json(&b->hists[i]));
+	}
+	if (b->repeats)
+		cJSON_AddItemToObject(o, "repeats", repeats_json(b->repeats));
+	return o;
+}
+
+static cJSON *compaction_json(const struct parse *p)
+{
+	if (!p->have_compaction)
+		return cJSON_CreateNull();
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "column_family", p->compaction_cf);
+	cJSON *levels = cJSON_AddArrayToObject(o, "levels");
+	double l0 = p->levels_complete ? 0 : NAN;   /* RocksDB omits levels without files */
+	for (size_t i = 0; i < p->nlevels; i++) {
+		const struct level_row *r = &p->levels[i];
+		cJSON *l = cJSON_CreateObject();
+		cJSON_AddNumberToObject(l, "level", r->level);
+		json_add_number_or_null(l, "files", r->files);
+		json_add_number_or_null(l, "files_compacting", r->files_compacting);
+		json_add_number_or_null(l, "size_mb", r->size_mb);
+		json_add_number_or_null(l, "w_amp", r->w_amp);
+		cJSON_AddItemToArray(levels, l);
+		if (r->level == 0)
+			l0 = r->files;
+	}
+	json_add_number_or_null(o, "l0_files", l0);
+	return o;
+}
+
+static cJSON *stalls_json(const struct parse *p)
+{
+	if (!p->have_stalls)
+		return cJSON_CreateNull();
+	cJSON *o = cJSON_CreateObject();
+	for (size_t i = 0; i < p->stall_names.count; i++)
+		cJSON_AddNumberToObject(o, p->stall_names.keys[i], p->stall_counts[i]);
+	return o;
+}
+
+static cJSON *statistics_json(const struct parse *p)
+{
+	if (!p->stat_names.count)
+		return cJSON_CreateNull();
+	cJSON *o = cJSON_CreateObject();
+	for (size_t i = 0; i < p->stat_names.count; i++) {
+		const struct statistic *st = &p->stats[i];
+		if (!st->is_histogram) {
+			cJSON_AddNumberToObject(o, p->stat_names.keys[i], st->count);
+			continue;
+		}
+		cJSON *h = cJSON_AddObjectToObject(o, p->stat_names.keys[i]);
+		json_add_number_or_null(h, "p50", st->p50);
+		json_add_number_or_null(h, "p95", st->p95);
+		json_add_number_or_null(h, "p99", st->p99);
+		json_add_number_or_null(h, "p100", st->p100);
+		json_add_number_or_null(h, "count", st->count);
+		json_add_number_or_null(h, "sum", st->sum);
+	}
+	return o;
+}
+
+static cJSON *db_stats_json(const struct parse *p)
+{
+	int any = 0;
+	for (int i = 0; i < DB_N; i++)
+		any |= !isnan(p->db[i]);
+	if (!any)
+		return cJSON_CreateNull();
+	cJSON *o = cJSON_CreateObject();
+	for (int i = 0; i < DB_N; i++)
+		json_add_number_or_null(o, db_keys[i], p->db[i]);
+	return o;
+}
+
+/* The result object, or an error record (*failed set) when the log holds no
+ * benchmark result or not the one asked for. */
+static cJSON *result_json(struct parse *p, const char *want, int *failed)
+{
+	const struct benchmark *chosen = NULL;
+	for (size_t i = 0; i < p->nbenches && !chosen; i++)
+		if (!want || strcmp(p->benches[i].name, want) == 0)
+			chosen = &p->benches[i];
+	if (!chosen) {
+		*failed = 1;
+		cJSON *rec;
+		if (p->nbenches == 0) {
+			rec = error_record("parse-dbbench",
+					   "%s: no db_bench result (no \"NAME : ... micros/op ... ops/sec\" summary line)",
+					   p->source);
+		} else {
+			size_t len = 0;
+			for (size_t i = 0; i < p->nbenches; i++)
+				len += strlen(p->benches[i].name) + 2;
+			char *names = xmalloc(len + 1);
+			names[0] = '\0';
+			for (size_t i = 0; i < p->nbenches; i++) {
+				if (i)
+					strcat(names, ", ");
+				strcat(names, p->benches[i].name);
+			}
+			rec = error_record("parse-dbbench", "%s: no result for benchmark %s (the log has: %s)",
+					   p->source, want, names);
+			free(names);
+		}
+		return rec;
+	}
+
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "source", p->source);
+	cJSON_AddItemToObject(o, "version", p->version ? cJSON_CreateString(p->version) : cJSON_CreateNull());
+	cJSON *benches = cJSON_AddArrayToObject(o, "benchmarks");
+	for (size_t i = 0; i < p->nbenches; i++)
+		cJSON_AddItemToArray(benches, benchmark_json(&p->benches[i]));
+	cJSON_AddStringToObject(o, "benchmark", chosen->name);
+	json_add_number_or_null(o, "ops_per_sec", chosen->ops_per_sec);
+	json_add_number_or_null(o, "micros_per_op", chosen->micros_per_op);
+	const struct histogram *h = chosen->nhists ? &chosen->hists[0] : NULL;
+	json_add_number_or_null(o, "p50_us", h ? h->p50_us : NAN);
+	json_add_number_or_null(o, "p99_us", h ? h->p99_us : NAN);
+	json_add_number_or_null(o, "p99_9_us", h ? h->p99_9_us : NAN);
+	if (chosen->repeats)
+		cJSON_AddItemToObject(o, "repeats", repeats_json(chosen->repeats));
+	cJSON_AddItemToObject(o, "db_stats", db_stats_json(p));
+	cJSON_AddItemToObject(o, "compaction", compaction_json(p));
+	cJSON_AddItemToObject(o, "stalls", stalls_json(p));
+	cJSON_AddItemToObject(o, "statistics", statistics_json(p));
+	cJSON_AddItemToObject(o, "warnings", p->warnings);
+	p->warnings = NULL;
+	return o;
+}
+
+static void parse_free(struct parse *p)
+{
+	for (size_t i = 0; i < p->nbenches; i++) {
+		free(p->benches[i].name);
+		free(p->benches[i].message);
+		free(p->benches[i].hists);
+		free(p->benches[i].repeats);
+	}
+	free(p->benches);
+	free(p->version);
+	free(p->compaction_cf);
+	free(p->levels);
+	strmap_clear(&p->stall_names);
+	free(p->stall_counts);
+	strmap_clear(&p->stat_names);
+	free(p->stats);
+	cJSON_Delete(p->warnings);
+}
+
+/* Parses one input; returns 0, or 1 when it held no usable result. */
+static int parse_file(FILE *in, const char *source, const char *want)
+{
+	struct parse p = { .source = source, .warnings = cJSON_CreateArray() };
+	for (int i = 0; i < DB_N; i++)
+		p.db[i] = NAN;
+	struct line_reader *lr = xmalloc(sizeof *lr);
+	lr_init(lr, in, source);
+	lr->split_cr = 1;
+	lr->max_line = MAX_LINE;
+	while (lr_next(lr) >= 0)
+		parse_line(&p, lr->line, lr->lineno);
+	if (lr->read_error)
+		warn(&p, 0, "read error: %s", strerror(lr->read_error));
+	if (p.hist && isnan(p.hist->p99_us))
+		warn(&p, 0, "the log ends inside the latency histogram of %s: percentiles missing",
+		     p.benches[p.nbenches - 1].name);
+	lr_free(lr);
+	free(lr);
+
+	int failed = 0;
+	cJSON *out = result_json(&p, want, &failed);
+	if (failed)
+		warnx_("%s", cJSON_GetObjectItem(cJSON_GetObjectItem(out, "error"), "message")->valuestring);
+	jsonl_write(stdout, out);
+	cJSON_Delete(out);
+	parse_free(&p);
+	return failed;
+}
+
+static const struct opt_spec specs[] = {
+	{ "benchmark", "NAME", "AIOPT_BENCHMARK",
+	  "report NAME's figures at top level (default: the first benchmark with a result)" },
+	{ 0 },
+};
+
+static int handle(int index, const char *arg, void *ctx)
+{
+	(void)index;
+	*(const char **)ctx = arg;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct opt_tool tool = {
+		"parse-dbbench", "[--benchmark NAME] [FILE...]",
+		"Reads db_bench output (stdout and stderr mixed) and writes one JSON object per\n"
+		"input on one line: benchmarks, latency histograms, DB stats, compaction levels,\n"
+		"stall counts and --statistics.  No FILE: standard input.  Exit 1 when an input\n"
+		"holds no benchmark result (an error record is written for it).",
+		specs,
+	};
+	const char *want = NULL;
+	int first = opts_parse(&tool, argc, argv, handle, &want);
+	int status = 0;
+
+	if (first == argc)
+		return parse_file(stdin, "stdin", want);
+	for (int i = first; i < argc; i++) {
+		FILE *in = strcmp(argv[i], "-") == 0 ? stdin : fopen(argv[i], "rb");
+		if (!in) {
+			warnx_("%s: %s", argv[i], strerror(errno));
+			cJSON *rec = error_record("parse-dbbench", "%s: %s", argv[i], strerror(errno));
+			jsonl_write(stdout, rec);
+			cJSON_Delete(rec);
+			status = EXIT_INPUT;
+			continue;
+		}
+		if (parse_file(in, strcmp(argv[i], "-") == 0 ? "stdin" : argv[i], want))
+			status = EXIT_INPUT;
+		if (in != stdin)
+			fclose(in);
+	}
+	return status;
+}

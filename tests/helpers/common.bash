@@ -1,0 +1,10 @@
+# Loaded by every bats file: the filters under test come first on PATH
+# (AIOPT_BIN: bin/ or the sanitizer build), fixtures are real tool output.
+TESTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOP="$(cd "$TESTS_DIR/.." && pwd)"
+FIXTURES="$TESTS_DIR/fixtures"
+export PATH="${AIOPT_BIN:-$TOP/bin}:$TOP/bin:$PATH"
+# Sanitizer builds: fail the test on any report.
+export ASAN_OPTIONS=abort_on_error=0:exitcode=99:detect_leaks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
+bats_require_minimum_version 1.5.0
