@@ -36,3 +36,8 @@ $(OBJDIR)/lib $(BINDIR):
 .PHONY: clean
 clean:
 	rm -rf $(TOP)/build/obj $(TOP)/build/san $(addprefix $(TOP)/bin/,$(TOOLS))
+
+# A driver for the lib's own tests (tests/lib.bats); not installed.
+LIBCHECK := $(OBJDIR)/libcheck
+$(LIBCHECK): tests/helpers/libcheck.c $(LIB_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Isrc -o $@ $< $(LIB_A) $(LDLIBS)

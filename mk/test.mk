@@ -5,8 +5,8 @@ TEST_FILES ?= $(sort $(wildcard $(TOP)/tests/*.bats))
 
 .PHONY: test bench
 test: deps
-	$(MAKE) all
-	AIOPT_BIN=$(BINDIR) $(BATS) $(TEST_FILES)
+	$(MAKE) all $(LIBCHECK)
+	AIOPT_BIN=$(BINDIR) AIOPT_LIBCHECK=$(LIBCHECK) $(BATS) $(TEST_FILES)
 
 # Performance figures quoted in the README (not timed tests).
 bench: all

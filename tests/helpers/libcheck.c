@@ -1,0 +1,38 @@
+/* libcheck — drives src/lib/ from the bats suite (tests/lib.bats):
+ *   libcheck jsonl [FILE]     JSON lines in, compact JSON lines out
+ *   libcheck write PATH       standard input to PATH with write_file_atomic */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/jsonl.h"
+#include "lib/safefile.h"
+#include "lib/util.h"
+
+int main(int argc, char **argv)
+{
+	progname = "libcheck";
+	if (argc >= 2 && strcmp(argv[1], "jsonl") == 0) {
+		FILE *in = argc > 2 ? fopen(argv[2], "rb") : stdin;
+		if (!in)
+			die(EXIT_INPUT, "%s: %s", argv[2], strerror(errno));
+		struct line_reader *lr = xmalloc(sizeof *lr);
+		lr_init(lr, in, argc > 2 ? argv[2] : "stdin");
+		cJSON *rec;
+		while ((rec = jsonl_next(lr)) != NULL) {
+			jsonl_write(stdout, rec);
+			cJSON_Delete(rec);
+		}
+		lr_free(lr);
+		free(lr);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "write") == 0) {
+		static char data[1 << 20];
+		size_t n = fread(data, 1, sizeof data, stdin);
+		if (write_file_atomic(argv[2], data, n, 0644) < 0)
+			die(EXIT_FAILURE, "%s: %s", argv[2], strerror(errno));
+		return 0;
+	}
+	die(EXIT_USAGE, "usage: libcheck jsonl [FILE] | libcheck write PATH");
+}
