@@ -198,11 +198,19 @@ static int repeat_line(struct parse *p, const char *name, const char *tag, const
 	struct benchmark *b = last_named(p, name);
 	if (!b)
 		return 0;
+	/* db_bench prints a running [AVG k runs] after each run: the summary of the
+	 * series belongs to its latest run, so move it there. */
+	for (struct benchmark *e = p->benches; e < b && !b->repeats; e++)
+		if (e->repeats && strcmp(e->name, name) == 0) {
+			b->repeats = e->repeats;
+			e->repeats = NULL;
+		}
 	if (!b->repeats) {
 		b->repeats = xmalloc(sizeof *b->repeats);
 		*b->repeats = (struct repeats){ runs, NAN, NAN, NAN, NAN, NAN, NAN, NAN };
 	}
 	struct repeats *r = b->repeats;
+	r->runs = runs;
 	s = rhs;
 	if (strcmp(kind, "AVG") == 0) {
 		r->avg_ops_per_sec = number(&s);
@@ -576,8 +584,7 @@ static int stall_line(struct parse *p, const char *line)
 	if (starts_with(line, "Stalls(count):")) {
 		/* ≤ 8.0: "146 level0_slowdown, ..., 0 stop for pending_compaction_bytes, ...,
 		 * interval 166 total count" */
-		strmap_clear(&p->stall_names);   /* a new dump replaces the last */
-		p->have_stalls = 1;
+		p->have_stalls = 1;   /* counts are cumulative: the last value of each name wins */
 		s = line + 14;
 		for (;;) {
 			s = skip_space(s);
@@ -601,8 +608,6 @@ static int stall_line(struct parse *p, const char *line)
 	if (starts_with(line, "Write Stall (count):")) {
 		/* 8.1+: "cf-l0-file-count-limit-delays-with-ongoing-compaction: 0, ...,
 		 * interval: 0 total count".  A DB-wide and a per-CF line may both appear. */
-		if (!p->have_stalls)
-			strmap_clear(&p->stall_names);
 		p->have_stalls = 1;
 		s = line + 20;
 		for (;;) {
@@ -612,12 +617,19 @@ static int stall_line(struct parse *p, const char *line)
 			if (colon) {
 				const char *v_at = colon + 1;
 				double v = number(&v_at);
-				if (!isnan(v)) {
-					if ((size_t)(colon - s) == 8 && strncmp(s, "interval", 8) == 0)
-						set_stall(p, "interval total count", 20, v);
-					else
-						set_stall(p, s, (size_t)(colon - s), v);
-				}
+				int interval = (size_t)(colon - s) == 8 && strncmp(s, "interval", 8) == 0;
+				if (interval)
+					word(&v_at, "total count");
+				if (isnan(v))
+					return 1;
+				if (interval)
+					set_stall(p, "interval total count", 20, v);
+				else
+					set_stall(p, s, (size_t)(colon - s), v);
+				/* In LOG files other text can follow on the same line
+				 * ("... total-stops: 0 Block cache LRUCache@..."): stop there. */
+				if (skip_space(v_at) != s + len)
+					return 1;
 			}
 			s += len;
 			if (*s != ',')
@@ -885,8 +897,9 @@ static cJSON *result_json(struct parse *p, const char *want, int *failed)
 	json_add_number_or_null(o, "p50_us", h ? h->p50_us : NAN);
 	json_add_number_or_null(o, "p99_us", h ? h->p99_us : NAN);
 	json_add_number_or_null(o, "p99_9_us", h ? h->p99_9_us : NAN);
-	if (chosen->repeats)
-		cJSON_AddItemToObject(o, "repeats", repeats_json(chosen->repeats));
+	const struct benchmark *series = last_named(p, chosen->name);
+	if (series->repeats)
+		cJSON_AddItemToObject(o, "repeats", repeats_json(series->repeats));
 	cJSON_AddItemToObject(o, "db_stats", db_stats_json(p));
 	cJSON_AddItemToObject(o, "compaction", compaction_json(p));
 	cJSON_AddItemToObject(o, "stalls", stalls_json(p));

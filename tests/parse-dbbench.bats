@@ -163,3 +163,62 @@ D="$FIXTURES/dbbench"
   run parse-dbbench --no-such-option
   [ "$status" -eq 2 ]
 }
+
+@test "several benchmarks in one run: order, extras after ';', several histograms" {
+  # fillseq      :       1.093 micros/op 913926 ops/sec 0.055 seconds 50000 operations;  101.1 MB/s
+  # readrandom   :       0.736 micros/op 1352813 ops/sec 0.015 seconds 20000 operations;  149.7 MB/s (20000 of 20000 found)
+  # readrandomwriterandom :       0.891 micros/op 1118943 ops/sec 0.018 seconds 20000 operations; ( reads:18000 writes:2000 total:20000 found:18000)
+  # overwrite    :       1.822 micros/op 548275 ops/sec 0.091 seconds 50000 operations;   60.7 MB/s
+  L="$D/rocksdb-7.8.3-multi-benchmarks-statistics.log"
+  run parse-dbbench "$L"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.benchmarks[] | [.name,.ops_per_sec,.mb_per_sec]]' <<<"$output")" = \
+    '[["fillseq",913926,101.1],["readrandom",1352813,149.7],["readrandomwriterandom",1118943,null],["overwrite",548275,60.7]]' ]
+  [ "$(jq -r '.benchmarks[1].message' <<<"$output")" = '(20000 of 20000 found)' ]
+  [ "$(jq -r '.benchmarks[2].message' <<<"$output")" = '( reads:18000 writes:2000 total:20000 found:18000)' ]
+  # Microseconds per read: ... P99: 1.43 / Microseconds per write: ... P99: 4.73
+  [ "$(jq -c '.benchmarks[2].histograms | map([.op,.count,.p99_us])' <<<"$output")" = '[["read",18000,1.43],["write",2000,4.73]]' ]
+  [ "$(jq -c '.benchmarks[1].histogram | [.op,.p50_us,.p99_99_us]' <<<"$output")" = '["read",0.52,93]' ]
+  # default: the first benchmark; --benchmark picks another
+  [ "$(jq -r .benchmark <<<"$output")" = fillseq ]
+  run parse-dbbench --benchmark overwrite "$L"
+  [ "$(jq -c '[.benchmark,.ops_per_sec,.p99_us]' <<<"$output")" = '["overwrite",548275,3.64]' ]
+  # rocksdb.db.get.micros P50 : 0.510533 P95 : 0.970013 P99 : 1.614916 P100 : 90.000000 COUNT : 38000 SUM : 23215
+  [ "$(jq -c '.statistics["rocksdb.db.get.micros"]' <<<"$output")" = '{"p50":0.510533,"p95":0.970013,"p99":1.614916,"p100":90,"count":38000,"sum":23215}' ]
+  #  Sum      0/0    0.00 KB  (a complete table without level rows: nothing flushed yet)
+  [ "$(jq -c '[.compaction.levels, .compaction.l0_files]' <<<"$output")" = '[[],0]' ]
+}
+
+@test "periodic stats dumps (--stats_per_interval): the last dump wins" {
+  # last dump:   L0      4/3    6.57 MB ... ; Stalls(count): 43 level0_slowdown, ...
+  #              Cumulative writes: 1049K writes, ... ; Cumulative stall: 00:00:4.324 H:M:S, 71.4 percent
+  run parse-dbbench "$D/rocksdb-7.8.3-fillrandom-stats-interval.log"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.ops_per_sec,.db_stats.writes,.db_stats.stall_seconds,.db_stats.stall_pct]' <<<"$output")" = '[173518,1049000,4.324,71.4]' ]
+  [ "$(jq -c '[.compaction.l0_files,.compaction.levels[0].files_compacting,.stalls.level0_slowdown]' <<<"$output")" = '[4,3,43]' ]
+}
+
+@test "repeated runs (fillrandom[X3]): each run, and the series' AVG and MEDIAN" {
+  # fillrandom   :       1.422 micros/op 702345 ops/sec ...   (and 573394, 526371)
+  # fillrandom [AVG    3 runs] : 600703 (± 103099) ops/sec;   66.5 (± 11.4) MB/sec
+  # fillrandom [MEDIAN 3 runs] : 573394 ops/sec;   63.4 MB/sec
+  run parse-dbbench "$D/rocksdb-7.8.3-fillrandom-repeat-x3.log"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.benchmarks[].ops_per_sec]' <<<"$output")" = '[702345,573394,526371]' ]
+  [ "$(jq -c '.repeats' <<<"$output")" = \
+    '{"runs":3,"avg_ops_per_sec":600703,"ci95_ops_per_sec":103099,"median_ops_per_sec":573394,"avg_mb_per_sec":66.5,"median_mb_per_sec":63.4}' ]
+  [ "$(jq -c '[.benchmarks[] | has("repeats")]' <<<"$output")" = '[false,false,true]' ]
+}
+
+@test "8.1+ stall form (constructed from RocksDB 8.x's format; no 8.x log recorded here)" {
+  # Line shapes as RocksDB 8.1+ internal_stats.cc prints them, with LOG-style trailing text on the second.
+  {
+    echo 'fillrandom   :       5.541 micros/op 180469 ops/sec 6.001 seconds 1082999 operations;   20.0 MB/s'
+    echo 'Write Stall (count): cf-l0-file-count-limit-delays-with-ongoing-compaction: 3, l0-file-count-limit-delays: 7, l0-file-count-limit-stops: 1, total-delays: 7, total-stops: 1, interval: 8 total count'
+    echo 'Write Stall (count): write-buffer-manager-limit-stops: 2 Block cache LRUCache@0x1 capacity: 8.00 MB seed: 1, usage: 9'
+  } > "$BATS_TEST_TMPDIR/v8.log"
+  run parse-dbbench "$BATS_TEST_TMPDIR/v8.log"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '.stalls' <<<"$output")" = \
+    '{"cf-l0-file-count-limit-delays-with-ongoing-compaction":3,"l0-file-count-limit-delays":7,"l0-file-count-limit-stops":1,"total-delays":7,"total-stops":1,"interval_total_count":8,"write-buffer-manager-limit-stops":2}' ]
+}
