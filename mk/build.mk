@@ -41,3 +41,4 @@ clean:
 LIBCHECK := $(OBJDIR)/libcheck
 $(LIBCHECK): tests/helpers/libcheck.c $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -Isrc -o $@ $< $(LIB_A) $(LDLIBS)
+.SECONDARY: $(patsubst %,$(OBJDIR)/%.o,$(TOOLS))

@@ -1,0 +1,820 @@
+/* parse-coz — Coz and BCOZ causal profiles to JSON, analysed as Coz's viewer does.
+ *
+ * The reference is viewer/js/profile.js of Debian's coz-profiler: per (selected
+ * line, progress point, line speedup) sum delta and duration (throughput) or
+ * keep arrivals and a duration-weighted difference (latency); value = duration /
+ * delta or difference / (arrivals / duration); program speedup = (value at line
+ * speedup 0 - value) / value at 0, negated for latency; keep [-1, 2]; a line
+ * needs --min-points distinct speedups; impact = max over x of the trapezoid
+ * area from 0 to x divided by x.  The input is streamed: memory grows with the
+ * number of distinct (line, point, speedup) keys, not with the file. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "lib/jsonl.h"
+#include "lib/lines.h"
+#include "lib/opts.h"
+#include "lib/strmap.h"
+#include "lib/util.h"
+
+enum point_type { THROUGHPUT, LATENCY };
+
+/* One (selected, point, speedup) key: what the viewer keeps in _data. */
+struct cell {
+	size_t selected, point;   /* indexes in the selected and point maps */
+	double speedup;
+	enum point_type type;
+	double delta, duration, arrivals, departures, difference;
+	long experiments;
+};
+
+struct point_info {
+	enum point_type type;
+	double total_delta, total_arrivals;
+	long records;
+};
+
+struct profile {
+	const char *source;
+	int format_known, is_json;
+	long experiments, runs;
+	double runtime_ns, run_runtime_ns;   /* sum over finished runs; largest in this run */
+	int have_runtime;
+	/* the experiment the next point lines belong to */
+	int in_experiment;
+	size_t cur_selected;
+	double cur_speedup, cur_duration;
+
+	struct strmap selected, points, cells;
+	struct cell *cell;
+	size_t cell_cap;
+	struct point_info *point;
+	size_t point_cap;
+	cJSON *warnings;
+	long bad_lines;
+};
+
+struct options {
+	int min_points;
+	const char *only_point;
+	long top;
+	const char *scope;
+	int per_line;
+	const char *context_root;
+	int context_lines;
+};
+
+/* Blocked-time classes BCOZ reports instead of a source line. */
+static const char *const blocked_classes[] = {
+	"IO", "LOCK", "SCHEDULING", "BLOCKED", "OFF_CPU", "ON_CPU", NULL,
+};
+
+static void warn(struct profile *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct profile *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		die(EXIT_FAILURE, "out of memory");
+	va_end(ap);
+	cJSON_AddItemToArray(p->warnings, cJSON_CreateString(msg));
+	free(msg);
+}
+
+/* ---- reading records ------------------------------------------------------- */
+
+/* A record's fields, whichever format it came in.  NAN: absent or not a number. */
+struct record {
+	char type[32];
+	const char *selected, *name;
+	double speedup, duration, delta, arrivals, departures, difference, time;
+};
+
+/* JavaScript's parseInt(s, 10), which the viewer applies to counts and times. */
+static double js_parse_int(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (end == s)
+		return NAN;
+	return (double)v;
+}
+
+/* JavaScript's parseFloat, for speedup. */
+static double js_parse_float(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *end;
+	double v = strtod(s, &end);
+	return end == s ? NAN : v;
+}
+
+static void normalise_type(char *t)
+{
+	for (; *t; t++)
+		if (*t == '_')
+			*t = '-';
+}
+
+static void record_init(struct record *r)
+{
+	memset(r, 0, sizeof *r);
+	r->speedup = r->duration = r->delta = r->arrivals = r->departures = r->difference = r->time = NAN;
+}
+
+/* "experiment\tselected=f.c:12\tspeedup=0.25\tduration=NS\tselected-samples=N" — in place. */
+static void read_tsv(char *line, struct record *r)
+{
+	record_init(r);
+	char *save = NULL;
+	char *field = strtok_r(line, "\t", &save);
+	snprintf(r->type, sizeof r->type, "%s", field ? field : "");
+	while ((field = strtok_r(NULL, "\t", &save)) != NULL) {
+		char *eq = strchr(field, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		const char *key = field, *v = eq + 1;
+		if (strcmp(key, "selected") == 0) r->selected = v;
+		else if (strcmp(key, "name") == 0) r->name = v;
+		else if (strcmp(key, "speedup") == 0) r->speedup = js_parse_float(v);
+		else if (strcmp(key, "duration") == 0) r->duration = js_parse_int(v);
+		else if (strcmp(key, "delta") == 0) r->delta = js_parse_int(v);
+		else if (strcmp(key, "arrivals") == 0) r->arrivals = js_parse_int(v);
+		else if (strcmp(key, "departures") == 0) r->departures = js_parse_int(v);
+		else if (strcmp(key, "difference") == 0) r->difference = js_parse_int(v);
+		else if (strcmp(key, "time") == 0) r->time = js_parse_int(v);
+	}
+}
+
+static double json_num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (cJSON_IsNumber(v))
+		return v->valuedouble;
+	if (cJSON_IsString(v))
+		return js_parse_float(v->valuestring);
+	return NAN;
+}
+
+static const char *json_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* {"type":"experiment","selected":"f.c:12","speedup":0.25,"duration":NS,"selected_samples":N} */
+static int read_json(const cJSON *o, struct record *r)
+{
+	record_init(r);
+	const char *type = json_str(o, "type");
+	if (!type)
+		return -1;
+	snprintf(r->type, sizeof r->type, "%s", type);
+	r->selected = json_str(o, "selected");
+	r->name = json_str(o, "name");
+	r->speedup = json_num(o, "speedup");
+	r->duration = json_num(o, "duration");
+	r->delta = json_num(o, "delta");
+	r->arrivals = json_num(o, "arrivals");
+	r->departures = json_num(o, "departures");
+	r->difference = json_num(o, "difference");
+	r->time = json_num(o, "time");
+	return 0;
+}
+
+/* ---- accumulating, as profile.js's addThroughputMeasurement / addLatencyMeasurement */
+
+static struct cell *cell_for(struct profile *p, size_t point, enum point_type type)
+{
+	char key[64];
+	double speedup = p->cur_speedup == 0 ? 0 : p->cur_speedup;   /* -0 and 0: one key, as in JS */
+	snprintf(key, sizeof key, "%zu\x1f%zu\x1f%.17g", p->cur_selected, point, speedup);
+	int added;
+	size_t i = strmap_intern(&p->cells, key, &added);
+	if (i >= p->cell_cap) {
+		p->cell_cap = p->cell_cap ? p->cell_cap * 2 : 256;
+		p->cell = xrealloc(p->cell, p->cell_cap * sizeof *p->cell);
+	}
+	if (added)
+		p->cell[i] = (struct cell){ p->cur_selected, point, speedup, type, 0, 0, 0, 0, 0, 0 };
+	return &p->cell[i];
+}
+
+static size_t point_for(struct profile *p, const char *name, enum point_type type)
+{
+	int added;
+	size_t i = strmap_intern(&p->points, name, &added);
+	if (i >= p->point_cap) {
+		p->point_cap = p->point_cap ? p->point_cap * 2 : 16;
+		p->point = xrealloc(p->point, p->point_cap * sizeof *p->point);
+	}
+	if (added)
+		p->point[i] = (struct point_info){ type, 0, 0, 0 };
+	return i;
+}
+
+static void bad_line(struct profile *p, size_t lineno, const char *why)
+{
+	if (p->bad_lines++ < 5)
+		warn(p, "line %zu: %s (line skipped)", lineno, why);
+}
+
+static void add_record(struct profile *p, struct record *r, size_t lineno)
+{
+	normalise_type(r->type);
+	const char *t = r->type;
+	if (strcmp(t, "startup") == 0) {
+		p->runs++;
+		p->runtime_ns += p->run_runtime_ns;
+		p->run_runtime_ns = 0;
+		p->in_experiment = 0;
+	} else if (strcmp(t, "runtime") == 0) {
+		/* Coz may write several runtime lines in one run: the run lasted the longest. */
+		if (!isnan(r->time) && r->time > p->run_runtime_ns)
+			p->run_runtime_ns = r->time;
+		p->have_runtime = 1;
+	} else if (strcmp(t, "shutdown") == 0 || strcmp(t, "samples") == 0) {
+		/* nothing the analysis uses */
+	} else if (strcmp(t, "experiment") == 0) {
+		if (!r->selected || isnan(r->speedup) || isnan(r->duration)) {
+			bad_line(p, lineno, "experiment without selected, speedup or duration");
+			p->in_experiment = 0;
+			return;
+		}
+		p->experiments++;
+		p->cur_selected = strmap_intern(&p->selected, r->selected, NULL);
+		p->cur_speedup = r->speedup;
+		p->cur_duration = r->duration;
+		p->in_experiment = 1;
+	} else if (strcmp(t, "throughput-point") == 0 || strcmp(t, "progress-point") == 0) {
+		if (!r->name || isnan(r->delta)) {
+			bad_line(p, lineno, "progress point without name or delta");
+			return;
+		}
+		if (!p->in_experiment) {
+			bad_line(p, lineno, "progress point before any experiment");
+			return;
+		}
+		size_t pi = point_for(p, r->name, THROUGHPUT);
+		p->point[pi].total_delta += r->delta;
+		p->point[pi].records++;
+		struct cell *c = cell_for(p, pi, THROUGHPUT);
+		c->delta += r->delta;
+		c->duration += p->cur_duration;
+		c->experiments++;
+	} else if (strcmp(t, "latency-point") == 0) {
+		if (!r->name || isnan(r->arrivals) || isnan(r->departures) || isnan(r->difference)) {
+			bad_line(p, lineno, "latency point without name, arrivals, departures or difference");
+			return;
+		}
+		if (!p->in_experiment) {
+			bad_line(p, lineno, "latency point before any experiment");
+			return;
+		}
+		size_t pi = point_for(p, r->name, LATENCY);
+		p->point[pi].total_arrivals += r->arrivals;
+		p->point[pi].records++;
+		struct cell *c = cell_for(p, pi, LATENCY);
+		c->arrivals += r->arrivals;
+		c->departures += r->departures;
+		/* A running duration-weighted average, in profile.js's order of operations. */
+		if (c->duration == 0) {
+			c->difference = r->difference;
+		} else {
+			double total = c->duration + p->cur_duration;
+			c->difference *= c->duration / total;
+			c->difference += (r->difference * p->cur_duration) / total;
+		}
+		c->duration += p->cur_duration;
+		c->experiments++;
+	} else {
+		bad_line(p, lineno, "not a Coz record");
+	}
+}
+
+/* Is this line the start of a Coz profile?  Decides the format too. */
+static int recognise(struct profile *p, const char *line)
+{
+	static const char *const types[] = { "startup", "experiment", "throughput", "progress",
+		"latency", "samples", "runtime", "shutdown", NULL };
+	const char *t = line;
+	if (*line == '{') {
+		p->is_json = 1;
+		t = strstr(line, "\"type\"");
+		if (!t)
+			return 0;
+		t = strchr(t + 6, '"');
+		if (!t)
+			return 0;
+		t++;
+	}
+	for (int i = 0; types[i]; i++)
+		if (strncmp(t, types[i], strlen(types[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* Reads one profile; returns 0, or -1 (message printed) when it is not a profile. */
+static int read_profile(struct profile *p, FILE *in)
+{
+	struct line_reader *lr = xmalloc(sizeof *lr);
+	lr_init(lr, in, p->source);
+	int status = 0;
+	while (lr_next(lr) >= 0) {
+		char *line = lr->line;
+		if (line[0] == '\0')
+			continue;
+		if (!p->format_known) {
+			if (!recognise(p, line)) {
+				warnx_("%s:%zu: not a Coz profile (expected a record such as \"startup\" or "
+				       "\"experiment\", found \"%.40s\")", p->source, lr->lineno, line);
+				status = -1;
+				break;
+			}
+			p->format_known = 1;
+		}
+		struct record r;
+		if (line[0] == '{') {
+			cJSON *o = cJSON_Parse(line);
+			if (!o || read_json(o, &r) < 0)
+				bad_line(p, lr->lineno, "not a JSON Coz record");
+			else
+				add_record(p, &r, lr->lineno);
+			cJSON_Delete(o);
+		} else {
+			read_tsv(line, &r);
+			add_record(p, &r, lr->lineno);
+		}
+	}
+	if (lr->read_error) {
+		warnx_("%s: read error: %s", p->source, strerror(lr->read_error));
+		status = -1;
+	}
+	lr_free(lr);
+	free(lr);
+	p->runtime_ns += p->run_runtime_ns;
+	if (p->bad_lines > 5)
+		warn(p, "%ld malformed lines in all (first 5 shown)", p->bad_lines);
+	return status;
+}
+
+/* ---- analysis, as profile.js's getSpeedupData and its sort functions -------- */
+
+struct measurement {
+	double line_speedup, program_speedup;
+};
+
+struct line_result {
+	size_t selected, point;
+	struct measurement *m;
+	size_t nm;
+	long experiments;
+	double impact, max_speedup, min_speedup;
+};
+
+static double data_point(const struct cell *c)
+{
+	if (c->duration < 0)
+		return NAN;
+	if (c->type == THROUGHPUT)
+		return c->duration / c->delta;
+	double arrival_rate = c->arrivals / c->duration;   /* Little's law */
+	return c->difference / arrival_rate;
+}
+
+static int valid(double v)
+{
+	return isfinite(v);
+}
+
+static int by_key(const void *a, const void *b)
+{
+	const struct cell *x = *(struct cell *const *)a, *y = *(struct cell *const *)b;
+	if (x->selected != y->selected)
+		return x->selected < y->selected ? -1 : 1;
+	if (x->point != y->point)
+		return x->point < y->point ? -1 : 1;
+	return x->speedup < y->speedup ? -1 : x->speedup > y->speedup;
+}
+
+static int by_speedup(const void *a, const void *b)
+{
+	const struct measurement *x = a, *y = b;
+	return x->line_speedup < y->line_speedup ? -1 : x->line_speedup > y->line_speedup;
+}
+
+/* max_normalized_area, max_progress_speedup, min_progress_speedup for one point. */
+static void summarise(struct line_result *r)
+{
+	double area = 0, best = 0, max = 0, min = 0;
+	for (size_t j = 0; j < r->nm; j++) {
+		double s = r->m[j].program_speedup;
+		if (s > max)
+			max = s;
+		if (s < min)
+			min = s;
+		if (j == 0)
+			continue;
+		const struct measurement *prev = &r->m[j - 1], *cur = &r->m[j];
+		area += (prev->program_speedup + cur->program_speedup) / 2 *
+			(cur->line_speedup - prev->line_speedup);
+		double normalised = area / cur->line_speedup;
+		if (normalised > best)
+			best = normalised;
+	}
+	r->impact = best;
+	r->max_speedup = max;
+	r->min_speedup = min;
+}
+
+static int by_impact(const void *a, const void *b, void *ctx)
+{
+	const struct line_result *x = a, *y = b;
+	const struct profile *p = ctx;
+	if (x->impact != y->impact)
+		return x->impact > y->impact ? -1 : 1;
+	int c = strcmp(p->selected.keys[x->selected], p->selected.keys[y->selected]);
+	return c ? c : strcmp(p->points.keys[x->point], p->points.keys[y->point]);
+}
+
+/* Analyses one (selected, point) group of cells [g, g+n); appends a result when
+ * the point has a valid baseline and enough measurements. */
+static void analyse_group(struct cell **g, size_t n, const struct options *o,
+			  struct line_result **out, size_t *nout)
+{
+	const struct cell *baseline = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (g[i]->speedup == 0)
+			baseline = g[i];
+	if (!baseline)
+		return;   /* no speedup-0 data: the viewer drops the line for this point */
+	double base = data_point(baseline);
+	if (!valid(base))
+		return;
+	int maximise = baseline->type == THROUGHPUT;
+	struct measurement *m = xmalloc(n * sizeof *m);
+	size_t nm = 0;
+	long experiments = 0;
+	for (size_t i = 0; i < n; i++) {
+		experiments += g[i]->experiments;
+		double v = data_point(g[i]);
+		if (!valid(v))
+			continue;
+		double s = (base - v) / base;
+		if (!maximise)
+			s = -s;
+		if (s >= -1 && s <= 2)
+			m[nm++] = (struct measurement){ g[i]->speedup, s };
+	}
+	if (nm < (size_t)o->min_points || nm == 0) {
+		free(m);
+		return;
+	}
+	qsort(m, nm, sizeof *m, by_speedup);
+	*out = xrealloc(*out, (*nout + 1) * sizeof **out);
+	struct line_result *r = &(*out)[(*nout)++];
+	*r = (struct line_result){ g[0]->selected, g[0]->point, m, nm, experiments, 0, 0, 0 };
+	summarise(r);
+}
+
+static size_t analyse(struct profile *p, const struct options *o, struct line_result **out)
+{
+	size_t n = p->cells.count, nout = 0;
+	struct cell **sorted = xmalloc((n ? n : 1) * sizeof *sorted);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct cell *c = &p->cell[i];
+		if (o->only_point && strcmp(p->points.keys[c->point], o->only_point) != 0)
+			continue;
+		if (o->scope && fnmatch(o->scope, p->selected.keys[c->selected], 0) != 0)
+			continue;
+		sorted[m++] = &p->cell[i];
+	}
+	qsort(sorted, m, sizeof *sorted, by_key);
+	*out = NULL;
+	for (size_t i = 0; i < m;) {
+		size_t j = i;
+		while (j < m && sorted[j]->selected == sorted[i]->selected && sorted[j]->point == sorted[i]->point)
+			j++;
+		analyse_group(sorted + i, j - i, o, out, &nout);
+		i = j;
+	}
+	free(sorted);
+	if (nout)
+		qsort_r(*out, nout, sizeof **out, by_impact, p);
+	return nout;
+}
+
+/* ---- output ------------------------------------------------------------------ */
+
+/* "file.cc:123" → file and line; a BCOZ class ("IO", "LOCK (futex)") → class. */
+static void add_location(cJSON *o, const char *selected)
+{
+	cJSON_AddStringToObject(o, "location", selected);
+	for (int i = 0; blocked_classes[i]; i++) {
+		size_t n = strlen(blocked_classes[i]);
+		if (strncmp(selected, blocked_classes[i], n) == 0 &&
+		    (selected[n] == '\0' || selected[n] == '(' || selected[n] == ' ')) {
+			cJSON_AddNullToObject(o, "file");
+			cJSON_AddNullToObject(o, "line");
+			cJSON_AddStringToObject(o, "class", blocked_classes[i]);
+			return;
+		}
+	}
+	const char *colon = strrchr(selected, ':');
+	char *end = NULL;
+	long line = colon ? strtol(colon + 1, &end, 10) : 0;
+	if (colon && end != colon + 1 && *end == '\0') {
+		char *file = xasprintf("%.*s", (int)(colon - selected), selected);
+		cJSON_AddStringToObject(o, "file", file);
+		cJSON_AddNumberToObject(o, "line", (double)line);
+		free(file);
+	} else {
+		cJSON_AddNullToObject(o, "file");
+		cJSON_AddNullToObject(o, "line");
+	}
+}
+
+/* The file under root that path names: path itself when relative and present,
+ * else the longest suffix of path that exists under root (profiles hold
+ * absolute paths from the machine that recorded them). */
+static char *find_source(const char *root, const char *path)
+{
+	struct stat st;
+	for (const char *s = path; s; s = strchr(s + 1, '/')) {
+		const char *rel = *s == '/' ? s + 1 : s;
+		if (!*rel)
+			break;
+		char *full = xasprintf("%s/%s", root, rel);
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode))
+			return full;
+		free(full);
+	}
+	return NULL;
+}
+
+static cJSON *context_json(struct profile *p, const struct options *o, const char *file, long line)
+{
+	char *path = find_source(o->context_root, file);
+	if (!path) {
+		warn(p, "--context: %s not found under %s", file, o->context_root);
+		return cJSON_CreateNull();
+	}
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		warn(p, "--context: %s: %s", path, strerror(errno));
+		free(path);
+		return cJSON_CreateNull();
+	}
+	cJSON *ctx = cJSON_CreateObject();
+	cJSON_AddStringToObject(ctx, "path", path + strlen(o->context_root) + 1);
+	cJSON *lines = cJSON_AddArrayToObject(ctx, "lines");
+	struct line_reader *lr = xmalloc(sizeof *lr);
+	lr_init(lr, f, path);
+	lr->max_line = 4096;
+	while (lr_next(lr) >= 0 && (long)lr->lineno <= line + o->context_lines) {
+		if ((long)lr->lineno < line - o->context_lines)
+			continue;
+		cJSON *l = cJSON_CreateObject();
+		cJSON_AddNumberToObject(l, "line", (double)lr->lineno);
+		cJSON_AddStringToObject(l, "text", lr->line);
+		cJSON_AddItemToArray(lines, l);
+	}
+	lr_free(lr);
+	free(lr);
+	fclose(f);
+	free(path);
+	return ctx;
+}
+
+static cJSON *line_json(struct profile *p, const struct options *o, const struct line_result *r)
+{
+	cJSON *l = cJSON_CreateObject();
+	add_location(l, p->selected.keys[r->selected]);
+	cJSON_AddStringToObject(l, "point", p->points.keys[r->point]);
+	cJSON_AddNumberToObject(l, "impact_pct", r->impact * 100);
+	cJSON_AddNumberToObject(l, "max_speedup_pct", r->max_speedup * 100);
+	cJSON_AddNumberToObject(l, "min_speedup_pct", r->min_speedup * 100);
+	cJSON *ms = cJSON_AddArrayToObject(l, "measurements");
+	for (size_t i = 0; i < r->nm; i++) {
+		cJSON *pair = cJSON_CreateArray();
+		cJSON_AddItemToArray(pair, cJSON_CreateNumber(r->m[i].line_speedup));
+		cJSON_AddItemToArray(pair, cJSON_CreateNumber(r->m[i].program_speedup));
+		cJSON_AddItemToArray(ms, pair);
+	}
+	cJSON_AddNumberToObject(l, "experiments", (double)r->experiments);
+	if (o->context_root) {
+		const cJSON *file = cJSON_GetObjectItem(l, "file");
+		cJSON_AddItemToObject(l, "context", cJSON_IsString(file)
+			? context_json(p, o, file->valuestring, (long)cJSON_GetObjectItem(l, "line")->valuedouble)
+			: cJSON_CreateNull());
+	}
+	return l;
+}
+
+static void point_warnings(struct profile *p)
+{
+	if (p->experiments == 0) {
+		warn(p, "no experiments: the program never reached a progress point, or Coz could not "
+			"read its line tables (build with -gdwarf-4 -gno-variable-location-views)");
+		return;
+	}
+	if (p->points.count == 0)
+		warn(p, "experiments without progress point data: no progress point was reached");
+	for (size_t i = 0; i < p->points.count; i++) {
+		const struct point_info *pi = &p->point[i];
+		if (pi->type == THROUGHPUT && pi->total_delta == 0)
+			warn(p, "progress point %s: delta is 0 in every experiment", p->points.keys[i]);
+		if (pi->type == LATENCY && pi->total_arrivals == 0)
+			warn(p, "latency point %s: no arrivals in any experiment", p->points.keys[i]);
+	}
+}
+
+static void emit(struct profile *p, const struct options *o)
+{
+	point_warnings(p);
+	struct line_result *res;
+	size_t n = analyse(p, o, &res);
+	if (p->experiments > 0 && n == 0)
+		warn(p, "no line has data at %d distinct speedups including 0 (see --min-points)", o->min_points);
+
+	if (o->per_line) {
+		for (size_t i = 0; i < n && (o->top < 0 || (long)i < o->top); i++) {
+			cJSON *l = line_json(p, o, &res[i]);
+			cJSON_AddStringToObject(l, "profile", p->source);
+			jsonl_write(stdout, l);
+			cJSON_Delete(l);
+		}
+		/* --lines has no place for warnings: they go to stderr. */
+		cJSON *w;
+		cJSON_ArrayForEach(w, p->warnings)
+			warnx_("%s: %s", p->source, w->valuestring);
+	} else {
+		cJSON *out = cJSON_CreateObject();
+		cJSON_AddStringToObject(out, "source", p->source);
+		cJSON_AddItemToObject(out, "format", p->format_known
+			? cJSON_CreateString(p->is_json ? "jsonl" : "tsv") : cJSON_CreateNull());
+		cJSON_AddNumberToObject(out, "runs", (double)p->runs);
+		cJSON_AddNumberToObject(out, "experiments", (double)p->experiments);
+		cJSON *points = cJSON_AddArrayToObject(out, "progress_points");
+		for (size_t i = 0; i < p->points.count; i++) {
+			cJSON *pt = cJSON_CreateObject();
+			cJSON_AddStringToObject(pt, "name", p->points.keys[i]);
+			cJSON_AddStringToObject(pt, "type", p->point[i].type == THROUGHPUT ? "throughput" : "latency");
+			cJSON_AddNumberToObject(pt, "records", (double)p->point[i].records);
+			cJSON_AddItemToArray(points, pt);
+		}
+		json_add_number_or_null(out, "runtime_seconds", p->have_runtime ? p->runtime_ns / 1e9 : NAN);
+		const struct line_result *best_speedup = NULL;
+		for (size_t i = 0; i < n; i++)
+			if (!best_speedup || res[i].max_speedup > best_speedup->max_speedup)
+				best_speedup = &res[i];
+		json_add_number_or_null(out, "max_speedup_pct", best_speedup ? best_speedup->max_speedup * 100 : NAN);
+		cJSON_AddItemToObject(out, "max_speedup_location", best_speedup
+			? cJSON_CreateString(p->selected.keys[best_speedup->selected]) : cJSON_CreateNull());
+		json_add_number_or_null(out, "max_impact_pct", n ? res[0].impact * 100 : NAN);
+		cJSON_AddItemToObject(out, "max_impact_location", n
+			? cJSON_CreateString(p->selected.keys[res[0].selected]) : cJSON_CreateNull());
+		cJSON_AddNumberToObject(out, "lines_analysed", (double)n);
+		cJSON *lines = cJSON_AddArrayToObject(out, "lines");
+		for (size_t i = 0; i < n && (o->top < 0 || (long)i < o->top); i++)
+			cJSON_AddItemToArray(lines, line_json(p, o, &res[i]));
+		cJSON_AddItemReferenceToObject(out, "warnings", p->warnings);
+		jsonl_write(stdout, out);
+		cJSON_Delete(out);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(res[i].m);
+	free(res);
+}
+
+static void profile_free(struct profile *p)
+{
+	strmap_clear(&p->selected);
+	strmap_clear(&p->points);
+	strmap_clear(&p->cells);
+	free(p->cell);
+	free(p->point);
+	cJSON_Delete(p->warnings);
+}
+
+static int parse_file(FILE *in, const char *source, const struct options *o)
+{
+	struct profile p = { .source = source, .warnings = cJSON_CreateArray() };
+	int status = 0;
+	if (read_profile(&p, in) < 0) {
+		cJSON *rec = error_record("parse-coz", "%s: not a Coz profile", source);
+		jsonl_write(stdout, rec);
+		cJSON_Delete(rec);
+		status = EXIT_INPUT;
+	} else {
+		emit(&p, o);
+	}
+	profile_free(&p);
+	return status;
+}
+
+static const struct opt_spec specs[] = {
+	{ "min-points", "N", "AIOPT_COZ_MIN_POINTS", "distinct line speedups a line needs (default 10, as Coz's viewer)" },
+	{ "point", "NAME", "AIOPT_COZ_POINT", "analyse only this progress point" },
+	{ "top", "N", "AIOPT_COZ_TOP", "list only the N lines of highest impact" },
+	{ "scope", "GLOB", "AIOPT_COZ_SCOPE", "only lines whose FILE:LINE matches GLOB (fnmatch; * crosses /)" },
+	{ "lines", NULL, NULL, "one JSON line per (source line, progress point) instead of one per file" },
+	{ "context", "ROOT[:N]", "AIOPT_COZ_CONTEXT", "add each line's source and N lines around it (default 3) from the tree at ROOT" },
+	{ 0 },
+};
+
+static int parse_count(const char *arg, const char *what, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (end == arg || *end || errno || v < 0) {
+		fprintf(stderr, "%s: %s wants a number >= 0, not \"%s\"\n", progname, what, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int handle(int index, const char *arg, void *ctx)
+{
+	struct options *o = ctx;
+	long v;
+	switch (index) {
+	case 0:
+		if (parse_count(arg, "--min-points", &v) < 0)
+			return -1;
+		o->min_points = (int)v;
+		break;
+	case 1: o->only_point = arg; break;
+	case 2: return parse_count(arg, "--top", &o->top);
+	case 3: o->scope = arg; break;
+	case 4: o->per_line = 1; break;
+	case 5: {
+		const char *colon = strrchr(arg, ':');
+		char *root = xstrdup(arg);
+		o->context_lines = 3;
+		if (colon && colon[1]) {
+			if (parse_count(colon + 1, "--context ROOT:N", &v) < 0)
+				return -1;
+			o->context_lines = (int)v;
+			root[colon - arg] = '\0';
+		}
+		size_t n = strlen(root);
+		while (n > 1 && root[n - 1] == '/')
+			root[--n] = '\0';
+		o->context_root = root;   /* lives as long as the program */
+		break;
+	}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct opt_tool tool = {
+		"parse-coz",
+		"[--min-points N] [--point NAME] [--top N] [--scope GLOB] [--lines] [--context ROOT[:N]] [FILE...]",
+		"Reads Coz/BCOZ causal profiles (tab-separated or JSON lines) and writes, per input,\n"
+		"one JSON object: every source line's predicted program speedup, analysed as\n"
+		"Coz's own viewer does.  No FILE: standard input.",
+		specs,
+	};
+	struct options o = { .min_points = 10, .top = -1 };
+	int first = opts_parse(&tool, argc, argv, handle, &o);
+	int status = 0;
+	if (first == argc)
+		return parse_file(stdin, "stdin", &o);
+	for (int i = first; i < argc; i++) {
+		FILE *in = fopen(argv[i], "rb");
+		if (!in) {
+			warnx_("%s: %s", argv[i], strerror(errno));
+			cJSON *rec = error_record("parse-coz", "%s: %s", argv[i], strerror(errno));
+			jsonl_write(stdout, rec);
+			cJSON_Delete(rec);
+			status = EXIT_INPUT;
+			continue;
+		}
+		if (parse_file(in, argv[i], &o))
+			status = EXIT_INPUT;
+		fclose(in);
+	}
+	return status;
+}
