@@ -70,7 +70,7 @@ struct options {
 	long top;
 	const char *scope;
 	int per_line;
-	const char *context_root;
+	char *context_root;
 	int context_lines;
 };
 
@@ -780,7 +780,8 @@ static int handle(int index, const char *arg, void *ctx)
 		size_t n = strlen(root);
 		while (n > 1 && root[n - 1] == '/')
 			root[--n] = '\0';
-		o->context_root = root;   /* lives as long as the program */
+		free(o->context_root);   /* the flag overrides the environment */
+		o->context_root = root;
 		break;
 	}
 	}
@@ -801,7 +802,7 @@ int main(int argc, char **argv)
 	int first = opts_parse(&tool, argc, argv, handle, &o);
 	int status = 0;
 	if (first == argc)
-		return parse_file(stdin, "stdin", &o);
+		status = parse_file(stdin, "stdin", &o);
 	for (int i = first; i < argc; i++) {
 		FILE *in = fopen(argv[i], "rb");
 		if (!in) {
@@ -816,5 +817,6 @@ int main(int argc, char **argv)
 			status = EXIT_INPUT;
 		fclose(in);
 	}
+	free(o.context_root);
 	return status;
 }
