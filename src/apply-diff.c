@@ -525,30 +525,6 @@ struct result {
 	char *message;
 };
 
-static char *read_whole(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, n = 0;
-	char *buf = xmalloc(cap);
-	size_t got;
-	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += got;
-		if (n == cap)
-			buf = xrealloc(buf, cap *= 2);
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
-		errno = EIO;
-		return NULL;
-	}
-	*len = n;
-	return buf;
-}
-
 static struct file_state *file_state(const struct config *c, struct result *r, const char *path, char **err)
 {
 	for (size_t i = 0; i < r->nfiles; i++)
@@ -566,7 +542,7 @@ static struct file_state *file_state(const struct config *c, struct result *r, c
 			return NULL;
 		}
 		fs.mode = st.st_mode & 07777;
-		fs.old_text = read_whole(full, &fs.old_len);
+		fs.old_text = read_file(full, &fs.old_len);
 		if (!fs.old_text) {
 			*err = xasprintf("%s: %s", path, strerror(errno));
 			free(full);
@@ -883,11 +859,10 @@ static const char *save_patch(const char *dir, const char *patch)
 
 static int run_raw(const struct config *c)
 {
-	size_t len = 0, cap = 1 << 16, got;
-	char *text = xmalloc(cap);
-	while ((got = fread(text + len, 1, cap - len, stdin)) > 0)
-		if ((len += got) == cap)
-			text = xrealloc(text, cap *= 2);
+	size_t len;
+	char *text = read_stream(stdin, &len);
+	if (!text)
+		die(EXIT_INPUT, "stdin: %s", strerror(errno));
 	char *patch;
 	struct result r = apply_edit(c, text, len, &patch);
 	const char *name = r.ok && !c->dry_run ? save_patch(c->out_dir, patch) : NULL;

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "util.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,5 +60,34 @@ char *xasprintf(const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		die(EXIT_FAILURE, "out of memory");
+	return s;
+}
+
+char *read_stream(FILE *f, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0, got;
+	char *buf = xmalloc(cap);
+	while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0)
+		if ((n += got) == cap - 1)
+			buf = xrealloc(buf, cap *= 2);
+	if (ferror(f)) {
+		free(buf);
+		errno = EIO;
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *s = read_stream(f, len);
+	int saved = errno;
+	fclose(f);
+	errno = saved;
 	return s;
 }

@@ -3,6 +3,7 @@
 #ifndef AIOPT_UTIL_H
 #define AIOPT_UTIL_H
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 extern const char *progname;
@@ -18,4 +19,8 @@ char *xstrdup(const char *s);
 /* Formatted string in fresh memory. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The whole of a file or stream, NUL-terminated (length in *len).  NULL with
+ * errno set when it cannot be read. */
+char *read_file(const char *path, size_t *len);
+char *read_stream(FILE *f, size_t *len);
 #endif

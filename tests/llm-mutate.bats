@@ -1,0 +1,241 @@
+#!/usr/bin/env bats
+# llm-mutate against a fake OpenAI-compatible server on loopback
+# (tests/helpers/fake-openai.js).  The client under test is the one users run.
+
+load helpers/common
+
+EXP="$TOP/experiments/experiment_a"
+W=db/db_impl/db_impl_write.cc
+EDIT_REPLY='I will annotate the loop.\n\ndb/db_impl/db_impl_write.cc\n<<<<<<< SEARCH\n    for (auto& log : logs_) {\n=======\n    for (auto& log : logs_) {  // each log\n>>>>>>> REPLACE\n'
+
+setup() {
+  TREE="$BATS_TEST_TMPDIR/tree"
+  RUN="$BATS_TEST_TMPDIR/run"
+  mkdir -p "$TREE/db/db_impl" "$RUN"
+  cp "$FIXTURES/rocksdb-7.8.3/$W" "$TREE/$W"
+  unset OPENAI_API_KEY AI_OPT_API_KEY AI_OPT_LLM_EXTRA
+  export AIOPT_LLM_BACKOFF_MS=50
+  PARENT='{"id":"c0003-aa12cd","parent":"pristine","iteration":3,"seed":1,"experiment":"experiment_a","dir":"'"$RUN"'/c0003-aa12cd","score":{"valid":true,"combined_score":1.02,"comparable_score":1.02,"terms":{"throughput":{"value":1.031,"ci_low":0.998,"ci_high":1.064}}}}'
+}
+
+teardown() {
+  [ -z "${SERVER_PID:-}" ] || kill "$SERVER_PID" 2>/dev/null || true
+}
+
+# serve REPLY...: start the fake server with these replies (JSON), in order.
+serve() {
+  printf '%s\n' "$@" | jq -s . > "$BATS_TEST_TMPDIR/script.json"
+  rm -f "$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/requests.jsonl"
+  node "$TESTS_DIR/helpers/fake-openai.js" "$BATS_TEST_TMPDIR/script.json" \
+    "$BATS_TEST_TMPDIR/requests.jsonl" "$BATS_TEST_TMPDIR/port" 3>&- &
+  SERVER_PID=$!
+  for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.05; done
+  API="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")/v1"
+}
+
+ok_reply() {   # CONTENT [FINISH]
+  jq -cn --arg c "$(printf "$1")" --arg f "${2:-stop}" '{status:200, body:{choices:[{index:0, finish_reason:$f, message:{role:"assistant", content:$c}}]}}'
+}
+
+mutate() {   # MODEL [TRACK] [extra args]
+  local model=$1 track=${2:-baseline}; shift; [ $# -gt 0 ] && shift
+  llm-mutate --experiment "$EXP" --track "$track" --model "$model" --api-base "$API" \
+    --tree "$TREE" --run-dir "$RUN" "$@" <<<"$PARENT"
+}
+
+request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
+
+@test "vLLM-style model: the exact request, the child record, the files" {
+  serve "$(ok_reply "$EDIT_REPLY")"
+  export OPENAI_API_KEY=sk-test-secret-123
+  run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$status" -eq 0 ]
+  [ "$(request '[.method,.path,.authorization,.content_type]')" = '["POST","/v1/chat/completions","Bearer sk-test-secret-123","application/json"]' ]
+  [ "$(request '.body | keys')" = '["max_tokens","messages","model","temperature"]' ]
+  [ "$(request '.body | [.model,.temperature,.max_tokens,(.messages|map(.role))]')" = '["qwen2.5-coder-32b",0.7,8192,["system","user"]]' ]
+  [ "$(jq -c '[.parent,.iteration,.track,.seed,.llm.model,.llm.prompt_tokens,.llm.completion_tokens,.llm.finish_reason,.llm.attempts]' <<<"$output")" = \
+    '["c0003-aa12cd",1,"baseline",1,"qwen2.5-coder-32b",1234,56,"stop",1]' ]
+  dir=$(jq -r .dir <<<"$output")
+  [ -f "$dir/prompt.md" ] && [ -f "$dir/response.md" ]
+  [ "$(jq -r .diff <<<"$output")" = "$(printf "$EDIT_REPLY")" ]
+  # The key reaches the Authorization header and nothing else.
+  ! grep -rq sk-test-secret "$RUN"
+  [[ "$output" != *sk-test-secret* ]]
+}
+
+@test "no key in the environment: no Authorization header (local servers)" {
+  serve "$(ok_reply "$EDIT_REPLY")"
+  run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$status" -eq 0 ]
+  [ "$(request .authorization)" = null ]
+}
+
+@test "gpt-5: max_completion_tokens and reasoning_effort, never temperature or max_tokens" {
+  serve "$(ok_reply "$EDIT_REPLY")"
+  run --separate-stderr mutate gpt-5 gpt5
+  [ "$status" -eq 0 ]
+  [ "$(request '.body | keys')" = '["max_completion_tokens","messages","model","reasoning_effort"]' ]
+  [ "$(request '.body | [.max_completion_tokens,.reasoning_effort]')" = '[8192,"medium"]' ]
+}
+
+@test "AI_OPT_LLM_EXTRA adds and overrides request fields (null removes one)" {
+  serve "$(ok_reply "$EDIT_REPLY")"
+  AI_OPT_LLM_EXTRA='{"top_p":0.9,"temperature":null,"max_tokens":100}' run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$status" -eq 0 ]
+  [ "$(request '.body | [.top_p,.max_tokens,has("temperature")]')" = '[0.9,100,false]' ]
+}
+
+@test "429 with Retry-After, then success: waits as told, counts the attempts" {
+  serve '{"status":429,"headers":{"retry-after":"1"},"body":{"error":{"message":"Rate limit reached"}}}' "$(ok_reply "$EDIT_REPLY")"
+  run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.llm.attempts, (.llm.seconds >= 1), has("error")]' <<<"$output")" = '[2,true,false]' ]
+  [[ "$stderr" == *"rate limited (429); retrying in 1.0 s"* ]]
+  [ "$(wc -l < "$BATS_TEST_TMPDIR/requests.jsonl")" -eq 2 ]
+}
+
+@test "a server that does not answer in time: a timeout error, retried, then given up" {
+  serve '{"status":200,"delay_ms":5000,"body":{"choices":[]}}'
+  AIOPT_LLM_TIMEOUT=1 AIOPT_LLM_RETRIES=1 run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$status" -eq 0 ]
+  [ "$(jq -r .error.stage <<<"$output")" = llm ]
+  [[ "$(jq -r .error.message <<<"$output")" == *"imed out"*"gave up after retries"* ]]
+  [ "$(jq .llm.attempts <<<"$output")" = 2 ]
+}
+
+@test "401: immediate error quoting the server" {
+  serve '{"status":401,"body":{"error":{"message":"Incorrect API key provided: sk-wr***ng.","type":"invalid_request_error"}}}'
+  run --separate-stderr mutate gpt-5 gpt5
+  [ "$(jq .llm.attempts <<<"$output")" = 1 ]
+  [[ "$(jq -r .error.message <<<"$output")" == *"HTTP 401"*"Incorrect API key provided"* ]]
+}
+
+@test "404 for a wrong model name says so" {
+  serve '{"status":404,"body":{"error":{"message":"The model `qwen-typo` does not exist.","code":"model_not_found"}}}'
+  run --separate-stderr mutate qwen-typo
+  [[ "$(jq -r .error.message <<<"$output")" == *'HTTP 404'*'(model "qwen-typo")'*'The model `qwen-typo` does not exist.'* ]]
+}
+
+@test "an HTML 502 page: retried, then a precise error, no crash" {
+  serve '{"status":502,"headers":{"content-type":"text/html"},"body":"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>"}'
+  AIOPT_LLM_RETRIES=1 run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$status" -eq 0 ]
+  [[ "$(jq -r .error.message <<<"$output")" == *"HTTP 502"*"after 2 attempts"*"502 Bad Gateway"* ]]
+}
+
+@test "a 200 whose body is not JSON" {
+  serve '{"status":200,"headers":{"content-type":"text/html"},"body":"<html>oops</html>"}'
+  run --separate-stderr mutate qwen2.5-coder-32b
+  [[ "$(jq -r .error.message <<<"$output")" == *"not JSON (HTTP 200, text/html): oops"* ]]
+}
+
+@test "a reply cut at the token limit says so" {
+  serve "$(ok_reply 'db/db_impl/db_impl_write.cc\n<<<<<<< SEARCH\n    for (auto' length)"
+  run --separate-stderr mutate qwen2.5-coder-32b
+  [[ "$(jq -r .error.message <<<"$output")" == *'cut off at the token limit (finish_reason "length"'* ]]
+  [ "$(jq -r .llm.finish_reason <<<"$output")" = length ]
+  [ -f "$(jq -r .dir <<<"$output")/response.md" ]
+}
+
+@test "a reply without an edit: error record, reply kept" {
+  serve "$(ok_reply 'The code already looks optimal to me.')"
+  run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$status" -eq 0 ]
+  [[ "$(jq -r .error.message <<<"$output")" == "no edit in reply"* ]]
+  [ "$(jq -r .diff <<<"$output")" = null ]
+  [ "$(cat "$(jq -r .dir <<<"$output")/response.md")" = 'The code already looks optimal to me.' ]
+}
+
+@test "content null beside reasoning_content" {
+  serve '{"status":200,"body":{"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":null,"reasoning_content":"thinking..."}}]}}'
+  run --separate-stderr mutate qwen2.5-coder-32b
+  [[ "$(jq -r .error.message <<<"$output")" == *"no content (content null; the model wrote only reasoning_content)"* ]]
+}
+
+@test "several choices: the first is used" {
+  serve "$(jq -cn --arg c "$(printf "$EDIT_REPLY")" '{status:200, body:{choices:[{index:0,finish_reason:"stop",message:{role:"assistant",content:$c}},{index:1,finish_reason:"stop",message:{role:"assistant",content:"other"}}]}}')"
+  run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$(jq -r .diff <<<"$output")" = "$(printf "$EDIT_REPLY")" ]
+}
+
+@test "--record then --replay: the same child, offline; a changed prompt is a clear miss" {
+  serve "$(ok_reply "$EDIT_REPLY")"
+  run --separate-stderr mutate qwen2.5-coder-32b baseline --record "$BATS_TEST_TMPDIR/cassette.jsonl"
+  [ "$status" -eq 0 ]
+  first=$(jq -c 'del(.llm.seconds,.llm.api_base)' <<<"$output")
+  kill "$SERVER_PID"; SERVER_PID=
+  run --separate-stderr mutate qwen2.5-coder-32b baseline --replay "$BATS_TEST_TMPDIR/cassette.jsonl"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c 'del(.llm.seconds,.llm.api_base)' <<<"$output")" = "$first" ]
+  ! grep -q Authorization "$BATS_TEST_TMPDIR/cassette.jsonl"
+  run --separate-stderr mutate other-model baseline --replay "$BATS_TEST_TMPDIR/cassette.jsonl"
+  [[ "$(jq -r .error.message <<<"$output")" == *"no recorded reply for this request"* ]]
+}
+
+@test "--scripted DIR: edits from files in order, labelled scripted" {
+  mkdir -p "$BATS_TEST_TMPDIR/scripted"
+  printf "$EDIT_REPLY" > "$BATS_TEST_TMPDIR/scripted/01-annotate.md"
+  run --separate-stderr llm-mutate --experiment "$EXP" --track profiler --scripted "$BATS_TEST_TMPDIR/scripted" \
+    --tree "$TREE" --run-dir "$RUN" --iteration 1 <<<"$PARENT"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.llm.model,.llm.script,.llm.prompt_tokens,has("error")]' <<<"$output")" = '["scripted","01-annotate.md",null,false]' ]
+  run --separate-stderr llm-mutate --experiment "$EXP" --track profiler --scripted "$BATS_TEST_TMPDIR/scripted" \
+    --tree "$TREE" --run-dir "$RUN" --iteration 2 <<<"$PARENT"
+  [[ "$(jq -r .error.message <<<"$output")" == *"no edit for iteration 2 (the directory has 1)"* ]]
+}
+
+@test "the prompt holds the experiment's functions with their exact text" {
+  serve "$(ok_reply "$EDIT_REPLY")"
+  run --separate-stderr mutate qwen2.5-coder-32b
+  prompt=$(cat "$(jq -r .dir <<<"$output")/prompt.md")
+  # both WriteToWAL overloads (lines 1282-1319 and 1321-1415 of the file), verbatim
+  [[ "$prompt" == *"$(sed -n 1282,1319p "$TREE/$W")"* ]]
+  [[ "$prompt" == *"$(sed -n 1321,1415p "$TREE/$W")"* ]]
+  [[ "$prompt" == *"$(sed -n 162,646p "$TREE/$W")"* ]]   # DBImpl::WriteImpl
+  [[ "$prompt" != *"Status DBImpl::SwitchWAL("* ]]       # not asked for
+  [[ "$prompt" == *"throughput: 1.031 × pristine (95 % CI 0.998–1.064)"* ]]
+  # a budget that holds the whole file: the whole file
+  AIOPT_PROMPT_CODE_CHARS=1000000 run --separate-stderr mutate qwen2.5-coder-32b
+  prompt=$(cat "$(jq -r .dir <<<"$output")/prompt.md")
+  [[ "$prompt" == *"$(cat "$TREE/$W")"* ]]
+}
+
+@test "history: the last attempts from this parent, with their errors" {
+  {
+    echo '{"id":"c0004-000001","parent":"c0003-aa12cd","error":{"stage":"apply","message":"block 1 (SEARCH starting \"foo\") does not match db/db_impl/db_impl_write.cc; closest: lines 10-12"}}'
+    echo '{"id":"c0005-000002","parent":"c0001-other","error":{"stage":"build","message":"unrelated"}}'
+    echo '{"id":"c0006-0000'   # a torn last line, as after a crash
+  } > "$BATS_TEST_TMPDIR/archive.jsonl"
+  serve "$(ok_reply "$EDIT_REPLY")"
+  run --separate-stderr mutate qwen2.5-coder-32b baseline --archive "$BATS_TEST_TMPDIR/archive.jsonl"
+  [ "$status" -eq 0 ]
+  prompt=$(cat "$(jq -r .dir <<<"$output")/prompt.md")
+  [[ "$prompt" == *'- attempt c0004-000001: failed at apply: block 1 (SEARCH starting "foo") does not match'* ]]
+  [[ "$prompt" != *unrelated* ]]
+  [ "$(jq .iteration <<<"$output")" = 3 ]   # two readable records + 1
+  [[ "$(jq -r '.warnings[0]' <<<"$output")" == *"archive.jsonl:3: unreadable archive line skipped"* ]]
+}
+
+@test "profiler and scalar tracks: the same prompt but for the profile section" {
+  PARENT=$(jq -c '.coz = {"lines":[{"location":"db/db_impl/db_impl_write.cc:1380","point":"db_bench.write","impact_pct":12.5,"max_speedup_pct":30.2,"context":{"lines":[{"line":1380,"text":"      io_s = log.writer->file()->Sync(immutable_db_options_.use_fsync);"}]}}]}' <<<"$PARENT")
+  serve "$(ok_reply "$EDIT_REPLY")"
+  run --separate-stderr mutate qwen2.5-coder-32b baseline --iteration 7
+  scalar=$(jq -r .dir <<<"$output")/prompt.md
+  run --separate-stderr mutate qwen2.5-coder-32b profiler --iteration 8
+  profiler=$(jq -r .dir <<<"$output")/prompt.md
+  grep -q 'Where the time goes' "$profiler"
+  grep -q 'db_impl_write.cc:1380 (progress point db_bench.write): .* up to 30.2 %' "$profiler"
+  ! grep -q 'Where the time goes' "$scalar"
+  # The only difference: one block of lines added on the profiler track, the profile section.
+  run diff "$scalar" "$profiler"
+  [ "$status" -eq 1 ]
+  ! grep -q '^<' <<<"$output"
+  [ "$(grep -c '^[0-9]' <<<"$output")" -eq 1 ]
+  grep -q '^> ## Where the time goes' <<<"$output"
+}
+
+@test "no model configured: stop before any work, pointing at make demo" {
+  run --separate-stderr llm-mutate --experiment "$EXP" --track baseline --tree "$TREE" <<<"$PARENT"
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"--model and --api-base are required"*"make demo"* ]]
+}
