@@ -308,35 +308,14 @@ static char *code_section(const struct settings *s, cJSON *warnings)
 
 /* ---- the rest of the prompt: results, history, inspiration, profile ------------ */
 
-static const cJSON *get(const cJSON *o, const char *path)
-{
-	char *copy = xstrdup(path), *save = NULL;
-	for (char *k = strtok_r(copy, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
-		o = cJSON_GetObjectItemCaseSensitive(o, k);
-	free(copy);
-	return o;
-}
-
-static const char *get_str(const cJSON *o, const char *path)
-{
-	const cJSON *v = get(o, path);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static double get_num(const cJSON *o, const char *path)
-{
-	const cJSON *v = get(o, path);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 /* "throughput 1.031 (95 % CI 0.998-1.064)" for each term the score holds. */
 static void describe_score(struct buf *b, const cJSON *rec)
 {
-	const cJSON *terms = get(rec, "score.terms");
+	const cJSON *terms = json_path(rec, "score.terms");
 	const cJSON *t;
 	int any = 0;
 	cJSON_ArrayForEach(t, terms) {
-		double v = get_num(t, "value"), lo = get_num(t, "ci_low"), hi = get_num(t, "ci_high");
+		double v = json_path_number(t, "value"), lo = json_path_number(t, "ci_low"), hi = json_path_number(t, "ci_high");
 		if (isnan(v))
 			continue;
 		buf_printf(b, "- %s: %.3f × pristine", t->string, v);
@@ -345,7 +324,7 @@ static void describe_score(struct buf *b, const cJSON *rec)
 		buf_puts(b, "\n");
 		any = 1;
 	}
-	double c = get_num(rec, "score.comparable_score");
+	double c = json_path_number(rec, "score.comparable_score");
 	if (!isnan(c))
 		buf_printf(b, "- comparable score: %.3f (pristine = 1.000)\n", c);
 	else if (!any)
@@ -354,27 +333,27 @@ static void describe_score(struct buf *b, const cJSON *rec)
 
 static void describe_outcome(struct buf *b, const cJSON *rec)
 {
-	const char *stage = get_str(rec, "error.stage"), *msg = get_str(rec, "error.message");
+	const char *stage = json_path_string(rec, "error.stage"), *msg = json_path_string(rec, "error.message");
 	if (stage) {
 		buf_printf(b, "failed at %s: ", stage);
 		buf_add_trimmed(b, msg ? msg : "(no message)", 700);
 		buf_puts(b, "\n");
 		return;
 	}
-	if (cJSON_IsTrue(get(rec, "score.valid"))) {
+	if (cJSON_IsTrue(json_path(rec, "score.valid"))) {
 		buf_puts(b, "valid; measured against pristine:\n");
 		describe_score(b, rec);
 		return;
 	}
-	const char *reason = get_str(rec, "score.reason");
+	const char *reason = json_path_string(rec, "score.reason");
 	buf_printf(b, "%s\n", reason ? reason : "no outcome recorded");
 }
 
 static char *results_section(const cJSON *parent)
 {
 	struct buf b = { 0 };
-	const char *id = get_str(parent, "id");
-	if (!id || !get_str(parent, "parent")) {
+	const char *id = json_path_string(parent, "id");
+	if (!id || !json_path_string(parent, "parent")) {
 		buf_puts(&b, "The parent is pristine RocksDB (score 1.000 by definition).\n");
 		return buf_take(&b);
 	}
@@ -419,7 +398,7 @@ static char *history_section(const struct settings *s, const cJSON *archive, con
 	const cJSON *picked[64];
 	int n = 0;
 	cJSON_ArrayForEach(rec, archive) {
-		const char *p = get_str(rec, "parent");
+		const char *p = json_path_string(rec, "parent");
 		if (p && parent_id && strcmp(p, parent_id) == 0) {
 			if (n == 64) {
 				memmove(picked, picked + 1, 63 * sizeof *picked);
@@ -432,7 +411,7 @@ static char *history_section(const struct settings *s, const cJSON *archive, con
 	if (n == 0)
 		buf_puts(&b, "No earlier attempts from this parent.\n");
 	for (int i = n > s->history_k ? n - (int)s->history_k : 0; i < n; i++) {
-		buf_printf(&b, "- attempt %s: ", get_str(picked[i], "id") ? get_str(picked[i], "id") : "?");
+		buf_printf(&b, "- attempt %s: ", json_path_string(picked[i], "id") ? json_path_string(picked[i], "id") : "?");
 		describe_outcome(&b, picked[i]);
 	}
 	struct buf out = { 0 };
@@ -447,14 +426,14 @@ static char *inspiration_section(const struct settings *s, const cJSON *archive,
 	int n = 0, cap = s->inspiration_n < 8 ? (int)s->inspiration_n : 8;
 	const cJSON *rec;
 	cJSON_ArrayForEach(rec, archive) {
-		if (!cJSON_IsTrue(get(rec, "score.valid")) || isnan(get_num(rec, "score.combined_score")))
+		if (!cJSON_IsTrue(json_path(rec, "score.valid")) || isnan(json_path_number(rec, "score.combined_score")))
 			continue;
-		const char *id = get_str(rec, "id");
+		const char *id = json_path_string(rec, "id");
 		if (id && parent_id && strcmp(id, parent_id) == 0)
 			continue;
-		double v = get_num(rec, "score.combined_score");
+		double v = json_path_number(rec, "score.combined_score");
 		int at = n;
-		while (at > 0 && get_num(best[at - 1], "score.combined_score") < v)
+		while (at > 0 && json_path_number(best[at - 1], "score.combined_score") < v)
 			at--;
 		if (at >= cap)
 			continue;
@@ -467,9 +446,9 @@ static char *inspiration_section(const struct settings *s, const cJSON *archive,
 	if (n == 0)
 		buf_puts(&b, "None yet.\n");
 	for (int i = 0; i < n; i++) {
-		buf_printf(&b, "### %s (combined score %.3f)\n\n", get_str(best[i], "id"),
-			   get_num(best[i], "score.combined_score"));
-		const char *dir = get_str(best[i], "dir"), *patch = get_str(best[i], "apply.patch");
+		buf_printf(&b, "### %s (combined score %.3f)\n\n", json_path_string(best[i], "id"),
+			   json_path_number(best[i], "score.combined_score"));
+		const char *dir = json_path_string(best[i], "dir"), *patch = json_path_string(best[i], "apply.patch");
 		char *path = dir && patch ? xasprintf("%s/%s", dir, patch) : NULL;
 		size_t len;
 		char *text = path ? read_file(path, &len) : NULL;
@@ -488,22 +467,22 @@ static char *profile_section(const struct settings *s, const cJSON *parent)
 {
 	struct buf b = { 0 };
 	buf_puts(&b, "\n## Where the time goes (causal profile of the parent)\n\n");
-	const cJSON *lines = get(parent, "coz.lines");
+	const cJSON *lines = json_path(parent, "coz.lines");
 	int shown = 0;
 	const cJSON *l;
 	cJSON_ArrayForEach(l, lines) {
 		if (shown == s->profile_top)
 			break;
-		const char *loc = get_str(l, "location");
+		const char *loc = json_path_string(l, "location");
 		buf_printf(&b, "- %s (progress point %s): speeding this line up by x%% would speed the "
 			   "program up by up to %.1f %% (impact %.1f %%)\n", loc ? loc : "?",
-			   get_str(l, "point") ? get_str(l, "point") : "?", get_num(l, "max_speedup_pct"),
-			   get_num(l, "impact_pct"));
-		const cJSON *ctx = get(l, "context.lines"), *cl;
+			   json_path_string(l, "point") ? json_path_string(l, "point") : "?", json_path_number(l, "max_speedup_pct"),
+			   json_path_number(l, "impact_pct"));
+		const cJSON *ctx = json_path(l, "context.lines"), *cl;
 		if (cJSON_GetArraySize(ctx) > 0) {
 			buf_puts(&b, "\n```cpp\n");
 			cJSON_ArrayForEach(cl, ctx) {
-				const char *text = get_str(cl, "text");
+				const char *text = json_path_string(cl, "text");
 				buf_printf(&b, "%s\n", text ? text : "");
 			}
 			buf_puts(&b, "```\n");
@@ -512,18 +491,18 @@ static char *profile_section(const struct settings *s, const cJSON *parent)
 	}
 	if (!shown)
 		buf_puts(&b, "No causal profile of this parent yet.\n");
-	const cJSON *stacks = get(parent, "bperf.top"), *st;
+	const cJSON *stacks = json_path(parent, "bperf.top"), *st;
 	shown = 0;
 	cJSON_ArrayForEach(st, stacks) {
 		if (shown++ == s->profile_top)
 			break;
 		if (shown == 1) {
-			const char *source = get_str(parent, "bperf.source");
+			const char *source = json_path_string(parent, "bperf.source");
 			buf_printf(&b, "\nWhere threads wait (off-CPU, from %s):\n", source ? source : "perf");
 		}
-		buf_printf(&b, "- %.1f %% %s: %s\n", get_num(st, "share_pct"),
-			   get_str(st, "class") ? get_str(st, "class") : "",
-			   get_str(st, "location") ? get_str(st, "location") : "?");
+		buf_printf(&b, "- %.1f %% %s: %s\n", json_path_number(st, "share_pct"),
+			   json_path_string(st, "class") ? json_path_string(st, "class") : "",
+			   json_path_string(st, "location") ? json_path_string(st, "location") : "?");
 	}
 	return buf_take(&b);
 }
@@ -694,11 +673,11 @@ static int post(const struct settings *s, const char *url, const char *body, str
 static char *server_message(const struct http_reply *r)
 {
 	cJSON *j = cJSON_Parse(r->body.s ? r->body.s : "");
-	const char *m = get_str(j, "error.message");
+	const char *m = json_path_string(j, "error.message");
 	if (!m)
-		m = get_str(j, "error");
+		m = json_path_string(j, "error");
 	if (!m)
-		m = get_str(j, "message");
+		m = json_path_string(j, "message");
 	char *out;
 	if (m) {
 		out = xasprintf("%.300s", m);
@@ -742,10 +721,10 @@ static int replay(const char *cassette, const char *body, struct http_reply *r, 
 	int found = 0;
 	while (!found && lr_next(lr) >= 0) {
 		cJSON *e = cJSON_Parse(lr->line);
-		const char *h = get_str(e, "request_hash");
+		const char *h = json_path_string(e, "request_hash");
 		if (h && strcmp(h, hash) == 0) {
-			r->status = (long)get_num(e, "status");
-			const char *b = get_str(e, "body");
+			r->status = (long)json_path_number(e, "status");
+			const char *b = json_path_string(e, "body");
 			buf_puts(&r->body, b ? b : "");
 			found = 1;
 		}
@@ -811,19 +790,19 @@ static void read_reply(const struct http_reply *r, struct exchange *x)
 		free(m);
 		return;
 	}
-	x->prompt_tokens = get_num(j, "usage.prompt_tokens");
-	x->completion_tokens = get_num(j, "usage.completion_tokens");
-	const cJSON *choices = get(j, "choices");
+	x->prompt_tokens = json_path_number(j, "usage.prompt_tokens");
+	x->completion_tokens = json_path_number(j, "usage.completion_tokens");
+	const cJSON *choices = json_path(j, "choices");
 	const cJSON *first = cJSON_GetArrayItem(choices, 0);
 	if (!first) {
 		x->error = xasprintf("the reply has no choices: %.200s", r->body.s);
 		cJSON_Delete(j);
 		return;
 	}
-	const char *finish = get_str(first, "finish_reason");
+	const char *finish = json_path_string(first, "finish_reason");
 	snprintf(x->finish_reason, sizeof x->finish_reason, "%s", finish ? finish : "");
-	const char *content = get_str(first, "message.content");
-	const char *reasoning = get_str(first, "message.reasoning_content");
+	const char *content = json_path_string(first, "message.content");
+	const char *reasoning = json_path_string(first, "message.reasoning_content");
 	if (finish && strcmp(finish, "length") == 0) {
 		x->error = xasprintf("the reply was cut off at the token limit (finish_reason \"length\", %.0f "
 				     "completion tokens): raise AIOPT_MAX_TOKENS", x->completion_tokens);
@@ -970,15 +949,15 @@ static void mkdirs(const char *path)
 
 static cJSON *mutate(const struct settings *s, cJSON *parent, const cJSON *archive, cJSON *warnings)
 {
-	const char *parent_id = get_str(parent, "id");
+	const char *parent_id = json_path_string(parent, "id");
 	long iteration = s->iteration > 0 ? s->iteration : cJSON_GetArraySize(archive) + 1;
 	/* Deterministic: the same run, parent and iteration give the same id. */
 	char *id = xasprintf("c%04ld-%06llx", iteration,
 			     (fnv1a(parent_id ? parent_id : "pristine") ^ (unsigned long long)iteration * 0x9e3779b97f4a7c15ULL) & 0xffffff);
 	const char *run_dir = s->run_dir;
 	char *parent_dir_parent = NULL;
-	if (!run_dir && get_str(parent, "dir")) {
-		parent_dir_parent = xstrdup(get_str(parent, "dir"));
+	if (!run_dir && json_path_string(parent, "dir")) {
+		parent_dir_parent = xstrdup(json_path_string(parent, "dir"));
 		char *slash = strrchr(parent_dir_parent, '/');
 		if (slash)
 			*slash = '\0';
@@ -992,12 +971,15 @@ static cJSON *mutate(const struct settings *s, cJSON *parent, const cJSON *archi
 	cJSON *child = cJSON_CreateObject();
 	cJSON_AddStringToObject(child, "id", id);
 	const char *exp_name = strrchr(s->experiment, '/') ? strrchr(s->experiment, '/') + 1 : s->experiment;
-	cJSON_AddStringToObject(child, "experiment", get_str(parent, "experiment") ? get_str(parent, "experiment") : exp_name);
+	cJSON_AddStringToObject(child, "experiment", json_path_string(parent, "experiment") ? json_path_string(parent, "experiment") : exp_name);
 	cJSON_AddStringToObject(child, "track", s->track);
-	json_add_number_or_null(child, "seed", s->seed >= 0 ? (double)s->seed : get_num(parent, "seed"));
+	json_add_number_or_null(child, "seed", s->seed >= 0 ? (double)s->seed : json_path_number(parent, "seed"));
 	cJSON_AddNumberToObject(child, "iteration", (double)iteration);
 	cJSON_AddItemToObject(child, "parent", parent_id ? cJSON_CreateString(parent_id) : cJSON_CreateNull());
 	cJSON_AddStringToObject(child, "dir", dir);
+	const cJSON *island = json_path(parent, "island");   /* pick-parent's islands: the child stays */
+	if (cJSON_IsNumber(island))
+		cJSON_AddNumberToObject(child, "island", island->valuedouble);
 
 	/* The prompt: the same on every track but for the profile section. */
 	char *code = code_section(s, warnings);
@@ -1188,9 +1170,9 @@ int main(int argc, char **argv)
 			cJSON_AddItemToObject(child, "warnings", warnings);
 		else
 			cJSON_Delete(warnings);
-		const char *e = get_str(child, "error.message");
+		const char *e = json_path_string(child, "error.message");
 		if (e)
-			warnx_("%s: %s", get_str(child, "id"), e);
+			warnx_("%s: %s", json_path_string(child, "id"), e);
 		jsonl_write(stdout, child);
 		cJSON_Delete(child);
 		cJSON_Delete(archive);

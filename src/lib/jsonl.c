@@ -99,3 +99,24 @@ void json_add_number_or_null(cJSON *obj, const char *key, double value)
 {
 	cJSON_AddItemToObject(obj, key, json_number_or_null(value));
 }
+
+const cJSON *json_path(const cJSON *o, const char *dotted)
+{
+	char *copy = xstrdup(dotted), *save = NULL;
+	for (char *k = strtok_r(copy, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
+		o = cJSON_GetObjectItemCaseSensitive(o, k);
+	free(copy);
+	return o;
+}
+
+double json_path_number(const cJSON *o, const char *dotted)
+{
+	const cJSON *v = json_path(o, dotted);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+const char *json_path_string(const cJSON *o, const char *dotted)
+{
+	const cJSON *v = json_path(o, dotted);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}

@@ -26,4 +26,9 @@ int record_has_error(const cJSON *rec);
 cJSON *json_number_or_null(double value);
 void json_add_number_or_null(cJSON *obj, const char *key, double value);
 
+/* o.a.b… by a dotted path ("score.terms.throughput"); NULL when any step is missing. */
+const cJSON *json_path(const cJSON *o, const char *dotted);
+/* The number at the path, or NAN; the string at the path, or NULL. */
+double json_path_number(const cJSON *o, const char *dotted);
+const char *json_path_string(const cJSON *o, const char *dotted);
 #endif

@@ -1,0 +1,220 @@
+/* pick-parent — choose the next parent from a run's archive, reproducibly.
+ *
+ * Only valid candidates (score.valid, a combined_score) can be parents, and
+ * pristine RocksDB — the root — always can.  The choice depends on nothing but
+ * the seed, the strategy and the archive: the random stream is seeded from
+ * --seed and the number of records, so a resumed run makes the same choices.
+ * A torn last line (a crash mid-write) or any unreadable line is skipped with
+ * a warning: the run goes on with what is readable. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "lib/jsonl.h"
+#include "lib/lines.h"
+#include "lib/opts.h"
+#include "lib/util.h"
+
+enum strategy { TOURNAMENT, BEST, ISLANDS };
+
+struct settings {
+	long seed;
+	enum strategy strategy;
+	double explore;
+	long tournament_size, islands, migrate_every;
+	int have_seed;
+};
+
+/* splitmix64: small, fast, and the same on every machine. */
+static uint64_t next_random(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double uniform(uint64_t *state)
+{
+	return (double)(next_random(state) >> 11) / 9007199254740992.0;
+}
+
+static size_t below(uint64_t *state, size_t n)
+{
+	return (size_t)(uniform(state) * (double)n);
+}
+
+static double combined(const cJSON *rec)
+{
+	return json_path_number(rec, "score.combined_score");
+}
+
+static int valid(const cJSON *rec)
+{
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(rec, "error");
+	return cJSON_IsTrue(json_path(rec, "score.valid")) && !isnan(combined(rec)) && (!err || cJSON_IsNull(err));
+}
+
+static long island_of(const cJSON *rec)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, "island");
+	return cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
+}
+
+static cJSON *pristine(void)
+{
+	return cJSON_Parse("{\"id\":\"pristine\",\"parent\":null,\"iteration\":0,\"pristine\":true,"
+			   "\"score\":{\"combined_score\":1,\"comparable_score\":1,\"valid\":true,"
+			   "\"reason\":\"pristine RocksDB\"}}");
+}
+
+/* The best of k drawn with replacement from pool; ties go to the earlier record. */
+static const cJSON *tournament(const cJSON **pool, size_t n, long k, uint64_t *rng)
+{
+	const cJSON *best = NULL;
+	for (long i = 0; i < k; i++) {
+		const cJSON *c = pool[below(rng, n)];
+		if (!best || combined(c) > combined(best))
+			best = c;
+	}
+	return best;
+}
+
+static const cJSON *choose(const struct settings *s, const cJSON **pool, size_t n, uint64_t *rng)
+{
+	if (s->strategy == BEST) {
+		const cJSON *best = pool[0];
+		for (size_t i = 1; i < n; i++)
+			if (combined(pool[i]) > combined(best))
+				best = pool[i];
+		return best;
+	}
+	if (uniform(rng) < s->explore)
+		return pool[below(rng, n)];
+	return tournament(pool, n, s->tournament_size, rng);
+}
+
+static const struct opt_spec specs[] = {
+	{ "seed", "N", "AI_OPT_SEED", "the run's seed (required)" },
+	{ "strategy", "S", "AIOPT_STRATEGY", "tournament (default), best, or islands" },
+	{ "explore", "P", "AIOPT_EXPLORE", "probability of a uniformly random valid parent (default 0.1)" },
+	{ "tournament-size", "K", "AIOPT_TOURNAMENT_SIZE", "candidates drawn per tournament (default 3)" },
+	{ "islands", "K", "AIOPT_ISLANDS", "islands: number of sub-populations (default 4)" },
+	{ "migrate-every", "N", "AIOPT_MIGRATE_EVERY", "islands: copy the best to every island each N records (default 10)" },
+	{ 0 },
+};
+
+static int handle(int index, const char *arg, void *ctx)
+{
+	struct settings *s = ctx;
+	if (index == 1) {
+		if (strcmp(arg, "tournament") == 0) s->strategy = TOURNAMENT;
+		else if (strcmp(arg, "best") == 0) s->strategy = BEST;
+		else if (strcmp(arg, "islands") == 0) s->strategy = ISLANDS;
+		else {
+			fprintf(stderr, "%s: --strategy %s: use tournament, best or islands\n", progname, arg);
+			return -1;
+		}
+		return 0;
+	}
+	char *end;
+	double v = strtod(arg, &end);
+	if (end == arg || *end || v < 0 || (index == 2 && v > 1) || (index >= 3 && v < 1)) {
+		fprintf(stderr, "%s: --%s: bad value \"%s\"\n", progname, specs[index].name, arg);
+		return -1;
+	}
+	switch (index) {
+	case 0: s->seed = (long)v; s->have_seed = 1; break;
+	case 2: s->explore = v; break;
+	case 3: s->tournament_size = (long)v; break;
+	case 4: s->islands = (long)v; break;
+	case 5: s->migrate_every = (long)v; break;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct opt_tool tool = {
+		"pick-parent", "--seed N [--strategy tournament|best|islands] [--explore P] < archive.jsonl",
+		"Reads a run's archive and writes one parent record: a valid candidate chosen by\n"
+		"tournament over combined_score (with probability --explore a uniformly random one),\n"
+		"the best, or by islands; pristine RocksDB when nothing valid exists.  The same seed\n"
+		"and archive give the same choice.",
+		specs,
+	};
+	struct settings s = { .strategy = TOURNAMENT, .explore = 0.1, .tournament_size = 3, .islands = 4,
+			      .migrate_every = 10 };
+	int first = opts_parse(&tool, argc, argv, handle, &s);
+	if (first != argc)
+		die(EXIT_USAGE, "unexpected argument %s (the archive comes on stdin)", argv[first]);
+	if (!s.have_seed)
+		die(EXIT_USAGE, "--seed N is required: the choice must be reproducible");
+
+	cJSON *root = pristine();
+	cJSON *records = cJSON_CreateArray();
+	struct line_reader *lr = xmalloc(sizeof *lr);
+	lr_init(lr, stdin, "stdin");
+	while (lr_next(lr) >= 0) {
+		if (lr->line[strspn(lr->line, " \t")] == '\0')
+			continue;
+		cJSON *rec = cJSON_Parse(lr->line);
+		if (!cJSON_IsObject(rec)) {
+			warnx_("archive line %zu unreadable (a torn write?): skipped", lr->lineno);
+			cJSON_Delete(rec);
+			continue;
+		}
+		cJSON_AddItemToArray(records, rec);
+	}
+	if (lr->read_error)
+		warnx_("archive: read error: %s; using what was read", strerror(lr->read_error));
+	lr_free(lr);
+	free(lr);
+
+	size_t n = (size_t)cJSON_GetArraySize(records);
+	/* One stream per (seed, archive length): a resumed run repeats its choices. */
+	uint64_t rng = (uint64_t)s.seed * 0x2545f4914f6cdd1dULL ^ (uint64_t)n;
+	next_random(&rng);
+
+	const cJSON **pool = xmalloc((n + 2) * sizeof *pool);
+	size_t np = 0;
+	long island = s.strategy == ISLANDS ? (long)(n % (size_t)s.islands) : -1;
+	const cJSON *best_overall = root, *rec;
+	cJSON_ArrayForEach(rec, records)
+		if (valid(rec) && combined(rec) > combined(best_overall))
+			best_overall = rec;
+	pool[np++] = root;
+	cJSON_ArrayForEach(rec, records) {
+		if (!valid(rec))
+			continue;
+		if (s.strategy == ISLANDS && island_of(rec) != island)
+			continue;
+		pool[np++] = rec;
+	}
+	/* Islands: every migrate_every records the best of all joins each island. */
+	if (s.strategy == ISLANDS && n > 0 && n % (size_t)s.migrate_every == 0 && best_overall != root) {
+		int present = 0;
+		for (size_t i = 0; i < np; i++)
+			present |= pool[i] == best_overall;
+		if (!present)
+			pool[np++] = best_overall;
+	}
+	const cJSON *chosen = choose(&s, pool, np, &rng);
+	cJSON *out = cJSON_Duplicate(chosen, 1);
+	if (s.strategy == ISLANDS) {
+		cJSON_DeleteItemFromObjectCaseSensitive(out, "island");
+		cJSON_AddNumberToObject(out, "island", (double)island);
+	}
+	jsonl_write(stdout, out);
+	cJSON_Delete(out);
+	free(pool);
+	cJSON_Delete(records);
+	cJSON_Delete(root);
+	return 0;
+}
