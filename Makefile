@@ -5,4 +5,6 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 include mk/deps.mk
 include mk/build.mk
 include mk/rocksdb.mk
+include mk/experiment.mk
+include mk/candidate.mk
 include mk/test.mk

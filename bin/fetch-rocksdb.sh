@@ -8,7 +8,7 @@ set -euo pipefail
 die() { echo "fetch-rocksdb: $*" >&2; exit 1; }
 [ $# -ge 2 ] || die "usage: fetch-rocksdb.sh DEST VERSION [PATCH...]"
 dest=$1 version=$2; shift 2
-patches=(); for p in ${patches[@]+"${patches[@]}"}; do patches+=("$(realpath "$p")"); done
+patches=(); for p in "$@"; do patches+=("$(realpath "$p")"); done
 [ -e "$dest/.git" ] && { echo "fetch-rocksdb: $dest already exists"; exit 0; }
 stage="$dest.partial"            # never leave a half-made DEST behind
 rm -rf "$stage"; mkdir -p "$(dirname "$dest")"

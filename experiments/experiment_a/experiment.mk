@@ -19,3 +19,26 @@ AIOPT_INSPIRATION_CHARS ?= 2500
 AIOPT_PROFILE_TOP ?= 5
 # The workload, as the prompt describes it.
 AIOPT_WORKLOAD ?= db_bench fillrandom with the WAL on, compression off, 2 MB memtables and L0 triggers 2/4/6 (writes stall on L0 compaction), and a variant with --sync=1 and 4 threads (WAL-sync bound).
+
+# ---- RocksDB stages (mk/candidate.mk) -------------------------------------------
+# db_bench workload: WAL/L0 pressure.  2 MB memtables, 2 of them, L0 triggers
+# 2/4/6: writes stall on L0 compaction (78.6 % of the time here).  The stats
+# benchmark after fillrandom prints DB and compaction stats; --duration bounds a run.
+AI_OPT_BENCH_ARGS ?= --benchmarks=fillrandom,stats --num=100000000 --key_size=16 --value_size=400 --compression_type=none --write_buffer_size=2097152 --max_write_buffer_number=2 --level0_file_num_compaction_trigger=2 --level0_slowdown_writes_trigger=4 --level0_stop_writes_trigger=6 --histogram --statistics --seed=1
+# The WAL-sync variant (AIOPT_BENCH_WORKLOAD=sync): fsync per write, 4 writers.
+AIOPT_BENCH_ARGS_SYNC ?= --benchmarks=fillrandom,stats --num=100000000 --key_size=16 --value_size=400 --compression_type=none --sync=1 --threads=4 --histogram --statistics --seed=1
+AIOPT_BENCH_WORKLOAD ?= l0
+AIOPT_BENCH_DURATION ?= 10
+# Pairs: score --more decides (racing); these bound it.
+AIOPT_BENCH_MIN_PAIRS ?= 3
+AIOPT_BENCH_MAX_PAIRS ?= 8
+AIOPT_BENCH_CI_TARGET ?= 0.03
+AIOPT_BENCH_SCREEN ?= 0.05
+# RocksDB's own tests of the write path's contract, and their time budget.
+AIOPT_TESTS ?= db_write_test fault_injection_test
+AIOPT_TEST_TIMEOUT ?= 600
+AIOPT_BUILD_TIMEOUT ?= 900
+# Coz: seconds of profiling, the source scope (Coz's % wildcards), lines kept.
+AIOPT_BCOZ_DURATION ?= 60
+AIOPT_BCOZ_SCOPE ?= %/db/db_impl/db_impl_write.cc
+AIOPT_COZ_TOP ?= 10

@@ -1,0 +1,309 @@
+#!/usr/bin/env bash
+# stage.sh STAGE CAND — one stage of one candidate, as mk/candidate.mk runs it.
+#
+#   apply   record.json → apply.json (+ patch.diff, cumulative.diff): tree reset to
+#           pristine, the parent's cumulative patch, then the new edit (apply-diff)
+#   build   apply.json → build.json (+ build.log, db_bench): incremental db_bench build
+#   test    build.json → test.json (+ test.log): RocksDB's own tests, Debug build
+#   bench   test.json  → bench.json: pristine/candidate pairs until score --more says enough
+#   coz     bench.json → coz.json: a Coz profile (profiler tracks), parse-coz on it
+#   score   coz.json   → score.json
+#   pristine PRISTINE_DIR: pristine db_bench, k bench runs and a profile → baseline.json
+#
+# Every stage writes its record even when it fails (with "error"); a record that
+# already failed is passed on untouched.  Stages that use the tree hold its lock
+# and first put the candidate's code there, so any stage can be rerun alone.
+# Settings come from the environment (mk/candidate.mk exports the experiment's).
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=${AIOPT_BIN:-$TOP/bin}
+SRC=${ROCKSDB_SRC:-$TOP/build/rocksdb-src}
+RELEASE=${ROCKSDB_RELEASE:-$TOP/build/rocksdb-release}
+DEBUG=${ROCKSDB_DEBUG:-$TOP/build/rocksdb-debug}
+LOCK=${AIOPT_TREE_LOCK:-$TOP/build/tree.lock}
+TARGETS="${AI_OPT_TARGET_FILES:-db/db_impl/db_impl_write.cc} ${AI_OPT_TARGET_FILE:-}"
+
+die() { echo "stage: $*" >&2; exit 1; }
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+# The untrusted candidate's programs: no network where unshare allows, a time limit.
+if unshare -n true 2>/dev/null; then NONET=(unshare -n); else NONET=(); fi
+sandboxed() { local seconds=$1; shift; timeout --kill-after=10 "$seconds" ${NONET[@]+"${NONET[@]}"} "$@"; }
+
+# jq over a record file, replacing it atomically.
+update() {   # FILE JQ-ARGS...
+  local f=$1; shift
+  jq -c "$@" "$f" > "$f.tmp" && mv "$f.tmp" "$f"
+}
+
+has_error() { jq -e '.error != null' "$1" > /dev/null; }
+
+# ---- the tree --------------------------------------------------------------------
+
+tree_reset() {
+  git -C "$SRC" checkout -q -f pristine
+  git -C "$SRC" clean -fdq
+}
+
+# Puts CAND's cumulative patch on pristine, unless the tree already holds it.
+tree_put() {   # CAND
+  local cand=$1 want
+  want="$cand $(md5sum < "$cand/cumulative.diff" | cut -d' ' -f1)"
+  [ "$(cat "$SRC/.git/aiopt-holds" 2>/dev/null)" = "$want" ] && return 0
+  tree_reset
+  [ -s "$cand/cumulative.diff" ] && git -C "$SRC" apply --whitespace=nowarn "$cand/cumulative.diff"
+  echo "$want" > "$SRC/.git/aiopt-holds"
+}
+
+with_lock() { exec 9>"$LOCK"; flock 9; }
+
+# ---- stages ------------------------------------------------------------------------
+
+stage_apply() {
+  local cand=$1 in=$1/record.json out=$1/apply.json
+  [ -f "$in" ] || die "$in: no record (llm-mutate writes it)"
+  if has_error "$in"; then cp "$in" "$out"; return; fi
+  with_lock
+  tree_reset
+  rm -f "$SRC/.git/aiopt-holds"
+  local parent parent_dir
+  parent=$(jq -r '.parent // "pristine"' "$in")
+  parent_dir=$(dirname "$cand")/$parent
+  if [ "$parent" != pristine ]; then
+    [ -f "$parent_dir/cumulative.diff" ] || die "$parent_dir/cumulative.diff: the parent's patch is missing"
+    [ -s "$parent_dir/cumulative.diff" ] && git -C "$SRC" apply --whitespace=nowarn "$parent_dir/cumulative.diff"
+  fi
+  # shellcheck disable=SC2086
+  "$BIN/apply-diff" --tree "$SRC" $(printf -- '--allow %s ' $TARGETS) --out "$cand" < "$in" > "$out.tmp"
+  mv "$out.tmp" "$out"
+  if ! has_error "$out"; then
+    git -C "$SRC" add -A
+    git -C "$SRC" diff --cached --binary > "$cand/cumulative.diff"
+    git -C "$SRC" reset -q
+    echo "$cand $(md5sum < "$cand/cumulative.diff" | cut -d' ' -f1)" > "$SRC/.git/aiopt-holds"
+  fi
+}
+
+# The first compiler errors of a build log, short enough for the next prompt.
+compiler_errors() {
+  grep -E '(error|Error)[: ]' "$1" | grep -v '^make\|^gmake\|ninja: build stopped' | head -n 8 | cut -c1-400 || true
+}
+
+stage_build() {
+  local cand=$1 in=$1/apply.json out=$1/build.json
+  if has_error "$in"; then cp "$in" "$out"; return; fi
+  with_lock
+  tree_put "$cand"
+  local t0=$SECONDS status=0
+  if [ -n "${AI_OPT_BUILD_CMD:-}" ]; then
+    (cd "$SRC" && timeout "${AIOPT_BUILD_TIMEOUT:-900}" bash -c "$AI_OPT_BUILD_CMD") > "$cand/build.log" 2>&1 || status=$?
+  else
+    timeout "${AIOPT_BUILD_TIMEOUT:-900}" cmake --build "$RELEASE" --target db_bench -j "$(nproc)" > "$cand/build.log" 2>&1 || status=$?
+  fi
+  local seconds=$((SECONDS - t0))
+  if [ "$status" -eq 0 ]; then
+    # A hard link survives the next build (the linker replaces the file).
+    ln -f "${AI_OPT_BENCH_BIN:-$RELEASE/db_bench}" "$cand/db_bench"
+    cp "$in" "$out"
+    update "$out" --argjson s "$seconds" '.build = {ok: true, seconds: $s, log: "build.log"}'
+  else
+    local why; why=$(compiler_errors "$cand/build.log")
+    [ "$status" -eq 124 ] && why="the build took longer than ${AIOPT_BUILD_TIMEOUT:-900} s"
+    [ -n "$why" ] || why=$(tail -n 5 "$cand/build.log")
+    cp "$in" "$out"
+    update "$out" --argjson s "$seconds" --arg m "$why" \
+      '.build = {ok: false, seconds: $s, log: "build.log", errors: $m} | .error = {stage: "build", message: $m}'
+  fi
+}
+
+stage_test() {
+  local cand=$1 in=$1/build.json out=$1/test.json
+  if has_error "$in"; then cp "$in" "$out"; return; fi
+  with_lock
+  tree_put "$cand"
+  local tests=${AIOPT_TESTS:-db_write_test fault_injection_test} t0=$SECONDS status=0
+  # shellcheck disable=SC2086
+  timeout "${AIOPT_BUILD_TIMEOUT:-900}" cmake --build "$DEBUG" --target $tests -j "$(nproc)" > "$cand/test-build.log" 2>&1 || status=$?
+  if [ "$status" -ne 0 ]; then
+    local why; why=$(compiler_errors "$cand/test-build.log")
+    cp "$in" "$out"
+    update "$out" --arg m "the tests did not build: ${why:-see test-build.log}" \
+      '.test = {ok: false, log: "test-build.log"} | .error = {stage: "test", message: $m}'
+    return
+  fi
+  local scratch="$cand/test-scratch"
+  : > "$cand/test.log"
+  for t in $tests; do
+    rm -rf "$scratch"; mkdir -p "$scratch"
+    echo "=== $t" >> "$cand/test.log"
+    TEST_TMPDIR=$scratch sandboxed "${AIOPT_TEST_TIMEOUT:-600}" "$DEBUG/$t" --gtest_color=no >> "$cand/test.log" 2>&1 \
+      || echo "=== $t exited $?" >> "$cand/test.log"
+  done
+  rm -rf "$scratch"
+  local seconds=$((SECONDS - t0)) passed failed failed_names
+  passed=$(grep -c '^\[       OK \]' "$cand/test.log" || true)
+  failed_names=$(grep '^\[  FAILED  \] [A-Za-z]' "$cand/test.log" | grep -v ' listed below' | sed 's/^\[  FAILED  \] //; s/ (.*//' | sort -u || true)
+  failed=$(printf '%s' "$failed_names" | grep -c . || true)
+  local crashed; crashed=$(grep '^=== .* exited' "$cand/test.log" | sed 's/^=== //' || true)
+  cp "$in" "$out"
+  if [ "$failed" -eq 0 ] && [ -z "$crashed" ] && [ "$passed" -gt 0 ]; then
+    update "$out" --argjson p "$passed" --argjson s "$seconds" \
+      '.test = {ok: true, passed: $p, failed: 0, seconds: $s, log: "test.log"}'
+  else
+    local msg
+    msg="$failed failed: $(printf '%s' "$failed_names" | head -n 10 | paste -sd, -)${crashed:+; $(printf '%s' "$crashed" | paste -sd, -)}"
+    update "$out" --argjson p "$passed" --argjson f "$failed" --argjson s "$seconds" --arg m "$msg" \
+      --arg names "$failed_names" \
+      '.test = {ok: false, passed: $p, failed: $f, failed_tests: ($names | split("\n") | map(select(. != ""))), seconds: $s, log: "test.log"}
+       | .error = {stage: "test", message: ("RocksDB tests: " + $m)}'
+  fi
+}
+
+bench_args() {
+  local args
+  if [ "${AIOPT_BENCH_WORKLOAD:-l0}" = sync ]; then args=${AIOPT_BENCH_ARGS_SYNC:-}; else args=${AI_OPT_BENCH_ARGS:-}; fi
+  echo "$args --duration=${AIOPT_BENCH_DURATION:-10}"
+}
+
+# One db_bench run, parsed, with its exit status and CPU seconds: a JSON object.
+bench_run() {   # BINARY LOGFILE
+  local bin=$1 logfile=$2 db status=0
+  db=$(mktemp -d "${AIOPT_SCRATCH:-/tmp}/aiopt-db.XXXXXX")
+  # shellcheck disable=SC2046
+  if [ -n "${AI_OPT_BENCH_CMD:-}" ]; then
+    sandboxed $((${AIOPT_BENCH_DURATION:-10} * 3 + 60)) /usr/bin/time -f '%e %U %S' -o "$logfile.time" \
+      bash -c "$AI_OPT_BENCH_CMD" _ "$bin" "$db" > "$logfile" 2>&1 || status=$?
+  else
+    sandboxed $((${AIOPT_BENCH_DURATION:-10} * 3 + 60)) /usr/bin/time -f '%e %U %S' -o "$logfile.time" \
+      "$bin" --db="$db" $(bench_args) > "$logfile" 2>&1 || status=$?
+  fi
+  rm -rf "$db"
+  local cpu=null
+  [ -s "$logfile.time" ] && cpu=$(awk 'NF == 3 { v = $2 + $3 } END { print (v == "" ? "null" : v) }' "$logfile.time")
+  rm -f "$logfile.time"
+  { "$BIN/parse-dbbench" "$logfile" 2>/dev/null || true; } | jq -c --argjson st "$status" --argjson cpu "${cpu:-null}" \
+    --arg log "$(basename "$logfile")" '. + {exit_status: $st, cpu_seconds: $cpu, log: $log}'
+}
+
+stage_bench() {
+  local cand=$1 in=$1/test.json out=$1/bench.json pristine=${PRISTINE:?PRISTINE is not set}
+  if has_error "$in"; then cp "$in" "$out"; return; fi
+  [ -x "$pristine/db_bench" ] || die "$pristine/db_bench: pristine is not built (make baseline or the runner builds it)"
+  local pairs="$cand/pairs.jsonl" i=0 more=3
+  : > "$pairs"
+  while [ "$more" -eq 3 ]; do
+    i=$((i + 1))
+    log "bench pair $i: pristine"
+    local b c
+    b=$(bench_run "$pristine/db_bench" "$cand/bench-$i-pristine.log")
+    log "bench pair $i: candidate"
+    c=$(bench_run "$cand/db_bench" "$cand/bench-$i-candidate.log")
+    jq -cn --argjson b "$b" --argjson c "$c" '{baseline: $b, candidate: $c}' >> "$pairs"
+    cp "$in" "$out.tmp"
+    update "$out.tmp" --slurpfile p "$pairs" --arg args "$(bench_args)" \
+      '.bench = {workload: $args, pairs: $p,
+                 ops_per_sec: ($p | map(.candidate.ops_per_sec) | sort | .[length / 2 | floor]),
+                 p99_us: ($p | map(.candidate.p99_us) | sort | .[length / 2 | floor])}'
+    more=0
+    "$BIN/score" --more < "$out.tmp" 2> "$cand/bench-$i.decision" || more=$?
+    log "bench: $(cat "$cand/bench-$i.decision")"
+    [ "$more" -eq 3 ] || [ "$more" -eq 0 ] || { more=0; }
+  done
+  mv "$out.tmp" "$out"
+}
+
+# Coz over db_bench; parse-coz on the profile.  Prints the parse-coz object.
+profile() {   # BINARY DIR
+  local bin=$1 dir=$2 duration=${AIOPT_BCOZ_DURATION:-60} db status=0
+  local coz=coz
+  if [ "${AI_OPT_COZ:-}" = bcoz ] || command -v bcoz > /dev/null; then coz=bcoz; fi
+  db=$(mktemp -d "${AIOPT_SCRATCH:-/tmp}/aiopt-coz.XXXXXX")
+  rm -f "$dir/profile.coz"
+  local progress=()
+  [ "$coz" = bcoz ] && [ -n "${AI_OPT_BCOZ_PROGRESS_POINTS:-}" ] && progress=(-p "$AI_OPT_BCOZ_PROGRESS_POINTS")
+  # shellcheck disable=SC2046
+  sandboxed $((duration * 2 + 120)) "$coz" run -o "$dir/profile.coz" -s "${AIOPT_BCOZ_SCOPE:-%/db/db_impl/db_impl_write.cc}" \
+    ${progress[@]+"${progress[@]}"} --- "$bin" --db="$db" $(AIOPT_BENCH_DURATION=$duration bench_args) \
+    > "$dir/coz-run.log" 2>&1 || status=$?
+  rm -rf "$db"
+  if [ ! -s "$dir/profile.coz" ]; then
+    jq -cn --arg m "$coz produced no profile (exit $status; see coz-run.log)" '{error: {stage: "coz", message: $m}}'
+    return
+  fi
+  "$BIN/parse-coz" --top "${AIOPT_COZ_TOP:-10}" --context "$SRC:3" "$dir/profile.coz" | jq -c --arg p "$coz" '. + {profiler: $p}'
+}
+
+stage_coz() {
+  local cand=$1 in=$1/bench.json out=$1/coz.json pristine=${PRISTINE:?PRISTINE is not set}
+  if has_error "$in" || [ "${AI_OPT_RUN_BCOZ:-0}" != 1 ]; then cp "$in" "$out"; return; fi
+  # Screened out on the first pair: not worth a profile.
+  if jq -e '(.bench.pairs | length) == 1' "$in" > /dev/null; then
+    cp "$in" "$out"; update "$out" '.coz = {skipped: "screened out on the first bench pair"}'; return
+  fi
+  [ -f "$pristine/coz.json" ] || die "$pristine/coz.json: pristine is not profiled"
+  with_lock
+  tree_put "$cand"   # --context quotes the candidate's source
+  log "coz: profiling for ${AIOPT_BCOZ_DURATION:-60} s"
+  local c; c=$(profile "$cand/db_bench" "$cand")
+  cp "$in" "$out"
+  if jq -e '.error' <<<"$c" > /dev/null; then
+    update "$out" --argjson c "$c" '.coz = $c'   # a profile that failed does not fail the candidate
+  else
+    update "$out" --argjson c "$c" --slurpfile b "$pristine/coz.json" \
+      '.coz = $c | .baseline.coz = {max_speedup_pct: $b[0].max_speedup_pct}'
+  fi
+}
+
+stage_score() {
+  local cand=$1 in=$1/coz.json out=$1/score.json pristine=${PRISTINE:-}
+  local args=()
+  [ -n "$pristine" ] && [ -f "$pristine/baseline.json" ] && args=(--baseline "$pristine/baseline.json")
+  "$BIN/score" ${args[@]+"${args[@]}"} < "$in" > "$out.tmp"
+  mv "$out.tmp" "$out"
+  [ -z "${AI_OPT_METRICS_JSON:-}" ] || cp "$out" "$AI_OPT_METRICS_JSON"
+}
+
+# Pristine for a run: the db_bench binary, k bench runs, a Coz profile.
+stage_pristine() {
+  local dir=$1
+  mkdir -p "$dir"
+  with_lock
+  tree_reset
+  rm -f "$SRC/.git/aiopt-holds"
+  log "pristine: building db_bench"
+  cmake --build "$RELEASE" --target db_bench -j "$(nproc)" > "$dir/build.log" 2>&1 || die "pristine does not build: see $dir/build.log"
+  ln -f "$RELEASE/db_bench" "$dir/db_bench"
+  exec 9>&-
+  local runs=${AIOPT_BASELINE_RUNS:-3}
+  : > "$dir/runs.jsonl"
+  for i in $(seq "$runs"); do
+    log "pristine: bench run $i of $runs"
+    bench_run "$dir/db_bench" "$dir/bench-$i.log" >> "$dir/runs.jsonl"
+  done
+  jq -e -s 'all(.exit_status == 0 and .ops_per_sec != null)' "$dir/runs.jsonl" > /dev/null \
+    || die "pristine db_bench failed: see $dir/bench-*.log"
+  local coz='null'
+  if [ "${AI_OPT_RUN_BCOZ:-0}" = 1 ]; then
+    log "pristine: Coz profile (${AIOPT_BCOZ_DURATION:-60} s)"
+    profile "$dir/db_bench" "$dir" > "$dir/coz.json"
+    coz=$(cat "$dir/coz.json")
+  fi
+  jq -sc --argjson coz "$coz" '{
+      runs: length,
+      ops_per_sec: (map(.ops_per_sec) | sort | .[length / 2 | floor]),
+      p99_us: (map(.p99_us) | sort | .[length / 2 | floor]),
+      stall_pct: (map(.db_stats.stall_pct) | sort | .[length / 2 | floor]),
+      l0_files: (map(.compaction.l0_files) | sort | .[length / 2 | floor]),
+      bcoz_max_speedup: (if $coz == null then null else $coz.max_speedup_pct end),
+      coz: $coz, bench: .}' "$dir/runs.jsonl" > "$dir/baseline.json.tmp"
+  mv "$dir/baseline.json.tmp" "$dir/baseline.json"
+  log "pristine: $(jq -c '{ops_per_sec, p99_us, stall_pct, l0_files, bcoz_max_speedup}' "$dir/baseline.json")"
+}
+
+[ $# -eq 2 ] || die "usage: stage.sh apply|build|test|bench|coz|score|pristine DIR"
+[ "$1" = pristine ] && mkdir -p "$2"
+case $1 in
+  apply|build|test|bench|coz|score|pristine) "stage_$1" "$(cd "$2" && pwd)" ;;
+  *) die "unknown stage $1" ;;
+esac

@@ -1,0 +1,41 @@
+# mk/candidate.mk — one candidate's stages as file targets, each rerunnable:
+#
+#   make -f mk/candidate.mk CAND=runs/experiment_a/profiler/seed-1/c0007-3f2a9b \
+#        PRISTINE=runs/experiment_a/profiler/seed-1/pristine score.json
+#
+# record.json → apply.json (+ patch.diff) → build.json → test.json → bench.json
+# → coz.json → score.json.  Each file is the candidate record after that stage
+# (with "error" once a stage failed), so make reruns exactly what is stale.
+ifndef TOP
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+include $(TOP)/mk/rocksdb.mk
+include $(TOP)/mk/experiment.mk
+endif
+
+ifdef CAND
+override CAND := $(abspath $(CAND))
+PRISTINE ?= $(dir $(CAND))pristine
+export PRISTINE := $(abspath $(PRISTINE))
+STAGE := $(TOP)/bin/stage.sh
+
+$(CAND)/apply.json: $(CAND)/record.json
+	$(STAGE) apply $(CAND)
+$(CAND)/build.json: $(CAND)/apply.json
+	$(STAGE) build $(CAND)
+$(CAND)/test.json: $(CAND)/build.json
+	$(STAGE) test $(CAND)
+$(CAND)/bench.json: $(CAND)/test.json
+	$(STAGE) bench $(CAND)
+$(CAND)/coz.json: $(CAND)/bench.json
+	$(STAGE) coz $(CAND)
+$(CAND)/score.json: $(CAND)/coz.json
+	$(STAGE) score $(CAND)
+
+.PHONY: patch.diff apply.json build.json test.json bench.json coz.json score.json
+patch.diff apply.json: $(CAND)/apply.json
+build.json: $(CAND)/build.json
+test.json: $(CAND)/test.json
+bench.json: $(CAND)/bench.json
+coz.json: $(CAND)/coz.json
+score.json: $(CAND)/score.json
+endif
