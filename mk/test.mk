@@ -1,12 +1,21 @@
-# mk/test.mk — `make test`: the bats suite against the filters just built.
-# `make SAN=1 test` runs the same suite against ASan + UBSan builds.
+# mk/test.mk — `make test`: the filters' suite, then RocksDB end to end.
+#   make test-unit         the bats suite of the C filters (seconds)
+#   make test-rocksdb      real RocksDB: source, builds, baseline, candidates through the stages
+#   make SAN=1 test-unit   the filters' suite against ASan + UBSan builds
 BATS ?= bats
-TEST_FILES ?= $(sort $(wildcard $(TOP)/tests/*.bats))
+UNIT_TESTS ?= $(filter-out $(TOP)/tests/rocksdb.bats $(TOP)/tests/run-track.bats,$(sort $(wildcard $(TOP)/tests/*.bats)))
+E2E_TESTS ?= $(wildcard $(TOP)/tests/rocksdb.bats $(TOP)/tests/run-track.bats)
 
-.PHONY: test bench
+.PHONY: test test-unit test-rocksdb bench
 test: deps
-	$(MAKE) all $(LIBCHECK)
-	AIOPT_BIN=$(BINDIR) AIOPT_LIBCHECK=$(LIBCHECK) $(BATS) $(TEST_FILES)
+	$(MAKE) test-unit
+	$(MAKE) test-rocksdb
+
+test-unit: all $(LIBCHECK)
+	AIOPT_BIN=$(BINDIR) AIOPT_LIBCHECK=$(LIBCHECK) $(BATS) $(UNIT_TESTS)
+
+test-rocksdb: all rocksdb-release rocksdb-tests
+	AIOPT_BIN=$(BINDIR) $(BATS) $(E2E_TESTS)
 
 # Performance figures quoted in the README (not timed tests).
 bench: all

@@ -9,6 +9,7 @@ C="$FIXTURES/coz"
 DBBENCH="$C/rocksdb-7.8.3-db_bench-fillrandom-l0-stall.coz"
 TOY="$C/toy-pipeline.coz"
 TOY2="$C/toy-pipeline-2runs.coz"
+STAGE="$C/rocksdb-7.8.3-db_bench-stage-20s.coz"   # recorded by bin/stage.sh coz, 20 s
 VIEWER=/usr/share/coz-profiler/viewer/js/profile.js
 
 compare_with_viewer() {   # PROFILE MIN_POINTS
@@ -18,7 +19,7 @@ compare_with_viewer() {   # PROFILE MIN_POINTS
 
 @test "matches Coz's viewer (profile.js) on every fixture, for several --min-points" {
   [ -f "$VIEWER" ] || skip "coz-profiler's viewer is not installed"
-  for profile in "$DBBENCH" "$TOY" "$TOY2"; do
+  for profile in "$DBBENCH" "$STAGE" "$TOY" "$TOY2"; do
     for min in 0 1 5 10 15; do
       run compare_with_viewer "$profile" "$min"
       echo "$output"
