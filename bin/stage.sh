@@ -9,6 +9,7 @@
 #   coz     bench.json → coz.json: a Coz profile (profiler tracks), parse-coz on it
 #   score   coz.json   → score.json
 #   pristine PRISTINE_DIR: pristine db_bench, k bench runs and a profile → baseline.json
+#   checkout CAND|pristine: put a candidate's code (its cumulative.diff) in the tree
 #
 # Every stage writes its record even when it fails (with "error"); a record that
 # already failed is passed on untouched.  Stages that use the tree hold its lock
@@ -301,8 +302,13 @@ stage_pristine() {
   log "pristine: $(jq -c '{ops_per_sec, p99_us, stall_pct, l0_files, bcoz_max_speedup}' "$dir/baseline.json")"
 }
 
-[ $# -eq 2 ] || die "usage: stage.sh apply|build|test|bench|coz|score|pristine DIR"
+[ $# -eq 2 ] || die "usage: stage.sh apply|build|test|bench|coz|score|pristine|checkout DIR"
 [ "$1" = pristine ] && mkdir -p "$2"
+if [ "$1" = checkout ]; then
+  with_lock
+  if [ "$2" = pristine ]; then tree_reset; rm -f "$SRC/.git/aiopt-holds"; else tree_put "$(cd "$2" && pwd)"; fi
+  exit 0
+fi
 case $1 in
   apply|build|test|bench|coz|score|pristine) "stage_$1" "$(cd "$2" && pwd)" ;;
   *) die "unknown stage $1" ;;

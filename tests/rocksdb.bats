@@ -53,7 +53,7 @@ candidate() {
   [ "$(jq '.bench.pairs | length >= 1 and all(.[]; .baseline.exit_status == 0 and .candidate.exit_status == 0)' <<<"$r")" = true ]
   [ "$(jq '.bench.pairs | all(.[]; .candidate.cpu_seconds > 0)' <<<"$r")" = true ]
   [ "$(jq -c '[.score.valid, (.score.combined_score > 0)]' <<<"$r")" = '[true,true]' ]
-  grep -q '^+      // Every live WAL file is synced' "$RUN/c0001-noop/patch.diff"
+  grep -q "^+// Merges the write group's batches" "$RUN/c0001-noop/patch.diff"
   # unless screened out on its first pair, it was profiled
   jq -e '(.bench.pairs | length) == 1 or (.coz.experiments > 0)' <<<"$r"
 }
