@@ -7,4 +7,5 @@ include mk/build.mk
 include mk/rocksdb.mk
 include mk/experiment.mk
 include mk/candidate.mk
+include mk/track.mk
 include mk/test.mk

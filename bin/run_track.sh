@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# run_track.sh [EXPERIMENT] [--track T] [--iterations N] [--seed N]
+#              [--primary-model M] [--api-base URL] [--scripted DIR] [--runs DIR]
+#
+# The loop of one track: pick-parent → llm-mutate → apply → build → test →
+# bench → profile (profiler tracks) → score → archive, ITERATIONS times, in
+# runs/<experiment>/<track>/seed-<n>/.  Running it again resumes from the archive;
+# a run killed at any moment loses at most the candidate in flight.  The same
+# run as `make experiment_a TRACK=…`.
+#
+# Settings (environment, as the original scaffold's): AI_OPT_TRACK, ITERATIONS,
+# AI_OPT_SEED/SEED, AI_OPT_MODEL_{BASELINE,GPT5,PROFILER},
+# AI_OPT_API_BASE_{BASELINE,GPT5,PROFILER}, AI_OPT_RUN_BCOZ, AI_OPT_RUN_BPERF,
+# OPENAI_API_KEY / AI_OPT_API_KEY; MODEL and API_BASE override the track's.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=${AIOPT_BIN:-$TOP/bin}
+die() { echo "run_track: $*" >&2; exit 2; }
+
+exp=experiment_a
+track=${AI_OPT_TRACK:-${TRACK:-}}
+iterations=${ITERATIONS:-50}
+seed=${AI_OPT_SEED:-${SEED:-1}}
+model=${MODEL:-}
+api_base=${API_BASE:-}
+scripted=${AIOPT_SCRIPTED:-}
+runs=${AIOPT_RUNS:-$TOP/runs}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --track) track=$2; shift 2 ;;
+    --iterations) iterations=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --primary-model) model=$2; shift 2 ;;
+    --api-base) api_base=$2; shift 2 ;;
+    --scripted) scripted=$(cd "$2" && pwd); shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) die "unknown option $1 (--help)" ;;
+    *) exp=$1; shift ;;
+  esac
+done
+track=${track:-profiler}
+[ -f "$TOP/experiments/$exp/experiment.mk" ] || die "no experiment $exp (experiments/$exp/experiment.mk)"
+[[ "$iterations" =~ ^[0-9]+$ ]] || die "ITERATIONS=$iterations is not a number"
+[[ "$seed" =~ ^[0-9]+$ ]] || die "SEED=$seed is not a number"
+
+# ---- the track: its model, endpoint and profilers -------------------------------
+case $track in
+  baseline)      m=${AI_OPT_MODEL_BASELINE:-};        a=${AI_OPT_API_BASE_BASELINE:-http://127.0.0.1:8000/v1}; mvar=AI_OPT_MODEL_BASELINE; profiled=0 ;;
+  gpt5)          m=${AI_OPT_MODEL_GPT5:-gpt-5};       a=${AI_OPT_API_BASE_GPT5:-https://api.openai.com/v1};   mvar=AI_OPT_MODEL_GPT5;     profiled=0 ;;
+  profiler)      m=${AI_OPT_MODEL_PROFILER:-};        a=${AI_OPT_API_BASE_PROFILER:-http://127.0.0.1:8000/v1}; mvar=AI_OPT_MODEL_PROFILER; profiled=1 ;;
+  gpt5_profiler) m=${AI_OPT_MODEL_GPT5:-gpt-5};       a=${AI_OPT_API_BASE_GPT5:-https://api.openai.com/v1};   mvar=AI_OPT_MODEL_GPT5;     profiled=1 ;;
+  *) die "TRACK=$track: use baseline, gpt5, profiler or gpt5_profiler" ;;
+esac
+model=${model:-$m}
+api_base=${api_base:-$a}
+if [ -z "$scripted" ]; then
+  [ -n "$model" ] || die "track $track has no model: set $mvar (or MODEL=, --primary-model) and its endpoint (default $api_base); to see the whole loop without a model, run: make demo"
+  case $api_base in
+    https://api.openai.com*) [ -n "${OPENAI_API_KEY:-${AI_OPT_API_KEY:-}}" ] || \
+      die "track $track talks to OpenAI: set OPENAI_API_KEY (or AI_OPT_API_KEY); without a model, run: make demo" ;;
+  esac
+fi
+# Profilers follow the track: off on scalar tracks, on by default on profiler tracks.
+if [ "$profiled" = 1 ]; then
+  export AI_OPT_RUN_BCOZ=${AI_OPT_RUN_BCOZ:-1} AI_OPT_RUN_BPERF=${AI_OPT_RUN_BPERF:-1}
+else
+  export AI_OPT_RUN_BCOZ=0 AI_OPT_RUN_BPERF=0
+fi
+export AI_OPT_TRACK=$track AI_OPT_SEED=$seed
+
+run="$runs/$exp/$track/seed-$seed"
+archive="$run/archive.jsonl"
+mkdir -p "$run"
+run=$(cd "$run" && pwd)
+archive="$run/archive.jsonl"
+exec 8>"$run/.run.lock"
+flock -n 8 || die "$run is in use by another run_track.sh"
+
+mk=(make -s -f "$TOP/mk/candidate.mk" EXP="$exp" PRISTINE="$run/pristine")
+t_start=$SECONDS
+progress() {   # ITER ID STAGE
+  local best funnel
+  read -r best funnel < <(jq -rs '[ (map(select(.score.valid == true and .pristine != true) | .score.comparable_score) | max // null),
+      "applied \(map(select(.apply.ok == true)) | length) / built \(map(select(.build.ok == true)) | length) / tested \(map(select(.test.ok == true)) | length) / improved \(map(select(.score.valid == true and .score.comparable_score > 1 and (.score.terms.throughput.significant or .score.terms.latency.significant))) | length)" ]
+      | "\(if .[0] == null then "-" else (.[0] * 10000 | round / 10000 | tostring) end) \(.[1])"' "$archive" 2>/dev/null || echo "- -")
+  printf '[%s] iteration %s/%s  %s  %-8s  %5ds  best %s  %s\n' "$(date +%H:%M:%S)" "$1" "$iterations" "$2" "$3" \
+    $((SECONDS - t_start)) "$best" "$funnel" >&2
+}
+
+# ---- stop cleanly on SIGINT/SIGTERM ----------------------------------------------
+child=
+stopping=0
+on_signal() {
+  stopping=1
+  echo "run_track: stopping: the candidate in flight is dropped, the tree restored" >&2
+  [ -z "$child" ] || kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true
+}
+trap on_signal INT TERM
+# Runs a command in its own process group, so a signal stops all of it.
+run_child() {
+  set -m
+  "$@" &
+  child=$!
+  set +m
+  local status=0
+  wait "$child" || status=$?
+  while kill -0 "$child" 2>/dev/null; do wait "$child" || status=$?; done
+  child=
+  return "$status"
+}
+finish_on_signal() {
+  "$BIN/stage.sh" checkout pristine || true
+  exit 130
+}
+
+# ---- pristine, once per run ---------------------------------------------------------
+if [ ! -f "$run/pristine/baseline.json" ]; then
+  progress 0 pristine baseline
+  run_child make -s -C "$TOP" baseline EXP="$exp" BASELINE_DIR="$run/pristine" || {
+    [ "$stopping" = 1 ] && finish_on_signal; die "pristine baseline failed (see $run/pristine/)"; }
+fi
+
+# ---- resume: drop what a killed run left in flight ----------------------------------
+# Records that parse (a torn last line, should the disk tear one, does not count).
+done_count=0
+[ -f "$archive" ] && done_count=$(jq -cR 'fromjson? // empty' "$archive" | wc -l)
+for d in "$run"/c[0-9]*; do
+  [ -d "$d" ] || continue
+  id=$(basename "$d")
+  if ! { [ -f "$archive" ] && grep -q "\"id\":\"$id\"" "$archive"; }; then
+    echo "run_track: dropping $id, left unfinished by an earlier run" >&2
+    rm -rf "$d"
+  fi
+done
+[ "$done_count" -eq 0 ] || echo "run_track: resuming $run at iteration $((done_count + 1)) of $iterations" >&2
+
+# ---- the loop -------------------------------------------------------------------------
+for ((i = done_count + 1; i <= iterations; i++)); do
+  parent=$( { cat "$archive" 2>/dev/null || true; } | "$BIN/pick-parent" --seed "$seed")
+  parent_id=$(jq -r .id <<<"$parent")
+  progress "$i" "$parent_id" propose
+  "$BIN/stage.sh" checkout "$( [ "$parent_id" = pristine ] && echo pristine || echo "$run/$parent_id")"
+  mutate=("$BIN/llm-mutate" --experiment "$TOP/experiments/$exp" --track "$track" --tree "$TOP/build/rocksdb-src"
+          --archive "$archive" --run-dir "$run" --iteration "$i" --seed "$seed")
+  if [ -n "$scripted" ]; then mutate+=(--scripted "$scripted"); else mutate+=(--model "$model" --api-base "$api_base"); fi
+  [ -z "${AIOPT_LLM_RECORD:-}" ] || mutate+=(--record "$AIOPT_LLM_RECORD")
+  [ -z "${AIOPT_LLM_REPLAY:-}" ] || mutate+=(--replay "$AIOPT_LLM_REPLAY")
+  printf '%s\n' "$parent" > "$run/.parent.json"
+  run_child "${mutate[@]}" < "$run/.parent.json" > "$run/.child.json" || {
+    [ "$stopping" = 1 ] && finish_on_signal; die "llm-mutate failed"; }
+  [ "$stopping" = 0 ] || finish_on_signal
+  cand=$(jq -r .dir "$run/.child.json")
+  id=$(jq -r .id "$run/.child.json")
+  mv "$run/.child.json" "$cand/record.json"
+  for stage in apply build test bench coz score; do
+    progress "$i" "$id" "$stage"
+    run_child "${mk[@]}" CAND="$cand" "$stage.json" > "$cand/stages.log" 2>&1 || {
+      [ "$stopping" = 1 ] && finish_on_signal
+      tail -n 20 "$cand/stages.log" >&2
+      die "stage $stage of $id failed to run (see $cand/stages.log)"; }
+    [ "$stopping" = 0 ] || finish_on_signal
+  done
+  "$BIN/archive-append" "$archive" < "$cand/score.json"
+  rm -f "$cand/db_bench"   # 200+ MB each; the patch rebuilds it
+  progress "$i" "$id" "$(jq -r 'if .score.valid then "valid \(.score.comparable_score * 1000 | round / 1000)" else "invalid: \(.error.stage // "score")" end' "$cand/score.json")"
+done
+
+"$BIN/stage.sh" checkout pristine
+echo >&2
+echo "run_track: $run: $(jq -s length "$archive") candidates in $archive" >&2
+jq -rs '(["iter", "id", "parent", "outcome", "comparable", "throughput", "p99"] | @tsv),
+  (.[] | [.iteration, .id, .parent,
+          (if .score.valid then "valid" else "\(.error.stage // "invalid")" end),
+          (.score.comparable_score // "-" | tostring | .[0:6]),
+          (.score.terms.throughput.value // "-" | tostring | .[0:6]),
+          (.score.terms.latency.value // "-" | tostring | .[0:6])] | @tsv)' "$archive" | column -t -s $'\t'
+echo "Next: make report  (tables and plots of every track in runs/$exp/)"

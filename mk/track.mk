@@ -1,0 +1,13 @@
+# mk/track.mk — whole runs.
+#   make experiment_a TRACK=profiler [MODEL=… API_BASE=…] [ITERATIONS=50] [SEED=1]
+#   make demo        the loop offline: real RocksDB, scripted edits, short workload
+.PHONY: demo
+experiment_%: all rocksdb-release rocksdb-tests
+	$(TOP)/bin/run_track.sh $@
+
+DEMO_RUNS ?= $(TOP)/runs/demo
+demo: all rocksdb-release rocksdb-tests
+	AIOPT_BENCH_DURATION=$${AIOPT_BENCH_DURATION:-3} AIOPT_BCOZ_DURATION=$${AIOPT_BCOZ_DURATION:-20} \
+	AIOPT_COZ_MIN_POINTS=$${AIOPT_COZ_MIN_POINTS:-3} AIOPT_BASELINE_RUNS=$${AIOPT_BASELINE_RUNS:-2} \
+	  $(TOP)/bin/run_track.sh experiment_a --track profiler --seed 1 --runs $(DEMO_RUNS) \
+	    --scripted $(TOP)/experiments/experiment_a/scripted --iterations 5
