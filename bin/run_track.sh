@@ -75,8 +75,15 @@ archive="$run/archive.jsonl"
 mkdir -p "$run"
 run=$(cd "$run" && pwd)
 archive="$run/archive.jsonl"
-exec 8>"$run/.run.lock"
-flock -n 8 || die "$run is in use by another run_track.sh"
+# One runner per run directory.  A pid file, not an flock: a lock fd would be
+# inherited by the builds a killed runner leaves behind and outlive it.
+if [ -f "$run/.run.pid" ]; then
+  other=$(cat "$run/.run.pid")
+  if [ "$other" != $$ ] && kill -0 "$other" 2>/dev/null && grep -q run_track "/proc/$other/cmdline" 2>/dev/null; then
+    die "$run is in use by run_track.sh (pid $other)"
+  fi
+fi
+echo $$ > "$run/.run.pid"
 
 mk=(make -s -f "$TOP/mk/candidate.mk" EXP="$exp" PRISTINE="$run/pristine")
 t_start=$SECONDS
@@ -92,9 +99,10 @@ progress() {   # ITER ID STAGE
 # ---- stop cleanly on SIGINT/SIGTERM ----------------------------------------------
 child=
 stopping=0
+exec 7>&2   # the trap may run inside a redirected stage call: speak on the real stderr
 on_signal() {
   stopping=1
-  echo "run_track: stopping: the candidate in flight is dropped, the tree restored" >&2
+  echo "run_track: stopping: the candidate in flight is dropped, the tree restored" >&7
   [ -z "$child" ] || kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true
 }
 trap on_signal INT TERM
@@ -176,4 +184,8 @@ jq -rs '(["iter", "id", "parent", "outcome", "comparable", "throughput", "p99"] 
           (.score.comparable_score // "-" | tostring | .[0:6]),
           (.score.terms.throughput.value // "-" | tostring | .[0:6]),
           (.score.terms.latency.value // "-" | tostring | .[0:6])] | @tsv)' "$archive" | column -t -s $'\t'
-echo "Next: make report  (tables and plots of every track in runs/$exp/)"
+if [ "$runs" = "$TOP/runs" ]; then
+  echo "Next: make report  (tables and plots of every track in runs/$exp/)"
+else
+  echo "Next: make report RUNS=$runs  (tables and plots of every track in $runs/$exp/)"
+fi

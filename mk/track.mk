@@ -5,9 +5,12 @@
 experiment_%: all rocksdb-release rocksdb-tests
 	$(TOP)/bin/run_track.sh $@
 
+# The demo's short workload (the experiment's defaults are 10 s runs, 60 s profiles).
 DEMO_RUNS ?= $(TOP)/runs/demo
+DEMO_BENCH_DURATION ?= 3
+DEMO_BCOZ_DURATION ?= 20
 demo: all rocksdb-release rocksdb-tests
-	AIOPT_BENCH_DURATION=$${AIOPT_BENCH_DURATION:-3} AIOPT_BCOZ_DURATION=$${AIOPT_BCOZ_DURATION:-20} \
-	AIOPT_COZ_MIN_POINTS=$${AIOPT_COZ_MIN_POINTS:-3} AIOPT_BASELINE_RUNS=$${AIOPT_BASELINE_RUNS:-2} \
+	AIOPT_BENCH_DURATION=$(DEMO_BENCH_DURATION) AIOPT_BCOZ_DURATION=$(DEMO_BCOZ_DURATION) \
+	AIOPT_COZ_MIN_POINTS=3 AIOPT_BASELINE_RUNS=2 \
 	  $(TOP)/bin/run_track.sh experiment_a --track profiler --seed 1 --runs $(DEMO_RUNS) \
 	    --scripted $(TOP)/experiments/experiment_a/scripted --iterations 5

@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# run_track.sh end to end: the fake model server on loopback proposes the edits,
+# the real RocksDB stages judge them.  One run is killed with kill -9 mid-build,
+# resumed, stopped with SIGTERM, and resumed to the end: nothing is lost but the
+# candidate in flight, and the tree is left pristine.
+
+load helpers/common
+
+SRC="$TOP/build/rocksdb-src"
+
+settings() {
+  export AIOPT_BENCH_DURATION=2 AIOPT_BASELINE_RUNS=2 AIOPT_BENCH_MIN_PAIRS=2 AIOPT_BENCH_MAX_PAIRS=3 \
+         AIOPT_LLM_BACKOFF_MS=50 AIOPT_RUNS="$BATS_FILE_TMPDIR/runs"
+  RUN="$AIOPT_RUNS/experiment_a/baseline/seed-4"
+}
+
+setup_file() {
+  settings
+  # Every request gets the same real edit, as a model's reply.
+  jq -n --rawfile c "$TOP/experiments/experiment_a/scripted/01-comment-only.md" \
+    '[{status: 200, body: {choices: [{index: 0, finish_reason: "stop", message: {role: "assistant", content: $c}}]}}]' \
+    > "$BATS_FILE_TMPDIR/script.json"
+  node "$TESTS_DIR/helpers/fake-openai.js" "$BATS_FILE_TMPDIR/script.json" "$BATS_FILE_TMPDIR/requests.jsonl" \
+    "$BATS_FILE_TMPDIR/port" 3>&- &
+  echo $! > "$BATS_FILE_TMPDIR/server.pid"
+  for _ in $(seq 100); do [ -s "$BATS_FILE_TMPDIR/port" ] && break; sleep 0.05; done
+}
+
+teardown_file() {
+  kill "$(cat "$BATS_FILE_TMPDIR/server.pid")" 2>/dev/null || true
+}
+
+setup() {
+  settings
+  export AI_OPT_MODEL_BASELINE=fake-coder AI_OPT_API_BASE_BASELINE="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/port")/v1"
+}
+
+start_run() {   # ITERATIONS: run_track in the background, in its own session
+  setsid "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 4 --iterations "$1" \
+    > "$BATS_FILE_TMPDIR/run.log" 2>&1 &
+  RUN_PID=$!
+}
+
+wait_for() {   # SECONDS CONDITION...
+  local limit=$1; shift
+  for _ in $(seq $((limit * 5))); do "$@" && return 0; sleep 0.2; done
+  return 1
+}
+
+archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" -ge "$1" ]; }
+
+@test "a track without a model: stops before any work, naming the variables and make demo" {
+  unset AI_OPT_MODEL_BASELINE
+  run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 9 --iterations 1
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"track baseline has no model: set AI_OPT_MODEL_BASELINE"*"make demo"* ]]
+  [ ! -e "$AIOPT_RUNS/experiment_a/baseline/seed-9/pristine" ]
+}
+
+@test "kill -9 mid-build, resume, SIGTERM, resume: every iteration archived once, tree pristine" {
+  start_run 3
+  # kill -9 while the first candidate builds
+  wait_for 300 bash -c "ls '$RUN'/c0001-*/build.log >/dev/null 2>&1"
+  kill -9 -- -"$RUN_PID"
+  sleep 1
+  [ ! -f "$RUN/archive.jsonl" ] || [ "$(wc -l < "$RUN/archive.jsonl")" -eq 0 ]
+
+  # resume; stop it with SIGTERM once the first record is in
+  start_run 3
+  wait_for 300 archived 1
+  wait_for 120 bash -c "ls -d '$RUN'/c0002-* >/dev/null 2>&1"
+  kill -TERM "$RUN_PID"
+  wait "$RUN_PID" || status=$?
+  [ "${status:-0}" -eq 130 ]
+  grep -q "resuming .* at iteration 1\|dropping c0001-" "$BATS_FILE_TMPDIR/run.log" || true
+  cat "$BATS_FILE_TMPDIR/run.log"
+  grep -q "stopping: the candidate in flight is dropped" "$BATS_FILE_TMPDIR/run.log"
+  [ -z "$(git -C "$SRC" status --porcelain)" ]
+
+  # resume to the end
+  run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 4 --iterations 3
+  echo "$output" | tail -n 12
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"resuming"*"at iteration 2 of 3"* ]]
+  [ "$(jq -s 'map(.iteration)' -c "$RUN/archive.jsonl")" = '[1,2,3]' ]
+  [ "$(jq -s 'map(.id) | unique | length' "$RUN/archive.jsonl")" = 3 ]
+  [ "$(jq -s 'all(.llm.model == "fake-coder" and .track == "baseline")' "$RUN/archive.jsonl")" = true ]
+  [ "$(jq -s 'map(.apply.ok) | all' "$RUN/archive.jsonl")" = true ]
+  # scalar track: no profile was taken
+  [ "$(jq -s 'map(has("coz")) | any' "$RUN/archive.jsonl")" = false ]
+  # only archived candidates keep a directory
+  [ "$(ls -d "$RUN"/c[0-9]* | wc -l)" -eq 3 ]
+  [ -z "$(git -C "$SRC" status --porcelain)" ]
+  [[ "$output" == *"Next: make report"* ]]
+}
