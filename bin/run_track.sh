@@ -146,6 +146,7 @@ done
 
 # ---- the loop -------------------------------------------------------------------------
 for ((i = done_count + 1; i <= iterations; i++)); do
+  t_iter=$(date +%s)
   parent=$( { cat "$archive" 2>/dev/null || true; } | "$BIN/pick-parent" --seed "$seed")
   parent_id=$(jq -r .id <<<"$parent")
   progress "$i" "$parent_id" propose
@@ -170,7 +171,8 @@ for ((i = done_count + 1; i <= iterations; i++)); do
       die "stage $stage of $id failed to run (see $cand/stages.log)"; }
     [ "$stopping" = 0 ] || finish_on_signal
   done
-  "$BIN/archive-append" "$archive" < "$cand/score.json"
+  jq -c --argjson t0 "$t_iter" --argjson t1 "$(date +%s)" '.timing = {started_at: $t0, finished_at: $t1, seconds: ($t1 - $t0)}' \
+    "$cand/score.json" | "$BIN/archive-append" "$archive"
   rm -f "$cand/db_bench"   # 200+ MB each; the patch rebuilds it
   progress "$i" "$id" "$(jq -r 'if .score.valid then "valid \(.score.comparable_score * 1000 | round / 1000)" else "invalid: \(.error.stage // "score")" end' "$cand/score.json")"
 done

@@ -14,3 +14,9 @@ demo: all rocksdb-release rocksdb-tests
 	AIOPT_COZ_MIN_POINTS=3 AIOPT_BASELINE_RUNS=2 \
 	  $(TOP)/bin/run_track.sh experiment_a --track profiler --seed 1 --runs $(DEMO_RUNS) \
 	    --scripted $(TOP)/experiments/experiment_a/scripted --iterations 5
+
+# Tables and plots of every track: runs/<exp>/report.md, report.json, PNGs.
+RUNS ?= $(TOP)/runs
+.PHONY: report
+report:
+	$(TOP)/bin/report.sh $(EXP) $(RUNS)

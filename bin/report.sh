@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# report.sh [EXPERIMENT] [RUNS] — the tracks side by side, from the archives only.
+#
+# Reads RUNS/EXPERIMENT/<track>/seed-<n>/archive.jsonl (a run in progress, or one
+# with failed records only, is fine) and writes into RUNS/EXPERIMENT/:
+#   report.md      tables and plots, renders on GitHub
+#   report.json    the same numbers, for scripts
+#   best-vs-iteration.png, best-vs-time.png, best-vs-tokens.png
+# No measurement is repeated: every number comes from the archived records.
+set -euo pipefail
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=${AIOPT_BIN:-$TOP/bin}
+exp=${1:-experiment_a}
+runs=${2:-$TOP/runs}
+dir="$runs/$exp"
+die() { echo "report: $*" >&2; exit 1; }
+[ -d "$dir" ] || die "$dir: no runs of $exp (run make demo or make experiment_a first)"
+
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+# Every readable record, tagged with its track and seed; torn lines skipped.
+found=0
+for archive in "$dir"/*/seed-*/archive.jsonl; do
+  [ -f "$archive" ] || continue
+  found=1
+  seed_dir=$(dirname "$archive")
+  track=$(basename "$(dirname "$seed_dir")")
+  seed=${seed_dir##*/seed-}
+  jq -cR --arg track "$track" --arg seed "$seed" --arg dir "$seed_dir" \
+    'fromjson? // empty | {track: $track, seed: $seed, run_dir: $dir, r: .}' "$archive"
+done > "$tmp/records.jsonl"
+[ "$found" = 1 ] || die "$dir: no archive.jsonl under <track>/seed-<n>/"
+
+# ---- the numbers ------------------------------------------------------------------
+jq -s -f /dev/stdin "$tmp/records.jsonl" > "$tmp/report.json" <<'JQ'
+def comparable: if .score.valid == true then .score.comparable_score else null end;
+def tokens: ((.llm.prompt_tokens // 0) + (.llm.completion_tokens // 0));
+def known_tokens: (.llm.prompt_tokens != null or .llm.completion_tokens != null);
+def better_than_pristine: .score.valid == true and .score.comparable_score > 1
+  and ((.score.terms.throughput.significant == true and .score.terms.throughput.value > 1)
+       or (.score.terms.latency.significant == true and .score.terms.latency.value > 1));
+# Normalised failure messages: numbers and paths vary, the kind of failure does not.
+def kind: .error.message // "" | gsub("[0-9]+"; "N") | .[0:110];
+
+group_by(.track) | map(
+  . as $all | .[0].track as $track |
+  ($all | group_by(.seed) | map(
+     sort_by(.r.iteration // 0) | . as $rs | .[0].seed as $seed |
+     (map(.r.timing.started_at // empty) | min) as $t0 |
+     (reduce range(0; length) as $i ({best: null, tokens: 0, points: []};
+        ($rs[$i].r) as $r |
+        .tokens += ($r | tokens) |
+        .best = ([.best, ($r | comparable)] | map(select(. != null)) | max) |
+        .points += [{iteration: ($r.iteration // ($i + 1)), best: .best, tokens: .tokens,
+                     elapsed_s: (if $t0 != null and $r.timing.finished_at != null then $r.timing.finished_at - $t0 else null end)}])) as $series |
+     ($rs | map(.r | known_tokens) | any) as $has_tokens |
+     ($series | .points |= map(if $has_tokens then . else .tokens = null end)) as $series |
+     {seed: $seed, records: length, final_best: $series.best, series: $series.points,
+      tokens: (if ($rs | map(.r | known_tokens) | any) then $series.tokens else null end),
+      run_dir: .[0].run_dir})) as $seeds |
+  [$all[].r] as $recs |
+  ($all | map(. as $x | select($x.r.score.valid == true)) | max_by(.r.score.comparable_score)) as $best_entry |
+  {
+    track: $track,
+    seeds: $seeds,
+    final_best: ($seeds | map(.final_best)),
+    by_iteration: ($seeds | map(.series[]) | group_by(.iteration) | map({
+        iteration: .[0].iteration,
+        mean: (map(.best | select(. != null)) | if length > 0 then add / length else null end),
+        min: (map(.best | select(. != null)) | min),
+        max: (map(.best | select(. != null)) | max),
+        seeds: length})),
+    funnel: {
+      proposed: ($recs | length),
+      applied: ($recs | map(select(.apply.ok == true)) | length),
+      built: ($recs | map(select(.build.ok == true)) | length),
+      tested: ($recs | map(select(.test.ok == true)) | length),
+      better_than_parent: ([$all[] | .r as $r | ($all | map(select(.seed == $r.seed and .r.id == $r.parent)) | .[0].r) as $p |
+          select($r.score.valid == true and
+                 (($p == null and ($r | better_than_pristine)) or
+                  ($p != null and (($r.score.terms.throughput.ci_low // 0) > ($p.score.terms.throughput.value // 1e9)
+                                   or ($r.score.terms.latency.ci_low // 0) > ($p.score.terms.latency.value // 1e9)))))] | length),
+      better_than_pristine: ($recs | map(select(better_than_pristine)) | length)
+    },
+    failures: ($recs | map(select(.error != null)) | group_by(.error.stage) | map({
+        stage: .[0].error.stage, count: length,
+        top: (group_by(kind) | map({message: .[0].error.message[0:200], count: length}) | sort_by(-.count) | .[0:3])})),
+    best: (if $best_entry == null then null else ($best_entry.r | {
+        id, seed: $best_entry.seed, iteration, dir, patch: (.apply.patch // null),
+        comparable_score: .score.comparable_score, combined_score: .score.combined_score,
+        throughput: .score.terms.throughput, latency: .score.terms.latency, stall: .score.terms.stall,
+        coz_max_speedup_pct_pristine: (.baseline.coz.max_speedup_pct // null),
+        coz_max_speedup_pct: (.coz.max_speedup_pct // null)}) end)
+  } |
+  # time and tokens spent until the best was found, in its seed
+  .best as $b | .seeds as $s |
+  if $b == null then . else
+    .best.found_after = ($s | map(select(.seed == $b.seed))[0].series | map(select(.iteration == $b.iteration))[0] |
+                         {elapsed_s, tokens})
+  end
+) | {tracks: .}
+JQ
+
+# Between tracks: Mann-Whitney U on the final best comparable_score over seeds.
+jq -c '.tracks as $t | [range(0; $t | length) as $i | range($i + 1; $t | length) as $j |
+        {a_track: $t[$i].track, b_track: $t[$j].track,
+         a: ($t[$i].final_best | map(. // 0)), b: ($t[$j].final_best | map(. // 0))}] | .[]' \
+  "$tmp/report.json" > "$tmp/pairs.jsonl"
+: > "$tmp/tests.jsonl"
+while read -r pair; do
+  res=$(jq -c '{a, b}' <<<"$pair" | "$BIN/mann-whitney")
+  jq -c --argjson r "$res" '{a: .a_track, b: .b_track, n_a: (.a | length), n_b: (.b | length)} + $r' <<<"$pair" >> "$tmp/tests.jsonl"
+done < "$tmp/pairs.jsonl"
+jq --slurpfile tests "$tmp/tests.jsonl" --arg exp "$exp" --arg generated "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+  '{experiment: $exp, generated: $generated} + . + {comparisons: $tests}' "$tmp/report.json" > "$dir/report.json.tmp"
+mv "$dir/report.json.tmp" "$dir/report.json"
+
+# ---- the plots --------------------------------------------------------------------
+plot() {   # FILE XLABEL DATA-KIND(iteration|elapsed_s|tokens)
+  local png=$1 xlabel=$2 kind=$3 cmds=() n=0 colors=(1 2 3 4 6 7)
+  for track in $(jq -r '.tracks[].track' "$dir/report.json"); do
+    local color=${colors[$((n % 6))]}
+    if [ "$kind" = iteration ]; then
+      jq -r --arg t "$track" '.tracks[] | select(.track == $t) | .by_iteration[] | select(.mean != null)
+        | "\(.iteration) \(.mean) \(.min) \(.max)"' "$dir/report.json" > "$tmp/$track.dat"
+      [ -s "$tmp/$track.dat" ] || continue
+      cmds+=("'$tmp/$track.dat' using 1:3:4 with filledcurves lc $color fs transparent solid 0.2 notitle")
+      cmds+=("'$tmp/$track.dat' using 1:2 with steps lw 2 lc $color title '$track (mean over seeds, band: min-max)'")
+    else
+      jq -r --arg t "$track" --arg k "$kind" '.tracks[] | select(.track == $t) | .seeds[] |
+        ([.series[] | select(.best != null and .[$k] != null) | "\(.[$k]) \(.best)"] | join("\n")), "", ""' \
+        "$dir/report.json" > "$tmp/$track-$kind.dat"
+      grep -q . "$tmp/$track-$kind.dat" || continue
+      cmds+=("'$tmp/$track-$kind.dat' using 1:2 with steps lw 2 lc $color title '$track (one line per seed)'")
+    fi
+    n=$((n + 1))
+  done
+  {
+    echo "set terminal pngcairo size 900,520 font 'sans,10'"
+    echo "set output '$png'"
+    echo "set xlabel '$xlabel'; set ylabel 'best comparable\\_score so far (pristine = 1)'"
+    echo "set grid; set key left top; set offsets 0, 0, graph 0.08, graph 0.08"
+    [ "$kind" = iteration ] && [ "$(jq '[.tracks[].by_iteration[].iteration] | max // 0' "$dir/report.json")" -le 20 ] && echo "set xtics 1"
+    if [ ${#cmds[@]} -eq 0 ]; then
+      echo "set label 1 'nothing to plot yet: no valid candidate, or no $xlabel in the archive' at graph 0.5, 0.5 center"
+      echo "plot [0:1] [0.9:1.1] 1 with lines lc 0 dt 2 title 'pristine'"
+    else
+      local joined; joined=$(printf '%s, ' "${cmds[@]}")
+      echo "plot ${joined} 1 with lines lc 0 dt 2 title 'pristine'"
+    fi
+  } > "$tmp/plot.gp"
+  gnuplot "$tmp/plot.gp" 2> "$tmp/gnuplot.err" || die "gnuplot failed: $(cat "$tmp/gnuplot.err")"
+}
+plot "$dir/best-vs-iteration.png" iteration iteration
+plot "$dir/best-vs-time.png" 'wall time (s)' elapsed_s
+plot "$dir/best-vs-tokens.png" 'tokens spent (prompt + completion)' tokens
+
+# ---- report.md ---------------------------------------------------------------------
+jq -r -f /dev/stdin "$dir/report.json" > "$dir/report.md.tmp" <<'JQ'
+def f($d): if . == null then "–" else (. * pow(10; $d) | round / pow(10; $d) | tostring) end;
+def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci_high | f(3))]\(if .significant then " *" else "" end)" end;
+"# \(.experiment): the tracks side by side",
+"",
+"Generated \(.generated) from the archives under this directory; no measurement was repeated.",
+"Scores are `comparable_score` (throughput and latency against pristine RocksDB, identical on every track; pristine = 1).",
+"",
+"![best comparable_score against iteration](best-vs-iteration.png)",
+"",
+"![best comparable_score against wall time](best-vs-time.png) ![best comparable_score against tokens](best-vs-tokens.png)",
+"",
+"## Tracks",
+"",
+"| track | seeds | records | final best (per seed) | tokens (per seed) |",
+"|---|---|---|---|---|",
+(.tracks[] | "| \(.track) | \(.seeds | length) | \(.seeds | map(.records) | add) | \(.final_best | map(f(4)) | join(", ")) | \(.seeds | map(.tokens // "– (scripted or not reported)" | tostring) | join(", ")) |"),
+"",
+"## The funnel",
+"",
+"| track | proposed | applied | built | passed tests | better than parent | better than pristine |",
+"|---|---|---|---|---|---|---|",
+(.tracks[] | .funnel as $f | "| \(.track) | \($f.proposed) | \($f.applied) | \($f.built) | \($f.tested) | \($f.better_than_parent) | \($f.better_than_pristine) |"),
+"",
+"\"Better than parent\": a throughput or latency CI whose lower end is above the parent's ratio. \"Better than pristine\": valid, comparable_score > 1, and a throughput or latency CI above 1.",
+"",
+"Most common failures at each gate:",
+"",
+(.tracks[] | .track as $t | .failures[] | "- **\($t)**, \(.stage) (\(.count)): " + (.top | map("\(.count)× `\(.message | gsub("[`\n]"; " ") | .[0:120])`") | join("; "))),
+"",
+"## The best candidate of each track",
+"",
+(.tracks[] | if .best == null then "### \(.track)\n\nNo valid candidate.\n" else
+  .best as $b | "### \(.track): \($b.id) (seed \($b.seed), iteration \($b.iteration))\n\n" +
+  "| comparable | throughput (95 % CI) | p99 latency (95 % CI) | stall | Coz max speedup: pristine → candidate | found after |\n|---|---|---|---|---|---|\n" +
+  "| \($b.comparable_score | f(4)) | \($b.throughput | ci) | \($b.latency | ci) | \($b.stall | ci) | \($b.coz_max_speedup_pct_pristine | f(1)) % → \($b.coz_max_speedup_pct | f(1)) % | \($b.found_after.elapsed_s // "–") s, \($b.found_after.tokens // "–") tokens |\n\n" +
+  "Patch: `\($b.dir)/\($b.patch // "patch.diff")`\n" end),
+"## Between tracks",
+"",
+"Mann–Whitney U on the final best comparable_score of each seed (two-sided; a seed without a valid candidate counts as 0).",
+"",
+(if (.comparisons | length) > 0 then "| tracks | seeds | U | p | method | conclusion |\n|---|---|---|---|---|---|" else empty end),
+(.comparisons[] | "| \(.a) vs \(.b) | \(.n_a) vs \(.n_b) | \(.u_a // "–") | \(.p_two_sided | f(4)) | \(.method // "–") | " +
+  (if .min_possible_p > 0.05 then "too few seeds to conclude anything: the smallest p these sizes allow is \(.min_possible_p | f(3))"
+   elif .p_two_sided < 0.05 then "differ at the 5 % level" else "no significant difference" end) + " |"),
+(if (.comparisons | length) == 0 then "Only one track so far: nothing to compare." else empty end)
+JQ
+# Append each best patch, fenced, under its track.
+{
+  cat "$dir/report.md.tmp"
+  for t in $(jq -r '.tracks[] | select(.best != null) | .track' "$dir/report.json"); do
+    patch=$(jq -r --arg t "$t" '.tracks[] | select(.track == $t) | .best | "\(.dir)/\(.patch // "patch.diff")"' "$dir/report.json")
+    if [ -f "$patch" ]; then
+      printf '\n### Patch of the best %s candidate\n\n```diff\n%s\n```\n' "$t" "$(head -c 6000 "$patch")"
+    fi
+  done
+} > "$dir/report.md"
+rm -f "$dir/report.md.tmp"
+echo "report: $dir/report.md ($(jq '.tracks | length' "$dir/report.json") tracks, $(jq '[.tracks[].funnel.proposed] | add' "$dir/report.json") records)" >&2

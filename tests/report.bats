@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# make report: the demo's real archive, and synthetic archives with known answers.
+
+load helpers/common
+
+# rec ID ITERATION COMPARABLE [STAGE-THAT-FAILED]: a synthetic archive record
+rec() {
+  jq -cn --arg id "$1" --argjson it "$2" --argjson c "$3" --arg fail "${4:-}" '
+    {id: $id, parent: "pristine", iteration: $it, llm: {prompt_tokens: 1000, completion_tokens: 100},
+     timing: {started_at: (1000 + $it * 60), finished_at: (1000 + $it * 60 + 50)}}
+    + if $fail == "" then
+        {apply: {ok: true}, build: {ok: true}, test: {ok: true},
+         score: {valid: true, comparable_score: $c, combined_score: $c,
+                 terms: {throughput: {value: $c, ci_low: ($c - 0.01), ci_high: ($c + 0.01), significant: true},
+                         latency: {value: 1, ci_low: 0.99, ci_high: 1.01, significant: false}}}}
+      else {error: {stage: $fail, message: "\($fail) failed in \($id)"}, score: {valid: false, comparable_score: 0}}
+        + (if $fail == "apply" then {apply: {ok: false}} else {apply: {ok: true}} end)
+        + (if $fail == "test" then {build: {ok: true}} else {} end)
+      end'
+}
+
+archive() {   # TRACK SEED: records on stdin into RUNS/exp/TRACK/seed-SEED/archive.jsonl
+  mkdir -p "$RUNS/exp/$1/seed-$2"
+  cat > "$RUNS/exp/$1/seed-$2/archive.jsonl"
+}
+
+setup() { RUNS="$BATS_TEST_TMPDIR/runs"; }
+
+png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] && [ "$(stat -c %s "$1")" -gt 5000 ]; }
+
+@test "the demo's real archive: funnel, failures, best candidate, plots" {
+  cp -r "$FIXTURES/archives/demo" "$RUNS"
+  run "$TOP/bin/report.sh" experiment_a "$RUNS"
+  [ "$status" -eq 0 ]
+  j="$RUNS/experiment_a/report.json"
+  [ "$(jq -c '.tracks[0] | [.track, .funnel.proposed, .funnel.applied, .funnel.built, .funnel.tested]' "$j")" = '["profiler",5,4,3,2]' ]
+  [ "$(jq -r '.tracks[0].failures | map(.stage) | join(",")' "$j")" = apply,build,test ]
+  [ "$(jq -r '.tracks[0].best.id' "$j")" = c0001-885e86 ]
+  md="$RUNS/experiment_a/report.md"
+  grep -q '^| profiler | 5 | 4 | 3 | 2 | 0 | 0 |$' "$md"
+  grep -q 'wal_bytes_since_sync_' "$md"
+  grep -q 'Only one track so far' "$md"
+  for p in best-vs-iteration best-vs-time best-vs-tokens; do png_ok "$RUNS/experiment_a/$p.png"; done
+}
+
+@test "two tracks, four seeds each, every seed of one below every seed of the other: U = 0, exact p = 2/70" {
+  for s in 1 2 3 4; do
+    { rec a1 1 1.0$s; rec a2 2 1.1$s; } | archive profiler "$s"
+    { rec b1 1 0.9$s; rec b2 2 1.0$s; } | archive baseline "$s"
+  done
+  run "$TOP/bin/report.sh" exp "$RUNS"
+  [ "$status" -eq 0 ]
+  j="$RUNS/exp/report.json"
+  [ "$(jq -c '.comparisons[0] | [.a, .b, .n_a, .n_b, .u_a, .method]' "$j")" = '["baseline","profiler",4,4,0,"exact"]' ]
+  [ "$(jq '.comparisons[0].p_two_sided * 70 | round' "$j")" = 2 ]
+  grep -q '| baseline vs profiler | 4 vs 4 | 0 | 0.0286 | exact | differ at the 5 % level |' "$RUNS/exp/report.md"
+  # mean and spread over seeds per iteration: iteration 2 best = 1.11..1.14
+  [ "$(jq -c '.tracks[] | select(.track == "profiler") | .by_iteration[1] | [.iteration, .min, .max, (.mean * 1000 | round)]' "$j")" = '[2,1.11,1.14,1125]' ]
+  # time and tokens to find the best (seed 4, iteration 2): 50 + 60 s after the first start, 2 × 1100 tokens
+  [ "$(jq -c '.tracks[] | select(.track == "profiler") | .best | [.id, .seed, .found_after.elapsed_s, .found_after.tokens]' "$j")" = '["a2","4",110,2200]' ]
+}
+
+@test "two seeds per track: too few to conclude, and said so" {
+  for s in 1 2; do rec a 1 1.2 | archive profiler "$s"; rec b 1 1.0 | archive gpt5 "$s"; done
+  run "$TOP/bin/report.sh" exp "$RUNS"
+  [ "$status" -eq 0 ]
+  grep -q 'too few seeds to conclude anything: the smallest p these sizes allow is 0.333' "$RUNS/exp/report.md"
+}
+
+@test "failed records only, and a run in progress with a torn last line" {
+  { rec f1 1 0 apply; rec f2 2 0 build; rec f3 3 0 test; printf '{"id":"f4","iter'; } | archive baseline 1
+  run "$TOP/bin/report.sh" exp "$RUNS"
+  [ "$status" -eq 0 ]
+  j="$RUNS/exp/report.json"
+  [ "$(jq -c '.tracks[0] | [.funnel.proposed, .funnel.applied, .funnel.built, .funnel.tested, .best, .final_best]' "$j")" = '[3,2,1,0,null,[null]]' ]
+  grep -q 'No valid candidate' "$RUNS/exp/report.md"
+  for p in best-vs-iteration best-vs-time best-vs-tokens; do png_ok "$RUNS/exp/$p.png"; done
+}
+
+@test "no runs: a clear error" {
+  run "$TOP/bin/report.sh" exp "$RUNS"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no runs of exp"* ]]
+}
