@@ -163,7 +163,7 @@ for ((i = done_count + 1; i <= iterations; i++)); do
   cand=$(jq -r .dir "$run/.child.json")
   id=$(jq -r .id "$run/.child.json")
   mv "$run/.child.json" "$cand/record.json"
-  for stage in apply build test bench coz score; do
+  for stage in apply build test bench coz bperf score; do
     progress "$i" "$id" "$stage"
     run_child "${mk[@]}" CAND="$cand" "$stage.json" > "$cand/stages.log" 2>&1 || {
       [ "$stopping" = 1 ] && finish_on_signal

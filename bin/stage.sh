@@ -7,7 +7,8 @@
 #   test    build.json → test.json (+ test.log): RocksDB's own tests, Debug build
 #   bench   test.json  → bench.json: pristine/candidate pairs until score --more says enough
 #   coz     bench.json → coz.json: a Coz profile (profiler tracks), parse-coz on it
-#   score   coz.json   → score.json
+#   bperf   coz.json   → bperf.json: off-CPU profile (bperf, else mainline perf), parse-offcpu
+#   score   bperf.json → score.json
 #   pristine PRISTINE_DIR: pristine db_bench, k bench runs and a profile → baseline.json
 #   checkout CAND|pristine: put a candidate's code (its cumulative.diff) in the tree
 #
@@ -256,8 +257,55 @@ stage_coz() {
   fi
 }
 
+# Where db_bench's writer threads wait: bperf when installed, else mainline perf
+# (task-clock + sched_switch with DWARF stacks).  Prints the parse-offcpu object.
+offcpu_profile() {   # BINARY DIR
+  local bin=$1 dir=$2 duration=${AI_OPT_BPERF_DURATION:-30} db status=0
+  local bperf=${AI_OPT_BPERF:-$(command -v bperf || true)}
+  db=$(mktemp -d "${AIOPT_SCRATCH:-/tmp}/aiopt-offcpu.XXXXXX")
+  # shellcheck disable=SC2046
+  if [ -n "$bperf" ]; then
+    sandboxed $((duration * 2 + 120)) "$bperf" record -g -e task-clock -c 1000000 --weight -o "$dir/bperf.data" \
+      -- "$bin" --db="$db" $(AIOPT_BENCH_DURATION=$duration bench_args) > "$dir/offcpu-run.log" 2>&1 || status=$?
+    "$bperf" report -i "$dir/bperf.data" --stdio > "$dir/offcpu.txt" 2>> "$dir/offcpu-run.log" || status=$?
+    rm -f "$dir/bperf.data"
+  else
+    sandboxed $((duration * 2 + 120)) perf record -q -e task-clock -c 1000000 -e sched:sched_switch \
+      --call-graph "dwarf,${AIOPT_OFFCPU_STACK_BYTES:-4096}" -o "$dir/perf.data" \
+      -- "$bin" --db="$db" $(AIOPT_BENCH_DURATION=$duration bench_args) > "$dir/offcpu-run.log" 2>&1 || status=$?
+    perf script -i "$dir/perf.data" > "$dir/offcpu.txt" 2>> "$dir/offcpu-run.log" || status=$?
+    rm -f "$dir/perf.data"   # hundreds of MB; the parsed profile is what is kept
+  fi
+  rm -rf "$db"
+  if [ ! -s "$dir/offcpu.txt" ]; then
+    rm -f "$dir/offcpu.txt"
+    jq -cn --arg m "the off-CPU profile failed (exit $status; see offcpu-run.log)" '{error: {stage: "bperf", message: $m}}'
+    return
+  fi
+  "$BIN/parse-offcpu" --top "${AIOPT_PROFILE_TOP:-5}" --context "$SRC:3" \
+    --thread-with "${AIOPT_OFFCPU_THREAD_WITH:-DBImpl::WriteImpl}" "$dir/offcpu.txt" 2>/dev/null \
+    || jq -cn '{error: {stage: "bperf", message: "parse-offcpu could not read the profile"}}'
+  gzip -f "$dir/offcpu.txt"
+}
+
+stage_bperf() {
+  local cand=$1 in=$1/coz.json out=$1/bperf.json pristine=${PRISTINE:?PRISTINE is not set}
+  if has_error "$in" || [ "${AI_OPT_RUN_BPERF:-0}" != 1 ]; then cp "$in" "$out"; return; fi
+  if jq -e '(.bench.pairs | length) == 1' "$in" > /dev/null; then
+    cp "$in" "$out"; update "$out" '.bperf = {skipped: "screened out on the first bench pair"}'; return
+  fi
+  [ -f "$pristine/bperf.json" ] || die "$pristine/bperf.json: pristine's off-CPU profile is missing"
+  with_lock
+  tree_put "$cand"   # --context quotes the candidate's source
+  log "off-CPU profile for ${AI_OPT_BPERF_DURATION:-30} s"
+  local b; b=$(offcpu_profile "$cand/db_bench" "$cand")
+  cp "$in" "$out"
+  update "$out" --argjson b "$b" --slurpfile p "$pristine/bperf.json" \
+    '.bperf = $b | .baseline.bperf = {off_cpu_ratio: $p[0].off_cpu_ratio}'
+}
+
 stage_score() {
-  local cand=$1 in=$1/coz.json out=$1/score.json pristine=${PRISTINE:-}
+  local cand=$1 in=$1/bperf.json out=$1/score.json pristine=${PRISTINE:-}
   local args=()
   [ -n "$pristine" ] && [ -f "$pristine/baseline.json" ] && args=(--baseline "$pristine/baseline.json")
   "$BIN/score" ${args[@]+"${args[@]}"} < "$in" > "$out.tmp"
@@ -284,25 +332,32 @@ stage_pristine() {
   done
   jq -e -s 'all(.exit_status == 0 and .ops_per_sec != null)' "$dir/runs.jsonl" > /dev/null \
     || die "pristine db_bench failed: see $dir/bench-*.log"
-  local coz='null'
+  local coz='null' bperf='null'
   if [ "${AI_OPT_RUN_BCOZ:-0}" = 1 ]; then
     log "pristine: Coz profile (${AIOPT_BCOZ_DURATION:-60} s)"
     profile "$dir/db_bench" "$dir" > "$dir/coz.json"
     coz=$(cat "$dir/coz.json")
   fi
-  jq -sc --argjson coz "$coz" '{
+  if [ "${AI_OPT_RUN_BPERF:-0}" = 1 ]; then
+    log "pristine: off-CPU profile (${AI_OPT_BPERF_DURATION:-30} s)"
+    exec 9>"$LOCK"; flock 9; tree_reset; rm -f "$SRC/.git/aiopt-holds"
+    offcpu_profile "$dir/db_bench" "$dir" > "$dir/bperf.json"
+    exec 9>&-
+    bperf=$(cat "$dir/bperf.json")
+  fi
+  jq -sc --argjson coz "$coz" --argjson bperf "$bperf" '{
       runs: length,
       ops_per_sec: (map(.ops_per_sec) | sort | .[length / 2 | floor]),
       p99_us: (map(.p99_us) | sort | .[length / 2 | floor]),
       stall_pct: (map(.db_stats.stall_pct) | sort | .[length / 2 | floor]),
       l0_files: (map(.compaction.l0_files) | sort | .[length / 2 | floor]),
       bcoz_max_speedup: (if $coz == null then null else $coz.max_speedup_pct end),
-      coz: $coz, bench: .}' "$dir/runs.jsonl" > "$dir/baseline.json.tmp"
+      coz: $coz, bperf: $bperf, bench: .}' "$dir/runs.jsonl" > "$dir/baseline.json.tmp"
   mv "$dir/baseline.json.tmp" "$dir/baseline.json"
   log "pristine: $(jq -c '{ops_per_sec, p99_us, stall_pct, l0_files, bcoz_max_speedup}' "$dir/baseline.json")"
 }
 
-[ $# -eq 2 ] || die "usage: stage.sh apply|build|test|bench|coz|score|pristine|checkout DIR"
+[ $# -eq 2 ] || die "usage: stage.sh apply|build|test|bench|coz|bperf|score|pristine|checkout DIR"
 [ "$1" = pristine ] && mkdir -p "$2"
 if [ "$1" = checkout ]; then
   with_lock
@@ -310,6 +365,6 @@ if [ "$1" = checkout ]; then
   exit 0
 fi
 case $1 in
-  apply|build|test|bench|coz|score|pristine) "stage_$1" "$(cd "$2" && pwd)" ;;
+  apply|build|test|bench|coz|bperf|score|pristine) "stage_$1" "$(cd "$2" && pwd)" ;;
   *) die "unknown stage $1" ;;
 esac

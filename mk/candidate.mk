@@ -4,7 +4,7 @@
 #        PRISTINE=runs/experiment_a/profiler/seed-1/pristine score.json
 #
 # record.json → apply.json (+ patch.diff) → build.json → test.json → bench.json
-# → coz.json → score.json.  Each file is the candidate record after that stage
+# → coz.json → bperf.json → score.json.  Each file is the candidate record after that stage
 # (with "error" once a stage failed), so make reruns exactly what is stale.
 ifndef TOP
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
@@ -28,14 +28,17 @@ $(CAND)/bench.json: $(CAND)/test.json
 	$(STAGE) bench $(CAND)
 $(CAND)/coz.json: $(CAND)/bench.json
 	$(STAGE) coz $(CAND)
-$(CAND)/score.json: $(CAND)/coz.json
+$(CAND)/bperf.json: $(CAND)/coz.json
+	$(STAGE) bperf $(CAND)
+$(CAND)/score.json: $(CAND)/bperf.json
 	$(STAGE) score $(CAND)
 
-.PHONY: patch.diff apply.json build.json test.json bench.json coz.json score.json
+.PHONY: patch.diff apply.json build.json test.json bench.json coz.json bperf.json score.json
 patch.diff apply.json: $(CAND)/apply.json
 build.json: $(CAND)/build.json
 test.json: $(CAND)/test.json
 bench.json: $(CAND)/bench.json
 coz.json: $(CAND)/coz.json
+bperf.json: $(CAND)/bperf.json
 score.json: $(CAND)/score.json
 endif

@@ -17,13 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
 #include "lib/jsonl.h"
 #include "lib/lines.h"
 #include "lib/opts.h"
+#include "lib/source.h"
 #include "lib/strmap.h"
 #include "lib/util.h"
 
@@ -551,55 +551,15 @@ static void add_location(cJSON *o, const char *selected)
 	}
 }
 
-/* The file under root that path names: path itself when relative and present,
- * else the longest suffix of path that exists under root (profiles hold
- * absolute paths from the machine that recorded them). */
-static char *find_source(const char *root, const char *path)
-{
-	struct stat st;
-	for (const char *s = path; s; s = strchr(s + 1, '/')) {
-		const char *rel = *s == '/' ? s + 1 : s;
-		if (!*rel)
-			break;
-		char *full = xasprintf("%s/%s", root, rel);
-		if (stat(full, &st) == 0 && S_ISREG(st.st_mode))
-			return full;
-		free(full);
-	}
-	return NULL;
-}
-
 static cJSON *context_json(struct profile *p, const struct options *o, const char *file, long line)
 {
-	char *path = find_source(o->context_root, file);
-	if (!path) {
-		warn(p, "--context: %s not found under %s", file, o->context_root);
+	char *why = NULL;
+	cJSON *ctx = source_context(o->context_root, file, line, o->context_lines, &why);
+	if (!ctx) {
+		warn(p, "--context: %s", why);
+		free(why);
 		return cJSON_CreateNull();
 	}
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		warn(p, "--context: %s: %s", path, strerror(errno));
-		free(path);
-		return cJSON_CreateNull();
-	}
-	cJSON *ctx = cJSON_CreateObject();
-	cJSON_AddStringToObject(ctx, "path", path + strlen(o->context_root) + 1);
-	cJSON *lines = cJSON_AddArrayToObject(ctx, "lines");
-	struct line_reader *lr = xmalloc(sizeof *lr);
-	lr_init(lr, f, path);
-	lr->max_line = 4096;
-	while (lr_next(lr) >= 0 && (long)lr->lineno <= line + o->context_lines) {
-		if ((long)lr->lineno < line - o->context_lines)
-			continue;
-		cJSON *l = cJSON_CreateObject();
-		cJSON_AddNumberToObject(l, "line", (double)lr->lineno);
-		cJSON_AddStringToObject(l, "text", lr->line);
-		cJSON_AddItemToArray(lines, l);
-	}
-	lr_free(lr);
-	free(lr);
-	fclose(f);
-	free(path);
 	return ctx;
 }
 

@@ -13,7 +13,7 @@ SCRIPTED="$EXP/scripted"
 # The short workload; set again for each test (helpers/common clears AI_OPT_* and AIOPT_*).
 settings() {
   export RUN="$BATS_FILE_TMPDIR/run" AIOPT_BENCH_DURATION=3 AIOPT_BCOZ_DURATION=20 \
-         AIOPT_COZ_MIN_POINTS=3 AIOPT_BASELINE_RUNS=2 AI_OPT_RUN_BCOZ=1
+         AIOPT_COZ_MIN_POINTS=3 AIOPT_BASELINE_RUNS=2 AI_OPT_RUN_BCOZ=1 AI_OPT_RUN_BPERF=1 AI_OPT_BPERF_DURATION=2
 }
 setup() { settings; }
 
@@ -23,7 +23,7 @@ setup_file() {
   local t0=$SECONDS
   make -s -C "$TOP" baseline BASELINE_DIR="$RUN/pristine" > "$BATS_FILE_TMPDIR/baseline.log" 2>&1 \
     || { cat "$BATS_FILE_TMPDIR/baseline.log" >&3; return 1; }
-  echo "# baseline (build check, 2 bench runs, 20 s Coz profile): $((SECONDS - t0)) s" >&3
+  echo "# baseline (build check, 2 bench runs, 20 s Coz profile, 2 s off-CPU profile): $((SECONDS - t0)) s" >&3
 }
 
 # candidate NAME SCRIPT: a child record of pristine with the scripted edit, through score.json
@@ -48,6 +48,7 @@ candidate() {
   b="$RUN/pristine/baseline.json"
   [ "$(jq '[.runs, (.ops_per_sec > 0), (.p99_us > 0), (.stall_pct >= 0), (.l0_files >= 0)]' -c "$b")" = '[2,true,true,true,true]' ]
   [ "$(jq '.coz.experiments > 0 and .coz.progress_points[0].name == "db_bench.write"' "$b")" = true ]
+  [ "$(jq -c '[.bperf.source, .bperf.threads_with, (.bperf.off_cpu_ratio > 0)]' "$b")" = '["perf","DBImpl::WriteImpl",true]' ]
   [ -x "$RUN/pristine/db_bench" ]
 }
 
@@ -63,6 +64,8 @@ candidate() {
   # unless screened out on its first pair, it was profiled
   jq -c '.coz | del(.lines)' <<<"$r"
   jq -e '(.bench.pairs | length) == 1 or (.coz.experiments > 0)' <<<"$r"
+  # and its writer threads' off-CPU time measured, feeding the bperf term
+  jq -e '(.bench.pairs | length) == 1 or (.bperf.off_cpu_ratio > 0 and .score.terms.bperf.value > 0)' <<<"$r"
 }
 
 @test "an edit that does not compile: rejected at build with the compiler's message" {

@@ -42,3 +42,9 @@ AIOPT_BUILD_TIMEOUT ?= 900
 AIOPT_BCOZ_DURATION ?= 60
 AIOPT_BCOZ_SCOPE ?= %/db/db_impl/db_impl_write.cc
 AIOPT_COZ_TOP ?= 10
+# Off-CPU profile (AI_OPT_RUN_BPERF=1, profiler tracks): seconds recorded, and the
+# threads that count — the writers, whose stacks pass through DBImpl::WriteImpl.
+# Mainline perf with DWARF stacks writes ~100 MB per second of db_bench: keep it short.
+AI_OPT_BPERF_DURATION ?= 10
+AIOPT_OFFCPU_THREAD_WITH ?= DBImpl::WriteImpl
+AIOPT_OFFCPU_STACK_BYTES ?= 4096

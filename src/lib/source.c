@@ -1,0 +1,60 @@
+#define _GNU_SOURCE
+#include "source.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lines.h"
+#include "util.h"
+
+/* path itself when relative and present under root, else the longest suffix of it. */
+static char *find_source(const char *root, const char *path)
+{
+	struct stat st;
+	for (const char *s = path; s; s = strchr(s + 1, '/')) {
+		const char *rel = *s == '/' ? s + 1 : s;
+		if (!*rel)
+			break;
+		char *full = xasprintf("%s/%s", root, rel);
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode))
+			return full;
+		free(full);
+	}
+	return NULL;
+}
+
+cJSON *source_context(const char *root, const char *file, long line, int around, char **why)
+{
+	char *path = find_source(root, file);
+	if (!path) {
+		*why = xasprintf("%s not found under %s", file, root);
+		return NULL;
+	}
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		*why = xasprintf("%s: %s", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	cJSON *ctx = cJSON_CreateObject();
+	cJSON_AddStringToObject(ctx, "path", path + strlen(root) + 1);
+	cJSON *lines = cJSON_AddArrayToObject(ctx, "lines");
+	struct line_reader *lr = xmalloc(sizeof *lr);
+	lr_init(lr, f, path);
+	lr->max_line = 4096;
+	while (lr_next(lr) >= 0 && (long)lr->lineno <= line + around) {
+		if ((long)lr->lineno < line - around)
+			continue;
+		cJSON *l = cJSON_CreateObject();
+		cJSON_AddNumberToObject(l, "line", (double)lr->lineno);
+		cJSON_AddStringToObject(l, "text", lr->line);
+		cJSON_AddItemToArray(lines, l);
+	}
+	lr_free(lr);
+	free(lr);
+	fclose(f);
+	free(path);
+	return ctx;
+}

@@ -1,0 +1,12 @@
+/* source.h — quoting source lines from a tree, for prompts (parse-coz, parse-offcpu). */
+#ifndef AIOPT_SOURCE_H
+#define AIOPT_SOURCE_H
+#include <cjson/cJSON.h>
+
+/* {"path": relative path, "lines": [{"line", "text"}…]} for line ± around of file,
+ * found under root by the longest suffix of its recorded path (profiles carry
+ * absolute paths from the machine that recorded them).  NULL, with *why set
+ * (to free), when the file cannot be found or read. */
+cJSON *source_context(const char *root, const char *file, long line, int around, char **why);
+
+#endif
