@@ -216,8 +216,9 @@ stage_bench() {
 }
 
 # Coz over db_bench; parse-coz on the profile.  Prints the parse-coz object.
-profile() {   # BINARY DIR
+coz_profile() {   # BINARY DIR
   local bin=$1 dir=$2 duration=${AIOPT_BCOZ_DURATION:-60} db status=0
+  log "coz: profiling for $duration s"
   local coz=coz
   if [ "${AI_OPT_COZ:-}" = bcoz ] || command -v bcoz > /dev/null; then coz=bcoz; fi
   db=$(mktemp -d "${AIOPT_SCRATCH:-/tmp}/aiopt-coz.XXXXXX")
@@ -236,31 +237,11 @@ profile() {   # BINARY DIR
   "$BIN/parse-coz" --top "${AIOPT_COZ_TOP:-10}" --context "$SRC:3" "$dir/profile.coz" | jq -c --arg p "$coz" '. + {profiler: $p}'
 }
 
-stage_coz() {
-  local cand=$1 in=$1/bench.json out=$1/coz.json pristine=${PRISTINE:?PRISTINE is not set}
-  if has_error "$in" || [ "${AI_OPT_RUN_BCOZ:-0}" != 1 ]; then cp "$in" "$out"; return; fi
-  # Screened out on the first pair: not worth a profile.
-  if jq -e '(.bench.pairs | length) == 1' "$in" > /dev/null; then
-    cp "$in" "$out"; update "$out" '.coz = {skipped: "screened out on the first bench pair"}'; return
-  fi
-  [ -f "$pristine/coz.json" ] || die "$pristine/coz.json: pristine is not profiled"
-  with_lock
-  tree_put "$cand"   # --context quotes the candidate's source
-  log "coz: profiling for ${AIOPT_BCOZ_DURATION:-60} s"
-  local c; c=$(profile "$cand/db_bench" "$cand")
-  cp "$in" "$out"
-  if jq -e '.error' <<<"$c" > /dev/null; then
-    update "$out" --argjson c "$c" '.coz = $c'   # a profile that failed does not fail the candidate
-  else
-    update "$out" --argjson c "$c" --slurpfile b "$pristine/coz.json" \
-      '.coz = $c | .baseline.coz = {max_speedup_pct: $b[0].max_speedup_pct}'
-  fi
-}
-
 # Where db_bench's writer threads wait: bperf when installed, else mainline perf
 # (task-clock + sched_switch with DWARF stacks).  Prints the parse-offcpu object.
 offcpu_profile() {   # BINARY DIR
   local bin=$1 dir=$2 duration=${AI_OPT_BPERF_DURATION:-30} db status=0
+  log "off-CPU profile for $duration s"
   local bperf=${AI_OPT_BPERF:-$(command -v bperf || true)}
   db=$(mktemp -d "${AIOPT_SCRATCH:-/tmp}/aiopt-offcpu.XXXXXX")
   # shellcheck disable=SC2046
@@ -288,20 +269,35 @@ offcpu_profile() {   # BINARY DIR
   gzip -f "$dir/offcpu.txt"
 }
 
-stage_bperf() {
-  local cand=$1 in=$1/coz.json out=$1/bperf.json pristine=${PRISTINE:?PRISTINE is not set}
-  if has_error "$in" || [ "${AI_OPT_RUN_BPERF:-0}" != 1 ]; then cp "$in" "$out"; return; fi
+# A profiling stage: passed through off its track, skipped for a candidate screened
+# out on its first pair; else FUNC's profile of the candidate under KEY, with
+# pristine's headline figure beside it (a failed profile does not fail the candidate).
+profiled_stage() {   # CAND IN OUT KEY ENABLED PRISTINE-FILE PRISTINE-SUMMARY-JQ FUNC
+  local cand=$1 in=$2 out=$3 key=$4 enabled=$5 pfile=$6 summary=$7 func=$8
+  if has_error "$in" || [ "$enabled" != 1 ]; then cp "$in" "$out"; return; fi
   if jq -e '(.bench.pairs | length) == 1' "$in" > /dev/null; then
-    cp "$in" "$out"; update "$out" '.bperf = {skipped: "screened out on the first bench pair"}'; return
+    cp "$in" "$out"; update "$out" --arg k "$key" '.[$k] = {skipped: "screened out on the first bench pair"}'; return
   fi
-  [ -f "$pristine/bperf.json" ] || die "$pristine/bperf.json: pristine's off-CPU profile is missing"
+  [ -f "$pfile" ] || die "$pfile: pristine was not profiled"
   with_lock
   tree_put "$cand"   # --context quotes the candidate's source
-  log "off-CPU profile for ${AI_OPT_BPERF_DURATION:-30} s"
-  local b; b=$(offcpu_profile "$cand/db_bench" "$cand")
+  local p; p=$("$func" "$cand/db_bench" "$cand")
   cp "$in" "$out"
-  update "$out" --argjson b "$b" --slurpfile p "$pristine/bperf.json" \
-    '.bperf = $b | .baseline.bperf = {off_cpu_ratio: $p[0].off_cpu_ratio}'
+  if jq -e '.error' <<<"$p" > /dev/null; then
+    update "$out" --arg k "$key" --argjson p "$p" '.[$k] = $p'
+  else
+    update "$out" --arg k "$key" --argjson p "$p" --slurpfile b "$pfile" ".[\$k] = \$p | .baseline[\$k] = (\$b[0] | $summary)"
+  fi
+}
+
+stage_coz() {
+  profiled_stage "$1" "$1/bench.json" "$1/coz.json" coz "${AI_OPT_RUN_BCOZ:-0}" "${PRISTINE:?}/coz.json" \
+    '{max_speedup_pct}' coz_profile
+}
+
+stage_bperf() {
+  profiled_stage "$1" "$1/coz.json" "$1/bperf.json" bperf "${AI_OPT_RUN_BPERF:-0}" "${PRISTINE:?}/bperf.json" \
+    '{off_cpu_ratio}' offcpu_profile
 }
 
 stage_score() {
@@ -334,12 +330,10 @@ stage_pristine() {
     || die "pristine db_bench failed: see $dir/bench-*.log"
   local coz='null' bperf='null'
   if [ "${AI_OPT_RUN_BCOZ:-0}" = 1 ]; then
-    log "pristine: Coz profile (${AIOPT_BCOZ_DURATION:-60} s)"
-    profile "$dir/db_bench" "$dir" > "$dir/coz.json"
+    coz_profile "$dir/db_bench" "$dir" > "$dir/coz.json"
     coz=$(cat "$dir/coz.json")
   fi
   if [ "${AI_OPT_RUN_BPERF:-0}" = 1 ]; then
-    log "pristine: off-CPU profile (${AI_OPT_BPERF_DURATION:-30} s)"
     exec 9>"$LOCK"; flock 9; tree_reset; rm -f "$SRC/.git/aiopt-holds"
     offcpu_profile "$dir/db_bench" "$dir" > "$dir/bperf.json"
     exec 9>&-

@@ -18,5 +18,9 @@ test-rocksdb: all rocksdb-release rocksdb-tests
 	AIOPT_BIN=$(BINDIR) $(BATS) $(E2E_TESTS)
 
 # Performance figures quoted in the README (not timed tests).
+.PHONY: bench-noise
 bench: all
-	@for b in $(TOP)/tests/bench/*.sh; do AIOPT_BIN=$(BINDIR) bash $$b || exit 1; done
+	@for b in parse-dbbench parse-coz apply-diff; do AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/$$b.sh || exit 1; done
+# The noise floor of paired benchmarks on this machine (slow: real db_bench runs).
+bench-noise: all rocksdb-release
+	bash $(TOP)/tests/bench/noise.sh

@@ -20,12 +20,6 @@
 
 static const struct opt_spec specs[] = { { 0 } };
 
-static int handle(int index, const char *arg, void *ctx)
-{
-	(void)index, (void)arg, (void)ctx;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct opt_tool tool = {
@@ -34,7 +28,7 @@ int main(int argc, char **argv)
 		"and an fsync, so that a crash never leaves half a record.",
 		specs,
 	};
-	int first = opts_parse(&tool, argc, argv, handle, NULL);
+	int first = opts_parse(&tool, argc, argv, NULL, NULL);
 	if (argc - first != 1)
 		die(EXIT_USAGE, "usage: archive-append ARCHIVE < records");
 	const char *path = argv[first];

@@ -171,12 +171,6 @@ static int read_sample(const cJSON *rec, const char *key, double **out, char **e
 
 static const struct opt_spec specs[] = { { 0 } };
 
-static int handle(int index, const char *arg, void *ctx)
-{
-	(void)index, (void)arg, (void)ctx;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct opt_tool tool = {
@@ -186,7 +180,7 @@ int main(int argc, char **argv)
 		"smallest p-value the sample sizes allow.",
 		specs,
 	};
-	int first = opts_parse(&tool, argc, argv, handle, NULL);
+	int first = opts_parse(&tool, argc, argv, NULL, NULL);
 	if (first != argc)
 		die(EXIT_USAGE, "unexpected argument %s (samples come on stdin)", argv[first]);
 	struct line_reader *lr = xmalloc(sizeof *lr);

@@ -20,6 +20,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "lib/inputs.h"
 #include "lib/jsonl.h"
 #include "lib/lines.h"
 #include "lib/opts.h"
@@ -674,8 +675,9 @@ static void profile_free(struct profile *p)
 	cJSON_Delete(p->warnings);
 }
 
-static int parse_file(FILE *in, const char *source, const struct options *o)
+static int parse_file(FILE *in, const char *source, void *ctx)
 {
+	const struct options *o = ctx;
 	struct profile p = { .source = source, .warnings = cJSON_CreateArray() };
 	int status = 0;
 	if (read_profile(&p, in) < 0) {
@@ -760,23 +762,7 @@ int main(int argc, char **argv)
 	};
 	struct options o = { .min_points = 10, .top = -1 };
 	int first = opts_parse(&tool, argc, argv, handle, &o);
-	int status = 0;
-	if (first == argc)
-		status = parse_file(stdin, "stdin", &o);
-	for (int i = first; i < argc; i++) {
-		FILE *in = fopen(argv[i], "rb");
-		if (!in) {
-			warnx_("%s: %s", argv[i], strerror(errno));
-			cJSON *rec = error_record("parse-coz", "%s: %s", argv[i], strerror(errno));
-			jsonl_write(stdout, rec);
-			cJSON_Delete(rec);
-			status = EXIT_INPUT;
-			continue;
-		}
-		if (parse_file(in, argv[i], &o))
-			status = EXIT_INPUT;
-		fclose(in);
-	}
+	int status = for_each_input(argc, argv, first, "parse-coz", parse_file, &o);
 	free(o.context_root);
 	return status;
 }

@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "lib/inputs.h"
 #include "lib/jsonl.h"
 #include "lib/lines.h"
 #include "lib/opts.h"
@@ -929,8 +930,9 @@ static void parse_free(struct parse *p)
 }
 
 /* Parses one input; returns 0, or 1 when it held no usable result. */
-static int parse_file(FILE *in, const char *source, const char *want)
+static int parse_file(FILE *in, const char *source, void *ctx)
 {
+	const char *want = ctx;
 	struct parse p = { .source = source, .warnings = cJSON_CreateArray() };
 	for (int i = 0; i < DB_N; i++)
 		p.db[i] = NAN;
@@ -983,24 +985,5 @@ int main(int argc, char **argv)
 	};
 	const char *want = NULL;
 	int first = opts_parse(&tool, argc, argv, handle, &want);
-	int status = 0;
-
-	if (first == argc)
-		return parse_file(stdin, "stdin", want);
-	for (int i = first; i < argc; i++) {
-		FILE *in = strcmp(argv[i], "-") == 0 ? stdin : fopen(argv[i], "rb");
-		if (!in) {
-			warnx_("%s: %s", argv[i], strerror(errno));
-			cJSON *rec = error_record("parse-dbbench", "%s: %s", argv[i], strerror(errno));
-			jsonl_write(stdout, rec);
-			cJSON_Delete(rec);
-			status = EXIT_INPUT;
-			continue;
-		}
-		if (parse_file(in, strcmp(argv[i], "-") == 0 ? "stdin" : argv[i], want))
-			status = EXIT_INPUT;
-		if (in != stdin)
-			fclose(in);
-	}
-	return status;
+	return for_each_input(argc, argv, first, "parse-dbbench", parse_file, (void *)want);
 }

@@ -24,6 +24,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "lib/inputs.h"
 #include "lib/jsonl.h"
 #include "lib/lines.h"
 #include "lib/opts.h"
@@ -527,8 +528,9 @@ static void emit(struct state *st, const struct options *o, int is_bperf, double
 	cJSON_Delete(out);
 }
 
-static int parse_file(FILE *in, const char *source, const struct options *o)
+static int parse_file(FILE *in, const char *source, void *ctx)
 {
+	const struct options *o = ctx;
 	struct state st = { .source = source, .first_t = NAN, .last_t = NAN, .warnings = cJSON_CreateArray(),
 			    .thread_with = o->thread_with };
 	struct line_reader *lr = xmalloc(sizeof *lr);
@@ -651,20 +653,7 @@ int main(int argc, char **argv)
 	};
 	struct options o = { .top = 10, .resolve = 1 };
 	int first = opts_parse(&tool, argc, argv, handle, &o);
-	int status = 0;
-	if (first == argc)
-		status = parse_file(stdin, "stdin", &o);
-	for (int i = first; i < argc; i++) {
-		FILE *in = fopen(argv[i], "rb");
-		if (!in) {
-			warnx_("%s: %s", argv[i], strerror(errno));
-			status = EXIT_INPUT;
-			continue;
-		}
-		if (parse_file(in, argv[i], &o))
-			status = EXIT_INPUT;
-		fclose(in);
-	}
+	int status = for_each_input(argc, argv, first, "parse-offcpu", parse_file, &o);
 	free(o.context_root);
 	return status;
 }

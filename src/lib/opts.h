@@ -24,7 +24,8 @@ struct opt_tool {
 	const struct opt_spec *specs;   /* terminated by {0} */
 };
 
-/* Parses argv; returns the index of the first operand.  --help prints usage to
+/* Parses argv; returns the index of the first operand.  handle may be NULL for a
+ * tool without options (specs = { { 0 } }).  --help prints usage to
  * stdout and exits 0; an unknown option or bad value exits 2. */
 int opts_parse(const struct opt_tool *tool, int argc, char **argv, opt_handler handle, void *ctx);
 
