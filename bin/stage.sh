@@ -145,7 +145,8 @@ stage_test() {
   rm -rf "$scratch"
   local seconds=$((SECONDS - t0)) passed failed failed_names
   passed=$(grep -c '^\[       OK \]' "$cand/test.log" || true)
-  failed_names=$(grep '^\[  FAILED  \] [A-Za-z]' "$cand/test.log" | grep -v ' listed below' | sed 's/^\[  FAILED  \] //; s/ (.*//' | sort -u || true)
+  failed_names=$(grep '^\[  FAILED  \] [A-Za-z]' "$cand/test.log" | grep -v ' listed below' \
+    | sed 's/^\[  FAILED  \] //; s/ (.*//; s/, where GetParam.*//' | sort -u || true)
   failed=$(printf '%s' "$failed_names" | grep -c . || true)
   local crashed; crashed=$(grep '^=== .* exited' "$cand/test.log" | sed 's/^=== //' || true)
   cp "$in" "$out"
