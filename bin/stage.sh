@@ -197,11 +197,18 @@ stage_bench() {
   : > "$pairs"
   while [ "$more" -eq 3 ]; do
     i=$((i + 1))
-    log "bench pair $i: pristine"
     local b c
-    b=$(bench_run "$pristine/db_bench" "$cand/bench-$i-pristine.log")
-    log "bench pair $i: candidate"
-    c=$(bench_run "$cand/db_bench" "$cand/bench-$i-candidate.log")
+    # Alternate who runs first (ABBA): a drift or an order effect of the machine
+    # (page cache, device state) then cancels instead of favouring one side.
+    if [ $((i % 2)) -eq 1 ]; then
+      log "bench pair $i: pristine, then candidate"
+      b=$(bench_run "$pristine/db_bench" "$cand/bench-$i-pristine.log")
+      c=$(bench_run "$cand/db_bench" "$cand/bench-$i-candidate.log")
+    else
+      log "bench pair $i: candidate, then pristine"
+      c=$(bench_run "$cand/db_bench" "$cand/bench-$i-candidate.log")
+      b=$(bench_run "$pristine/db_bench" "$cand/bench-$i-pristine.log")
+    fi
     jq -cn --argjson b "$b" --argjson c "$c" '{baseline: $b, candidate: $c}' >> "$pairs"
     cp "$in" "$out.tmp"
     update "$out.tmp" --slurpfile p "$pairs" --arg args "$(bench_args)" \
