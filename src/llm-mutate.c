@@ -58,13 +58,10 @@ static void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((forma
 static void buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 	va_start(ap, fmt);
-	int n = vasprintf(&s, fmt, ap);
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		die(EXIT_FAILURE, "out of memory");
-	buf_add(b, s, (size_t)n);
+	buf_puts(b, s);
 	free(s);
 }
 

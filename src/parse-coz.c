@@ -84,10 +84,8 @@ static void warn(struct profile *p, const char *fmt, ...) __attribute__((format(
 static void warn(struct profile *p, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		die(EXIT_FAILURE, "out of memory");
+	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	cJSON_AddItemToArray(p->warnings, cJSON_CreateString(msg));
 	free(msg);
@@ -207,27 +205,19 @@ static struct cell *cell_for(struct profile *p, size_t point, enum point_type ty
 	double speedup = p->cur_speedup == 0 ? 0 : p->cur_speedup;   /* -0 and 0: one key, as in JS */
 	snprintf(key, sizeof key, "%zu\x1f%zu\x1f%.17g", p->cur_selected, point, speedup);
 	int added;
-	size_t i = strmap_intern(&p->cells, key, &added);
-	if (i >= p->cell_cap) {
-		p->cell_cap = p->cell_cap ? p->cell_cap * 2 : 256;
-		p->cell = xrealloc(p->cell, p->cell_cap * sizeof *p->cell);
-	}
+	struct cell *c = strmap_value(&p->cells, key, (void **)&p->cell, &p->cell_cap, sizeof *p->cell, &added);
 	if (added)
-		p->cell[i] = (struct cell){ p->cur_selected, point, speedup, type, 0, 0, 0, 0, 0, 0 };
-	return &p->cell[i];
+		*c = (struct cell){ p->cur_selected, point, speedup, type, 0, 0, 0, 0, 0, 0 };
+	return c;
 }
 
 static size_t point_for(struct profile *p, const char *name, enum point_type type)
 {
 	int added;
-	size_t i = strmap_intern(&p->points, name, &added);
-	if (i >= p->point_cap) {
-		p->point_cap = p->point_cap ? p->point_cap * 2 : 16;
-		p->point = xrealloc(p->point, p->point_cap * sizeof *p->point);
-	}
+	struct point_info *pi = strmap_value(&p->points, name, (void **)&p->point, &p->point_cap, sizeof *p->point, &added);
 	if (added)
-		p->point[i] = (struct point_info){ type, 0, 0, 0 };
-	return i;
+		pi->type = type;
+	return (size_t)(pi - p->point);
 }
 
 static void bad_line(struct profile *p, size_t lineno, const char *why)

@@ -571,12 +571,8 @@ static void set_stall(struct parse *p, const char *name, size_t len, double coun
 	key[j] = '\0';
 	if (j == 0)
 		return;
-	size_t idx = strmap_intern(&p->stall_names, key, NULL);
-	if (idx >= p->stall_cap) {
-		p->stall_cap = p->stall_cap ? p->stall_cap * 2 : 32;
-		p->stall_counts = xrealloc(p->stall_counts, p->stall_cap * sizeof *p->stall_counts);
-	}
-	p->stall_counts[idx] = count;
+	*(double *)strmap_value(&p->stall_names, key, (void **)&p->stall_counts, &p->stall_cap,
+				 sizeof *p->stall_counts, NULL) = count;
 }
 
 static int stall_line(struct parse *p, const char *line)
@@ -693,12 +689,8 @@ static int statistics_line(struct parse *p, const char *line)
 	}
 	if (isnan(st.count))
 		return 0;   /* cut in the middle: keep the last complete value */
-	size_t idx = strmap_intern(&p->stat_names, name, NULL);
-	if (idx >= p->stats_cap) {
-		p->stats_cap = p->stats_cap ? p->stats_cap * 2 : 256;
-		p->stats = xrealloc(p->stats, p->stats_cap * sizeof *p->stats);
-	}
-	p->stats[idx] = st;
+	*(struct statistic *)strmap_value(&p->stat_names, name, (void **)&p->stats, &p->stats_cap,
+					   sizeof *p->stats, NULL) = st;
 	return 1;
 }
 

@@ -217,15 +217,7 @@ static enum class classify(const struct event *e)
 
 static struct thread *thread_of(struct state *st, const char *tid)
 {
-	int added;
-	size_t i = strmap_intern(&st->tids, tid, &added);
-	if (i >= st->thread_cap) {
-		st->thread_cap = st->thread_cap ? st->thread_cap * 2 : 64;
-		st->thread = xrealloc(st->thread, st->thread_cap * sizeof *st->thread);
-	}
-	if (added)
-		memset(&st->thread[i], 0, sizeof st->thread[i]);
-	return &st->thread[i];
+	return strmap_value(&st->tids, tid, (void **)&st->thread, &st->thread_cap, sizeof *st->thread, NULL);
 }
 
 static size_t site_of(struct state *st, const struct event *e, enum class cls)
@@ -258,12 +250,9 @@ static size_t site_of(struct state *st, const struct event *e, enum class cls)
 		extra++;
 	}
 	int added;
-	size_t i = strmap_intern(&st->site_keys, k, &added);
+	struct site *site = strmap_value(&st->site_keys, k, (void **)&st->site, &st->site_cap, sizeof *st->site, &added);
+	size_t i = (size_t)(site - st->site);
 	free(k);
-	if (i >= st->site_cap) {
-		st->site_cap = st->site_cap ? st->site_cap * 2 : 64;
-		st->site = xrealloc(st->site, st->site_cap * sizeof *st->site);
-	}
 	if (added) {
 		char *stack = xstrdup("");
 		int shown = 0;
@@ -293,16 +282,11 @@ static void close_interval(struct state *st, struct thread *th, double t)
 		th->class_s[th->cls] += d;
 		char key[64];
 		snprintf(key, sizeof key, "%zu|%zu", (size_t)(th - st->thread), th->site);
-		int added;
-		size_t i = strmap_intern(&st->ts_keys, key, &added);
-		if (i >= st->ts_cap) {
-			st->ts_cap = st->ts_cap ? st->ts_cap * 2 : 256;
-			st->ts = xrealloc(st->ts, st->ts_cap * sizeof *st->ts);
-		}
-		if (added)
-			st->ts[i] = (struct thread_site){ (size_t)(th - st->thread), th->site, 0, 0 };
-		st->ts[i].seconds += d;
-		st->ts[i].events++;
+		struct thread_site *x = strmap_value(&st->ts_keys, key, (void **)&st->ts, &st->ts_cap, sizeof *st->ts, NULL);
+		x->thread = (size_t)(th - st->thread);
+		x->site = th->site;
+		x->seconds += d;
+		x->events++;
 	}
 	th->off = 0;
 }
@@ -364,17 +348,13 @@ static int bperf_line(struct state *st, const char *line, double *total_pct)
 	char *frame = xasprintf("%s (%s)", sym, dso ? dso : "?");
 	char *key = xasprintf("%d|%s", (int)cls, frame);
 	int added;
-	size_t i = strmap_intern(&st->site_keys, key, &added);
-	if (i >= st->site_cap) {
-		st->site_cap = st->site_cap ? st->site_cap * 2 : 64;
-		st->site = xrealloc(st->site, st->site_cap * sizeof *st->site);
-	}
+	struct site *site = strmap_value(&st->site_keys, key, (void **)&st->site, &st->site_cap, sizeof *st->site, &added);
 	if (added)
-		st->site[i] = (struct site){ cls, 0, 0, frame, NULL, NULL, xstrdup(sym) };
+		*site = (struct site){ cls, 0, 0, frame, NULL, NULL, xstrdup(sym) };
 	else
 		free(frame);
-	st->site[i].seconds += pct;
-	st->site[i].events++;
+	site->seconds += pct;
+	site->events++;
 	free(key);
 	free(middle);
 	return 1;

@@ -54,9 +54,7 @@ void jsonl_write(FILE *out, const cJSON *obj)
 
 static cJSON *verror_object(const char *stage, const char *fmt, va_list ap)
 {
-	char *msg;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		die(EXIT_FAILURE, "out of memory");
+	char *msg = xvasprintf(fmt, ap);
 	cJSON *err = cJSON_CreateObject();
 	cJSON_AddStringToObject(err, "stage", stage);
 	cJSON_AddStringToObject(err, "message", msg);

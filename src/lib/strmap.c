@@ -67,3 +67,20 @@ void strmap_clear(struct strmap *m)
 	free(m->slots);
 	memset(m, 0, sizeof *m);
 }
+
+void *strmap_value(struct strmap *m, const char *key, void **values, size_t *cap, size_t elem, int *added)
+{
+	int is_new;
+	size_t i = strmap_intern(m, key, &is_new);
+	if (i >= *cap) {
+		size_t n = *cap ? *cap * 2 : 64;
+		*values = xrealloc(*values, n * elem);
+		*cap = n;
+	}
+	char *v = (char *)*values + i * elem;
+	if (is_new)
+		memset(v, 0, elem);
+	if (added)
+		*added = is_new;
+	return v;
+}

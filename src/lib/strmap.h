@@ -17,5 +17,8 @@ size_t strmap_intern(struct strmap *m, const char *key, int *added);
 /* Index of key, or (size_t)-1. */
 size_t strmap_find(const struct strmap *m, const char *key);
 void strmap_clear(struct strmap *m);
+/* Interns key and returns its element in *values, a parallel array of elem-byte
+ * elements grown (capacity in *cap) to follow the map; a new element is zeroed. */
+void *strmap_value(struct strmap *m, const char *key, void **values, size_t *cap, size_t elem, int *added);
 
 #endif

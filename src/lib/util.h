@@ -18,6 +18,8 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 /* Formatted string in fresh memory. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#include <stdarg.h>
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* The whole of a file or stream, NUL-terminated (length in *len).  NULL with
  * errno set when it cannot be read. */
