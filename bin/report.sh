@@ -36,9 +36,8 @@ jq -s -f /dev/stdin "$tmp/records.jsonl" > "$tmp/report.json" <<'JQ'
 def comparable: if .score.valid == true then .score.comparable_score else null end;
 def tokens: ((.llm.prompt_tokens // 0) + (.llm.completion_tokens // 0));
 def known_tokens: (.llm.prompt_tokens != null or .llm.completion_tokens != null);
-def better_than_pristine: .score.valid == true and .score.comparable_score > 1
-  and ((.score.terms.throughput.significant == true and .score.terms.throughput.value > 1)
-       or (.score.terms.latency.significant == true and .score.terms.latency.value > 1));
+# score decides what "better" means; the report only reads it.
+def better_than_pristine: .score.better_than_pristine == true;
 # Normalised failure messages: numbers and paths vary, the kind of failure does not.
 def kind: .error.message // "" | gsub("[0-9]+"; "N") | .[0:110];
 
@@ -180,7 +179,7 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
 "|---|---|---|---|---|---|---|",
 (.tracks[] | .funnel as $f | "| \(.track) | \($f.proposed) | \($f.applied) | \($f.built) | \($f.tested) | \($f.better_than_parent) | \($f.better_than_pristine) |"),
 "",
-"\"Better than parent\": a throughput or latency CI whose lower end is above the parent's ratio. \"Better than pristine\": valid, comparable_score > 1, and a throughput or latency CI above 1.",
+"\"Better than parent\": a throughput or latency CI whose lower end is above the parent's ratio. \"Better than pristine\": as `score` decides it (`better_than_pristine`: no measured term significantly worse, and a throughput or latency CI above 1).",
 "",
 "Most common failures at each gate:",
 "",

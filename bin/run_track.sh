@@ -84,13 +84,15 @@ if [ -f "$run/.run.pid" ]; then
   fi
 fi
 echo $$ > "$run/.run.pid"
+# What confines the candidate's programs on this machine, said once per run.
+"$TOP/bin/sandbox.sh" --check >&2
 
 mk=(make -s -f "$TOP/mk/candidate.mk" EXP="$exp" PRISTINE="$run/pristine")
 t_start=$SECONDS
 progress() {   # ITER ID STAGE
   local best funnel
   read -r best funnel < <(jq -rs '[ (map(select(.score.valid == true and .pristine != true) | .score.comparable_score) | max // null),
-      "applied \(map(select(.apply.ok == true)) | length) / built \(map(select(.build.ok == true)) | length) / tested \(map(select(.test.ok == true)) | length) / improved \(map(select(.score.valid == true and .score.comparable_score > 1 and (.score.terms.throughput.significant or .score.terms.latency.significant))) | length)" ]
+      "applied \(map(select(.apply.ok == true)) | length) / built \(map(select(.build.ok == true)) | length) / tested \(map(select(.test.ok == true)) | length) / improved \(map(select(.score.better_than_pristine == true)) | length)" ]
       | "\(if .[0] == null then "-" else (.[0] * 10000 | round / 10000 | tostring) end) \(.[1])"' "$archive" 2>/dev/null || echo "- -")
   printf '[%s] iteration %s/%s  %s  %-8s  %5ds  best %s  %s\n' "$(date +%H:%M:%S)" "$1" "$iterations" "$2" "$3" \
     $((SECONDS - t_start)) "$best" "$funnel" >&2
@@ -182,7 +184,7 @@ echo >&2
 echo "run_track: $run: $(jq -s length "$archive") candidates in $archive" >&2
 jq -rs '(["iter", "id", "parent", "outcome", "comparable", "throughput", "p99"] | @tsv),
   (.[] | [.iteration, .id, .parent,
-          (if .score.valid then "valid" else "\(.error.stage // "invalid")" end),
+          (if .score.better_than_pristine then "better" elif .score.valid then "valid" else "\(.error.stage // "invalid")" end),
           (.score.comparable_score // "-" | tostring | .[0:6]),
           (.score.terms.throughput.value // "-" | tostring | .[0:6]),
           (.score.terms.latency.value // "-" | tostring | .[0:6])] | @tsv)' "$archive" | column -t -s $'\t'

@@ -22,16 +22,34 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${AIOPT_BIN:-$TOP/bin}
 SRC=${ROCKSDB_SRC:-$TOP/build/rocksdb-src}
 RELEASE=${ROCKSDB_RELEASE:-$TOP/build/rocksdb-release}
-DEBUG=${ROCKSDB_DEBUG:-$TOP/build/rocksdb-debug}
+TSAN=${ROCKSDB_TSAN:-$TOP/build/rocksdb-tsan}
+GATE=${AIOPT_GATE:-$TOP/experiments/experiment_a/gate.tsv}
 LOCK=${AIOPT_TREE_LOCK:-$TOP/build/tree.lock}
 TARGETS="${AI_OPT_TARGET_FILES:-db/db_impl/db_impl_write.cc} ${AI_OPT_TARGET_FILE:-}"
 
 die() { echo "stage: $*" >&2; exit 1; }
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
-# The untrusted candidate's programs: no network where unshare allows, a time limit.
-if unshare -n true 2>/dev/null; then NONET=(unshare -n); else NONET=(); fi
-sandboxed() { local seconds=$1; shift; timeout --kill-after=10 "$seconds" ${NONET[@]+"${NONET[@]}"} "$@"; }
+# The untrusted candidate's programs run in bin/sandbox.sh (its own root holding the
+# tree, the binary and the scratch dir; no network; an empty environment) under a
+# time limit:  sandboxed SECONDS [sandbox.sh options] -- CMD...
+sandboxed() { local seconds=$1; shift; timeout --kill-after=10 "$seconds" "$TOP/bin/sandbox.sh" "$@"; }
+
+# Databases live on the run's own filesystem, never /tmp by default: on tmpfs
+# (Debian 13 mounts /tmp so) fsync returns at once and the WAL-sync workload
+# would measure nothing.
+scratch_for() { echo "${AIOPT_SCRATCH:-$1/scratch}"; }
+
+workload_syncs() { [[ " $(bench_args) " =~ [[:space:]]--sync=(1|true)[[:space:]] ]]; }
+
+require_disk() {   # DIR
+  local fs; fs=$(stat -f -c %T "$1")
+  if [ "$fs" = tmpfs ] || [ "$fs" = ramfs ]; then
+    if workload_syncs; then
+      die "$1 is on $fs, where fsync returns at once: this workload syncs every write (--sync=1), so it would measure nothing. Put the run on a disk (AIOPT_SCRATCH=DIR names another scratch directory)."
+    fi
+  fi
+}
 
 # jq over a record file, replacing it atomically.
 update() {   # FILE JQ-ARGS...
@@ -87,9 +105,17 @@ stage_apply() {
   fi
 }
 
-# The first compiler errors of a build log, short enough for the next prompt.
+# The first compiler errors of a build log, short enough for the next prompt, and
+# only those about the tree's own files: an edit that #includes /etc/shadow or a
+# key file must not get the compiler to quote it back to the model.
 compiler_errors() {
-  grep -E '(error|Error)[: ]' "$1" | grep -v '^make\|^gmake\|ninja: build stopped' | head -n 8 | cut -c1-400 || true
+  local src; src=$(cd "$SRC" && pwd)
+  grep -E '^[^ :]+:[0-9]+(:[0-9]+)?: (fatal )?error: ' "$1" | while IFS= read -r line; do
+    local file=${line%%:*}
+    case $file in /*) ;; *) file=$src/$file ;; esac
+    file=$(realpath -m "$file")
+    case $file in "$src"/*) printf '%s\n' "${line#"$src"/}" ;; esac
+  done | head -n 8 | cut -c1-400 || true
 }
 
 stage_build() {
@@ -112,21 +138,27 @@ stage_build() {
   else
     local why; why=$(compiler_errors "$cand/build.log")
     [ "$status" -eq 124 ] && why="the build took longer than ${AIOPT_BUILD_TIMEOUT:-900} s"
-    [ -n "$why" ] || why=$(tail -n 5 "$cand/build.log")
+    [ -n "$why" ] || why=$(grep -o "undefined reference to .*" "$cand/build.log" | sort -u | head -n 4 | cut -c1-200 || true)
+    [ -n "$why" ] || why="the build failed with no compiler error in the tree's own files (see build.log)"
     cp "$in" "$out"
     update "$out" --argjson s "$seconds" --arg m "$why" \
       '.build = {ok: false, seconds: $s, log: "build.log", errors: $m} | .error = {stage: "build", message: $m}'
   fi
 }
 
+# The gate's lines: PROGRAM<TAB>ARGS ({scratch} is the program's scratch directory).
+gate_lines() { awk -F'\t' '!/^#/ && NF >= 1' "$GATE"; }
+
 stage_test() {
   local cand=$1 in=$1/build.json out=$1/test.json
   if has_error "$in"; then cp "$in" "$out"; return; fi
+  [ -f "$GATE" ] || die "$GATE: no test gate (AIOPT_GATE names it)"
   with_lock
   tree_put "$cand"
-  local tests=${AIOPT_TESTS:-db_write_test fault_injection_test} t0=$SECONDS status=0
+  local programs t0=$SECONDS status=0
+  programs=$(gate_lines | cut -f1 | sort -u | paste -sd' ' -)
   # shellcheck disable=SC2086
-  timeout "${AIOPT_BUILD_TIMEOUT:-900}" cmake --build "$DEBUG" --target $tests -j "$(nproc)" > "$cand/test-build.log" 2>&1 || status=$?
+  timeout "${AIOPT_BUILD_TIMEOUT:-900}" cmake --build "$TSAN" --target $programs -j "$(nproc)" > "$cand/test-build.log" 2>&1 || status=$?
   if [ "$status" -ne 0 ]; then
     local why; why=$(compiler_errors "$cand/test-build.log")
     cp "$in" "$out"
@@ -134,31 +166,47 @@ stage_test() {
       '.test = {ok: false, log: "test-build.log"} | .error = {stage: "test", message: $m}'
     return
   fi
-  local scratch="$cand/test-scratch"
+  local build_seconds=$((SECONDS - t0)) scratch n=0 prog args
+  scratch=$(scratch_for "$cand")/test
   : > "$cand/test.log"
-  for t in $tests; do
+  # halt_on_error: the first race ends the program (exit 66), which fails the gate.
+  local tsan="halt_on_error=1 exitcode=66 history_size=3 second_deadlock_stack=1"
+  while IFS=$'\t' read -r prog args; do
+    n=$((n + 1))
     rm -rf "$scratch"; mkdir -p "$scratch"
-    echo "=== $t" >> "$cand/test.log"
-    TEST_TMPDIR=$scratch sandboxed "${AIOPT_TEST_TIMEOUT:-600}" "$DEBUG/$t" --gtest_color=no >> "$cand/test.log" 2>&1 \
-      || echo "=== $t exited $?" >> "$cand/test.log"
-  done
+    args=${args//\{scratch\}/$scratch}
+    echo "=== $prog#$n $args" >> "$cand/test.log"
+    local t1=$SECONDS rc=0
+    # shellcheck disable=SC2086
+    sandboxed "${AIOPT_TEST_TIMEOUT:-600}" --ro "$TSAN/$prog" --rw "$scratch" \
+      --env "TEST_TMPDIR=$scratch" --env "TSAN_OPTIONS=$tsan" -- \
+      "$TSAN/$prog" $args >> "$cand/test.log" 2>&1 || rc=$?
+    [ "$rc" -eq 0 ] || echo "=== $prog#$n exited $rc" >> "$cand/test.log"
+    echo "=== $prog#$n took $((SECONDS - t1)) s" >> "$cand/test.log"
+  done < <(gate_lines)
   rm -rf "$scratch"
   local seconds=$((SECONDS - t0)) passed failed failed_names
   passed=$(grep -c '^\[       OK \]' "$cand/test.log" || true)
   failed_names=$(grep '^\[  FAILED  \] [A-Za-z]' "$cand/test.log" | grep -v ' listed below' \
     | sed 's/^\[  FAILED  \] //; s/ (.*//; s/, where GetParam.*//' | sort -u || true)
   failed=$(printf '%s' "$failed_names" | grep -c . || true)
-  local crashed; crashed=$(grep '^=== .* exited' "$cand/test.log" | sed 's/^=== //' || true)
+  local crashed races
+  crashed=$(grep '^=== .* exited' "$cand/test.log" | sed 's/^=== //' || true)
+  # ThreadSanitizer's verdict and the first frame of each side, for the next prompt.
+  races=$(awk '/^WARNING: ThreadSanitizer: /{w=$0; sub(/^WARNING: ThreadSanitizer: /, "", w); sub(/ \(pid=.*/, "", w); want=1; next}
+               want && /^ +#0 /{sub(/^ +#0 /, ""); sub(/ \(.*/, ""); print "ThreadSanitizer: " w " in " $0; want=0}' "$cand/test.log" \
+          | sort -u | head -n 3 || true)
   cp "$in" "$out"
   if [ "$failed" -eq 0 ] && [ -z "$crashed" ] && [ "$passed" -gt 0 ]; then
-    update "$out" --argjson p "$passed" --argjson s "$seconds" \
-      '.test = {ok: true, passed: $p, failed: 0, seconds: $s, log: "test.log"}'
+    update "$out" --argjson p "$passed" --argjson s "$seconds" --argjson b "$build_seconds" \
+      '.test = {ok: true, passed: $p, failed: 0, seconds: $s, build_seconds: $b, log: "test.log"}'
   else
     local msg
-    msg="$failed failed: $(printf '%s' "$failed_names" | head -n 10 | paste -sd, -)${crashed:+; $(printf '%s' "$crashed" | paste -sd, -)}"
-    update "$out" --argjson p "$passed" --argjson f "$failed" --argjson s "$seconds" --arg m "$msg" \
-      --arg names "$failed_names" \
-      '.test = {ok: false, passed: $p, failed: $f, failed_tests: ($names | split("\n") | map(select(. != ""))), seconds: $s, log: "test.log"}
+    msg="$failed failed: $(printf '%s' "$failed_names" | head -n 10 | paste -sd, -)${crashed:+; $(printf '%s' "$crashed" | paste -sd, -)}${races:+; $(printf '%s' "$races" | paste -sd';' -)}"
+    update "$out" --argjson p "$passed" --argjson f "$failed" --argjson s "$seconds" --argjson b "$build_seconds" --arg m "$msg" \
+      --arg names "$failed_names" --arg races "$races" \
+      '.test = {ok: false, passed: $p, failed: $f, failed_tests: ($names | split("\n") | map(select(. != ""))),
+                races: ($races | split("\n") | map(select(. != ""))), seconds: $s, build_seconds: $b, log: "test.log"}
        | .error = {stage: "test", message: ("RocksDB tests: " + $m)}'
   fi
 }
@@ -169,31 +217,95 @@ bench_args() {
   echo "$args --duration=${AIOPT_BENCH_DURATION:-10}"
 }
 
-# One db_bench run, parsed, with its exit status and CPU seconds: a JSON object.
-bench_run() {   # BINARY LOGFILE
-  local bin=$1 logfile=$2 db status=0
-  db=$(mktemp -d "${AIOPT_SCRATCH:-/tmp}/aiopt-db.XXXXXX")
-  # shellcheck disable=SC2046
+# RocksDB's write-stall limits as the database itself recorded them (its OPTIONS
+# file), for score's contract check.  The pristine side of a pair gives the limits;
+# a candidate that changes them at run time (SetOptions) shows up as a difference.
+db_options() {   # DBDIR
+  local f; f=$(ls -t "$1"/OPTIONS-* 2>/dev/null | head -n 1)
+  [ -n "$f" ] || { echo null; return; }
+  awk -F= '/^\[/ { in_cf = ($0 ~ /^\[CFOptions "default"\]/) }
+           in_cf { gsub(/^[ \t]+/, "", $1) }
+           in_cf && ($1 == "level0_slowdown_writes_trigger" || $1 == "level0_stop_writes_trigger" ||
+                     $1 == "max_write_buffer_number" || $1 == "level0_file_num_compaction_trigger") { printf "%s\t%s\n", $1, $2 }' "$f" \
+    | jq -Rn '[inputs | split("\t") | {(.[0]): (.[1] | tonumber)}] | add // null'
+}
+
+# One db_bench invocation in the sandbox: LOG gets its output; prints
+# "EXIT CPU-SECONDS" (CPU null when unknown).
+db_bench_once() {   # BINARY DBDIR LOG ARGS...
+  local bin=$1 db=$2 logfile=$3 status=0; shift 3
+  sandboxed $((${AIOPT_BENCH_DURATION:-10} * 3 + 60)) --ro "$bin" --rw "$db" -- \
+    /usr/bin/time -f '%e %U %S' -o "$db/.time" "$bin" --db="$db" "$@" > "$logfile" 2>&1 || status=$?
+  local cpu=null
+  [ -s "$db/.time" ] && cpu=$(awk 'NF == 3 { v = $2 + $3 } END { print (v == "" ? "null" : v) }' "$db/.time")
+  echo "$status ${cpu:-null}"
+}
+
+# A parsed run as JSON with its exit status, CPU seconds and log name.
+parsed_run() {   # LOGFILE EXIT CPU
+  { "$BIN/parse-dbbench" "$1" 2>/dev/null || true; } | jq -c --argjson st "$2" --argjson cpu "$3" \
+    --arg log "$(basename "$1")" '. + {exit_status: $st, cpu_seconds: $cpu, log: $log}'
+}
+
+# One side of a pair, as a JSON object: the saturation run (throughput, stalls,
+# L0: the parse-dbbench object), then "read": readrandom for AIOPT_BENCH_READ_SECONDS
+# on the database it left (what the writes cost the reads), then — given an offered
+# load in bytes/s — "fixed_load": the same workload on a fresh database at that
+# rate, where p99 means something (at saturation a slower write path lowers p99).
+bench_run() {   # BINARY LOGBASE SCRATCH [OFFERED-BYTES-PER-SEC]
+  local bin=$1 logbase=$2 scratch=$3 offered=${4:-} db st cpu
+  mkdir -p "$scratch"; require_disk "$scratch"
+  db=$(mktemp -d "$scratch/db.XXXXXX")
   if [ -n "${AI_OPT_BENCH_CMD:-}" ]; then
-    sandboxed $((${AIOPT_BENCH_DURATION:-10} * 3 + 60)) /usr/bin/time -f '%e %U %S' -o "$logfile.time" \
-      bash -c "$AI_OPT_BENCH_CMD" _ "$bin" "$db" > "$logfile" 2>&1 || status=$?
-  else
-    sandboxed $((${AIOPT_BENCH_DURATION:-10} * 3 + 60)) /usr/bin/time -f '%e %U %S' -o "$logfile.time" \
-      "$bin" --db="$db" $(bench_args) > "$logfile" 2>&1 || status=$?
+    # The user's own command: the saturation run only.
+    status=0
+    sandboxed $((${AIOPT_BENCH_DURATION:-10} * 3 + 60)) --ro "$bin" --rw "$db" -- \
+      bash -c "$AI_OPT_BENCH_CMD" _ "$bin" "$db" > "$logbase.log" 2>&1 || status=$?
+    rm -rf "$db"
+    parsed_run "$logbase.log" "$status" null
+    return
+  fi
+  # shellcheck disable=SC2046
+  read -r st cpu < <(db_bench_once "$bin" "$db" "$logbase.log" $(bench_args))
+  local sat options read_run=null fixed=null
+  options=$(db_options "$db")
+  sat=$(parsed_run "$logbase.log" "$st" "$cpu")
+  if [ "$st" = 0 ] && [ "${AIOPT_BENCH_READ_SECONDS:-3}" != 0 ]; then
+    # shellcheck disable=SC2046
+    read -r st cpu < <(db_bench_once "$bin" "$db" "$logbase-read.log" $(bench_args) \
+      --use_existing_db=1 --benchmarks=readrandom --duration="${AIOPT_BENCH_READ_SECONDS:-3}")
+    read_run=$(parsed_run "$logbase-read.log" "$st" "$cpu" | jq -c '{ops_per_sec, p99_us, exit_status, log, error}')
   fi
   rm -rf "$db"
-  local cpu=null
-  [ -s "$logfile.time" ] && cpu=$(awk 'NF == 3 { v = $2 + $3 } END { print (v == "" ? "null" : v) }' "$logfile.time")
-  rm -f "$logfile.time"
-  { "$BIN/parse-dbbench" "$logfile" 2>/dev/null || true; } | jq -c --argjson st "$status" --argjson cpu "${cpu:-null}" \
-    --arg log "$(basename "$logfile")" '. + {exit_status: $st, cpu_seconds: $cpu, log: $log}'
+  if [ -n "$offered" ]; then
+    db=$(mktemp -d "$scratch/db.XXXXXX")
+    # shellcheck disable=SC2046
+    read -r st cpu < <(db_bench_once "$bin" "$db" "$logbase-fixed.log" $(bench_args) --benchmark_write_rate_limit="$offered")
+    fixed=$(parsed_run "$logbase-fixed.log" "$st" "$cpu" | jq -c --argjson o "$offered" \
+      '{offered_bytes_per_sec: $o, ops_per_sec, p50_us, p99_us, p99_9_us, stall_pct: .db_stats.stall_pct,
+        l0_files: .compaction.l0_files, exit_status, log, error}')
+    rm -rf "$db"
+  fi
+  jq -c --argjson opt "$options" --argjson r "$read_run" --argjson f "$fixed" \
+    '. + {options: $opt, read: $r, fixed_load: $f}' <<<"$sat"
+}
+
+# The offered load of the fixed-load runs, bytes/s: AIOPT_BENCH_OFFERED_LOAD of
+# pristine's saturation throughput (baseline.json), times the bytes db_bench
+# writes per operation (its "Keys:" and "Values:" lines).  The same for both sides.
+offered_load() {   # PRISTINE_DIR
+  jq -r '.offered_bytes_per_sec // empty' "$1/baseline.json"
 }
 
 stage_bench() {
   local cand=$1 in=$1/test.json out=$1/bench.json pristine=${PRISTINE:?PRISTINE is not set}
   if has_error "$in"; then cp "$in" "$out"; return; fi
   [ -x "$pristine/db_bench" ] || die "$pristine/db_bench: pristine is not built (make baseline or the runner builds it)"
-  local pairs="$cand/pairs.jsonl" i=0 more=3
+  [ -f "$pristine/baseline.json" ] || die "$pristine/baseline.json: pristine was not measured (stage.sh pristine writes it)"
+  local pairs="$cand/pairs.jsonl" i=0 more=3 scratch offered
+  scratch=$(scratch_for "$cand")/bench
+  mkdir -p "$scratch"; require_disk "$scratch"
+  offered=$(offered_load "$pristine")
   : > "$pairs"
   while [ "$more" -eq 3 ]; do
     i=$((i + 1))
@@ -202,24 +314,26 @@ stage_bench() {
     # (page cache, device state) then cancels instead of favouring one side.
     if [ $((i % 2)) -eq 1 ]; then
       log "bench pair $i: pristine, then candidate"
-      b=$(bench_run "$pristine/db_bench" "$cand/bench-$i-pristine.log")
-      c=$(bench_run "$cand/db_bench" "$cand/bench-$i-candidate.log")
+      b=$(bench_run "$pristine/db_bench" "$cand/bench-$i-pristine" "$scratch" "$offered")
+      c=$(bench_run "$cand/db_bench" "$cand/bench-$i-candidate" "$scratch" "$offered")
     else
       log "bench pair $i: candidate, then pristine"
-      c=$(bench_run "$cand/db_bench" "$cand/bench-$i-candidate.log")
-      b=$(bench_run "$pristine/db_bench" "$cand/bench-$i-pristine.log")
+      c=$(bench_run "$cand/db_bench" "$cand/bench-$i-candidate" "$scratch" "$offered")
+      b=$(bench_run "$pristine/db_bench" "$cand/bench-$i-pristine" "$scratch" "$offered")
     fi
     jq -cn --argjson b "$b" --argjson c "$c" '{baseline: $b, candidate: $c}' >> "$pairs"
     cp "$in" "$out.tmp"
     update "$out.tmp" --slurpfile p "$pairs" --arg args "$(bench_args)" \
       '.bench = {workload: $args, pairs: $p,
                  ops_per_sec: ($p | map(.candidate.ops_per_sec) | sort | .[length / 2 | floor]),
-                 p99_us: ($p | map(.candidate.p99_us) | sort | .[length / 2 | floor])}'
+                 fixed_load_p99_us: ($p | map(.candidate.fixed_load.p99_us) | sort | .[length / 2 | floor]),
+                 read_ops_per_sec: ($p | map(.candidate.read.ops_per_sec) | sort | .[length / 2 | floor])}'
     more=0
     "$BIN/score" --more < "$out.tmp" 2> "$cand/bench-$i.decision" || more=$?
     log "bench: $(cat "$cand/bench-$i.decision")"
     [ "$more" -eq 3 ] || [ "$more" -eq 0 ] || { more=0; }
   done
+  rm -rf "$scratch"
   mv "$out.tmp" "$out"
 }
 
@@ -229,15 +343,19 @@ coz_profile() {   # BINARY DIR
   log "coz: profiling for $duration s"
   local coz=coz
   if [ "${AI_OPT_COZ:-}" = bcoz ] || command -v bcoz > /dev/null; then coz=bcoz; fi
-  db=$(mktemp -d "${AIOPT_SCRATCH:-/tmp}/aiopt-coz.XXXXXX")
+  local scratch; scratch=$(scratch_for "$dir")/coz
+  mkdir -p "$scratch"; require_disk "$scratch"
+  db=$(mktemp -d "$scratch/db.XXXXXX")
   rm -f "$dir/profile.coz"
   local progress=()
   [ "$coz" = bcoz ] && [ -n "${AI_OPT_BCOZ_PROGRESS_POINTS:-}" ] && progress=(-p "$AI_OPT_BCOZ_PROGRESS_POINTS")
   # shellcheck disable=SC2046
-  sandboxed $((duration * 2 + 120)) "$coz" run -o "$dir/profile.coz" -s "${AIOPT_BCOZ_SCOPE:-%/db/db_impl/db_impl_write.cc}" \
+  # Coz samples with perf events: it keeps the capabilities (--keep-caps).
+  sandboxed $((duration * 2 + 120)) --keep-caps --ro "$bin" --ro "$SRC" --rw "$dir" --rw "$db" -- \
+    "$coz" run -o "$dir/profile.coz" -s "${AIOPT_BCOZ_SCOPE:-%/db/db_impl/db_impl_write.cc}" \
     ${progress[@]+"${progress[@]}"} --- "$bin" --db="$db" $(AIOPT_BENCH_DURATION=$duration bench_args) \
     > "$dir/coz-run.log" 2>&1 || status=$?
-  rm -rf "$db"
+  rm -rf "$scratch"
   if [ ! -s "$dir/profile.coz" ]; then
     jq -cn --arg m "$coz produced no profile (exit $status; see coz-run.log)" '{error: {stage: "coz", message: $m}}'
     return
@@ -251,21 +369,25 @@ offcpu_profile() {   # BINARY DIR
   local bin=$1 dir=$2 duration=${AI_OPT_BPERF_DURATION:-30} db status=0
   log "off-CPU profile for $duration s"
   local bperf=${AI_OPT_BPERF:-$(command -v bperf || true)}
-  db=$(mktemp -d "${AIOPT_SCRATCH:-/tmp}/aiopt-offcpu.XXXXXX")
+  local scratch; scratch=$(scratch_for "$dir")/offcpu
+  mkdir -p "$scratch"; require_disk "$scratch"
+  db=$(mktemp -d "$scratch/db.XXXXXX")
+  # The profilers trace the kernel's scheduler: they keep the capabilities.
+  local box=(--keep-caps --ro "$bin" --rw "$dir" --rw "$db")
   # shellcheck disable=SC2046
   if [ -n "$bperf" ]; then
-    sandboxed $((duration * 2 + 120)) "$bperf" record -g -e task-clock -c 1000000 --weight -o "$dir/bperf.data" \
+    sandboxed $((duration * 2 + 120)) "${box[@]}" --ro "$bperf" -- "$bperf" record -g -e task-clock -c 1000000 --weight -o "$dir/bperf.data" \
       -- "$bin" --db="$db" $(AIOPT_BENCH_DURATION=$duration bench_args) > "$dir/offcpu-run.log" 2>&1 || status=$?
     "$bperf" report -i "$dir/bperf.data" --stdio > "$dir/offcpu.txt" 2>> "$dir/offcpu-run.log" || status=$?
     rm -f "$dir/bperf.data"
   else
-    sandboxed $((duration * 2 + 120)) perf record -q -e task-clock -c 1000000 -e sched:sched_switch \
+    sandboxed $((duration * 2 + 120)) "${box[@]}" -- perf record -q -e task-clock -c 1000000 -e sched:sched_switch \
       --call-graph "dwarf,${AIOPT_OFFCPU_STACK_BYTES:-4096}" -o "$dir/perf.data" \
       -- "$bin" --db="$db" $(AIOPT_BENCH_DURATION=$duration bench_args) > "$dir/offcpu-run.log" 2>&1 || status=$?
     perf script -i "$dir/perf.data" > "$dir/offcpu.txt" 2>> "$dir/offcpu-run.log" || status=$?
     rm -f "$dir/perf.data"   # hundreds of MB; the parsed profile is what is kept
   fi
-  rm -rf "$db"
+  rm -rf "$scratch"
   if [ ! -s "$dir/offcpu.txt" ]; then
     rm -f "$dir/offcpu.txt"
     jq -cn --arg m "the off-CPU profile failed (exit $status; see offcpu-run.log)" '{error: {stage: "bperf", message: $m}}'
@@ -300,12 +422,12 @@ profiled_stage() {   # CAND IN OUT KEY ENABLED PRISTINE-FILE PRISTINE-SUMMARY-JQ
 
 stage_coz() {
   profiled_stage "$1" "$1/bench.json" "$1/coz.json" coz "${AI_OPT_RUN_BCOZ:-0}" "${PRISTINE:?}/coz.json" \
-    '{max_speedup_pct}' coz_profile
+    '{max_speedup_pct, max_speedup_pct_ci}' coz_profile
 }
 
 stage_bperf() {
   profiled_stage "$1" "$1/coz.json" "$1/bperf.json" bperf "${AI_OPT_RUN_BPERF:-0}" "${PRISTINE:?}/bperf.json" \
-    '{off_cpu_ratio}' offcpu_profile
+    '{off_cpu_ratio, off_cpu_ratio_ci}' offcpu_profile
 }
 
 stage_score() {
@@ -328,14 +450,22 @@ stage_pristine() {
   cmake --build "$RELEASE" --target db_bench -j "$(nproc)" > "$dir/build.log" 2>&1 || die "pristine does not build: see $dir/build.log"
   ln -f "$RELEASE/db_bench" "$dir/db_bench"
   exec 9>&-
-  local runs=${AIOPT_BASELINE_RUNS:-3}
+  local runs=${AIOPT_BASELINE_RUNS:-3} scratch
+  scratch=$(scratch_for "$dir")/bench
+  mkdir -p "$scratch"; require_disk "$scratch"
   : > "$dir/runs.jsonl"
   for i in $(seq "$runs"); do
     log "pristine: bench run $i of $runs"
-    bench_run "$dir/db_bench" "$dir/bench-$i.log" >> "$dir/runs.jsonl"
+    bench_run "$dir/db_bench" "$dir/bench-$i" "$scratch" >> "$dir/runs.jsonl"
   done
+  rm -rf "$scratch"
   jq -e -s 'all(.exit_status == 0 and .ops_per_sec != null)' "$dir/runs.jsonl" > /dev/null \
     || die "pristine db_bench failed: see $dir/bench-*.log"
+  # The fixed-load runs' offered load: a share of pristine's saturation throughput,
+  # in the bytes db_bench's rate limiter counts (key + value per write).
+  local bytes_per_op
+  bytes_per_op=$(awk '/^Keys: +[0-9]+ bytes each/ {k = $2} /^Values: +[0-9]+ bytes each/ {v = $2}
+                      END { if (k != "" && v != "") print k + v }' "$dir/bench-1.log")
   local coz='null' bperf='null'
   if [ "${AI_OPT_RUN_BCOZ:-0}" = 1 ]; then
     coz_profile "$dir/db_bench" "$dir" > "$dir/coz.json"
@@ -347,16 +477,21 @@ stage_pristine() {
     exec 9>&-
     bperf=$(cat "$dir/bperf.json")
   fi
-  jq -sc --argjson coz "$coz" --argjson bperf "$bperf" '{
+  jq -sc --argjson coz "$coz" --argjson bperf "$bperf" --argjson share "${AIOPT_BENCH_OFFERED_LOAD:-0.75}" \
+      --argjson bytes "${bytes_per_op:-null}" '
+      def median: sort | .[length / 2 | floor];
+      (map(.ops_per_sec) | median) as $ops | {
       runs: length,
-      ops_per_sec: (map(.ops_per_sec) | sort | .[length / 2 | floor]),
-      p99_us: (map(.p99_us) | sort | .[length / 2 | floor]),
-      stall_pct: (map(.db_stats.stall_pct) | sort | .[length / 2 | floor]),
-      l0_files: (map(.compaction.l0_files) | sort | .[length / 2 | floor]),
-      bcoz_max_speedup: (if $coz == null then null else $coz.max_speedup_pct end),
+      ops_per_sec: $ops,
+      p99_us: (map(.p99_us) | median),
+      stall_pct: (map(.db_stats.stall_pct) | median),
+      l0_files: (map(.compaction.l0_files) | median),
+      read_ops_per_sec: (map(.read.ops_per_sec) | median),
+      offered_load_share: $share,
+      offered_bytes_per_sec: (if $bytes == null or $share == 0 then null else ($ops * $bytes * $share | floor) end),
       coz: $coz, bperf: $bperf, bench: .}' "$dir/runs.jsonl" > "$dir/baseline.json.tmp"
   mv "$dir/baseline.json.tmp" "$dir/baseline.json"
-  log "pristine: $(jq -c '{ops_per_sec, p99_us, stall_pct, l0_files, bcoz_max_speedup}' "$dir/baseline.json")"
+  log "pristine: $(jq -c '{ops_per_sec, p99_us, stall_pct, l0_files, read_ops_per_sec, offered_bytes_per_sec, coz_max_speedup_pct: .coz.max_speedup_pct}' "$dir/baseline.json")"
 }
 
 [ $# -eq 2 ] || die "usage: stage.sh apply|build|test|bench|coz|bperf|score|pristine|checkout DIR"

@@ -7,13 +7,15 @@
  * speedup 0 - value) / value at 0, negated for latency; keep [-1, 2]; a line
  * needs --min-points distinct speedups; impact = max over x of the trapezoid
  * area from 0 to x divided by x.  The input is streamed: memory grows with the
- * number of distinct (line, point, speedup) keys, not with the file. */
+ * number of distinct (line, point, speedup) keys and, for the bootstrap of
+ * max_speedup_pct's interval, one small record per progress-point line. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,14 @@ struct cell {
 	long experiments;
 };
 
+/* One progress-point line's contribution to its cell: what the bootstrap
+ * resamples (by experiment) to rebuild the cells. */
+struct contrib {
+	size_t cell;
+	long experiment;
+	double delta, duration, arrivals, departures, difference;
+};
+
 struct point_info {
 	enum point_type type;
 	double total_delta, total_arrivals;
@@ -61,6 +71,8 @@ struct profile {
 	size_t cell_cap;
 	struct point_info *point;
 	size_t point_cap;
+	struct contrib *contrib;
+	size_t ncontrib, contrib_cap;
 	cJSON *warnings;
 	long bad_lines;
 };
@@ -220,6 +232,17 @@ static size_t point_for(struct profile *p, const char *name, enum point_type typ
 	return (size_t)(pi - p->point);
 }
 
+static void add_contrib(struct profile *p, const struct cell *c, struct contrib k)
+{
+	if (p->ncontrib == p->contrib_cap) {
+		p->contrib_cap = p->contrib_cap ? 2 * p->contrib_cap : 256;
+		p->contrib = xrealloc(p->contrib, p->contrib_cap * sizeof *p->contrib);
+	}
+	k.cell = (size_t)(c - p->cell);
+	k.experiment = p->experiments - 1;
+	p->contrib[p->ncontrib++] = k;
+}
+
 static void bad_line(struct profile *p, size_t lineno, const char *why)
 {
 	if (p->bad_lines++ < 5)
@@ -269,6 +292,7 @@ static void add_record(struct profile *p, struct record *r, size_t lineno)
 		c->delta += r->delta;
 		c->duration += p->cur_duration;
 		c->experiments++;
+		add_contrib(p, c, (struct contrib){ .delta = r->delta, .duration = p->cur_duration });
 	} else if (strcmp(t, "latency-point") == 0) {
 		if (!r->name || isnan(r->arrivals) || isnan(r->departures) || isnan(r->difference)) {
 			bad_line(p, lineno, "latency point without name, arrivals, departures or difference");
@@ -294,6 +318,8 @@ static void add_record(struct profile *p, struct record *r, size_t lineno)
 		}
 		c->duration += p->cur_duration;
 		c->experiments++;
+		add_contrib(p, c, (struct contrib){ .duration = p->cur_duration, .arrivals = r->arrivals,
+						    .departures = r->departures, .difference = r->difference });
 	} else {
 		bad_line(p, lineno, "not a Coz record");
 	}
@@ -512,6 +538,104 @@ static size_t analyse(struct profile *p, const struct options *o, struct line_re
 	return nout;
 }
 
+/* ---- the interval of max_speedup_pct: a bootstrap over experiments ------------ */
+
+/* max_speedup_pct moves a lot between profiles of the same program (it is a
+ * maximum over lines of noisy slopes): score compares two profiles only through
+ * intervals.  Resampling whole experiments with replacement and redoing the
+ * viewer's analysis gives one; the seed is fixed, so a profile always gets the
+ * same interval. */
+enum { BOOTSTRAP_RESAMPLES = 200 };
+
+static uint64_t splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+static double max_speedup_of(struct line_result *res, size_t n)
+{
+	double best = NAN;
+	for (size_t i = 0; i < n; i++)
+		if (isnan(best) || res[i].max_speedup > best)
+			best = res[i].max_speedup;
+	return best;
+}
+
+static void free_results(struct line_result *res, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(res[i].m);
+	free(res);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The 2.5th and 97.5th percentiles of max_speedup over the resamples; NAN when a
+ * profile has too few experiments, or too few resamples have any line at all. */
+static void bootstrap_max_speedup(struct profile *p, const struct options *o, double *lo, double *hi)
+{
+	*lo = *hi = NAN;
+	size_t ne = (size_t)p->experiments, ncells = p->cells.count;
+	if (ne < 10 || ncells == 0)
+		return;
+	unsigned *weight = xmalloc(ne * sizeof *weight);
+	struct cell *cells = xmalloc(ncells * sizeof *cells), *real = p->cell;
+	double *v = xmalloc(BOOTSTRAP_RESAMPLES * sizeof *v);
+	size_t nv = 0;
+	uint64_t rng = 1;
+	for (int b = 0; b < BOOTSTRAP_RESAMPLES; b++) {
+		memset(weight, 0, ne * sizeof *weight);
+		for (size_t i = 0; i < ne; i++)
+			weight[splitmix64(&rng) % ne]++;
+		for (size_t i = 0; i < ncells; i++) {
+			cells[i] = real[i];
+			cells[i].delta = cells[i].duration = cells[i].arrivals = cells[i].departures = 0;
+			cells[i].difference = 0;
+			cells[i].experiments = 0;
+		}
+		for (size_t k = 0; k < p->ncontrib; k++) {
+			const struct contrib *x = &p->contrib[k];
+			double w = weight[x->experiment];
+			if (w == 0)
+				continue;
+			struct cell *c = &cells[x->cell];
+			c->delta += w * x->delta;
+			c->arrivals += w * x->arrivals;
+			c->departures += w * x->departures;
+			c->difference += w * x->difference * x->duration;   /* duration-weighted mean, below */
+			c->duration += w * x->duration;
+			c->experiments += (long)w;
+		}
+		for (size_t i = 0; i < ncells; i++)
+			if (cells[i].type == LATENCY && cells[i].duration > 0)
+				cells[i].difference /= cells[i].duration;
+		p->cell = cells;
+		struct line_result *res;
+		size_t n = analyse(p, o, &res);
+		p->cell = real;
+		double m = max_speedup_of(res, n);
+		free_results(res, n);
+		if (!isnan(m))
+			v[nv++] = m;
+	}
+	/* An interval only when nearly every resample had an answer. */
+	if (nv >= BOOTSTRAP_RESAMPLES * 9 / 10) {
+		qsort(v, nv, sizeof *v, cmp_double);
+		*lo = v[(size_t)floor(0.025 * (double)(nv - 1))];
+		*hi = v[(size_t)ceil(0.975 * (double)(nv - 1))];
+	}
+	free(v);
+	free(cells);
+	free(weight);
+}
+
 /* ---- output ------------------------------------------------------------------ */
 
 /* "file.cc:123" → file and line; a BCOZ class ("IO", "LOCK (futex)") → class. */
@@ -637,6 +761,17 @@ static void emit(struct profile *p, const struct options *o)
 			if (!best_speedup || res[i].max_speedup > best_speedup->max_speedup)
 				best_speedup = &res[i];
 		json_add_number_or_null(out, "max_speedup_pct", best_speedup ? best_speedup->max_speedup * 100 : NAN);
+		double lo, hi;
+		bootstrap_max_speedup(p, o, &lo, &hi);
+		if (isnan(lo)) {
+			cJSON_AddNullToObject(out, "max_speedup_pct_ci");
+		} else {
+			cJSON *ci = cJSON_AddObjectToObject(out, "max_speedup_pct_ci");
+			cJSON_AddNumberToObject(ci, "low", lo * 100);
+			cJSON_AddNumberToObject(ci, "high", hi * 100);
+			cJSON_AddNumberToObject(ci, "resamples", BOOTSTRAP_RESAMPLES);
+			cJSON_AddStringToObject(ci, "method", "percentile bootstrap over experiments, 95 %");
+		}
 		cJSON_AddItemToObject(out, "max_speedup_location", best_speedup
 			? cJSON_CreateString(p->selected.keys[best_speedup->selected]) : cJSON_CreateNull());
 		json_add_number_or_null(out, "max_impact_pct", n ? res[0].impact * 100 : NAN);
@@ -650,9 +785,7 @@ static void emit(struct profile *p, const struct options *o)
 		jsonl_write(stdout, out);
 		cJSON_Delete(out);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(res[i].m);
-	free(res);
+	free_results(res, n);
 }
 
 static void profile_free(struct profile *p)
@@ -662,6 +795,7 @@ static void profile_free(struct profile *p)
 	strmap_clear(&p->cells);
 	free(p->cell);
 	free(p->point);
+	free(p->contrib);
 	cJSON_Delete(p->warnings);
 }
 

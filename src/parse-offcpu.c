@@ -11,7 +11,11 @@
  *    (preempted while runnable), other (sleeps, polls).
  *  - `bperf report` output, whose samples are marked [.] user, [k] kernel on-CPU,
  *    [I] I/O, [L] lock, [S] scheduling, [B] other blocked.
- * The output says which source it used; the fallback is never called bperf. */
+ * The output says which source it used; the fallback is never called bperf.
+ * off_cpu_ratio is null, not 0, when the recording has no sched_switch event (the
+ * off-CPU time is unknown, not zero).  Its 95 % interval comes from the ratio in
+ * one-second windows (a t interval over the windows): score compares two
+ * profiles only through their intervals. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
@@ -61,7 +65,14 @@ struct thread {
 	size_t site;        /* index in sites */
 	int focus;          /* its stacks held --thread-with's symbol */
 	double on_s, off_s, class_s[NCLASSES];
+	double *win_on, *win_off;   /* seconds in each window since the first event */
+	size_t nwin;
 };
+
+/* Windows for off_cpu_ratio's interval; a recording longer than MAX_WINDOWS
+ * windows puts the rest in the last one (memory stays bounded). */
+static const double WINDOW_SECONDS = 1.0;
+enum { MAX_WINDOWS = 100000 };
 
 /* Seconds of one thread at one site: summed over the threads that count at the end. */
 struct thread_site {
@@ -272,12 +283,47 @@ static size_t site_of(struct state *st, const struct event *e, enum class cls)
 	return i;
 }
 
+static size_t window_of(const struct state *st, double t)
+{
+	double w = floor((t - st->first_t) / WINDOW_SECONDS);
+	return w <= 0 ? 0 : w >= MAX_WINDOWS - 1 ? MAX_WINDOWS - 1 : (size_t)w;
+}
+
+static void window_grow(struct thread *th, size_t w)
+{
+	if (w < th->nwin)
+		return;
+	size_t n = th->nwin ? th->nwin : 16;
+	while (n <= w)
+		n *= 2;
+	n = n > MAX_WINDOWS ? MAX_WINDOWS : n;
+	th->win_on = xrealloc(th->win_on, n * sizeof *th->win_on);
+	th->win_off = xrealloc(th->win_off, n * sizeof *th->win_off);
+	for (size_t i = th->nwin; i < n; i++)
+		th->win_on[i] = th->win_off[i] = 0;
+	th->nwin = n;
+}
+
+/* Off-CPU seconds [from, to) of a thread, split over the windows they cross. */
+static void add_off_span(const struct state *st, struct thread *th, double from, double to)
+{
+	while (from < to) {
+		size_t w = window_of(st, from);
+		double end = w == MAX_WINDOWS - 1 ? to : st->first_t + (double)(w + 1) * WINDOW_SECONDS;
+		double upto = end < to ? end : to;
+		window_grow(th, w);
+		th->win_off[w] += upto - from;
+		from = upto > from ? upto : to;
+	}
+}
+
 static void close_interval(struct state *st, struct thread *th, double t)
 {
 	if (!th->off)
 		return;
 	double d = t - th->off_since;
 	if (d > 0) {
+		add_off_span(st, th, th->off_since, t);
 		th->off_s += d;
 		th->class_s[th->cls] += d;
 		char key[64];
@@ -303,8 +349,12 @@ static void add_event(struct state *st, const struct event *e)
 		th->focus = strstr(e->f[i].sym, st->thread_with) != NULL;
 	if (e->is_clock) {
 		st->samples++;
-		if (!isnan(e->period))
+		if (!isnan(e->period)) {
+			size_t w = window_of(st, e->t);
+			window_grow(th, w);
+			th->win_on[w] += e->period / 1e9;
 			th->on_s += e->period / 1e9;
+		}
 	} else if (e->is_switch) {
 		st->switches++;
 		enum class cls = classify(e);
@@ -408,6 +458,54 @@ static char *addr2line(const char *dso, const char *addr)
 
 /* ---- output ------------------------------------------------------------------------------ */
 
+/* t quantile 0.975 (df >= 1): the table to 30, then the normal approximation. */
+static double t975(long df)
+{
+	static const double table[] = { 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
+		2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074,
+		2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042 };
+	return df <= 30 ? table[df - 1] : 1.959964 + 2.37 / (double)df;
+}
+
+/* The 95 % interval of off_cpu_ratio over the counted threads' windows, or null. */
+static cJSON *ratio_interval(const struct state *st)
+{
+	size_t nwin = 0;
+	for (size_t i = 0; i < st->tids.count; i++)
+		if (!st->thread_with || st->thread[i].focus)
+			nwin = st->thread[i].nwin > nwin ? st->thread[i].nwin : nwin;
+	double *r = xmalloc((nwin ? nwin : 1) * sizeof *r), mean = 0, var = 0;
+	size_t n = 0;
+	for (size_t w = 0; w < nwin; w++) {
+		double on = 0, off = 0;
+		for (size_t i = 0; i < st->tids.count; i++) {
+			const struct thread *th = &st->thread[i];
+			if ((st->thread_with && !th->focus) || w >= th->nwin)
+				continue;
+			on += th->win_on[w];
+			off += th->win_off[w];
+		}
+		if (on + off > 0)
+			r[n++] = off / (on + off);
+	}
+	cJSON *ci = NULL;
+	if (n >= 3) {
+		for (size_t i = 0; i < n; i++)
+			mean += r[i];
+		mean /= (double)n;
+		for (size_t i = 0; i < n; i++)
+			var += (r[i] - mean) * (r[i] - mean);
+		double half = t975((long)n - 1) * sqrt(var / (double)(n - 1) / (double)n);
+		ci = cJSON_CreateObject();
+		cJSON_AddNumberToObject(ci, "low", mean - half < 0 ? 0 : mean - half);
+		cJSON_AddNumberToObject(ci, "high", mean + half > 1 ? 1 : mean + half);
+		cJSON_AddNumberToObject(ci, "windows", (double)n);
+		cJSON_AddNumberToObject(ci, "window_seconds", WINDOW_SECONDS);
+	}
+	free(r);
+	return ci ? ci : cJSON_CreateNull();
+}
+
 static int by_seconds(const void *a, const void *b)
 {
 	const struct site *x = a, *y = b;
@@ -455,7 +553,10 @@ static void emit(struct state *st, const struct options *o, int is_bperf, double
 		json_add_number_or_null(out, "seconds", isnan(st->first_t) ? NAN : st->last_t - st->first_t);
 		cJSON_AddNumberToObject(out, "on_cpu_seconds", st->on_cpu_s);
 		cJSON_AddNumberToObject(out, "off_cpu_seconds", st->off_cpu_s);
-		json_add_number_or_null(out, "off_cpu_ratio", total > 0 ? st->off_cpu_s / total : NAN);
+		/* Without sched_switch events the off-CPU time is unknown, not 0. */
+		int known = total > 0 && st->switches > 0;
+		json_add_number_or_null(out, "off_cpu_ratio", known ? st->off_cpu_s / total : NAN);
+		cJSON_AddItemToObject(out, "off_cpu_ratio_ci", known ? ratio_interval(st) : cJSON_CreateNull());
 		cJSON_AddNumberToObject(out, "switches", (double)st->switches);
 		cJSON_AddNumberToObject(out, "cpu_samples", (double)st->samples);
 	}
@@ -467,7 +568,8 @@ static void emit(struct state *st, const struct options *o, int is_bperf, double
 		json_add_number_or_null(k, "share_pct", st->off_cpu_s > 0 ? 100 * st->class_s[c] / st->off_cpu_s : NAN);
 	}
 	size_t n = st->site_keys.count;
-	qsort(st->site, n, sizeof *st->site, by_seconds);
+	if (n > 0)   /* qsort(NULL, 0, ...) is undefined */
+		qsort(st->site, n, sizeof *st->site, by_seconds);
 	cJSON *top = cJSON_AddArrayToObject(out, "top");
 	for (size_t i = 0, listed = 0; i < n && (long)listed < o->top; i++) {
 		const struct site *s = &st->site[i];
@@ -573,6 +675,10 @@ static int parse_file(FILE *in, const char *source, void *ctx)
 		free(st.site[i].stack);
 	}
 	free(st.site);
+	for (size_t i = 0; i < st.tids.count; i++) {
+		free(st.thread[i].win_on);
+		free(st.thread[i].win_off);
+	}
 	free(st.thread);
 	strmap_clear(&st.tids);
 	strmap_clear(&st.site_keys);

@@ -1,15 +1,23 @@
 /* score — a fitness that counts only correct, measurably better candidates.
  *
- * A candidate is valid when it applied, built, passed RocksDB's tests and every
- * benchmark run exited 0 with a result.  Each term is a ratio against pristine
- * RocksDB from k pairs of runs made back to back on the same machine: the
- * median of the per-pair ratios, with a 95 % confidence interval from a paired
- * t interval on the log ratios.  A term is significant when its interval
- * excludes 1.  --more decides, from the same statistics, whether the bench
- * stage should run another pair (racing). */
+ * A candidate is valid when it applied, built, passed RocksDB's tests, every
+ * benchmark run exited 0 with a result, and no run broke RocksDB's write-stall
+ * contract (the "contract" outcome).  Each measured term is a ratio against
+ * pristine RocksDB from k pairs of runs made back to back on the same machine:
+ * the median of the per-pair ratios, with a 95 % confidence interval from a
+ * paired t interval on the log ratios; significant when it excludes 1.
+ *
+ * The one rule for "better": no measured term significantly worse.  A
+ * candidate with one (throughput, fixed-load latency, or reads beyond the
+ * guard's tolerance) scores at most that term's value, below 1, whatever its
+ * other terms say.  Profile terms (bcoz, bperf) count only when their
+ * intervals say the two profiles differ; unknown or within noise, they are
+ * left out of the mean, so they can never raise a score.  --more decides, from
+ * the same statistics, whether the bench stage should run another pair. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +29,8 @@
 #include "lib/opts.h"
 #include "lib/util.h"
 
-enum term { THROUGHPUT, LATENCY, STALL, BCOZ, BPERF, NTERMS };
-static const char *const term_names[NTERMS] = { "throughput", "latency", "stall", "bcoz", "bperf" };
+enum term { THROUGHPUT, LATENCY, READ, STALL, BCOZ, BPERF, NTERMS };
+static const char *const term_names[NTERMS] = { "throughput", "latency", "read", "stall", "bcoz", "bperf" };
 
 struct settings {
 	double weight[NTERMS];
@@ -30,8 +38,18 @@ struct settings {
 	cJSON *baseline;
 	int explain, more;
 	long min_pairs, max_pairs;
-	double ci_target, screen;
+	double ci_target, screen, read_guard;
 };
+
+/* Profile terms are ratios of two noisy profiles: bounded, so one lucky profile
+ * cannot dominate the mean. */
+static const double PROFILE_TERM_MIN = 0.5, PROFILE_TERM_MAX = 2.0;
+
+/* The contract's stall-collapse rule: the candidate's median stall time below
+ * this share of pristine's, while its L0 grew past pristine's largest, when
+ * pristine stalled at least STALL_FLOOR_PCT of the time (else there is nothing
+ * to collapse). */
+static const double STALL_COLLAPSE_SHARE = 0.5, STALL_FLOOR_PCT = 5;
 
 enum { EXIT_MORE = 3 };   /* --more: run another pair */
 
@@ -132,6 +150,9 @@ static char *invalid_reason(const cJSON *rec, struct outcome *o)
 
 struct pair_values {
 	double ops_b, ops_c, p99_b, p99_c, stall_b, stall_c, l0_b, l0_c, cpu_b, cpu_c;
+	double fixed_p99_b, fixed_p99_c, read_b, read_c;
+	double fixed_l0_b, fixed_l0_c;
+	const cJSON *options_b, *options_c;
 };
 
 /* CPU seconds per operation of one run: cpu_seconds / operations of its benchmark. */
@@ -192,15 +213,136 @@ static size_t read_pairs(const cJSON *rec, struct pair_values **out, struct outc
 			}
 			double stall = json_path_number(run, "db_stats.stall_pct"), l0 = json_path_number(run, "compaction.l0_files");
 			double cpu = cpu_per_op(run);
+			/* The fixed-load and read runs: a failed one fails the candidate like the main run. */
+			static const char *const phases[] = { "fixed_load", "read" };
+			for (int ph = 0; ph < 2 && !o->reason; ph++) {
+				const cJSON *x = json_path(run, phases[ph]);
+				if (!cJSON_IsObject(x))
+					continue;
+				double st = json_path_number(x, "exit_status");
+				if ((!isnan(st) && st != 0) || isnan(json_path_number(x, "ops_per_sec")))
+					set_once(&o->reason, xasprintf("bench: the %s %s run of pair %zu %s", side_name[s], phases[ph], i,
+								       !isnan(st) && st != 0 ? "exited non-zero" : "has no result"));
+			}
+			double fixed_p99 = json_path_number(run, "fixed_load.p99_us"), fixed_l0 = json_path_number(run, "fixed_load.l0_files");
+			double read = json_path_number(run, "read.ops_per_sec");
+			const cJSON *options = json_path(run, "options");
 			if (s == 0) {
 				pv[i].ops_b = ops; pv[i].p99_b = p99; pv[i].stall_b = stall; pv[i].l0_b = l0; pv[i].cpu_b = cpu;
+				pv[i].fixed_p99_b = fixed_p99; pv[i].fixed_l0_b = fixed_l0; pv[i].read_b = read; pv[i].options_b = options;
 			} else {
 				pv[i].ops_c = ops; pv[i].p99_c = p99; pv[i].stall_c = stall; pv[i].l0_c = l0; pv[i].cpu_c = cpu;
+				pv[i].fixed_p99_c = fixed_p99; pv[i].fixed_l0_c = fixed_l0; pv[i].read_c = read; pv[i].options_c = options;
 			}
 		}
 	}
 	*out = pv;
 	return n;
+}
+
+/* ---- RocksDB's write-stall contract ---------------------------------------------------- */
+
+/* RocksDB slows writes once L0 holds level0_slowdown_writes_trigger files and
+ * stops them at level0_stop_writes_trigger: its protection of read latency,
+ * space and recovery time.  With writes stopped, at most max_write_buffer_number
+ * memtables can still be flushed into L0, so past stop + that many files L0 grew
+ * without bound.  The limits are pristine's own, from its database's OPTIONS
+ * file in the same pair (never constants here); a candidate whose database
+ * records other values changed them at run time. */
+static const char *const contract_options[] = { "level0_file_num_compaction_trigger",
+	"level0_slowdown_writes_trigger", "level0_stop_writes_trigger", "max_write_buffer_number", NULL };
+
+static double max_of(const double *v, size_t n)
+{
+	double m = NAN;
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(v[i]) && (isnan(m) || v[i] > m))
+			m = v[i];
+	return m;
+}
+
+/* A median over the known values; NAN when none is known. */
+static double median_known(const double *v, size_t n)
+{
+	double *k = xmalloc((n ? n : 1) * sizeof *k);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(v[i]))
+			k[m++] = v[i];
+	double r = m ? median(k, m) : NAN;
+	free(k);
+	return r;
+}
+
+/* Checks every run of every pair.  Returns the first violation (a message naming
+ * the figure), or NULL; *by_pristine says pristine's own run broke it (then the
+ * limits do not fit the workload, and nothing can be scored).  *report gets the
+ * figures behind the verdict. */
+static char *contract_violation(const struct pair_values *pv, size_t n, cJSON **report, int *by_pristine)
+{
+	char *msg = NULL;
+	int checked = 1;
+	*by_pristine = 0;
+	double stop = NAN, slowdown = NAN, buffers = NAN;
+	for (size_t i = 0; i < n && !msg; i++) {
+		const cJSON *ob = pv[i].options_b, *oc = pv[i].options_c;
+		if (!cJSON_IsObject(ob)) {
+			checked = 0;   /* no limits recorded (a custom bench command): nothing to check */
+			continue;
+		}
+		for (int k = 0; contract_options[k] && !msg; k++) {
+			double b = json_path_number(ob, contract_options[k]), c = json_path_number(oc, contract_options[k]);
+			if (!isnan(b) && !(c == b))
+				msg = isnan(c) ? xasprintf("the candidate's database in pair %zu recorded no %s (pristine's: %g)",
+							   i + 1, contract_options[k], b)
+					       : xasprintf("the candidate changed %s from %g to %g at run time (pair %zu)",
+							   contract_options[k], b, c, i + 1);
+		}
+		stop = json_path_number(ob, "level0_stop_writes_trigger");
+		slowdown = json_path_number(ob, "level0_slowdown_writes_trigger");
+		buffers = json_path_number(ob, "max_write_buffer_number");
+		if (isnan(stop) || isnan(buffers))
+			continue;
+		const double l0[4] = { pv[i].l0_b, pv[i].fixed_l0_b, pv[i].l0_c, pv[i].fixed_l0_c };
+		static const char *const run_name[4] = { "pristine's saturation run", "pristine's fixed-load run",
+			"the saturation run", "the fixed-load run" };
+		for (int r = 0; r < 4 && !msg; r++)
+			if (!isnan(l0[r]) && l0[r] > stop + buffers) {
+				msg = xasprintf("L0 held %g files at the end of %s of pair %zu; writes stop at "
+						"level0_stop_writes_trigger=%g, and at most max_write_buffer_number=%g "
+						"memtables can flush after that", l0[r], run_name[r], i + 1, stop, buffers);
+				*by_pristine = r < 2;
+			}
+	}
+	double *v = xmalloc((n ? n : 1) * 4 * sizeof *v), *l0b = v, *l0c = v + n, *stb = v + 2 * n, *stc = v + 3 * n;
+	for (size_t i = 0; i < n; i++) {
+		l0b[i] = pv[i].l0_b;
+		l0c[i] = pv[i].l0_c;
+		stb[i] = pv[i].stall_b;
+		stc[i] = pv[i].stall_c;
+	}
+	double l0b_max = max_of(l0b, n), l0c_max = max_of(l0c, n), l0c_med = median_known(l0c, n);
+	double stall_b = median_known(stb, n), stall_c = median_known(stc, n);
+	/* Stall time collapsing while L0 grows: the delay was skipped, not earned. */
+	if (!msg && stall_b >= STALL_FLOOR_PCT && stall_c < STALL_COLLAPSE_SHARE * stall_b && l0c_med > l0b_max)
+		msg = xasprintf("stall time fell from %.1f %% to %.1f %% (median) while L0 grew from at most %g files "
+				"(pristine) to %g: the write stall was bypassed, not earned", stall_b, stall_c, l0b_max, l0c_med);
+	cJSON *rep = cJSON_CreateObject();
+	cJSON_AddBoolToObject(rep, "ok", msg == NULL);
+	cJSON_AddBoolToObject(rep, "limits_known", checked && !isnan(stop));
+	cJSON *lim = cJSON_AddObjectToObject(rep, "limits");
+	json_add_number_or_null(lim, "level0_slowdown_writes_trigger", slowdown);
+	json_add_number_or_null(lim, "level0_stop_writes_trigger", stop);
+	json_add_number_or_null(lim, "max_write_buffer_number", buffers);
+	json_add_number_or_null(rep, "l0_files_max_baseline", l0b_max);
+	json_add_number_or_null(rep, "l0_files_max_candidate", l0c_max);
+	json_add_number_or_null(rep, "stall_pct_median_baseline", stall_b);
+	json_add_number_or_null(rep, "stall_pct_median_candidate", stall_c);
+	if (msg)
+		cJSON_AddStringToObject(rep, "violation", msg);
+	free(v);
+	*report = rep;
+	return msg;
 }
 
 /* ---- the terms ---------------------------------------------------------------------- */
@@ -232,29 +374,63 @@ static struct term_value pair_term(const double *r, size_t n)
 	return t;
 }
 
-/* Pristine's max_speedup_pct / off-CPU ratio: the baseline file, else the record's own. */
-static double baseline_value(const struct settings *s, const cJSON *rec, const char *const paths[])
+/* One profile's figure and its 95 % interval: VALUE-PATH and VALUE-PATH_ci.{low,high}
+ * under PREFIX in the object O.  Returns 0 when any of the three is unknown. */
+static int profile_figure(const cJSON *o, const char *prefix, const char *name, double out[3])
 {
-	for (int i = 0; paths[i]; i++) {
-		double v = json_path_number(s->baseline, paths[i]);
-		if (!isnan(v))
-			return v;
-	}
-	for (int i = 0; paths[i]; i++) {
-		char *p = xasprintf("baseline.%s", paths[i]);
-		double v = json_path_number(rec, p);
-		free(p);
-		if (!isnan(v))
-			return v;
-	}
-	return NAN;
+	char *v = xasprintf("%s.%s", prefix, name), *lo = xasprintf("%s.%s_ci.low", prefix, name),
+	     *hi = xasprintf("%s.%s_ci.high", prefix, name);
+	out[0] = json_path_number(o, v);
+	out[1] = json_path_number(o, lo);
+	out[2] = json_path_number(o, hi);
+	free(v);
+	free(lo);
+	free(hi);
+	return !isnan(out[0]) && !isnan(out[1]) && !isnan(out[2]);
+}
+
+/* Pristine's figure: the --baseline file, else what the stage put in the record. */
+static int pristine_figure(const struct settings *s, const cJSON *rec, const char *prefix, const char *name, double out[3])
+{
+	char *in_rec = xasprintf("baseline.%s", prefix);
+	int ok = profile_figure(s->baseline, prefix, name, out) || profile_figure(rec, in_rec, name, out);
+	free(in_rec);
+	return ok;
+}
+
+static double bounded(double v)
+{
+	return v < PROFILE_TERM_MIN ? PROFILE_TERM_MIN : v > PROFILE_TERM_MAX ? PROFILE_TERM_MAX : v;
+}
+
+/* A profile term from a ratio and the ratio of the two intervals' far ends: it
+ * excludes 1 only when the two profiles' 95 % intervals do not overlap. */
+static struct term_value profile_term(double value, double lo, double hi)
+{
+	struct term_value t = { 0 };
+	if (isnan(value) || isnan(lo) || isnan(hi))
+		return t;
+	t.present = 1;
+	t.st = (struct ratio_stats){ bounded(value), bounded(lo), bounded(hi), NAN, 1 };
+	return t;
+}
+
+static int significant(const struct ratio_stats *st)
+{
+	return !isnan(st->ci_low) && (st->ci_low > 1 || st->ci_high < 1);
+}
+
+/* Profile terms count only when significant; measured terms whenever present. */
+static int counted(enum term i, const struct term_value *t)
+{
+	return t->present && (i != BCOZ && i != BPERF ? 1 : significant(&t->st));
 }
 
 static double weighted(const struct settings *s, const struct term_value *t, const int *use)
 {
 	double sum = 0, w = 0;
 	for (int i = 0; i < NTERMS; i++)
-		if (use[i] && t[i].present && s->weight[i] > 0) {
+		if (use[i] && counted((enum term)i, &t[i]) && s->weight[i] > 0) {
 			sum += s->weight[i] * t[i].st.value;
 			w += s->weight[i];
 		}
@@ -267,12 +443,29 @@ static cJSON *invalid_score(const char *reason)
 	cJSON_AddNumberToObject(sc, "combined_score", 0);
 	cJSON_AddNumberToObject(sc, "comparable_score", 0);
 	cJSON_AddBoolToObject(sc, "valid", 0);
+	cJSON_AddBoolToObject(sc, "better_than_pristine", 0);
 	cJSON_AddStringToObject(sc, "reason", reason);
 	return sc;
 }
 
-/* Scores one record.  Returns the score object, or NULL with *error set. */
-static cJSON *score_record(const struct settings *s, const cJSON *rec, char **error, struct term_value *terms)
+/* A paired term from the pairs' values: NUM_B/NUM_C or NUM_C/NUM_B per pair. */
+static struct term_value ratio_term(const struct pair_values *pv, size_t n, size_t off_num, size_t off_den)
+{
+	double *r = xmalloc((n ? n : 1) * sizeof *r);
+	for (size_t i = 0; i < n; i++) {
+		const char *p = (const char *)&pv[i];
+		r[i] = *(const double *)(p + off_num) / *(const double *)(p + off_den);
+	}
+	struct term_value t = pair_term(r, n);
+	free(r);
+	return t;
+}
+#define RATIO(num, den) ratio_term(pv, n, offsetof(struct pair_values, num), offsetof(struct pair_values, den))
+
+/* Scores one record.  Returns the score object, or NULL with *error set (input
+ * that cannot be scored); *contract gets the message of a broken contract. */
+static cJSON *score_record(const struct settings *s, const cJSON *rec, char **error, char **contract,
+			   struct term_value *terms)
 {
 	struct outcome o = { 0 };
 	memset(terms, 0, NTERMS * sizeof *terms);
@@ -281,6 +474,7 @@ static cJSON *score_record(const struct settings *s, const cJSON *rec, char **er
 		cJSON_AddNumberToObject(sc, "combined_score", 1);
 		cJSON_AddNumberToObject(sc, "comparable_score", 1);
 		cJSON_AddBoolToObject(sc, "valid", 1);
+		cJSON_AddBoolToObject(sc, "better_than_pristine", 0);
 		cJSON_AddStringToObject(sc, "reason", "pristine RocksDB");
 		return sc;
 	}
@@ -292,27 +486,42 @@ static cJSON *score_record(const struct settings *s, const cJSON *rec, char **er
 		reason = o.reason;
 		o.reason = NULL;
 	}
+	cJSON *contract_report = NULL;
+	if (!reason && !o.error) {
+		int by_pristine;
+		char *broken = contract_violation(pv, n, &contract_report, &by_pristine);
+		if (broken && by_pristine) {
+			set_once(&o.error, xasprintf("pristine broke the write-stall contract (%s): the contract's limits "
+						     "do not fit this workload", broken));
+			free(broken);
+		} else if (broken) {
+			reason = xasprintf("contract: %s", broken);
+			*contract = broken;
+		}
+	}
 	if (o.error) {
 		*error = o.error;
 		free(reason);
 		free(pv);
+		cJSON_Delete(contract_report);
 		return NULL;
 	}
 	if (reason) {
 		cJSON *sc = invalid_score(reason);
+		if (contract_report)
+			cJSON_AddItemToObject(sc, "contract", contract_report);
 		free(reason);
 		free(pv);
 		return sc;
 	}
 
-	double *r = xmalloc(n * sizeof *r);
-	for (size_t i = 0; i < n; i++)
-		r[i] = pv[i].ops_c / pv[i].ops_b;
-	terms[THROUGHPUT] = pair_term(r, n);
-	for (size_t i = 0; i < n; i++)
-		r[i] = pv[i].p99_b / pv[i].p99_c;
-	terms[LATENCY] = pair_term(r, n);
+	terms[THROUGHPUT] = RATIO(ops_c, ops_b);
+	/* p99 at a fixed offered load below saturation: at saturation a slower write
+	 * path lowers p99 (fewer writes queue into the stalls). */
+	terms[LATENCY] = RATIO(fixed_p99_b, fixed_p99_c);
+	terms[READ] = RATIO(read_c, read_b);
 	/* Stall: the share of time not stalled, candidate over pristine. */
+	double *r = xmalloc(n * sizeof *r);
 	for (size_t i = 0; i < n; i++)
 		r[i] = (100 - pv[i].stall_c) / (100 - pv[i].stall_b);
 	terms[STALL] = pair_term(r, n);
@@ -331,34 +540,56 @@ static cJSON *score_record(const struct settings *s, const cJSON *rec, char **er
 		free(l0c);
 	}
 
-	static const char *const coz_paths[] = { "bcoz_max_speedup", "coz.max_speedup_pct", NULL };
-	double base_coz = baseline_value(s, rec, coz_paths), cand_coz = json_path_number(rec, "coz.max_speedup_pct");
-	if (!isnan(base_coz) && !isnan(cand_coz)) {
-		double b = base_coz < 0.1 ? 0.1 : base_coz;   /* the original scaffold's floor */
-		terms[BCOZ].present = 1;
-		terms[BCOZ].st = (struct ratio_stats){ 1 + (b - cand_coz) / b, NAN, NAN, NAN, 1 };
-	}
-	static const char *const offcpu_paths[] = { "bperf.off_cpu_ratio", NULL };
-	double base_off = baseline_value(s, rec, offcpu_paths), cand_off = json_path_number(rec, "bperf.off_cpu_ratio");
-	if (!isnan(base_off) && !isnan(cand_off) && cand_off >= 0) {
-		double v = cand_off > 0 ? base_off / cand_off : 5;
-		terms[BPERF].present = 1;
-		terms[BPERF].st = (struct ratio_stats){ v > 5 ? 5 : v, NAN, NAN, NAN, 1 };
+	/* bcoz: Coz's headroom, (1 + pristine's max speedup) / (1 + the candidate's):
+	 * above 1 when the candidate left less to gain on its hottest line. */
+	double b[3], c[3];
+	if (pristine_figure(s, rec, "coz", "max_speedup_pct", b) && profile_figure(rec, "coz", "max_speedup_pct", c))
+		terms[BCOZ] = profile_term((100 + b[0]) / (100 + c[0]), (100 + b[1]) / (100 + c[2]), (100 + b[2]) / (100 + c[1]));
+	/* bperf: the writers' off-CPU share, pristine over candidate. */
+	if (pristine_figure(s, rec, "bperf", "off_cpu_ratio", b) && profile_figure(rec, "bperf", "off_cpu_ratio", c))
+		terms[BPERF] = profile_term(b[0] / c[0], b[1] / c[2], b[2] / c[1]);
+
+	/* The one rule for "better": no measured term significantly worse.  Reads
+	 * get a tolerance (a write path may trade a little read speed for writes). */
+	double worst = INFINITY;
+	cJSON *worse = cJSON_CreateArray();
+	static const enum term guarded[] = { THROUGHPUT, LATENCY, READ };
+	for (size_t k = 0; k < sizeof guarded / sizeof *guarded; k++) {
+		const struct term_value *t = &terms[guarded[k]];
+		double limit = guarded[k] == READ ? 1 - s->read_guard : 1;
+		if (t->present && !isnan(t->st.ci_high) && t->st.ci_high < limit) {
+			cJSON_AddItemToArray(worse, cJSON_CreateString(term_names[guarded[k]]));
+			worst = t->st.value < worst ? t->st.value : worst;
+		}
 	}
 
-	static const int all[NTERMS] = { 1, 1, 1, 1, 1 }, comparable[NTERMS] = { 1, 1, 0, 0, 0 };
+	static const int all[NTERMS] = { 1, 1, 1, 1, 1, 1 }, comparable[NTERMS] = { 1, 1, 0, 0, 0, 0 };
+	double combined = weighted(s, terms, all), comp = weighted(s, terms, comparable);
+	if (worst < INFINITY) {
+		combined = combined < worst ? combined : worst;
+		comp = comp < worst ? comp : worst;
+	}
+	int better = cJSON_GetArraySize(worse) == 0 && comp > 1 &&
+		((significant(&terms[THROUGHPUT].st) && terms[THROUGHPUT].st.value > 1) ||
+		 (terms[LATENCY].present && significant(&terms[LATENCY].st) && terms[LATENCY].st.value > 1));
 	cJSON *sc = cJSON_CreateObject();
-	json_add_number_or_null(sc, "combined_score", weighted(s, terms, all));
-	json_add_number_or_null(sc, "comparable_score", weighted(s, terms, comparable));
+	json_add_number_or_null(sc, "combined_score", combined);
+	json_add_number_or_null(sc, "comparable_score", comp);
 	cJSON_AddBoolToObject(sc, "valid", 1);
+	cJSON_AddBoolToObject(sc, "better_than_pristine", better);
+	cJSON_AddItemToObject(sc, "worse_terms", worse);
 	cJSON_AddNumberToObject(sc, "pairs", (double)n);
 	cJSON *tj = cJSON_AddObjectToObject(sc, "terms");
 	for (int i = 0; i < NTERMS; i++) {
-		if (!terms[i].present)
+		if (!terms[i].present) {
+			if (i == BCOZ || i == BPERF || i == LATENCY || i == READ)
+				cJSON_AddNullToObject(tj, term_names[i]);   /* unknown: counts for nothing */
 			continue;
+		}
 		cJSON *t = cJSON_CreateObject();
 		add_stats(t, &terms[i].st);
 		cJSON_AddNumberToObject(t, "weight", s->weight[i]);
+		cJSON_AddBoolToObject(t, "counted", counted((enum term)i, &terms[i]));
 		if (terms[i].detail) {
 			cJSON *d;
 			cJSON_ArrayForEach(d, terms[i].detail)
@@ -368,10 +599,9 @@ static cJSON *score_record(const struct settings *s, const cJSON *rec, char **er
 		}
 		cJSON_AddItemToObject(tj, term_names[i], t);
 	}
+	cJSON_AddItemToObject(sc, "contract", contract_report);
 	/* A steadier second signal beside wall-clock throughput (not weighted). */
-	for (size_t i = 0; i < n; i++)
-		r[i] = pv[i].cpu_b / pv[i].cpu_c;
-	struct term_value cpu = pair_term(r, n);
+	struct term_value cpu = RATIO(cpu_b, cpu_c);
 	if (cpu.present) {
 		cJSON *sig = cJSON_AddObjectToObject(sc, "signals");
 		cJSON *t = cJSON_AddObjectToObject(sig, "cpu_per_op");
@@ -436,16 +666,34 @@ static void explain(const cJSON *rec, const cJSON *sc)
 	printf("\n");
 	const cJSON *t;
 	cJSON_ArrayForEach(t, json_path(sc, "terms")) {
+		if (cJSON_IsNull(t)) {
+			printf("  %-10s unknown (not measured or no interval): counts for nothing\n", t->string);
+			continue;
+		}
 		printf("  %-10s %.4f", t->string, json_path_number(t, "value"));
 		if (!isnan(json_path_number(t, "ci_low")))
 			printf("  95%% CI [%.4f, %.4f]%s", json_path_number(t, "ci_low"), json_path_number(t, "ci_high"),
 			       cJSON_IsTrue(json_path(t, "significant")) ? "  significant" : "  not significant");
-		printf("  weight %g\n", json_path_number(t, "weight"));
+		printf("  weight %g%s\n", json_path_number(t, "weight"),
+		       cJSON_IsTrue(json_path(t, "counted")) ? "" : "  (not counted: within noise)");
 	}
 	const cJSON *cpu = json_path(sc, "signals.cpu_per_op");
 	if (cpu)
 		printf("  %-10s %.4f  95%% CI [%.4f, %.4f]  (CPU s/op, pristine over candidate; not weighted)\n",
 		       "cpu/op", json_path_number(cpu, "value"), json_path_number(cpu, "ci_low"), json_path_number(cpu, "ci_high"));
+	const cJSON *worse = json_path(sc, "worse_terms");
+	if (cJSON_GetArraySize(worse) > 0) {
+		printf("  not better: significantly worse on");
+		cJSON_ArrayForEach(t, worse)
+			printf(" %s", t->valuestring);
+		printf(", so the score is capped at the worst such term\n");
+	} else {
+		printf("  %s\n", cJSON_IsTrue(json_path(sc, "better_than_pristine"))
+			? "better than pristine" : "not better than pristine (no throughput or latency gain outside noise)");
+	}
+	printf("  rule: better = no measured term significantly worse (throughput, fixed-load p99, reads beyond\n"
+	       "  the guard) and a throughput or latency interval above 1; profile terms count only when\n"
+	       "  their intervals exclude 1; a run breaking RocksDB's write-stall contract is invalid\n");
 }
 
 /* ---- options and main ---------------------------------------------------------------- */
@@ -467,7 +715,7 @@ static int parse_weights(struct settings *s, const char *arg)
 		double w = eq ? strtod(eq + 1, &end) : NAN;
 		if (found < 0 || !end || *end || !(w >= 0)) {
 			fprintf(stderr, "%s: --weights: \"%s\" is not TERM=WEIGHT with TERM one of "
-				"throughput, latency, stall, bcoz, bperf and WEIGHT >= 0\n", progname, kv);
+				"throughput, latency, read, stall, bcoz, bperf and WEIGHT >= 0\n", progname, kv);
 			rc = -1;
 		} else {
 			s->weight[found] = w;
@@ -478,7 +726,7 @@ static int parse_weights(struct settings *s, const char *arg)
 }
 
 static const struct opt_spec specs[] = {
-	{ "weights", "T=W,...", "AI_OPT_WEIGHTS", "term weights (default throughput=0.3,latency=0.2,bcoz=0.3,bperf=0.2,stall=0)" },
+	{ "weights", "T=W,...", "AI_OPT_WEIGHTS", "term weights (default throughput=0.3,latency=0.2,bcoz=0.3,bperf=0.2,read=0,stall=0)" },
 	{ "baseline", "FILE", "AIOPT_BASELINE", "pristine's profile and bench summary (make baseline writes it)" },
 	{ "explain", NULL, NULL, "print a human-readable breakdown instead of records" },
 	{ "more", NULL, NULL, "exit 3 when the bench stage should run another pair, 0 when not" },
@@ -486,6 +734,7 @@ static const struct opt_spec specs[] = {
 	{ "max-pairs", "N", "AIOPT_BENCH_MAX_PAIRS", "pair budget (default 8)" },
 	{ "ci-target", "F", "AIOPT_BENCH_CI_TARGET", "stop when the throughput CI half-width is below F (default 0.03)" },
 	{ "screen", "F", "AIOPT_BENCH_SCREEN", "stop after one pair slower than pristine by more than F (default 0.05)" },
+	{ "read-guard", "F", "AIOPT_READ_GUARD", "reads significantly slower by more than F make a candidate worse (default 0.10)" },
 	{ 0 },
 };
 
@@ -508,7 +757,8 @@ static int handle(int index, const char *arg, void *ctx)
 	if (index == 4) s->min_pairs = (long)v;
 	else if (index == 5) s->max_pairs = (long)v;
 	else if (index == 6) s->ci_target = v;
-	else s->screen = v;
+	else if (index == 7) s->screen = v;
+	else s->read_guard = v;
 	return 0;
 }
 
@@ -516,15 +766,18 @@ int main(int argc, char **argv)
 {
 	static const struct opt_tool tool = {
 		"score", "[--weights T=W,...] [--baseline FILE] [--explain] [--more] [--min-pairs N] [--max-pairs N] "
-			 "[--ci-target F] [--screen F]",
+			 "[--ci-target F] [--screen F] [--read-guard F]",
 		"Reads candidate records and adds \"score\" {combined_score, comparable_score, valid,\n"
-		"reason, terms}.  Terms are ratios against pristine from bench.pairs (median, 95 %\n"
-		"CI by a paired t interval on log ratios); bcoz and bperf when profiled.\n"
+		"better_than_pristine, worse_terms, reason, terms, contract}.  Terms are ratios against\n"
+		"pristine from bench.pairs (median, 95 % CI by a paired t interval on log ratios);\n"
+		"bcoz and bperf when profiled, counted only when their intervals exclude 1.\n"
+		"A run that breaks RocksDB's write-stall contract makes the candidate invalid\n"
+		"(error stage \"contract\").  Better: no measured term significantly worse.\n"
 		"--more: exit 3 if another bench pair is needed, 0 if not.",
 		specs,
 	};
-	struct settings s = { .weight = { 0.3, 0.2, 0, 0.3, 0.2 }, .min_pairs = 3, .max_pairs = 8,
-			      .ci_target = 0.03, .screen = 0.05 };
+	struct settings s = { .weight = { [THROUGHPUT] = 0.3, [LATENCY] = 0.2, [BCOZ] = 0.3, [BPERF] = 0.2 },
+			      .min_pairs = 3, .max_pairs = 8, .ci_target = 0.03, .screen = 0.05, .read_guard = 0.10 };
 	int first = opts_parse(&tool, argc, argv, handle, &s);
 	if (first != argc)
 		die(EXIT_USAGE, "unexpected argument %s (records come on stdin)", argv[first]);
@@ -545,9 +798,13 @@ int main(int argc, char **argv)
 	int status = 0, records = 0;
 	while ((rec = jsonl_next(lr)) != NULL) {
 		records++;
-		char *error = NULL;
+		char *error = NULL, *contract = NULL;
 		struct term_value terms[NTERMS];
-		cJSON *sc = score_record(&s, rec, &error, terms);
+		cJSON *sc = score_record(&s, rec, &error, &contract, terms);
+		if (contract) {   /* an outcome of its own: the record says which rule broke */
+			record_set_error(rec, "contract", "%s", contract);
+			free(contract);
+		}
 		if (!sc) {
 			/* Contradictory input is never scored from a default. */
 			warnx_("record %d: %s", records, error);

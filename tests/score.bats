@@ -4,12 +4,18 @@
 
 load helpers/common
 
-# run_json OPS_B OPS_C P99_B P99_C STALL_B STALL_C: one parse-dbbench-like object pair
+# pair OPS_B OPS_C P99_B P99_C [STALL_B STALL_C]: one pair of bench-stage runs as
+# stage.sh writes them: the saturation run (parse-dbbench), its reads, the fixed-load
+# run (P99 is its p99) and the database's options (L0 triggers 2/4/6, 2 memtables).
 pair() {
   jq -cn --argjson ob "$1" --argjson oc "$2" --argjson pb "$3" --argjson pc "$4" --argjson sb "${5:-50}" --argjson sc "${6:-50}" '
-    def run(o; p; s): {benchmark:"fillrandom", ops_per_sec:o, p99_us:p, exit_status:0,
+    def run(o; p; s): {benchmark:"fillrandom", ops_per_sec:o, p99_us:(p*10), exit_status:0,
       benchmarks:[{name:"fillrandom", operations:(o*10)}], cpu_seconds:10,
-      db_stats:{stall_pct:s}, compaction:{l0_files:4}};
+      db_stats:{stall_pct:s}, compaction:{l0_files:4},
+      options:{level0_file_num_compaction_trigger:2, level0_slowdown_writes_trigger:4,
+               level0_stop_writes_trigger:6, max_write_buffer_number:2},
+      read:{ops_per_sec:50000, exit_status:0},
+      fixed_load:{offered_bytes_per_sec:1e7, ops_per_sec:(o*0.7), p99_us:p, l0_files:3, exit_status:0}};
     {baseline: run($ob; $pb; $sb), candidate: run($oc; $pc; $sc)}'
 }
 
@@ -39,31 +45,137 @@ num() { jq -rc "$1" <<<"$output"; }
 @test "terms and renormalisation: throughput 1.03, latency 1.10 → (0.3·1.03 + 0.2·1.10) / 0.5 = 1.058" {
   run score <<<"$(record "$(pair 1000 1030 110 100)" "$(pair 1000 1030 110 100)")"
   [ "$(num '.score | [(.terms.latency.value*1000|round), (.combined_score*10000|round), (.comparable_score*10000|round)]' | jq -c .)" = '[1100,10580,10580]' ]
-  [ "$(num '.score.terms | keys' | jq -c .)" = '["latency","stall","throughput"]' ]
+  [ "$(num '.score.terms | with_entries(select(.value != null)) | keys' | jq -c .)" = '["latency","read","stall","throughput"]' ]
+  [ "$(num '.score | [.better_than_pristine, .worse_terms]' | jq -c .)" = '[true,[]]' ]
 }
 
-@test "bcoz from the baseline file: 1 + (20 − 10) / 20 = 1.5, in combined but not in comparable" {
-  echo '{"bcoz_max_speedup": 20}' > "$BATS_TEST_TMPDIR/baseline.json"
-  rec=$(record "$(pair 1000 1030 110 100)" "$(pair 1000 1030 110 100)" | jq -c '.coz = {max_speedup_pct: 10}')
-  run score --baseline "$BATS_TEST_TMPDIR/baseline.json" <<<"$rec"
-  # (0.3·1.03 + 0.2·1.10 + 0.3·1.5) / 0.8 = 1.22375
-  [ "$(num '.score | [.terms.bcoz.value, (.combined_score*100000|round), (.comparable_score*10000|round)]' | jq -c .)" = '[1.5,122375,10580]' ]
-  # the floor: pristine at 0.05 % counts as 0.1 %: 1 + (0.1 − 0.2) / 0.1 = 0
-  echo '{"bcoz_max_speedup": 0.05}' > "$BATS_TEST_TMPDIR/baseline.json"
-  run score --baseline "$BATS_TEST_TMPDIR/baseline.json" <<<"$(jq -c '.coz.max_speedup_pct = 0.2' <<<"$rec")"
-  [ "$(num '.score.terms.bcoz.value * 1000 | round')" = 0 ]
-  # without a pristine profile there is no bcoz term
+@test "latency is p99 at the fixed offered load, not at saturation" {
+  # saturation p99 2x better for the candidate, fixed-load p99 10 % worse: latency 100/110
+  rec=$(record "$(pair 1000 1000 100 110)" "$(pair 1000 1000 100 110)" | jq -c '.bench.pairs[].candidate.p99_us /= 2')
   run score <<<"$rec"
-  [ "$(num '.score.terms | has("bcoz")')" = false ]
+  [ "$(num '.score.terms.latency.value * 1000 | round')" = 909 ]
+  # without fixed-load runs (a custom bench command) latency is unknown, not saturation's
+  run score <<<"$(jq -c 'del(.bench.pairs[][].fixed_load)' <<<"$rec")"
+  [ "$(num '.score.terms.latency')" = null ]
+  [ "$(num '.score.comparable_score')" = 1 ]
 }
 
-@test "bperf: base_offcpu / cand_offcpu, capped at 5" {
-  rec=$(record "$(pair 1000 1000 100 100)" | jq -c '.bperf = {off_cpu_ratio: 0.25}')
-  echo '{"bperf": {"off_cpu_ratio": 0.5}}' > "$BATS_TEST_TMPDIR/baseline.json"
-  run score --baseline "$BATS_TEST_TMPDIR/baseline.json" <<<"$rec"
+@test "one rule for better: a term significantly worse caps the score below 1" {
+  # throughput 0.983 [0.98, 0.986] (significantly worse), fixed-load p99 2x better
+  rec=$(record "$(pair 1000 982 100 50)" "$(pair 1000 983 100 50)" "$(pair 1000 984 100 50)")
+  run score <<<"$rec"
+  [ "$(num '.score | [.valid, .better_than_pristine, .worse_terms]' | jq -c .)" = '[true,false,["throughput"]]' ]
+  [ "$(num '.score | (.comparable_score * 1000 | round), (.combined_score * 1000 | round)' | paste -sd, -)" = 983,983 ]
+  # the same with fixed-load p99 significantly worse and throughput better
+  run score <<<"$(record "$(pair 1000 1100 100 130)" "$(pair 1000 1100 100 131)" "$(pair 1000 1100 100 129)")"
+  [ "$(num '.score | [.better_than_pristine, .worse_terms, (.comparable_score < 1)]' | jq -c .)" = '[false,["latency"],true]' ]
+  run score --explain <<<"$rec"
+  [[ "$output" == *"not better: significantly worse on throughput, so the score is capped"* ]]
+  [[ "$output" == *"rule: better = no measured term significantly worse"* ]]
+}
+
+@test "the read guard: reads significantly slower by more than 10 % make a candidate worse" {
+  reads() { record "$(pair 1000 1100 100 100)" "$(pair 1000 1100 100 100)" "$(pair 1000 1100 100 100)" \
+    | jq -c --argjson r "[$1]" '.bench.pairs |= [range(length) as $i | .[$i] | .candidate.read.ops_per_sec = 50000 * $r[$i]]'; }
+  run score <<<"$(reads 0.80,0.79,0.81)"
+  [ "$(num '.score | [.worse_terms, .better_than_pristine, (.comparable_score * 100 | round)]' | jq -c .)" = '[["read"],false,80]' ]
+  # 5 % slower reads, significant but within the guard: still better
+  run score <<<"$(reads 0.95,0.949,0.951)"
+  [ "$(num '.score | [.worse_terms, .better_than_pristine, (.terms.read.significant)]' | jq -c .)" = '[[],true,true]' ]
+  run score --read-guard 0.01 <<<"$(reads 0.95,0.949,0.951)"
+  [ "$(num '.score.worse_terms' | jq -c .)" = '["read"]' ]
+}
+
+@test "contract: L0 past the stop trigger plus the memtables in flight is invalid, naming the figure" {
+  rec=$(record "$(pair 1000 3400 100 10)" "$(pair 1000 3400 100 10)" | jq -c '.bench.pairs[1].candidate.compaction.l0_files = 66')
+  run --separate-stderr score <<<"$rec"
+  [ "$status" -eq 0 ]
+  [ "$(num '[.score.valid, .score.combined_score, .error.stage, .score.contract.ok] | tostring')" = '[false,0,"contract",false]' ]
+  [ "$(num .error.message)" = "L0 held 66 files at the end of the saturation run of pair 2; writes stop at level0_stop_writes_trigger=6, and at most max_write_buffer_number=2 memtables can flush after that" ]
+  [[ "$(num .score.reason)" == "contract: L0 held 66 files"* ]]
+  # 8 files (6 + 2 in flight) is within the contract
+  run score <<<"$(jq -c '.bench.pairs[1].candidate.compaction.l0_files = 8' <<<"$rec")"
+  [ "$(num '[.score.valid, .score.contract.ok, .error] | tostring')" = '[true,true,null]' ]
+  # the fixed-load run counts too
+  run score <<<"$(jq -c '.bench.pairs[0].candidate.fixed_load.l0_files = 12' <<<"$rec" | jq -c '.bench.pairs[1].candidate.compaction.l0_files = 4')"
+  [[ "$(num .error.message)" == "L0 held 12 files at the end of the fixed-load run of pair 1;"* ]]
+}
+
+@test "contract: limits come from pristine's database; changing them, or pristine breaking them, is named" {
+  rec=$(record "$(pair 1000 1000 100 100)")
+  run score <<<"$(jq -c '.bench.pairs[0].candidate.options.level0_stop_writes_trigger = 1000' <<<"$rec")"
+  [ "$(num .error.message)" = "the candidate changed level0_stop_writes_trigger from 6 to 1000 at run time (pair 1)" ]
+  # pristine's limits of 36: 20 L0 files are fine
+  run score <<<"$(jq -c '.bench.pairs[0][].options.level0_stop_writes_trigger = 36 | .bench.pairs[0].candidate.compaction.l0_files = 20' <<<"$rec")"
+  [ "$(num '.score.valid')" = true ]
+  # pristine itself past its limits: the contract does not fit the workload, an input error
+  run --separate-stderr score <<<"$(jq -c '.bench.pairs[0].baseline.compaction.l0_files = 40' <<<"$rec")"
+  [ "$(num .error.stage)" = score ]
+  [[ "$(num .error.message)" == "pristine broke the write-stall contract (L0 held 40 files at the end of pristine's saturation run of pair 1;"* ]]
+}
+
+@test "contract: stall time collapsing while L0 grows is a bypassed stall" {
+  # pristine stalls 70 %, the candidate 2 %, with L0 at 8 against pristine's 4
+  rec=$(record "$(pair 1000 3000 100 100 70 2)" "$(pair 1000 3000 100 100 72 1)" | jq -c '.bench.pairs[].candidate.compaction.l0_files = 8')
+  run score <<<"$rec"
+  [ "$(num .error.message)" = "stall time fell from 71.0 % to 1.5 % (median) while L0 grew from at most 4 files (pristine) to 8: the write stall was bypassed, not earned" ]
+  # fewer stalls with L0 no larger than pristine's: earned (faster compaction), valid
+  run score <<<"$(jq -c '.bench.pairs[].candidate.compaction.l0_files = 3' <<<"$rec")"
+  [ "$(num '.score.valid')" = true ]
+}
+
+@test "bcoz: Coz's headroom ratio, counted only when the two profiles' intervals do not overlap" {
+  rec=$(record "$(pair 1000 1030 110 100)" "$(pair 1000 1030 110 100)")
+  # pristine 30 % [25, 35], candidate 10 % [8, 12]: 1.3 / 1.1 = 1.1818, CI [1.25/1.12, 1.35/1.08]
+  echo '{"coz": {"max_speedup_pct": 30, "max_speedup_pct_ci": {"low": 25, "high": 35}}}' > "$BATS_TEST_TMPDIR/baseline.json"
+  run score --baseline "$BATS_TEST_TMPDIR/baseline.json" <<<"$(jq -c '.coz = {max_speedup_pct: 10, max_speedup_pct_ci: {low: 8, high: 12}}' <<<"$rec")"
+  [ "$(num '.score.terms.bcoz | [(.value*10000|round), (.ci_low*10000|round), (.ci_high*10000|round), .significant, .counted]' | jq -c .)" = '[11818,11161,12500,true,true]' ]
+  # (0.3·1.03 + 0.2·1.10 + 0.3·1.1818) / 0.8 = 1.1044; comparable stays 1.058
+  [ "$(num '.score | [(.combined_score*10000|round), (.comparable_score*10000|round)]' | jq -c .)" = '[11044,10580]' ]
+  # overlapping intervals (the same program profiled twice: 76.8 % and 30.1 %): not counted
+  echo '{"coz": {"max_speedup_pct": 76.8, "max_speedup_pct_ci": {"low": 20, "high": 90}}}' > "$BATS_TEST_TMPDIR/baseline.json"
+  run score --baseline "$BATS_TEST_TMPDIR/baseline.json" <<<"$(jq -c '.coz = {max_speedup_pct: 30.1, max_speedup_pct_ci: {low: 15, high: 85}}' <<<"$rec")"
+  [ "$(num '.score | [.terms.bcoz.significant, .terms.bcoz.counted, (.combined_score == .comparable_score)]' | jq -c .)" = '[false,false,true]' ]
+  # bounded: 0 % against 200 % is 0.5, not −198
+  echo '{"coz": {"max_speedup_pct": 0, "max_speedup_pct_ci": {"low": 0, "high": 0}}}' > "$BATS_TEST_TMPDIR/baseline.json"
+  run score --baseline "$BATS_TEST_TMPDIR/baseline.json" <<<"$(jq -c '.coz = {max_speedup_pct: 200, max_speedup_pct_ci: {low: 190, high: 210}}' <<<"$rec")"
+  [ "$(num '.score.terms.bcoz.value')" = 0.5 ]
+}
+
+@test "bperf: the writers' off-CPU share, pristine over candidate, bounded, only with intervals" {
+  rec=$(record "$(pair 1000 1000 100 100)")
+  echo '{"bperf": {"off_cpu_ratio": 0.5, "off_cpu_ratio_ci": {"low": 0.45, "high": 0.55}}}' > "$BATS_TEST_TMPDIR/baseline.json"
+  run score --baseline "$BATS_TEST_TMPDIR/baseline.json" <<<"$(jq -c '.bperf = {off_cpu_ratio: 0.25, off_cpu_ratio_ci: {low: 0.2, high: 0.3}}' <<<"$rec")"
+  [ "$(num '.score.terms.bperf | [.value, .significant]' | jq -c .)" = '[2,true]' ]
+  # a candidate ratio of 0 is bounded at 2, not 5 or infinite
+  run score --baseline "$BATS_TEST_TMPDIR/baseline.json" <<<"$(jq -c '.bperf = {off_cpu_ratio: 0, off_cpu_ratio_ci: {low: 0, high: 0}}' <<<"$rec")"
   [ "$(num '.score.terms.bperf.value')" = 2 ]
-  run score --baseline "$BATS_TEST_TMPDIR/baseline.json" <<<"$(jq -c '.bperf.off_cpu_ratio = 0.01' <<<"$rec")"
-  [ "$(num '.score.terms.bperf.value')" = 5 ]
+}
+
+@test "an unknown off-CPU or Coz figure can never raise a score" {
+  # For candidates better, equal and worse than pristine, and every profile state:
+  # unknown (null ratio, no interval, no profile) scores exactly as "no difference"
+  # and never above any known state's score.
+  for cand in 1100 1000 950; do
+    rec=$(record "$(pair 1000 "$cand" 100 100)" "$(pair 1000 "$((cand + 5))" 100 100)" "$(pair 1000 "$((cand - 5))" 100 100)")
+    echo '{"bperf": {"off_cpu_ratio": 0.5, "off_cpu_ratio_ci": {"low": 0.45, "high": 0.55}},
+           "coz": {"max_speedup_pct": 30, "max_speedup_pct_ci": {"low": 25, "high": 35}}}' > "$BATS_TEST_TMPDIR/b.json"
+    scores=()
+    for state in '.bperf = {off_cpu_ratio: null, off_cpu_ratio_ci: null}' '.bperf = {off_cpu_ratio: 0, off_cpu_ratio_ci: null}' \
+                 '.coz = {max_speedup_pct: null}' '.coz = {max_speedup_pct: 0, max_speedup_pct_ci: null}' 'del(.coz, .bperf)'; do
+      run score --baseline "$BATS_TEST_TMPDIR/b.json" <<<"$(jq -c "$state" <<<"$rec")"
+      scores+=("$(num .score.combined_score)")
+    done
+    run score <<<"$rec"; known_equal=$(num .score.combined_score)
+    for sc in "${scores[@]}"; do [ "$sc" = "$known_equal" ]; done
+    run score --baseline "$BATS_TEST_TMPDIR/b.json" <<<"$(jq -c '.bperf = {off_cpu_ratio: 0.9, off_cpu_ratio_ci: {low: 0.85, high: 0.95}}' <<<"$rec")"
+    known_worse=$(num .score.combined_score)
+    run score --baseline "$BATS_TEST_TMPDIR/b.json" <<<"$(jq -c '.bperf = {off_cpu_ratio: 0.2, off_cpu_ratio_ci: {low: 0.15, high: 0.25}}' <<<"$rec")"
+    known_better=$(num .score.combined_score)
+    # (a candidate significantly slower is capped at its throughput whatever the profile says)
+    jq -en --argjson u "$known_equal" --argjson w "$known_worse" --argjson b "$known_better" --argjson c "$cand" \
+      '$w <= $u and $u <= $b and ($c < 1000 or ($w < $u and $u < $b))'
+  done
 }
 
 @test "stall: time not stalled, candidate over pristine; L0 files reported beside it" {
@@ -127,6 +239,7 @@ num() { jq -rc "$1" <<<"$output"; }
   [[ "$output" == *"c0001-abcdef: combined "*"(3 pairs; CI: paired t on log ratios)"* ]]
   [[ "$output" == *"throughput 1.0300  95% CI ["*"]  significant  weight 0.3"* ]]
   [[ "$output" == *"latency    1.0000  95% CI [1.0000, 1.0000]  not significant  weight 0.2"* ]]
+  [[ "$output" == *"bcoz       unknown (not measured or no interval): counts for nothing"* ]]
 }
 
 @test "usage: bad weights exit 2" {

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# sandbox.sh [--rw DIR]... [--ro PATH]... [--env NAME=VALUE]... [--keep-caps] -- CMD [ARG...]
+# sandbox.sh --check
+#
+# Runs model-written code (db_bench, RocksDB's tests, db_stress) where it can read
+# only what it needs: a private mount namespace whose root is an empty tmpfs holding
+# the system's programs and libraries (read-only), /proc, /dev, /sys, and the
+# directories named here at their own paths; no network; an empty environment (the
+# API key lives in ours); no capabilities unless --keep-caps (perf needs them), so
+# the program cannot mount its way back out of the chroot.  Where the machine does
+# not allow a mount namespace (not root, a restrictive container) it runs the
+# command with the network off only, or as it is, and --check says which.
+set -euo pipefail
+die() { echo "sandbox: $*" >&2; exit 125; }
+
+# What the machine allows, as one word: full, nonet or none.
+level() {
+  if unshare --mount --net --propagation private true 2>/dev/null \
+     && unshare --mount --propagation private sh -c 'd=$(mktemp -d) && mount -t tmpfs none "$d" && umount "$d"; r=$?; rmdir "$d"; exit $r' 2>/dev/null; then
+    echo full
+  elif unshare --net true 2>/dev/null; then echo nonet
+  else echo none
+  fi
+}
+
+if [ "${1:-}" = --check ]; then
+  case $(level) in
+    full)  echo "sandbox: candidate programs run in a private mount namespace (tree and scratch only), no network, no capabilities" ;;
+    nonet) echo "sandbox: no private mount namespace here: candidate programs can read the whole filesystem (network off)" ;;
+    none)  echo "sandbox: neither a mount nor a network namespace here: candidate programs run unconfined" ;;
+  esac
+  exit 0
+fi
+
+rw=() ro=() envs=() keep_caps=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --rw) rw+=("$(realpath "$2")"); shift 2 ;;
+    --ro) ro+=("$(realpath "$2")"); shift 2 ;;
+    --env) envs+=("$2"); shift 2 ;;
+    --keep-caps) keep_caps=1; shift ;;
+    --) shift; break ;;
+    *) die "unknown option $1 (usage: sandbox.sh [--rw DIR]... [--ro PATH]... [--env N=V]... [--keep-caps] -- CMD...)" ;;
+  esac
+done
+[ $# -gt 0 ] || die "no command"
+base_env=(PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 HOME=/nonexistent)
+
+case ${AIOPT_SANDBOX_LEVEL:-$(level)} in
+  none)  exec env -i "${base_env[@]}" ${envs[@]+"${envs[@]}"} "$@" ;;
+  nonet) exec unshare --net env -i "${base_env[@]}" ${envs[@]+"${envs[@]}"} "$@" ;;
+esac
+
+# Inside the new namespaces: build the root, then chroot into it.  Mounts made
+# here vanish with the namespace, so nothing needs undoing on any exit.
+setup='
+set -e
+# One fixed mount point serves every sandbox: each mounts its own tmpfs there,
+# in its own namespace, and the host only ever sees the empty directory.
+root=/tmp/.aiopt-sandbox-root
+mkdir -p -m 0700 "$root"
+mount -t tmpfs -o size=16m,mode=0755 aiopt-sandbox "$root"
+for d in /usr /etc/alternatives; do mkdir -p "$root$d"; mount --rbind "$d" "$root$d"; mount -o remount,bind,ro "$root$d"; done
+for l in /bin /sbin /lib /lib32 /lib64 /libx32; do
+  if [ -L "$l" ]; then cp -P "$l" "$root$l"
+  elif [ -d "$l" ]; then mkdir -p "$root$l"; mount --rbind "$l" "$root$l"; mount -o remount,bind,ro "$root$l"; fi
+done
+# Only the files programs need from /etc: no passwords, keys or host configuration.
+mkdir -p "$root/etc"
+for f in /etc/ld.so.cache /etc/ld.so.conf /etc/localtime /etc/passwd /etc/group /etc/nsswitch.conf; do
+  [ -e "$f" ] && cp -L "$f" "$root$f"
+done
+for d in /proc /dev /sys; do mkdir -p "$root$d"; mount --rbind "$d" "$root$d"; done
+mkdir -p "$root/tmp"; chmod 1777 "$root/tmp"
+while [ "$1" != -- ]; do
+  mode=$1 path=$2; shift 2
+  if [ -d "$path" ]; then mkdir -p "$root$path"; else mkdir -p "$root$(dirname "$path")"; : > "$root$path"; fi
+  mount --rbind "$path" "$root$path"
+  [ "$mode" = ro ] && mount -o remount,bind,ro "$root$path"
+done
+shift
+cwd=$1; shift
+exec chroot "$root" "$@"
+'
+args=()
+for d in ${ro[@]+"${ro[@]}"}; do args+=(ro "$d"); done
+for d in ${rw[@]+"${rw[@]}"}; do args+=(rw "$d"); done
+inner=(env -i "${base_env[@]}" ${envs[@]+"${envs[@]}"})
+if [ "$keep_caps" = 0 ]; then inner=(setpriv --inh-caps=-all --bounding-set=-all "${inner[@]}"); fi
+# cd inside the root: the caller's directory when the sandbox holds it, else /.
+exec unshare --mount --net --propagation private bash -c "$setup" sandbox ${args[@]+"${args[@]}"} -- "$PWD" \
+  "${inner[@]}" sh -c 'cd "$0" 2>/dev/null || cd /; exec "$@"' "$PWD" "$@"
