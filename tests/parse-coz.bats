@@ -153,3 +153,15 @@ compare_with_viewer() {   # PROFILE MIN_POINTS
   run parse-coz --bogus
   [ "$status" -eq 2 ]
 }
+
+@test "max_speedup_pct's 95 % interval: a bootstrap over experiments, the same every time" {
+  run parse-coz "$FIXTURES/coz/rocksdb-7.8.3-db_bench-fillrandom-l0-stall.coz"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '.max_speedup_pct_ci | [.resamples, (.low < .high), (.low >= 0)]' <<<"$output")" = '[200,true,true]' ]
+  first=$(jq -c .max_speedup_pct_ci <<<"$output")
+  run parse-coz "$FIXTURES/coz/rocksdb-7.8.3-db_bench-fillrandom-l0-stall.coz"
+  [ "$(jq -c .max_speedup_pct_ci <<<"$output")" = "$first" ]
+  # too few experiments for lines with 10 distinct speedups in most resamples: no interval
+  run parse-coz "$FIXTURES/coz/rocksdb-7.8.3-db_bench-stage-20s.coz"
+  [ "$(jq -c '[.experiments, .max_speedup_pct_ci]' <<<"$output")" = '[33,null]' ]
+}

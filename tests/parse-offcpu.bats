@@ -18,6 +18,22 @@ dbbench() { gzip -dc "$O/rocksdb-7.8.3-db_bench-sync-4threads.perf-script.gz" | 
   [[ "$(jq -r .method <<<"$output")" == "mainline perf:"* ]]
 }
 
+@test "no sched_switch in the recording: off_cpu_ratio is unknown (null), not 0" {
+  run --separate-stderr bash -c "gzip -dc '$O/blocker-no-sched-switch.perf-script.gz' | parse-offcpu --no-srcline"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.switches, (.cpu_samples > 0), .off_cpu_ratio, .off_cpu_ratio_ci, .top]' <<<"$output")" = '[0,true,null,null,[]]' ]
+  [[ "$(jq -r '.warnings[0]' <<<"$output")" == "no sched_switch events:"* ]]
+}
+
+@test "off_cpu_ratio's 95 % interval from one-second windows; none from a 1-second recording" {
+  run blocker
+  # 2.07 s of recording: 3 windows, the whole-run ratio inside their interval
+  [ "$(jq -c '.off_cpu_ratio_ci | [.windows, .window_seconds]' <<<"$output")" = '[3,1]' ]
+  [ "$(jq '.off_cpu_ratio_ci.low < .off_cpu_ratio and .off_cpu_ratio < .off_cpu_ratio_ci.high' <<<"$output")" = true ]
+  run dbbench --thread-with DBImpl::WriteImpl
+  [ "$(jq -c '[(.off_cpu_ratio > 0), .off_cpu_ratio_ci]' <<<"$output")" = '[true,null]' ]
+}
+
 @test "blocker: fdatasync is I/O, the mutex is lock, sleep is other — each at its call site" {
   run blocker
   top() { jq -r --arg c "$1" '[.top[] | select(.class == $c)][0].frame' <<<"$output"; }

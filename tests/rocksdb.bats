@@ -1,14 +1,17 @@
 #!/usr/bin/env bats
-# Real RocksDB end to end: the source tree, the db_bench and test builds, a
+# Real RocksDB end to end: the source tree, the db_bench and TSan test builds, a
 # pristine baseline with a Coz profile, and candidates through the stage
 # targets of mk/candidate.mk — an edit that changes nothing, one that does not
-# compile, one that drops the WAL fsync.  Short workloads (3 s runs, 20 s
-# profile) keep it inside CI's budget; stage times are printed.
+# compile, one that drops the WAL fsync, and the known-effect edits of
+# tests/fixtures/edits (a stall bypass, a dropped WAL append, a data race in the
+# write group, a 2 µs slowdown).  Short workloads (3 s runs, 20 s profile) keep it
+# inside CI's budget; stage times are printed.
 
 load helpers/common
 
 EXP="$TOP/experiments/experiment_a"
 SCRIPTED="$EXP/scripted"
+EDITS="$TOP/tests/fixtures/edits"
 
 # The short workload; set again for each test (helpers/common clears AI_OPT_* and AIOPT_*).
 settings() {
@@ -26,15 +29,16 @@ setup_file() {
   echo "# baseline (build check, 2 bench runs, 20 s Coz profile, 2 s off-CPU profile): $((SECONDS - t0)) s" >&3
 }
 
-# candidate NAME SCRIPT: a child record of pristine with the scripted edit, through score.json
+# candidate NAME EDIT-FILE: a child record of pristine with the edit, through score.json
 candidate() {
-  local cand="$RUN/$1" t0=$SECONDS
+  local cand="$RUN/$1" t0=$SECONDS edit=$2
+  [ -f "$edit" ] || edit=$SCRIPTED/$2
   mkdir -p "$cand"
-  jq -cn --arg id "$1" --arg dir "$cand" --rawfile d "$SCRIPTED/$2" \
+  jq -cn --arg id "$1" --arg dir "$cand" --rawfile d "$edit" \
     '{id: $id, parent: "pristine", iteration: 1, experiment: "experiment_a", track: "profiler", dir: $dir, diff: $d}' \
     > "$cand/record.json"
   make -s -f "$TOP/mk/candidate.mk" CAND="$cand" PRISTINE="$RUN/pristine" score.json > "$cand/make.log" 2>&1
-  echo "# $1: $((SECONDS - t0)) s (build $(jq '.build.seconds // "-"' "$cand/score.json") s, tests $(jq '.test.seconds // "-"' "$cand/score.json") s, $(jq '.bench.pairs // [] | length' "$cand/score.json") bench pairs)" >&3
+  echo "# $1: $((SECONDS - t0)) s (build $(jq '.build.seconds // "-"' "$cand/score.json") s, test stage $(jq '.test.seconds // "-"' "$cand/score.json") s of which TSan build $(jq '.test.build_seconds // "-"' "$cand/score.json") s, $(jq '.bench.pairs // [] | length' "$cand/score.json") bench pairs)" >&3
   cat "$cand/score.json"
 }
 
@@ -47,8 +51,15 @@ candidate() {
 @test "baseline: figures from real db_bench runs and a real Coz profile" {
   b="$RUN/pristine/baseline.json"
   [ "$(jq '[.runs, (.ops_per_sec > 0), (.p99_us > 0), (.stall_pct >= 0), (.l0_files >= 0)]' -c "$b")" = '[2,true,true,true,true]' ]
+  # reads after the writes, and the fixed load: 75 % of pristine's throughput in bytes (16 + 400 per write)
+  [ "$(jq '.read_ops_per_sec > 0 and .offered_bytes_per_sec == (.ops_per_sec * 416 * 0.75 | floor)' "$b")" = true ]
+  # the limits recorded by the database itself
+  [ "$(jq -c '.bench[0].options | [.level0_slowdown_writes_trigger, .level0_stop_writes_trigger, .max_write_buffer_number]' "$b")" = '[4,6,2]' ]
+  # databases lived under the run directory, and are gone
+  [ ! -e "$RUN/pristine/scratch/bench" ]
   [ "$(jq '.coz.experiments > 0 and .coz.progress_points[0].name == "db_bench.write"' "$b")" = true ]
   [ "$(jq -c '[.bperf.source, .bperf.threads_with, (.bperf.off_cpu_ratio > 0)]' "$b")" = '["perf","DBImpl::WriteImpl",true]' ]
+  [ "$(jq 'has("off_cpu_ratio_ci") and .coz | has("max_speedup_pct_ci")' "$b")" = true ]
   [ -x "$RUN/pristine/db_bench" ]
 }
 
@@ -60,12 +71,17 @@ candidate() {
   [ "$(jq '.bench.pairs | length >= 1 and all(.[]; .baseline.exit_status == 0 and .candidate.exit_status == 0)' <<<"$r")" = true ]
   [ "$(jq '.bench.pairs | all(.[]; .candidate.cpu_seconds > 0)' <<<"$r")" = true ]
   [ "$(jq -c '[.score.valid, (.score.combined_score > 0)]' <<<"$r")" = '[true,true]' ]
+  # every pair ran all three phases, and pristine kept the write-stall contract in every run
+  [ "$(jq '.bench.pairs | all(.[]; .baseline.read.ops_per_sec > 0 and .candidate.fixed_load.p99_us > 0 and .baseline.fixed_load.offered_bytes_per_sec > 0)' <<<"$r")" = true ]
+  [ "$(jq -c '.score.contract | [.ok, .limits_known, (.l0_files_max_baseline <= 8)]' <<<"$r")" = '[true,true,true]' ]
+  # the same binary: the profile terms stay out of the score (within noise, or unknown)
+  [ "$(jq '[.score.terms.bcoz, .score.terms.bperf] | all(.[]; . == null or .counted == false)' <<<"$r")" = true ]
   grep -q "^+// Merges the write group's batches" "$RUN/c0001-noop/patch.diff"
   # unless screened out on its first pair, it was profiled
   jq -c '.coz | del(.lines)' <<<"$r"
   jq -e '(.bench.pairs | length) == 1 or (.coz.experiments > 0)' <<<"$r"
-  # and its writer threads' off-CPU time measured, feeding the bperf term
-  jq -e '(.bench.pairs | length) == 1 or (.bperf.off_cpu_ratio > 0 and .score.terms.bperf.value > 0)' <<<"$r"
+  # and its writer threads' off-CPU time measured
+  jq -e '(.bench.pairs | length) == 1 or (.bperf.off_cpu_ratio > 0)' <<<"$r"
 }
 
 @test "an edit that does not compile: rejected at build with the compiler's message" {
@@ -83,6 +99,64 @@ candidate() {
   [ "$(jq '.test.failed > 0' <<<"$output")" = true ]
   [[ "$(jq -r '.test.failed_tests | join(" ")' <<<"$output")" == *FaultInjectionTest* ]]
   [ "$(jq 'has("bench")' <<<"$output")" = false ]
+}
+
+@test "an edit that drops the WAL append: rejected, never benchmarked" {
+  run candidate c0004-nowal "$EDITS/drops-wal-append.md"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.build.ok, .test.ok, .error.stage, .score.valid]' <<<"$output")" = '[true,false,"test",false]' ]
+  jq -r .error.message <<<"$output" >&3
+}
+
+@test "a data race in the write group: ThreadSanitizer in the gate rejects it" {
+  run candidate c0005-race "$EDITS/write-group-race.md"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.build.ok, .test.ok, .error.stage, .score.valid]' <<<"$output")" = '[true,false,"test",false]' ]
+  [[ "$(jq -r '.test.races[0]' <<<"$output")" == "ThreadSanitizer: data race in "*"DBImpl::WriteImpl"* ]]
+  [[ "$(jq -r .error.message <<<"$output")" == *"ThreadSanitizer: data race"* ]]
+  grep -q "exited 66" "$RUN/c0005-race/test.log"
+}
+
+@test "the stall bypass: DelayWrite returning at once ends as contract or test, never valid" {
+  run candidate c0006-bypass "$EDITS/stall-bypass.md"
+  [ "$status" -eq 0 ]
+  r=$output
+  jq -r '"# outcome \(.error.stage): \(.error.message)"' <<<"$r" >&3
+  [ "$(jq -c '[.build.ok, .score.valid, (.error.stage == "contract" or .error.stage == "test")]' <<<"$r")" = '[true,false,true]' ]
+  # past the gate, the contract's message names the figure and the limit
+  cand="$RUN/c0006-bypass"
+  jq '.test = {ok: true} | del(.error)' "$cand/build.json" > "$cand/test.json"
+  eval "$(make -s -C "$TOP" experiment-env)"; settings
+  PRISTINE="$RUN/pristine" "$TOP/bin/stage.sh" bench "$cand" 2> /dev/null
+  run score < "$cand/bench.json"
+  jq -r '"# past the gate: \(.error.message)"' <<<"$output" >&3
+  [ "$(jq -c '[.score.valid, .error.stage, .score.contract.ok]' <<<"$output")" = '[false,"contract",false]' ]
+  [[ "$(jq -r .error.message <<<"$output")" == "L0 held "*" files at the end of the "*"level0_stop_writes_trigger=6"* ]]
+}
+
+@test "a 2 µs spin per write is never better than pristine, on either workload" {
+  for workload in l0 sync; do
+    cand="$RUN/c0007-spin-$workload"
+    AIOPT_BENCH_WORKLOAD=$workload run candidate "c0007-spin-$workload" "$EDITS/spin-2us.md"
+    [ "$status" -eq 0 ]
+    jq -r --arg w "$workload" '"# \($w): \(.score | {valid, better_than_pristine, comparable_score, worse_terms, throughput: .terms.throughput.value, p99_fixed_load: .terms.latency.value})"' <<<"$output" >&3
+    [ "$(jq -c '[.test.ok, .score.better_than_pristine, (.score.comparable_score <= 1 or .score.valid == false)]' <<<"$output")" = '[true,false,true]' ]
+  done
+}
+
+@test "a sync workload's databases on tmpfs are refused, saying why" {
+  tmp="$BATS_TEST_TMPDIR/tmpfs"
+  mkdir -p "$tmp"
+  mount -t tmpfs -o size=64m aiopt-test "$tmp"
+  cand="$RUN/c0002-nocompile"
+  jq '.test = {ok: true} | del(.error)' "$cand/build.json" > "$tmp/test.json"
+  mkdir -p "$tmp/cand"; cp "$tmp/test.json" "$tmp/cand/test.json"
+  eval "$(make -s -C "$TOP" experiment-env)"; settings
+  AIOPT_BENCH_WORKLOAD=sync AIOPT_SCRATCH="$tmp/db" PRISTINE="$RUN/pristine" run "$TOP/bin/stage.sh" bench "$tmp/cand"
+  umount "$tmp"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"$tmp/db/bench is on tmpfs, where fsync returns at once: this workload syncs every write (--sync=1), so it would measure nothing."* ]]
+  [ ! -e "$tmp/cand/bench.json" ]
 }
 
 @test "a stage reruns alone: score.json again after deleting it, nothing else redone" {
