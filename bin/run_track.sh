@@ -133,9 +133,13 @@ if [ ! -f "$run/pristine/baseline.json" ]; then
 fi
 
 # ---- resume: drop what a killed run left in flight ----------------------------------
-# Records that parse (a torn last line, should the disk tear one, does not count).
-done_count=0
-[ -f "$archive" ] && done_count=$(jq -cR 'fromjson? // empty' "$archive" | wc -l)
+# The iterations archived, by their number, not by a count of lines: a torn line
+# (archive-append moves it aside) must not shift every later iteration by one.
+archived=" "
+[ -f "$archive" ] && archived=" $(jq -R 'fromjson? // empty | .iteration // empty' "$archive" | sort -n -u | paste -sd' ' -) "
+is_archived() { [[ "$archived" == *" $1 "* ]]; }
+first_missing=1
+while is_archived "$first_missing"; do first_missing=$((first_missing + 1)); done
 for d in "$run"/c[0-9]*; do
   [ -d "$d" ] || continue
   id=$(basename "$d")
@@ -144,10 +148,11 @@ for d in "$run"/c[0-9]*; do
     rm -rf "$d"
   fi
 done
-[ "$done_count" -eq 0 ] || echo "run_track: resuming $run at iteration $((done_count + 1)) of $iterations" >&2
+[ "$archived" = " " ] || echo "run_track: resuming $run at iteration $first_missing of $iterations" >&2
 
 # ---- the loop -------------------------------------------------------------------------
-for ((i = done_count + 1; i <= iterations; i++)); do
+for ((i = first_missing; i <= iterations; i++)); do
+  is_archived "$i" && continue
   t_iter=$(date +%s)
   parent=$( { cat "$archive" 2>/dev/null || true; } | "$BIN/pick-parent" --seed "$seed")
   parent_id=$(jq -r .id <<<"$parent")
@@ -181,13 +186,16 @@ done
 
 "$BIN/stage.sh" checkout pristine
 echo >&2
-echo "run_track: $run: $(jq -s length "$archive") candidates in $archive" >&2
-jq -rs '(["iter", "id", "parent", "outcome", "comparable", "throughput", "p99"] | @tsv),
+# Records that parse: a torn last line (archive-append moves it aside on the next
+# append) must not fail the summary.
+records() { jq -c -R 'fromjson? // empty' "$archive"; }
+echo "run_track: $run: $(records | wc -l) candidates in $archive" >&2
+records | jq -rs '(["iter", "id", "parent", "outcome", "comparable", "throughput", "p99"] | @tsv),
   (.[] | [.iteration, .id, .parent,
           (if .score.better_than_pristine then "better" elif .score.valid then "valid" else "\(.error.stage // "invalid")" end),
           (.score.comparable_score // "-" | tostring | .[0:6]),
           (.score.terms.throughput.value // "-" | tostring | .[0:6]),
-          (.score.terms.latency.value // "-" | tostring | .[0:6])] | @tsv)' "$archive" | column -t -s $'\t'
+          (.score.terms.latency.value // "-" | tostring | .[0:6])] | @tsv)' | column -t -s $'\t'
 if [ "$runs" = "$TOP/runs" ]; then
   echo "Next: make report  (tables and plots of every track in runs/$exp/)"
 else

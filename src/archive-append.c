@@ -1,14 +1,18 @@
 /* archive-append — add finished records to a run's archive, crash-safely.
  *
  * Each record goes in as one line with a single write(2) to a file opened
- * O_APPEND, then fsync: a crash leaves the archive with or without the line,
- * never half of it (and readers skip a torn line should the disk tear one). */
+ * O_APPEND, then fsync.  A write cut short (a full disk) is undone by truncating
+ * back.  A last line without its newline — left by a kill -9 or a power cut in the
+ * middle of a large write — is moved to ARCHIVE.torn before anything is appended:
+ * glued onto it, the next record would be lost too. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -20,20 +24,75 @@
 
 static const struct opt_spec specs[] = { { 0 } };
 
+/* Moves a torn last line (no newline) of the archive at FD to PATH.torn, and
+ * truncates it away.  Returns 0, or -1 with errno set. */
+static int untear(int fd, const char *path)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -1;
+	off_t end = st.st_size, start = end;
+	char c = '\n';
+	if (end == 0 || (pread(fd, &c, 1, end - 1) == 1 && c == '\n'))
+		return 0;
+	/* back to just after the last newline, a block at a time */
+	char buf[4096];
+	while (start > 0) {
+		off_t from = start > (off_t)sizeof buf ? start - (off_t)sizeof buf : 0;
+		ssize_t n = pread(fd, buf, (size_t)(start - from), from);
+		if (n < 0)
+			return -1;
+		char *nl = memrchr(buf, '\n', (size_t)n);
+		if (nl) {
+			start = from + (nl - buf) + 1;
+			break;
+		}
+		start = from;
+	}
+	char *torn_path = xasprintf("%s.torn", path);
+	int tfd = open(torn_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (tfd < 0) {
+		free(torn_path);
+		return -1;
+	}
+	for (off_t at = start; at < end;) {
+		ssize_t n = pread(fd, buf, (size_t)(end - at < (off_t)sizeof buf ? end - at : (off_t)sizeof buf), at);
+		if (n <= 0 || write(tfd, buf, (size_t)n) != n) {
+			close(tfd);
+			free(torn_path);
+			return -1;
+		}
+		at += n;
+	}
+	int rc = write(tfd, "\n", 1) == 1 && fsync(tfd) == 0 ? 0 : -1;
+	close(tfd);
+	if (rc == 0) {
+		warnx_("%s: its last line was torn (%lld bytes without a newline): moved to %s",
+		       path, (long long)(end - start), torn_path);
+		rc = ftruncate(fd, start) == 0 && fsync(fd) == 0 ? 0 : -1;
+	}
+	free(torn_path);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct opt_tool tool = {
 		"archive-append", "ARCHIVE",
 		"Appends each record read on stdin to ARCHIVE as one line, with one write(2)\n"
-		"and an fsync, so that a crash never leaves half a record.",
+		"and an fsync, so that a crash never leaves half a record.  A torn last line\n"
+		"already there is moved to ARCHIVE.torn first.",
 		specs,
 	};
 	int first = opts_parse(&tool, argc, argv, NULL, NULL);
 	if (argc - first != 1)
 		die(EXIT_USAGE, "usage: archive-append ARCHIVE < records");
 	const char *path = argv[first];
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
+		die(EXIT_FAILURE, "%s: %s", path, strerror(errno));
+	/* One appender at a time; the lock dies with the process. */
+	if (flock(fd, LOCK_EX) < 0 || untear(fd, path) < 0)
 		die(EXIT_FAILURE, "%s: %s", path, strerror(errno));
 	struct line_reader *lr = xmalloc(sizeof *lr);
 	lr_init(lr, stdin, "stdin");
@@ -43,11 +102,19 @@ int main(int argc, char **argv)
 		size_t n = strlen(s);
 		s = xrealloc(s, n + 2);
 		s[n] = '\n';
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			die(EXIT_FAILURE, "%s: %s", path, strerror(errno));
 		ssize_t w;
 		while ((w = write(fd, s, n + 1)) < 0 && errno == EINTR)
 			;
-		if (w != (ssize_t)(n + 1))
-			die(EXIT_FAILURE, "%s: %s", path, w < 0 ? strerror(errno) : "short write");
+		if (w != (ssize_t)(n + 1)) {
+			int saved = w < 0 ? errno : ENOSPC;
+			/* never half a line: take back what a short write left */
+			if (ftruncate(fd, st.st_size) == 0)
+				fsync(fd);
+			die(EXIT_FAILURE, "%s: %s (the record was not archived)", path, strerror(saved));
+		}
 		if (fsync(fd) < 0)
 			die(EXIT_FAILURE, "%s: fsync: %s", path, strerror(errno));
 		free(s);

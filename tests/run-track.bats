@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # run_track.sh end to end: the fake model server on loopback proposes the edits,
 # the real RocksDB stages judge them.  One run is killed with kill -9 mid-build,
-# resumed, stopped with SIGTERM, and resumed to the end: nothing is lost but the
-# candidate in flight, and the tree is left pristine.
+# resumed, stopped with SIGTERM, its archive torn, and resumed to the end: nothing
+# is lost but the candidate in flight, every iteration is archived exactly once,
+# and the tree is left pristine.
 
 load helpers/common
 
@@ -77,11 +78,16 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   grep -q "stopping: the candidate in flight is dropped" "$BATS_FILE_TMPDIR/run.log"
   [ -z "$(git -C "$SRC" status --porcelain)" ]
 
+  # a kill -9 in the middle of appending iteration 2's record would leave it torn
+  # (constructed here: the interrupted write's first 100 kB, no newline)
+  jq -cn '{id: "c0002-torn", iteration: 2, diff: ("x" * 200000)}' | head -c 100000 >> "$RUN/archive.jsonl"
+
   # resume to the end
   run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 4 --iterations 3
   echo "$output" | tail -n 12
   [ "$status" -eq 0 ]
   [[ "$output" == *"resuming"*"at iteration 2 of 3"* ]]
+  [[ "$output" == *"its last line was torn (100000 bytes without a newline): moved to $RUN/archive.jsonl.torn"* ]]
   [ "$(jq -s 'map(.iteration)' -c "$RUN/archive.jsonl")" = '[1,2,3]' ]
   [ "$(jq -s 'map(.id) | unique | length' "$RUN/archive.jsonl")" = 3 ]
   [ "$(jq -s 'all(.llm.model == "fake-coder" and .track == "baseline")' "$RUN/archive.jsonl")" = true ]

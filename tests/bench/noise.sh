@@ -3,8 +3,8 @@
 # (pristine's own db_bench) against pristine, NOISE_REPS times.  Per repetition:
 # the pairs score --more took, the throughput ratio and its CI; in all: how often
 # an unchanged candidate was called a significant improvement (goal: <= 5 %).
-# Needs RocksDB built (make rocksdb-release).  Slow: up to 8 pairs x 2 runs of
-# AIOPT_BENCH_DURATION (10) s per repetition.
+# Needs RocksDB built (make rocksdb-release).  Slow: up to 8 pairs x 2 sides x
+# (2 x AIOPT_BENCH_DURATION (10) + AIOPT_BENCH_READ_SECONDS (3)) s per repetition.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 reps=${NOISE_REPS:-10}
@@ -21,7 +21,8 @@ for r in $(seq "$reps"); do
   PRISTINE="$tmp/pristine" "$TOP/bin/stage.sh" bench "$cand" 2>/dev/null
   "$TOP/bin/score" < "$cand/bench.json" | jq -c '.score | {pairs, value: .terms.throughput.value,
       ci_low: .terms.throughput.ci_low, ci_high: .terms.throughput.ci_high, significant: .terms.throughput.significant,
-      cpu: .signals.cpu_per_op.value}' | tee -a "$tmp/results.jsonl"
+      latency: .terms.latency.value, latency_significant: .terms.latency.significant, read: .terms.read.value,
+      better: .better_than_pristine, cpu: .signals.cpu_per_op.value}' | tee -a "$tmp/results.jsonl"
   rm -f "$cand"/bench-*.log "$cand/db_bench"
 done
 jq -rs 'length as $n | map(select(.significant and .value > 1)) as $fp |
@@ -29,4 +30,6 @@ jq -rs 'length as $n | map(select(.significant and .value > 1)) as $fp |
   "pairs \(map(.pairs) | min)-\(map(.pairs) | max) (mean \(map(.pairs) | add / $n * 10 | round / 10)), " +
   "throughput ratios \(map(.value) | min * 1000 | round / 1000)-\(map(.value) | max * 1000 | round / 1000), " +
   "called a significant improvement \($fp | length) of \($n) times (\($fp | length / $n * 100 | round) %), " +
-  "significant either way \(map(select(.significant)) | length)"' "$tmp/results.jsonl"
+  "significant either way \(map(select(.significant)) | length); " +
+  "fixed-load p99 significant \(map(select(.latency_significant)) | length); " +
+  "better than pristine (score'"'"'s rule) \(map(select(.better)) | length) of \($n)"' "$tmp/results.jsonl"
