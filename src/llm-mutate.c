@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -27,6 +28,7 @@
 
 #include "lib/jsonl.h"
 #include "lib/lines.h"
+#include "lib/number.h"
 #include "lib/opts.h"
 #include "lib/safefile.h"
 #include "lib/util.h"
@@ -99,7 +101,7 @@ struct settings {
 	char *target_files, *functions, *workload;
 	long code_chars, history_chars, history_k, inspiration_n, inspiration_chars, profile_top;
 	/* the wire */
-	long max_tokens, timeout_s, retries, backoff_ms;
+	long max_tokens, timeout_s, retries, backoff_ms, max_wait_s, max_reply_bytes;
 	double temperature;
 	const char *reasoning_effort, *extra;
 };
@@ -137,15 +139,16 @@ static char *setting(const char *mk_text, const char *name, const char *fallback
 	return v ? v : fallback ? xstrdup(fallback) : NULL;
 }
 
-static long setting_long(const char *mk_text, const char *name, long fallback)
+/* A whole-number setting within [min, max]: 0 or a negative timeout would mean
+ * "no limit" to libcurl, so every setting has its range. */
+static long setting_long(const char *mk_text, const char *name, long fallback, long min, long max)
 {
-	char *v = setting(mk_text, name, NULL);
+	char *v = setting(mk_text, name, NULL), *why = NULL;
 	if (!v)
 		return fallback;
-	char *end;
-	long n = strtol(v, &end, 10);
-	if (end == v || *end)
-		die(EXIT_USAGE, "%s=%s: not a whole number", name, v);
+	long n;
+	if (number_long(v, min, max, &n, &why) < 0)
+		die(EXIT_USAGE, "%s: %s", name, why);
 	free(v);
 	return n;
 }
@@ -602,11 +605,18 @@ struct http_reply {
 	struct buf body;
 	double retry_after_s;   /* NAN: none */
 	char content_type[64];
+	size_t limit;           /* bytes of body kept at most */
+	int too_big;            /* the server sent more: the transfer was cut */
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 {
-	buf_add(&((struct http_reply *)ctx)->body, p, size * n);
+	struct http_reply *r = ctx;
+	if (r->body.n + size * n > r->limit) {
+		r->too_big = 1;
+		return 0;   /* libcurl stops the transfer */
+	}
+	buf_add(&r->body, p, size * n);
 	return size * n;
 }
 
@@ -617,7 +627,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
 		char *end;
 		double v = strtod(p + 12, &end);
-		if (end != p + 12)
+		if (end != p + 12 && isfinite(v) && v >= 0)   /* seconds; an HTTP date is ignored */
 			r->retry_after_s = v;
 	} else if (len > 13 && strncasecmp(p, "Content-Type:", 13) == 0) {
 		const char *v = p + 13;
@@ -656,9 +666,13 @@ static int post(const struct settings *s, const char *url, const char *body, str
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, s->timeout_s);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	r->limit = (size_t)s->max_reply_bytes;
 	CURLcode rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	else if (r->too_big)
+		*err = xasprintf("%s: the reply exceeded %ld bytes (AIOPT_LLM_MAX_REPLY_BYTES); cut off", url,
+				 s->max_reply_bytes);
 	else
 		*err = xasprintf("%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
 	curl_slist_free_all(h);
@@ -692,6 +706,16 @@ static char *server_message(const struct http_reply *r)
 		out = buf_take(&b);
 	}
 	cJSON_Delete(j);
+	/* What the server says goes into the record, the archive and later prompts:
+	 * never the API key (a server may echo it), never terminal control bytes. */
+	const char *key = getenv("AI_OPT_API_KEY");
+	if (!key || !*key)
+		key = getenv("OPENAI_API_KEY");
+	for (char *k; key && strlen(key) >= 8 && (k = strstr(out, key)) != NULL;)
+		memset(k, '*', strlen(key));
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 	return out;
 }
 
@@ -833,7 +857,7 @@ static void converse(const struct settings *s, const char *body, struct exchange
 			record_exchange(s->record, body, &r);
 		int retry = 0;
 		if (rc < 0) {
-			retry = !s->replay;   /* connection refused, timeout, reset */
+			retry = !s->replay && !r.too_big;   /* connection refused, timeout, reset */
 			if (!retry || x->attempts > s->retries)
 				x->error = xasprintf("%s%s", err, retry ? " (gave up after retries)" : "");
 		} else if (r.status == 429 || r.status >= 500) {
@@ -847,6 +871,9 @@ static void converse(const struct settings *s, const char *body, struct exchange
 			char *m = server_message(&r);
 			x->error = xasprintf("HTTP %ld from %s (model \"%s\"): %s", r.status, url, s->model, m);
 			free(m);
+		} else if (r.status != 200) {
+			/* a redirect, or a 2xx that is not a completion: never read as one */
+			x->error = xasprintf("HTTP %ld from %s: not a completion (expected 200)", r.status, url);
 		} else {
 			read_reply(&r, x);
 		}
@@ -855,11 +882,14 @@ static void converse(const struct settings *s, const char *body, struct exchange
 			free(r.body.s);
 			break;
 		}
-		/* Exponential backoff with jitter; the server's Retry-After wins when longer. */
-		double wait = (double)s->backoff_ms / 1000.0 * pow(2, (double)(x->attempts - 1));
+		/* Exponential backoff with jitter; the server's Retry-After wins when longer;
+		 * either way at most AIOPT_LLM_MAX_WAIT seconds. */
+		double wait = (double)s->backoff_ms / 1000.0 * pow(2, (double)(x->attempts < 30 ? x->attempts - 1 : 30));
 		wait *= 0.5 + (double)rand() / RAND_MAX;
 		if (!isnan(r.retry_after_s) && r.retry_after_s > wait)
 			wait = r.retry_after_s;
+		if (wait > (double)s->max_wait_s)
+			wait = (double)s->max_wait_s;
 		warnx_("attempt %ld: %s; retrying in %.1f s", x->attempts,
 		       rc < 0 ? "connection failed" : r.status == 429 ? "rate limited (429)" : "server error", wait);
 		free(r.body.s);
@@ -1079,10 +1109,11 @@ static int handle(int index, const char *arg, void *ctx)
 		*slots[index] = arg;
 		return 0;
 	}
-	char *end;
-	long v = strtol(arg, &end, 10);
-	if (end == arg || *end || v < 0) {
-		fprintf(stderr, "%s: --%s wants a whole number, not \"%s\"\n", progname, specs[index].name, arg);
+	char *why = NULL;
+	long v;
+	if (number_long(arg, 0, LONG_MAX, &v, &why) < 0) {
+		fprintf(stderr, "%s: --%s: %s\n", progname, specs[index].name, why);
+		free(why);
 		return -1;
 	}
 	if (index == 10)
@@ -1132,18 +1163,21 @@ int main(int argc, char **argv)
 		die(EXIT_USAGE, "the experiment names no AI_OPT_TARGET_FILES");
 	s.functions = setting(mk, "AIOPT_FUNCTIONS", "");
 	s.workload = setting(mk, "AIOPT_WORKLOAD", "");
-	s.code_chars = setting_long(mk, "AIOPT_PROMPT_CODE_CHARS", 60000);
-	s.history_chars = setting_long(mk, "AIOPT_PROMPT_HISTORY_CHARS", 4000);
-	s.history_k = setting_long(mk, "AIOPT_HISTORY_K", 4);
-	s.inspiration_n = setting_long(mk, "AIOPT_INSPIRATION_N", 3);
-	s.inspiration_chars = setting_long(mk, "AIOPT_INSPIRATION_CHARS", 2500);
-	s.profile_top = setting_long(mk, "AIOPT_PROFILE_TOP", 5);
-	s.max_tokens = setting_long(mk, "AIOPT_MAX_TOKENS", 8192);
-	s.timeout_s = setting_long(mk, "AIOPT_LLM_TIMEOUT", 600);
-	s.retries = setting_long(mk, "AIOPT_LLM_RETRIES", 5);
-	s.backoff_ms = setting_long(mk, "AIOPT_LLM_BACKOFF_MS", 1000);
-	char *temp = setting(mk, "AIOPT_TEMPERATURE", "0.7");
-	s.temperature = strtod(temp, NULL);
+	s.code_chars = setting_long(mk, "AIOPT_PROMPT_CODE_CHARS", 60000, 0, 10000000);
+	s.history_chars = setting_long(mk, "AIOPT_PROMPT_HISTORY_CHARS", 4000, 0, 10000000);
+	s.history_k = setting_long(mk, "AIOPT_HISTORY_K", 4, 0, 1000);
+	s.inspiration_n = setting_long(mk, "AIOPT_INSPIRATION_N", 3, 0, 1000);
+	s.inspiration_chars = setting_long(mk, "AIOPT_INSPIRATION_CHARS", 2500, 0, 10000000);
+	s.profile_top = setting_long(mk, "AIOPT_PROFILE_TOP", 5, 0, 1000);
+	s.max_tokens = setting_long(mk, "AIOPT_MAX_TOKENS", 8192, 1, 10000000);
+	s.timeout_s = setting_long(mk, "AIOPT_LLM_TIMEOUT", 600, 1, 86400);
+	s.retries = setting_long(mk, "AIOPT_LLM_RETRIES", 5, 0, 100);
+	s.backoff_ms = setting_long(mk, "AIOPT_LLM_BACKOFF_MS", 1000, 0, 600000);
+	s.max_wait_s = setting_long(mk, "AIOPT_LLM_MAX_WAIT", 300, 0, 86400);
+	s.max_reply_bytes = setting_long(mk, "AIOPT_LLM_MAX_REPLY_BYTES", 4 << 20, 1024, 1L << 30);
+	char *temp = setting(mk, "AIOPT_TEMPERATURE", "0.7"), *why = NULL;
+	if (number_double(temp, 0, 2, &s.temperature, &why) < 0)
+		die(EXIT_USAGE, "AIOPT_TEMPERATURE: %s", why);
 	free(temp);
 	char *effort = setting(mk, "AIOPT_REASONING_EFFORT", "medium");
 	s.reasoning_effort = effort;

@@ -25,6 +25,7 @@
 #include "lib/inputs.h"
 #include "lib/jsonl.h"
 #include "lib/lines.h"
+#include "lib/number.h"
 #include "lib/opts.h"
 #include "lib/source.h"
 #include "lib/strmap.h"
@@ -828,14 +829,12 @@ static const struct opt_spec specs[] = {
 
 static int parse_count(const char *arg, const char *what, long *out)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(arg, &end, 10);
-	if (end == arg || *end || errno || v < 0) {
-		fprintf(stderr, "%s: %s wants a number >= 0, not \"%s\"\n", progname, what, arg);
+	char *why = NULL;
+	if (number_long(arg, 0, 1000000, out, &why) < 0) {
+		fprintf(stderr, "%s: %s: %s\n", progname, what, why);
+		free(why);
 		return -1;
 	}
-	*out = v;
 	return 0;
 }
 

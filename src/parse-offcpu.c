@@ -31,6 +31,7 @@
 #include "lib/inputs.h"
 #include "lib/jsonl.h"
 #include "lib/lines.h"
+#include "lib/number.h"
 #include "lib/opts.h"
 #include "lib/source.h"
 #include "lib/strmap.h"
@@ -699,11 +700,11 @@ static const struct opt_spec specs[] = {
 static int handle(int index, const char *arg, void *ctx)
 {
 	struct options *o = ctx;
-	char *end;
+	char *why = NULL;
 	if (index == 0) {
-		o->top = strtol(arg, &end, 10);
-		if (end == arg || *end || o->top < 0) {
-			fprintf(stderr, "%s: --top wants a number >= 0\n", progname);
+		if (number_long(arg, 0, 100000, &o->top, &why) < 0) {
+			fprintf(stderr, "%s: --top: %s\n", progname, why);
+			free(why);
 			return -1;
 		}
 	} else if (index == 1) {
@@ -712,11 +713,13 @@ static int handle(int index, const char *arg, void *ctx)
 		char *colon = strrchr(o->context_root, ':');
 		o->context_lines = 3;
 		if (colon && colon[1]) {
-			o->context_lines = (int)strtol(colon + 1, &end, 10);
-			if (*end || o->context_lines < 0) {
-				fprintf(stderr, "%s: --context ROOT:N wants N >= 0\n", progname);
+			long n;
+			if (number_long(colon + 1, 0, 1000, &n, &why) < 0) {
+				fprintf(stderr, "%s: --context ROOT:N: %s\n", progname, why);
+				free(why);
 				return -1;
 			}
+			o->context_lines = (int)n;
 			*colon = '\0';
 		}
 	} else if (index == 2) {

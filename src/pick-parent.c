@@ -8,6 +8,7 @@
  * a warning: the run goes on with what is readable. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "lib/jsonl.h"
+#include "lib/number.h"
 #include "lib/lines.h"
 #include "lib/opts.h"
 #include "lib/util.h"
@@ -123,20 +125,20 @@ static int handle(int index, const char *arg, void *ctx)
 		}
 		return 0;
 	}
-	char *end;
-	double v = strtod(arg, &end);
-	if (end == arg || *end || v < 0 || (index == 2 && v > 1) || (index >= 3 && v < 1)) {
-		fprintf(stderr, "%s: --%s: bad value \"%s\"\n", progname, specs[index].name, arg);
-		return -1;
-	}
+	char *why = NULL;
+	int rc;
 	switch (index) {
-	case 0: s->seed = (long)v; s->have_seed = 1; break;
-	case 2: s->explore = v; break;
-	case 3: s->tournament_size = (long)v; break;
-	case 4: s->islands = (long)v; break;
-	case 5: s->migrate_every = (long)v; break;
+	case 0: rc = number_long(arg, 0, LONG_MAX, &s->seed, &why); s->have_seed = 1; break;
+	case 2: rc = number_double(arg, 0, 1, &s->explore, &why); break;
+	case 3: rc = number_long(arg, 1, 1000, &s->tournament_size, &why); break;
+	case 4: rc = number_long(arg, 1, 1000, &s->islands, &why); break;
+	default: rc = number_long(arg, 1, 1000000000, &s->migrate_every, &why); break;
 	}
-	return 0;
+	if (rc < 0) {
+		fprintf(stderr, "%s: --%s: %s\n", progname, specs[index].name, why);
+		free(why);
+	}
+	return rc;
 }
 
 int main(int argc, char **argv)

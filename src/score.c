@@ -26,6 +26,7 @@
 
 #include "lib/jsonl.h"
 #include "lib/lines.h"
+#include "lib/number.h"
 #include "lib/opts.h"
 #include "lib/util.h"
 
@@ -711,9 +712,12 @@ static int parse_weights(struct settings *s, const char *arg)
 				if (strcmp(kv, term_names[i]) == 0)
 					found = i;
 		}
-		char *end = NULL;
-		double w = eq ? strtod(eq + 1, &end) : NAN;
-		if (found < 0 || !end || *end || !(w >= 0)) {
+		double w = NAN;
+		char *why = NULL;
+		if (found >= 0 && number_double(eq + 1, 0, 1e6, &w, &why) < 0)
+			found = -1;
+		free(why);
+		if (found < 0) {
 			fprintf(stderr, "%s: --weights: \"%s\" is not TERM=WEIGHT with TERM one of "
 				"throughput, latency, read, stall, bcoz, bperf and WEIGHT >= 0\n", progname, kv);
 			rc = -1;
@@ -741,25 +745,24 @@ static const struct opt_spec specs[] = {
 static int handle(int index, const char *arg, void *ctx)
 {
 	struct settings *s = ctx;
-	char *end;
-	double v;
+	char *why = NULL;
+	int rc = 0;
 	switch (index) {
 	case 0: return parse_weights(s, arg);
 	case 1: s->baseline_path = arg; return 0;
 	case 2: s->explain = 1; return 0;
 	case 3: s->more = 1; return 0;
+	case 4: rc = number_long(arg, 1, 1000, &s->min_pairs, &why); break;
+	case 5: rc = number_long(arg, 1, 1000, &s->max_pairs, &why); break;
+	case 6: rc = number_double(arg, 0, 1, &s->ci_target, &why); break;
+	case 7: rc = number_double(arg, 0, 1, &s->screen, &why); break;
+	default: rc = number_double(arg, 0, 1, &s->read_guard, &why); break;
 	}
-	v = strtod(arg, &end);
-	if (end == arg || *end || v < 0) {
-		fprintf(stderr, "%s: --%s wants a number >= 0, not \"%s\"\n", progname, specs[index].name, arg);
-		return -1;
+	if (rc < 0) {
+		fprintf(stderr, "%s: --%s: %s\n", progname, specs[index].name, why);
+		free(why);
 	}
-	if (index == 4) s->min_pairs = (long)v;
-	else if (index == 5) s->max_pairs = (long)v;
-	else if (index == 6) s->ci_target = v;
-	else if (index == 7) s->screen = v;
-	else s->read_guard = v;
-	return 0;
+	return rc;
 }
 
 int main(int argc, char **argv)

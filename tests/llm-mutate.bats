@@ -239,3 +239,57 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
   [ "$status" -eq 2 ]
   [[ "$stderr" == *"--model and --api-base are required"*"make demo"* ]]
 }
+
+@test "waits are bounded: a huge, infinite or absurd Retry-After waits at most AIOPT_LLM_MAX_WAIT" {
+  for after in 100000000 inf 1e30 -5 nan; do
+    serve "{\"status\":429,\"headers\":{\"retry-after\":\"$after\"},\"body\":{\"error\":{\"message\":\"slow down\"}}}" "$(ok_reply "$EDIT_REPLY")"
+    AIOPT_LLM_MAX_WAIT=1 run --separate-stderr timeout 20 bash -c "$(declare -f mutate); API=$API EXP=$EXP TREE=$TREE RUN=$RUN PARENT='$PARENT' mutate qwen2.5-coder-32b"
+    [ "$status" -eq 0 ]
+    [ "$(jq .llm.attempts <<<"$output")" = 2 ]
+    [[ "$stderr" =~ retrying\ in\ (0\.[0-9]|1\.0)\ s ]]
+    kill "$SERVER_PID"; SERVER_PID=
+  done
+  # the exponential backoff is capped too: 2^20 x 50 ms would be 14 hours
+  serve '{"status":503,"body":"busy"}'
+  AIOPT_LLM_MAX_WAIT=0 AIOPT_LLM_RETRIES=20 run --separate-stderr timeout 20 bash -c "$(declare -f mutate); API=$API EXP=$EXP TREE=$TREE RUN=$RUN PARENT='$PARENT' mutate qwen2.5-coder-32b"
+  [ "$status" -eq 0 ]
+  [ "$(jq .llm.attempts <<<"$output")" = 21 ]
+}
+
+@test "no timeout is no setting: 0, negative, huge or junk AIOPT_LLM_TIMEOUT is refused, naming it" {
+  serve "$(ok_reply "$EDIT_REPLY")"
+  for t in 0 -1 99999999999999999999 10s; do
+    AIOPT_LLM_TIMEOUT=$t run --separate-stderr mutate qwen2.5-coder-32b
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"AIOPT_LLM_TIMEOUT: "*"$t"* ]]
+  done
+  AIOPT_TEMPERATURE=nan run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *'AIOPT_TEMPERATURE: "nan" is not a number'* ]]
+}
+
+@test "replies have a size limit: a server streaming without end is cut off, not kept" {
+  serve "$(jq -cn '{status:200, body:{choices:[{index:0, finish_reason:"stop", message:{role:"assistant", content:("x" * 3000000)}}]}}')"
+  AIOPT_LLM_MAX_REPLY_BYTES=1000000 run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.error.stage, .llm.attempts, .diff]' <<<"$output")" = '["llm",1,null]' ]
+  [[ "$(jq -r .error.message <<<"$output")" == *"the reply exceeded 1000000 bytes (AIOPT_LLM_MAX_REPLY_BYTES); cut off"* ]]
+}
+
+@test "a redirect or a 2xx other than 200 is not read as a completion" {
+  for st in 201 302; do
+    serve "$(ok_reply "$EDIT_REPLY" | jq -c --argjson s "$st" '.status = $s | .headers = {location: "/elsewhere"}')"
+    run --separate-stderr mutate qwen2.5-coder-32b
+    [ "$(jq -c '[.error.stage, .diff]' <<<"$output")" = '["llm",null]' ]
+    [[ "$(jq -r .error.message <<<"$output")" == "HTTP $st from "*": not a completion (expected 200)" ]]
+    kill "$SERVER_PID"; SERVER_PID=
+  done
+}
+
+@test "a server echoing the API key or control bytes: neither reaches the record" {
+  serve '{"status":401,"body":{"error":{"message":"bad key sk-test-1234567890abcdef\u001b[31m red"}}}'
+  OPENAI_API_KEY=sk-test-1234567890abcdef run --separate-stderr mutate qwen2.5-coder-32b
+  [[ "$output" != *"sk-test-1234567890abcdef"* ]]
+  [[ "$output" != *$'\e'* && "$output" != *'\u001b'* ]]
+  [[ "$(jq -r .error.message <<<"$output")" == *"bad key ************************ [31m red"* ]]
+}
