@@ -165,3 +165,18 @@ compare_with_viewer() {   # PROFILE MIN_POINTS
   run parse-coz "$FIXTURES/coz/rocksdb-7.8.3-db_bench-stage-20s.coz"
   [ "$(jq -c '[.experiments, .max_speedup_pct_ci]' <<<"$output")" = '[33,null]' ]
 }
+
+@test "--context never quotes a file outside its root (../ in a profile, or a symlink out)" {
+  mkdir -p "$BATS_TEST_TMPDIR/tree/db"
+  ln -s /etc/passwd "$BATS_TEST_TMPDIR/tree/db/link.cc"
+  # constructed profile lines: one experiment naming each path
+  for where in ../../../../../../../../etc/passwd:1 db/link.cc:1; do
+    printf 'startup\ttime=1\nexperiment\tselected=%s\tspeedup=0\tduration=1000\nthroughput-point\tname=p\tdelta=10\n' "$where" \
+      > "$BATS_TEST_TMPDIR/p.coz"
+    run parse-coz --min-points 1 --context "$BATS_TEST_TMPDIR/tree:1" "$BATS_TEST_TMPDIR/p.coz"
+    [ "$status" -eq 0 ]
+    [ "$(jq -c '.lines[0].context' <<<"$output")" = null ]
+    [[ "$output" != *"root:"* ]]
+    [[ "$(jq -r '.warnings[0]' <<<"$output")" == "--context: "*" not found under $BATS_TEST_TMPDIR/tree" ]]
+  done
+}

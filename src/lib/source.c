@@ -2,6 +2,8 @@
 #include "source.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,19 +11,32 @@
 #include "lines.h"
 #include "util.h"
 
-/* path itself when relative and present under root, else the longest suffix of it. */
+/* path itself when relative and present under root, else the longest suffix of it;
+ * only a file that really lies inside root: a profile line naming
+ * "../../etc/passwd" (or a symlink out of the tree) must not get it quoted into a
+ * prompt sent to the model server. */
 static char *find_source(const char *root, const char *path)
 {
 	struct stat st;
+	char *real_root = realpath(root, NULL);
+	if (!real_root)
+		return NULL;
+	size_t rn = strlen(real_root);
 	for (const char *s = path; s; s = strchr(s + 1, '/')) {
 		const char *rel = *s == '/' ? s + 1 : s;
 		if (!*rel)
 			break;
 		char *full = xasprintf("%s/%s", root, rel);
-		if (stat(full, &st) == 0 && S_ISREG(st.st_mode))
+		char *real = stat(full, &st) == 0 && S_ISREG(st.st_mode) ? realpath(full, NULL) : NULL;
+		int inside = real && strncmp(real, real_root, rn) == 0 && (real[rn] == '/' || rn == 1);
+		free(real);
+		if (inside) {
+			free(real_root);
 			return full;
+		}
 		free(full);
 	}
+	free(real_root);
 	return NULL;
 }
 
