@@ -116,22 +116,23 @@ static cJSON *test(const double *a, int na, const double *b, int nb, char **err)
 		i = j;
 	}
 	free(o);
-	double u_a = rank_sum_a - na * (na + 1) / 2.0;
+	double u_a = rank_sum_a - (double)na * (na + 1) / 2.0;
 	double p, min_p;
 	const char *method;
 	double *dist = n <= 40 ? u_distribution(na, nb) : NULL;
 	if (dist) {
 		min_p = exact_two_sided(dist, na, nb, 0);
 	} else {
-		double mu = na * nb / 2.0, sigma = sqrt(na * nb * (n + 1) / 12.0);
+		/* in double: na * nb * (n + 1) overflows an int from about 1,100 values */
+		double mu = (double)na * nb / 2.0, sigma = sqrt((double)na * nb * (n + 1) / 12.0);
 		min_p = 2 * normal_sf((mu - 0.5) / sigma);
 	}
 	if (dist && !ties) {
 		p = exact_two_sided(dist, na, nb, u_a);
 		method = "exact";
 	} else {
-		double mu = na * nb / 2.0;
-		double var = na * nb / 12.0 * ((n + 1) - tie_term / ((double)n * (n - 1)));
+		double mu = (double)na * nb / 2.0;
+		double var = (double)na * nb / 12.0 * ((n + 1) - tie_term / ((double)n * (n - 1)));
 		double z = var > 0 ? (fabs(u_a - mu) - 0.5) / sqrt(var) : 0;
 		p = var > 0 ? 2 * normal_sf(z > 0 ? z : 0) : 1;
 		if (p > 1)
