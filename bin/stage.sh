@@ -434,7 +434,10 @@ stage_score() {
   local cand=$1 in=$1/bperf.json out=$1/score.json pristine=${PRISTINE:-}
   local args=()
   [ -n "$pristine" ] && [ -f "$pristine/baseline.json" ] && args=(--baseline "$pristine/baseline.json")
-  "$BIN/score" ${args[@]+"${args[@]}"} < "$in" > "$out.tmp"
+  # Exit 1: a record score cannot read; it carries the error and is archived as such.
+  local status=0
+  "$BIN/score" ${args[@]+"${args[@]}"} < "$in" > "$out.tmp" || status=$?
+  [ "$status" -eq 0 ] || [ "$status" -eq 1 ] || die "score failed (exit $status) on $in"
   mv "$out.tmp" "$out"
   [ -z "${AI_OPT_METRICS_JSON:-}" ] || cp "$out" "$AI_OPT_METRICS_JSON"
 }

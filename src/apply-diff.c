@@ -23,6 +23,7 @@
 #include <cjson/cJSON.h>
 
 #include "lib/jsonl.h"
+#include "lib/number.h"
 #include "lib/lines.h"
 #include "lib/opts.h"
 #include "lib/safefile.h"
@@ -280,6 +281,7 @@ struct config {
 	int allow_from_env;
 	int raw, dry_run;
 	const char *out_dir;
+	long max_edit_bytes;
 };
 
 static char *allow_list(const struct config *c)
@@ -761,6 +763,12 @@ static struct result apply_edit(const struct config *c, const char *text, size_t
 	struct result r = { .ok = 1 };
 	struct edit e = { 0 };
 	*patch = NULL;
+	if ((long)len > c->max_edit_bytes) {
+		/* a model's edit is a few kB; a huge one is a runaway reply, not a change */
+		char *m = xasprintf("the edit is %zu bytes, over the limit of %ld (AIOPT_MAX_EDIT_BYTES)", len, c->max_edit_bytes);
+		fail(&r, NULL, NULL, m, NULL);
+		return r;
+	}
 	char *err = parse_edit(text, len, &e);
 	if (err) {
 		fail(&r, NULL, NULL, err, NULL);
@@ -883,12 +891,18 @@ static int run_records(const struct config *c)
 	struct line_reader *lr = xmalloc(sizeof *lr);
 	lr_init(lr, stdin, "stdin");
 	cJSON *rec;
+	long records = 0;
+	int status = 0;
 	while ((rec = jsonl_next(lr)) != NULL) {
+		records++;
 		if (!record_has_error(rec)) {
 			const cJSON *diff = cJSON_GetObjectItemCaseSensitive(rec, "diff");
 			const cJSON *dir = cJSON_GetObjectItemCaseSensitive(rec, "dir");
 			if (!cJSON_IsString(diff)) {
+				/* neither an edit nor a failure upstream: not what apply-diff reads */
+				warnx_("stdin:%zu: the record has no \"diff\" (string) and no error", lr->lineno);
 				record_set_error(rec, "apply", "the record has no \"diff\" (string) to apply");
+				status = EXIT_INPUT;
 			} else {
 				char *patch;
 				struct result r = apply_edit(c, diff->valuestring, strlen(diff->valuestring), &patch);
@@ -904,9 +918,10 @@ static int run_records(const struct config *c)
 		jsonl_write(stdout, rec);
 		cJSON_Delete(rec);
 	}
+	jsonl_expect_records(lr, records);
 	lr_free(lr);
 	free(lr);
-	return 0;
+	return status;
 }
 
 static const struct opt_spec specs[] = {
@@ -915,6 +930,7 @@ static const struct opt_spec specs[] = {
 	{ "raw", NULL, NULL, "read one bare edit from stdin and print the apply object" },
 	{ "dry-run", NULL, NULL, "decide and report; change nothing" },
 	{ "out", "DIR", NULL, "write patch.diff here instead of the record's dir" },
+	{ "max-edit-bytes", "N", "AIOPT_MAX_EDIT_BYTES", "refuse edits larger than N bytes (default 1048576)" },
 	{ 0 },
 };
 
@@ -944,6 +960,15 @@ static int handle(int index, const char *arg, void *ctx)
 	case 2: c->raw = 1; break;
 	case 3: c->dry_run = 1; break;
 	case 4: c->out_dir = arg; break;
+	case 5: {
+		char *why = NULL;
+		if (number_long(arg, 1, 1L << 30, &c->max_edit_bytes, &why) < 0) {
+			fprintf(stderr, "%s: --max-edit-bytes: %s\n", progname, why);
+			free(why);
+			return -1;
+		}
+		break;
+	}
 	}
 	return 0;
 }
@@ -957,7 +982,7 @@ int main(int argc, char **argv)
 		"patch.diff into the record's dir.  All or nothing: a failing block changes no file.",
 		specs,
 	};
-	struct config c = { 0 };
+	struct config c = { .max_edit_bytes = 1 << 20 };
 	int first = opts_parse(&tool, argc, argv, handle, &c);
 	if (first != argc)
 		die(EXIT_USAGE, "unexpected argument %s (the edit or records come on stdin)", argv[first]);

@@ -97,7 +97,9 @@ int main(int argc, char **argv)
 	struct line_reader *lr = xmalloc(sizeof *lr);
 	lr_init(lr, stdin, "stdin");
 	cJSON *rec;
+	long records = 0;
 	while ((rec = jsonl_next(lr)) != NULL) {
+		records++;
 		char *s = cJSON_PrintUnformatted(rec);
 		size_t n = strlen(s);
 		s = xrealloc(s, n + 2);
@@ -120,6 +122,7 @@ int main(int argc, char **argv)
 		free(s);
 		cJSON_Delete(rec);
 	}
+	jsonl_expect_records(lr, records);
 	lr_free(lr);
 	free(lr);
 	return close(fd) < 0 ? EXIT_FAILURE : 0;

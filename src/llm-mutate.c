@@ -1193,7 +1193,9 @@ int main(int argc, char **argv)
 	lr_init(lr, stdin, "stdin");
 	cJSON *parent;
 	int any = 0;
+	long records = 0;
 	while ((parent = jsonl_next(lr)) != NULL) {
+		records++;
 		cJSON *warnings = cJSON_CreateArray();
 		cJSON *archive = read_archive(s.archive, warnings);
 		cJSON *child = mutate(&s, parent, archive, warnings);
@@ -1212,6 +1214,7 @@ int main(int argc, char **argv)
 	}
 	if (!any)
 		warnx_("no parent record on stdin (pick-parent writes one)");
+	jsonl_expect_records(lr, records);
 	lr_free(lr);
 	free(lr);
 	free(s.target_files);

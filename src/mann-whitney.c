@@ -188,7 +188,9 @@ int main(int argc, char **argv)
 	lr_init(lr, stdin, "stdin");
 	cJSON *rec;
 	int status = 0;
+	long records = 0;
 	while ((rec = jsonl_next(lr)) != NULL) {
+		records++;
 		double *a = NULL, *b = NULL;
 		char *err = NULL;
 		int na = read_sample(rec, "a", &a, &err);
@@ -206,6 +208,7 @@ int main(int argc, char **argv)
 		free(a);
 		free(b);
 	}
+	jsonl_expect_records(lr, records);
 	lr_free(lr);
 	free(lr);
 	return status;

@@ -813,7 +813,10 @@ int main(int argc, char **argv)
 			warnx_("record %d: %s", records, error);
 			record_set_error(rec, "score", "%s", error);
 			sc = invalid_score(error);
-			status = s.more ? EXIT_INPUT : status;
+			/* unscoreable: no number stands in for the score */
+			cJSON_ReplaceItemInObject(sc, "combined_score", cJSON_CreateNull());
+			cJSON_ReplaceItemInObject(sc, "comparable_score", cJSON_CreateNull());
+			status = EXIT_INPUT;
 			free(error);
 		}
 		if (s.more) {
@@ -832,6 +835,7 @@ int main(int argc, char **argv)
 			jsonl_write(stdout, rec);
 		cJSON_Delete(rec);
 	}
+	jsonl_expect_records(lr, records);
 	lr_free(lr);
 	free(lr);
 	cJSON_Delete(s.baseline);

@@ -205,10 +205,11 @@ num() { jq -rc "$1" <<<"$output"; }
               '.bench.pairs[0].baseline.p99_us=-3@@bench.pairs[0].baseline.p99_us is -3: not a measurement'; do
     filter=${case%%@@*} msg=${case#*@@}
     run --separate-stderr score <<<"$(jq -c "$filter" <<<"$good")"
-    [ "$status" -eq 0 ]
+    [ "$status" -eq 1 ]
     [[ "$(num .error.message)" == *"$msg"* ]]
+    [[ "$stderr" == *"$msg"* ]]
     [ "$(num .error.stage)" = score ]
-    [ "$(num .score.valid)" = false ]
+    [ "$(num '.score | [.valid, .combined_score, .comparable_score]' | jq -c .)" = '[false,null,null]' ]
   done
 }
 

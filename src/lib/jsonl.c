@@ -8,6 +8,28 @@
 
 #include "util.h"
 
+/* The first key that appears twice in one object, at any depth, or NULL: cJSON
+ * reads the first of two, jq the last, so such a record means two things. */
+static const char *duplicate_key(const cJSON *o)
+{
+	for (const cJSON *a = o ? o->child : NULL; a; a = a->next) {
+		if (cJSON_IsObject(o))
+			for (const cJSON *b = a->next; b; b = b->next)
+				if (a->string && b->string && strcmp(a->string, b->string) == 0)
+					return a->string;
+		const char *d = duplicate_key(a);
+		if (d)
+			return d;
+	}
+	return NULL;
+}
+
+void jsonl_expect_records(const struct line_reader *lr, long records)
+{
+	if (records == 0)
+		die(EXIT_INPUT, "%s: no records (empty input; expected JSON objects, one per line)", lr->name);
+}
+
 cJSON *jsonl_next(struct line_reader *lr)
 {
 	for (;;) {
@@ -38,6 +60,10 @@ cJSON *jsonl_next(struct line_reader *lr)
 		if (*end)
 			die(EXIT_INPUT, "%s:%zu:%zu: text after the JSON object (one object per line)",
 			    lr->name, lr->lineno, (size_t)(end - lr->line) + 1);
+		const char *dup = duplicate_key(obj);
+		if (dup)
+			die(EXIT_INPUT, "%s:%zu: key \"%.40s\" appears twice in one object (ambiguous: tools "
+			    "would read different values)", lr->name, lr->lineno, dup);
 		return obj;
 	}
 }

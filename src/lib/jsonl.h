@@ -11,6 +11,9 @@
  * Input that is not a JSON object is fatal (exit 1) with a message naming
  * lr->name and the line, as jq does: a filter must not guess. */
 cJSON *jsonl_next(struct line_reader *lr);
+/* After the last record: exit 1 naming the input when it held none (a filter
+ * that got nothing says so rather than printing nothing). */
+void jsonl_expect_records(const struct line_reader *lr, long records);
 
 /* One compact object and a newline; exits when stdout is gone. */
 void jsonl_write(FILE *out, const cJSON *obj);
