@@ -148,6 +148,8 @@ stage_build() {
 
 # The gate's lines: PROGRAM<TAB>ARGS ({scratch} is the program's scratch directory).
 gate_lines() { awk -F'\t' '!/^#/ && NF >= 1' "$GATE"; }
+# Where CMake puts a gate program: the build root, or a tool's subdirectory.
+gate_binary() { local b; for b in "$TSAN/$1" "$TSAN/db_stress_tool/$1" "$TSAN/tools/$1"; do [ -x "$b" ] && { echo "$b"; return; }; done; echo "$TSAN/$1"; }
 
 stage_test() {
   local cand=$1 in=$1/build.json out=$1/test.json
@@ -178,9 +180,10 @@ stage_test() {
     echo "=== $prog#$n $args" >> "$cand/test.log"
     local t1=$SECONDS rc=0
     # shellcheck disable=SC2086
-    sandboxed "${AIOPT_TEST_TIMEOUT:-600}" --ro "$TSAN/$prog" --rw "$scratch" \
+    local bin; bin=$(gate_binary "$prog")
+    sandboxed "${AIOPT_TEST_TIMEOUT:-600}" --ro "$bin" --rw "$scratch" \
       --env "TEST_TMPDIR=$scratch" --env "TSAN_OPTIONS=$tsan" -- \
-      "$TSAN/$prog" $args >> "$cand/test.log" 2>&1 || rc=$?
+      "$bin" $args >> "$cand/test.log" 2>&1 || rc=$?
     [ "$rc" -eq 0 ] || echo "=== $prog#$n exited $rc" >> "$cand/test.log"
     echo "=== $prog#$n took $((SECONDS - t1)) s" >> "$cand/test.log"
   done < <(gate_lines)
@@ -195,14 +198,18 @@ stage_test() {
   # ThreadSanitizer's verdict and the first frame of each side, for the next prompt.
   races=$(awk '/^WARNING: ThreadSanitizer: /{w=$0; sub(/^WARNING: ThreadSanitizer: /, "", w); sub(/ \(pid=.*/, "", w); want=1; next}
                want && /^ +#0 /{sub(/^ +#0 /, ""); sub(/ \(.*/, ""); print "ThreadSanitizer: " w " in " $0; want=0}' "$cand/test.log" \
-          | sort -u | head -n 3 || true)
+          | sed "s|$(cd "$SRC" && pwd)/||g" | sort -u | head -n 3 || true)
   cp "$in" "$out"
   if [ "$failed" -eq 0 ] && [ -z "$crashed" ] && [ "$passed" -gt 0 ]; then
     update "$out" --argjson p "$passed" --argjson s "$seconds" --argjson b "$build_seconds" \
       '.test = {ok: true, passed: $p, failed: 0, seconds: $s, build_seconds: $b, log: "test.log"}'
   else
-    local msg
-    msg="$failed failed: $(printf '%s' "$failed_names" | head -n 10 | paste -sd, -)${crashed:+; $(printf '%s' "$crashed" | paste -sd, -)}${races:+; $(printf '%s' "$races" | paste -sd';' -)}"
+    local parts=()
+    [ "$failed" -eq 0 ] || parts+=("$failed failed: $(printf '%s' "$failed_names" | head -n 10 | paste -sd, -)")
+    [ -z "$crashed" ] || parts+=("$(printf '%s' "$crashed" | paste -sd, -)")
+    [ -z "$races" ] || parts+=("$(printf '%s' "$races" | paste -sd';' -)")
+    [ "$passed" -gt 0 ] || [ "${#parts[@]}" -gt 0 ] || parts+=("no test passed (see test.log)")
+    local msg; msg=$(IFS=';'; printf '%s' "${parts[*]}" | sed 's/;/; /g')
     update "$out" --argjson p "$passed" --argjson f "$failed" --argjson s "$seconds" --argjson b "$build_seconds" --arg m "$msg" \
       --arg names "$failed_names" --arg races "$races" \
       '.test = {ok: false, passed: $p, failed: $f, failed_tests: ($names | split("\n") | map(select(. != ""))),
