@@ -197,7 +197,7 @@ stage_test() {
   crashed=$(grep '^=== .* exited' "$cand/test.log" | sed 's/^=== //' || true)
   # ThreadSanitizer's verdict and the first frame of each side, for the next prompt.
   races=$(awk '/^WARNING: ThreadSanitizer: /{w=$0; sub(/^WARNING: ThreadSanitizer: /, "", w); sub(/ \(pid=.*/, "", w); want=1; next}
-               want && /^ +#0 /{sub(/^ +#0 /, ""); sub(/ \(.*/, ""); print "ThreadSanitizer: " w " in " $0; want=0}' "$cand/test.log" \
+               want && /^ +#[0-9]+ / && !/sanitizer|tsan_/ {sub(/^ +#[0-9]+ /, ""); sub(/ \(.*/, ""); print "ThreadSanitizer: " w " in " $0; want=0}' "$cand/test.log" \
           | sed "s|$(cd "$SRC" && pwd)/||g" | sort -u | head -n 3 || true)
   cp "$in" "$out"
   if [ "$failed" -eq 0 ] && [ -z "$crashed" ] && [ "$passed" -gt 0 ]; then
