@@ -638,6 +638,20 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 	return len;
 }
 
+/* A key in the URL's userinfo ("https://user:key@host/v1") must reach no record or
+ * message: every copy of "user:key" in TEXT becomes asterisks, in place. */
+static void mask_userinfo(char *text, const char *url)
+{
+	const char *scheme = strstr(url, "://");
+	const char *host = scheme ? scheme + 3 : url;
+	const char *at = strchr(host, '@'), *slash = strchr(host, '/');
+	if (!at || (slash && slash < at) || at == host)
+		return;
+	size_t n = (size_t)(at - host);
+	for (char *k = text; (k = memmem(k, strlen(k), host, n)) != NULL; k += n)
+		memset(k, '*', n);
+}
+
 /* One POST; returns 0 with r filled, or -1 with *err (a connection failure). */
 static int post(const struct settings *s, const char *url, const char *body, struct http_reply *r, char **err)
 {
@@ -897,6 +911,8 @@ static void converse(const struct settings *s, const char *body, struct exchange
 	}
 	x->seconds = now_s() - t0;
 	free(url);
+	if (x->error)
+		mask_userinfo(x->error, s->api_base);
 }
 
 /* Does the text hold an edit apply-diff can read? */
@@ -1042,7 +1058,10 @@ static cJSON *mutate(const struct settings *s, cJSON *parent, const cJSON *archi
 		converse(s, body, &x);
 		free(body);
 		cJSON_AddStringToObject(llm, "model", s->model);
-		cJSON_AddStringToObject(llm, "api_base", s->api_base);
+		char *shown = xstrdup(s->api_base);
+		mask_userinfo(shown, s->api_base);
+		cJSON_AddStringToObject(llm, "api_base", shown);
+		free(shown);
 	}
 	json_add_number_or_null(llm, "prompt_tokens", x.prompt_tokens);
 	json_add_number_or_null(llm, "completion_tokens", x.completion_tokens);

@@ -354,8 +354,18 @@ static int read_profile(struct profile *p, FILE *in)
 	struct line_reader *lr = xmalloc(sizeof *lr);
 	lr_init(lr, in, p->source);
 	int status = 0;
-	while (lr_next(lr) >= 0) {
+	long len;
+	while ((len = lr_next(lr)) >= 0) {
 		char *line = lr->line;
+		if ((size_t)len != strlen(line)) {   /* a NUL byte: binary, not a profile line */
+			if (!p->format_known) {
+				warnx_("%s:%zu: not a Coz profile (a NUL byte in the line)", p->source, lr->lineno);
+				status = -1;
+				break;
+			}
+			bad_line(p, lr->lineno, "a NUL byte in the line");
+			continue;
+		}
 		if (line[0] == '\0')
 			continue;
 		if (!p->format_known) {

@@ -178,7 +178,8 @@ static int parse_header(const char *line, struct event *e)
 		double v = strtod(rest, &after);
 		e->period = after != rest ? v : NAN;
 	}
-	return 0;
+	/* only the two events the recording is made of: "0 .:" is not an event */
+	return e->is_switch || e->is_clock ? 0 : -1;
 }
 
 /* "\tffffffff82265488 __schedule+0x628 ([kernel.kallsyms])" */

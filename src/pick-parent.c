@@ -4,8 +4,9 @@
  * pristine RocksDB — the root — always can.  The choice depends on nothing but
  * the seed, the strategy and the archive: the random stream is seeded from
  * --seed and the number of records, so a resumed run makes the same choices.
- * A torn last line (a crash mid-write) or any unreadable line is skipped with
- * a warning: the run goes on with what is readable. */
+ * A torn last line (a crash mid-write) is skipped with a warning: the run goes on
+ * with what is readable.  Any other unreadable line means the input is not an
+ * archive (exit 1). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -163,19 +164,28 @@ int main(int argc, char **argv)
 	cJSON *records = cJSON_CreateArray();
 	struct line_reader *lr = xmalloc(sizeof *lr);
 	lr_init(lr, stdin, "stdin");
+	size_t torn = 0;   /* the line number of an unreadable line, if any */
 	while (lr_next(lr) >= 0) {
-		if (lr->line[strspn(lr->line, " \t")] == '\0')
+		const char *text = lr->line + strspn(lr->line, " \t");
+		if (*text == '\0')
 			continue;
-		cJSON *rec = cJSON_Parse(lr->line);
+		/* Only the last line may be unreadable, and only as the start of a record a
+		 * crash cut short; anything else means this is not an archive. */
+		if (torn)
+			die(EXIT_INPUT, "stdin:%zu: not a JSON object, and not the last line: not an archive", torn);
+		cJSON *rec = (size_t)lr->line_len == strlen(lr->line) ? cJSON_Parse(lr->line) : NULL;
 		if (!cJSON_IsObject(rec)) {
+			if (*text != '{')
+				die(EXIT_INPUT, "stdin:%zu: not a JSON object: not an archive", lr->lineno);
 			warnx_("archive line %zu unreadable (a torn write?): skipped", lr->lineno);
+			torn = lr->lineno;
 			cJSON_Delete(rec);
 			continue;
 		}
 		cJSON_AddItemToArray(records, rec);
 	}
 	if (lr->read_error)
-		warnx_("archive: read error: %s; using what was read", strerror(lr->read_error));
+		die(EXIT_INPUT, "stdin: read error: %s", strerror(lr->read_error));
 	lr_free(lr);
 	free(lr);
 

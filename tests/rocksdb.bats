@@ -59,7 +59,7 @@ candidate() {
   [ ! -e "$RUN/pristine/scratch/bench" ]
   [ "$(jq '.coz.experiments > 0 and .coz.progress_points[0].name == "db_bench.write"' "$b")" = true ]
   [ "$(jq -c '[.bperf.source, .bperf.threads_with, (.bperf.off_cpu_ratio > 0)]' "$b")" = '["perf","DBImpl::WriteImpl",true]' ]
-  [ "$(jq 'has("off_cpu_ratio_ci") and .coz | has("max_speedup_pct_ci")' "$b")" = true ]
+  [ "$(jq '(.bperf | has("off_cpu_ratio_ci")) and (.coz | has("max_speedup_pct_ci"))' "$b")" = true ]
   [ -x "$RUN/pristine/db_bench" ]
 }
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -20,6 +21,21 @@ static const char *duplicate_key(const cJSON *o)
 		const char *d = duplicate_key(a);
 		if (d)
 			return d;
+	}
+	return NULL;
+}
+
+/* A number no double holds exactly, at any depth, or NULL: cJSON would turn 1e999
+ * into null and 9007199254740993 into 9007199254740992 on the next write, so a
+ * record would change silently on every pass through a filter. */
+static const cJSON *inexact_number(const cJSON *o)
+{
+	if (cJSON_IsNumber(o) && (!isfinite(o->valuedouble) || fabs(o->valuedouble) >= 9007199254740992.0))
+		return o;
+	for (const cJSON *c = o ? o->child : NULL; c; c = c->next) {
+		const cJSON *bad = inexact_number(c);
+		if (bad)
+			return bad;
 	}
 	return NULL;
 }
@@ -60,6 +76,11 @@ cJSON *jsonl_next(struct line_reader *lr)
 		if (*end)
 			die(EXIT_INPUT, "%s:%zu:%zu: text after the JSON object (one object per line)",
 			    lr->name, lr->lineno, (size_t)(end - lr->line) + 1);
+		const cJSON *bad = inexact_number(obj);
+		if (bad)
+			die(EXIT_INPUT, "%s:%zu: a number%s%.40s%s is out of range (aiopt keeps numbers exactly only "
+			    "below 2^53 in magnitude)", lr->name, lr->lineno, bad->string ? " at key \"" : "",
+			    bad->string ? bad->string : "", bad->string ? "\"" : "");
 		const char *dup = duplicate_key(obj);
 		if (dup)
 			die(EXIT_INPUT, "%s:%zu: key \"%.40s\" appears twice in one object (ambiguous: tools "
@@ -68,8 +89,34 @@ cJSON *jsonl_next(struct line_reader *lr)
 	}
 }
 
+/* cJSON prints a number with 15 digits whenever that reads back within an epsilon,
+ * so 0.30000000000000004 or 123456789.12345679 would change on every pass through
+ * a filter.  A number that 15 digits do not give back exactly is printed with 17
+ * (as raw JSON text), which always does. */
+static void exact_numbers(cJSON *parent)
+{
+	for (cJSON *c = parent->child, *next; c; c = next) {
+		next = c->next;
+		if (cJSON_IsNumber(c) && isfinite(c->valuedouble)) {
+			char text[32];
+			snprintf(text, sizeof text, "%1.15g", c->valuedouble);
+			if (strtod(text, NULL) != c->valuedouble) {
+				snprintf(text, sizeof text, "%1.17g", c->valuedouble);
+				if (cJSON_IsObject(parent))   /* keys are unique (jsonl_next checks) */
+					cJSON_ReplaceItemInObjectCaseSensitive(parent, c->string, cJSON_CreateRaw(text));
+				else
+					cJSON_ReplaceItemViaPointer(parent, c, cJSON_CreateRaw(text));
+			}
+		} else if (cJSON_IsObject(c) || cJSON_IsArray(c)) {
+			exact_numbers(c);
+		}
+	}
+}
+
 void jsonl_write(FILE *out, const cJSON *obj)
 {
+	/* the caller's record: only how its numbers print changes */
+	exact_numbers((cJSON *)obj);
 	char *s = cJSON_PrintUnformatted(obj);
 	if (!s)
 		die(EXIT_FAILURE, "out of memory printing JSON");

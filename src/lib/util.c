@@ -8,11 +8,16 @@
 
 const char *progname = "aiopt";
 
+/* One line on stderr.  Messages quote inputs and servers: their control bytes
+ * (an ESC sequence can rewrite the user's terminal) are shown as '?'. */
 static void vmessage(const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char buf[2048];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	for (char *p = buf; *p; p++)
+		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+			*p = '?';
+	fprintf(stderr, "%s: %s\n", progname, buf);
 }
 
 void warnx_(const char *fmt, ...)

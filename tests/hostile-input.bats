@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# What every filter does with input it does not read: a clear message naming the
+# input and the place, exit 1, never a silent empty result or a default.
+
+load helpers/common
+
+@test "empty input: every record filter says so and exits 1" {
+  for cmd in "score" "mann-whitney" "archive-append $BATS_TEST_TMPDIR/a.jsonl" "apply-diff --tree $BATS_TEST_TMPDIR --allow x.c"; do
+    run --separate-stderr $cmd < /dev/null
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"stdin: no records (empty input; expected JSON objects, one per line)"* ]]
+  done
+}
+
+@test "a key twice in one object is ambiguous: refused, naming it" {
+  run --separate-stderr score <<<'{"id":"c1","test":{"ok":true,"ok":false}}'
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *'stdin:1: key "ok" appears twice in one object'* ]]
+}
+
+@test "numbers pass through unchanged, or are refused: never silently altered" {
+  # exact round trip of values 15 digits do not hold
+  rec='{"id":"c1","x":0.30000000000000004,"y":[123456789.12345679,1.5,3],"error":{"stage":"build","message":"m"}}'
+  run --separate-stderr score <<<"$rec"
+  [ "$(jq -c '[.x, .y]' <<<"$output")" = '[0.30000000000000004,[123456789.12345679,1.5,3]]' ]
+  [[ "$output" == *'"x":0.30000000000000004,"y":[123456789.12345679,1.5,3]'* ]]
+  for bad in '{"a":1e999}' '{"b":[9007199254740993]}' '{"c":{"d":-1e400}}'; do
+    run --separate-stderr score <<<"$bad"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"stdin:1: a number"*"is out of range"* ]]
+  done
+}
+
+@test "score: a record without the stage flags exits 1 with null scores, never a 0 from a default" {
+  run --separate-stderr score <<<'{"id":"c1","bench":{"pairs":[]}}'
+  [ "$status" -eq 1 ]
+  [ "$(jq -c '[.score.combined_score, .score.comparable_score, .error.stage]' <<<"$output")" = '[null,null,"score"]' ]
+}
+
+@test "apply-diff: a record with neither diff nor error exits 1; an oversized edit is refused" {
+  run --separate-stderr apply-diff --tree "$BATS_TEST_TMPDIR" --allow x.c <<<'{"id":"c1"}'
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *'stdin:1: the record has no "diff" (string) and no error'* ]]
+  echo old > "$BATS_TEST_TMPDIR/x.c"
+  jq -cn '{id: "c1", diff: ("x.c\n<<<<<<< SEARCH\nold\n=======\n" + ("y" * 2000000) + "\n>>>>>>> REPLACE\n")}' \
+    | AIOPT_MAX_EDIT_BYTES=1000000 apply-diff --tree "$BATS_TEST_TMPDIR" --allow x.c > "$BATS_TEST_TMPDIR/out.json"
+  [[ "$(jq -r .error.message "$BATS_TEST_TMPDIR/out.json")" == "the edit is 2000048 bytes, over the limit of 1000000 (AIOPT_MAX_EDIT_BYTES)" ]]
+  [ "$(cat "$BATS_TEST_TMPDIR/x.c")" = old ]
+}
+
+@test "pick-parent: text, binary or a directory is not an archive; only a torn last record is skipped" {
+  run --separate-stderr pick-parent --seed 1 < "$BATS_TEST_TMPDIR"
+  [ "$status" -eq 1 ]; [[ "$stderr" == *"read error: Is a directory"* ]]
+  run --separate-stderr pick-parent --seed 1 <<<'hello'
+  [ "$status" -eq 1 ]; [[ "$stderr" == *"stdin:1: not a JSON object: not an archive"* ]]
+  run --separate-stderr pick-parent --seed 1 < <(head -c 300 /bin/ls)
+  [ "$status" -eq 1 ]
+  run --separate-stderr pick-parent --seed 1 < <(printf '{"id":"c1","score":{"va\n{"id":"c2"}\n')
+  [ "$status" -eq 1 ]; [[ "$stderr" == *"stdin:1: not a JSON object, and not the last line"* ]]
+  run --separate-stderr pick-parent --seed 1 < <(printf '{"id":"c1","score":{"valid":true,"combined_score":1.1}}\n{"id":"c2","sco')
+  [ "$status" -eq 0 ]; [[ "$stderr" == *"archive line 2 unreadable (a torn write?): skipped"* ]]
+}
+
+@test "options: nan, inf and huge values are refused with the value and the range" {
+  run --separate-stderr pick-parent --seed 1 --tournament-size nan < /dev/null
+  [ "$status" -eq 2 ]; [[ "$stderr" == *'--tournament-size: "nan" is not a whole number'* ]]
+  run --separate-stderr pick-parent --seed 99999999999999999999999 < /dev/null
+  [ "$status" -eq 2 ]; [[ "$stderr" == *"--seed: 99999999999999999999999 is out of range"* ]]
+  for v in nan inf -1 1e400; do
+    run --separate-stderr score --ci-target "$v" < /dev/null
+    [ "$status" -eq 2 ]; [[ "$stderr" == *"--ci-target: "* ]]
+  done
+  run --separate-stderr score --weights throughput=inf < /dev/null
+  [ "$status" -eq 2 ]
+  run --separate-stderr parse-coz --top 1e3 < /dev/null
+  [ "$status" -eq 2 ]; [[ "$stderr" == *'--top: "1e3" is not a whole number'* ]]
+}
+
+@test "control bytes in inputs never reach the terminal raw" {
+  run --separate-stderr score <<<$'{"id":"c1","\e]0;pwned\a":1,"\e[2J":2}'
+  [[ "$stderr" != *$'\e'* && "$stderr" != *$'\a'* ]]
+  run --separate-stderr parse-coz < <(printf 'startup\ttime=1\nexperiment\tselected=a\x1b[31m:1\tspeedup=0\tduration=1\nbogus\x1b]0;x\x07\n')
+  [[ "$stderr" != *$'\e'* ]]
+}
+
+@test "parse-coz: a line with a NUL byte is not a profile; parse-offcpu: \"0 .:\" is not a recording" {
+  run --separate-stderr parse-coz < <(printf '\0startup\ttime=1\n')
+  [ "$status" -eq 1 ]; [[ "$stderr" == *"stdin:1: not a Coz profile (a NUL byte in the line)"* ]]
+  run --separate-stderr parse-offcpu < <(printf '0 .:')
+  [ "$status" -eq 1 ]; [[ "$stderr" == *"neither \`perf script\` nor \`bperf report\` output"* ]]
+}
