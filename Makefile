@@ -9,3 +9,4 @@ include mk/experiment.mk
 include mk/candidate.mk
 include mk/track.mk
 include mk/test.mk
+include mk/fuzz.mk

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Cuts the seed corpus of every fuzz target from the real fixtures (AFL++ wants
+# small inputs: each seed is at most 16 kB, the head of a real file).  Rerun when
+# fixtures change; the corpus is committed.
+set -euo pipefail
+T=$(cd "$(dirname "$0")/.." && pwd)
+C=$T/fuzz/corpus
+rm -rf "$C"; mkdir -p "$C"/{parse-dbbench,parse-coz,parse-offcpu,records,apply-diff,pick-parent,mann-whitney}
+for f in "$T"/fixtures/dbbench/*.log; do head -c 16384 "$f" > "$C/parse-dbbench/$(basename "$f")"; done
+for f in "$T"/fixtures/coz/*.coz; do head -c 16384 "$f" > "$C/parse-coz/$(basename "$f")"; done
+for f in "$T"/fixtures/offcpu/*.perf-script.gz; do gzip -dc "$f" | head -c 16384 > "$C/parse-offcpu/$(basename "$f" .gz)" || true; done
+# records: the demo archive's real records, less their statistics tickers (small)
+jq -c 'del(.bench.pairs[]?[]?.statistics) | del(.bench.pairs[2:]?)' \
+  "$T/fixtures/archives/demo/experiment_a/profiler/seed-1/archive.jsonl" | split -l 1 - "$C/records/demo-"
+cp "$C"/records/* "$C/pick-parent/"
+for f in "$T"/../experiments/experiment_a/scripted/*.md "$T"/fixtures/edits/*-*.md; do cp "$f" "$C/apply-diff/"; done
+printf '{"a":[1,2,3],"b":[4,5,6]}\n' > "$C/mann-whitney/separated.jsonl"
+printf '{"a":[1.5,2,2,7],"b":[2,3,9]}\n' > "$C/mann-whitney/ties.jsonl"
