@@ -793,6 +793,7 @@ static void record_exchange(const char *cassette, const char *body, const struct
 
 struct exchange {
 	char *content;            /* the reply text, or NULL */
+	char *raw;                /* the last reply's body as received (bounded), or NULL */
 	char *error;              /* why there is no usable reply */
 	long attempts;
 	double seconds;
@@ -869,6 +870,10 @@ static void converse(const struct settings *s, const char *body, struct exchange
 		int rc = s->replay ? replay(s->replay, body, &r, &err) : post(s, url, body, &r, &err);
 		if (rc == 0 && s->record)
 			record_exchange(s->record, body, &r);
+		if (rc == 0) {   /* kept for response.md when the reply is not a usable completion */
+			free(x->raw);
+			x->raw = xstrdup(r.body.s ? r.body.s : "");
+		}
 		int retry = 0;
 		if (rc < 0) {
 			retry = !s->replay && !r.too_big;   /* connection refused, timeout, reset */
@@ -1069,10 +1074,13 @@ static cJSON *mutate(const struct settings *s, cJSON *parent, const cJSON *archi
 	cJSON_AddItemToObject(llm, "finish_reason", x.finish_reason[0] ? cJSON_CreateString(x.finish_reason) : cJSON_CreateNull());
 	cJSON_AddNumberToObject(llm, "attempts", (double)x.attempts);
 	cJSON_AddStringToObject(llm, "prompt", "prompt.md");
-	cJSON_AddItemToObject(llm, "file", x.content ? cJSON_CreateString("response.md") : cJSON_CreateNull());
+	/* The reply's text; else, for a reply that was no completion (an error page, a
+	 * 3xx, not JSON), the body as the server sent it: the failure stays inspectable. */
+	const char *kept = x.content ? x.content : x.raw && *x.raw ? x.raw : NULL;
+	cJSON_AddItemToObject(llm, "file", kept ? cJSON_CreateString("response.md") : cJSON_CreateNull());
 	cJSON_AddItemToObject(child, "llm", llm);
-	if (x.content)
-		write_text(dir, "response.md", x.content);
+	if (kept)
+		write_text(dir, "response.md", kept);
 	if (!x.error && !has_edit(x.content))
 		x.error = xstrdup("no edit in reply: expected SEARCH/REPLACE blocks or a unified diff (the reply is in response.md)");
 	if (x.error) {
@@ -1083,6 +1091,7 @@ static cJSON *mutate(const struct settings *s, cJSON *parent, const cJSON *archi
 	}
 
 	free(x.content);
+	free(x.raw);
 	free(x.error);
 	free(prompt_md);
 	free(system);

@@ -293,3 +293,11 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
   [[ "$output" != *$'\e'* && "$output" != *'\u001b'* ]]
   [[ "$(jq -r .error.message <<<"$output")" == *"bad key ************************ [31m red"* ]]
 }
+
+@test "a reply that is no completion is kept in response.md as the server sent it" {
+  serve '{"status":502,"headers":{"content-type":"text/html"},"body":"<html><h1>502 Bad Gateway</h1></html>"}'
+  AIOPT_LLM_RETRIES=0 run --separate-stderr mutate qwen2.5-coder-32b
+  dir=$(jq -r .dir <<<"$output")
+  [ "$(jq -r .llm.file <<<"$output")" = response.md ]
+  [ "$(cat "$dir/response.md")" = "<html><h1>502 Bad Gateway</h1></html>" ]
+}
