@@ -181,10 +181,14 @@ stage_test() {
     local t1=$SECONDS rc=0
     # shellcheck disable=SC2086
     local bin; bin=$(gate_binary "$prog")
-    sandboxed "${AIOPT_TEST_TIMEOUT:-600}" --ro "$bin" --rw "$scratch" \
+    sandboxed "${AIOPT_TEST_TIMEOUT:-120}" --ro "$bin" --rw "$scratch" \
       --env "TEST_TMPDIR=$scratch" --env "TSAN_OPTIONS=$tsan" -- \
       "$bin" $args >> "$cand/test.log" 2>&1 || rc=$?
-    [ "$rc" -eq 0 ] || echo "=== $prog#$n exited $rc" >> "$cand/test.log"
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+      echo "=== $prog#$n exited $rc: timed out after ${AIOPT_TEST_TIMEOUT:-120} s" >> "$cand/test.log"
+    elif [ "$rc" -ne 0 ]; then
+      echo "=== $prog#$n exited $rc" >> "$cand/test.log"
+    fi
     echo "=== $prog#$n took $((SECONDS - t1)) s" >> "$cand/test.log"
   done < <(gate_lines)
   rm -rf "$scratch"
