@@ -89,3 +89,11 @@ load helpers/common
   run --separate-stderr parse-offcpu < <(printf '0 .:')
   [ "$status" -eq 1 ]; [[ "$stderr" == *"neither \`perf script\` nor \`bperf report\` output"* ]]
 }
+
+@test "records have a size limit (AIOPT_MAX_RECORD_BYTES), said with the place" {
+  run --separate-stderr env AIOPT_MAX_RECORD_BYTES=2000 score <<<"$(jq -cn '{id: "x", diff: ("y" * 5000)}')"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"stdin:1: a record longer than 2000 bytes (AIOPT_MAX_RECORD_BYTES)"* ]]
+  run --separate-stderr env AIOPT_MAX_RECORD_BYTES=0 score </dev/null
+  [ "$status" -eq 2 ]
+}

@@ -10,7 +10,7 @@ load helpers/common
 SRC="$TOP/build/rocksdb-src"
 
 settings() {
-  export AIOPT_BENCH_DURATION=2 AIOPT_BASELINE_RUNS=2 AIOPT_BENCH_MIN_PAIRS=2 AIOPT_BENCH_MAX_PAIRS=3 \
+  export AIOPT_BENCH_DURATION=2 AIOPT_BENCH_READ_SECONDS=1 AIOPT_BASELINE_RUNS=2 AIOPT_BENCH_MIN_PAIRS=2 AIOPT_BENCH_MAX_PAIRS=3 \
          AIOPT_LLM_BACKOFF_MS=50 AIOPT_RUNS="$BATS_FILE_TMPDIR/runs"
   RUN="$AIOPT_RUNS/experiment_a/baseline/seed-4"
 }
@@ -68,7 +68,7 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
 
   # resume; stop it with SIGTERM once the first record is in
   start_run 3
-  wait_for 300 archived 1
+  wait_for 600 archived 1
   wait_for 120 bash -c "ls -d '$RUN'/c0002-* >/dev/null 2>&1"
   kill -TERM "$RUN_PID"
   wait "$RUN_PID" || status=$?

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "number.h"
 #include "util.h"
 
 /* The first key that appears twice in one object, at any depth, or NULL: cJSON
@@ -46,8 +47,24 @@ void jsonl_expect_records(const struct line_reader *lr, long records)
 		die(EXIT_INPUT, "%s: no records (empty input; expected JSON objects, one per line)", lr->name);
 }
 
+/* Records are bounded: AIOPT_MAX_RECORD_BYTES (64 MiB), read once. */
+static size_t max_record_bytes(void)
+{
+	static long limit;
+	if (!limit) {
+		const char *v = getenv("AIOPT_MAX_RECORD_BYTES");
+		char *why = NULL;
+		limit = 64L << 20;
+		if (v && *v && number_long(v, 1024, 1L << 34, &limit, &why) < 0)
+			die(EXIT_USAGE, "AIOPT_MAX_RECORD_BYTES: %s", why);
+	}
+	return (size_t)limit;
+}
+
 cJSON *jsonl_next(struct line_reader *lr)
 {
+	if (!lr->max_line)
+		lr->max_line = max_record_bytes() + 1;
 	for (;;) {
 		long n = lr_next(lr);
 		if (n < 0) {
@@ -55,6 +72,9 @@ cJSON *jsonl_next(struct line_reader *lr)
 				die(EXIT_INPUT, "%s: read error: %s", lr->name, strerror(lr->read_error));
 			return NULL;
 		}
+		if (lr->truncated)
+			die(EXIT_INPUT, "%s:%zu: a record longer than %zu bytes (AIOPT_MAX_RECORD_BYTES)", lr->name,
+			    lr->lineno, max_record_bytes());
 		const char *p = lr->line;
 		while (*p == ' ' || *p == '\t')
 			p++;
