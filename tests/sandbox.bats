@@ -1,0 +1,42 @@
+#!/usr/bin/env bats
+# bin/sandbox.sh: what a candidate's program can see and do.  Needs root and mount
+# namespaces (CI has both); where the machine has neither, --check says so.
+
+load helpers/common
+
+SB="$TOP/bin/sandbox.sh"
+
+@test "--check says what confines candidate programs here" {
+  run "$SB" --check
+  [ "$status" -eq 0 ]
+  [[ "$output" == "sandbox: "* ]]
+}
+
+@test "only the named paths: no home, no keys, no project, no /etc/shadow; read-only stays read-only" {
+  [ "$("$SB" --check)" = "sandbox: candidate programs run in a private mount namespace (tree and scratch only), no network, no capabilities" ] \
+    || skip "no mount namespace on this machine"
+  mkdir -p "$BATS_TEST_TMPDIR/rw" "$BATS_TEST_TMPDIR/ro"
+  echo tree > "$BATS_TEST_TMPDIR/ro/file"
+  run "$SB" --rw "$BATS_TEST_TMPDIR/rw" --ro "$BATS_TEST_TMPDIR/ro" -- sh -c "
+    cat '$BATS_TEST_TMPDIR/ro/file'; echo made > '$BATS_TEST_TMPDIR/rw/out'
+    ( echo x > '$BATS_TEST_TMPDIR/ro/file' ) 2>/dev/null && echo WROTE-RO
+    for p in /root /home /etc/shadow /etc/ssh '$TOP' /work /var; do [ -e \"\$p\" ] && echo \"SEES \$p\"; done
+    true"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = tree ]
+  [ "$(cat "$BATS_TEST_TMPDIR/rw/out")" = made ]
+}
+
+@test "an empty environment (the API key stays out), no network, no capabilities" {
+  [ "$("$SB" --check)" != "sandbox: neither a mount nor a network namespace here: candidate programs run unconfined" ] \
+    || skip "no namespaces on this machine"
+  OPENAI_API_KEY=sk-secret AI_OPT_API_KEY=sk-secret run "$SB" --env KEEP=1 -- env
+  [[ "$output" != *sk-secret* ]]
+  [[ "$output" == *"KEEP=1"* ]]
+  # a network namespace of its own: only the loopback device
+  run "$SB" -- sh -c "awk -F: 'NR > 2 {gsub(/ /, \"\", \$1); print \$1}' /proc/net/dev"
+  [ "$output" = lo ]
+  run "$SB" -- sh -c 'grep CapEff /proc/self/status'
+  [[ "$output" == *"0000000000000000" ]]
+}
