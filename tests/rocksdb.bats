@@ -159,6 +159,19 @@ candidate() {
   [ ! -e "$tmp/cand/bench.json" ]
 }
 
+@test "an edit that #includes a file outside the tree: the compiler never quotes it back" {
+  secret="$BATS_FILE_TMPDIR/secret.txt"
+  echo "TOPSECRET_TOKEN_4711 = hunter2;" > "$secret"
+  printf 'Constructed for this test: reads a file outside the tree at compile time.\n\ndb/db_impl/db_impl_write.cc\n<<<<<<< SEARCH\n#include "db/error_handler.h"\n=======\n#include "db/error_handler.h"\n#include "%s"\n>>>>>>> REPLACE\n' \
+    "$secret" > "$BATS_FILE_TMPDIR/include-secret.md"
+  run candidate c0008-include "$BATS_FILE_TMPDIR/include-secret.md"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.build.ok, .error.stage]' <<<"$output")" = '[false,"build"]' ]
+  grep -q TOPSECRET_TOKEN_4711 "$RUN/c0008-include/build.log"   # the compiler did read it
+  [[ "$output" != *TOPSECRET* && "$output" != *hunter2* ]]
+  [ "$(jq -r .error.message <<<"$output")" = "the build failed with no compiler error in the tree's own files (see build.log)" ]
+}
+
 @test "a stage reruns alone: score.json again after deleting it, nothing else redone" {
   cand="$RUN/c0002-nocompile"
   touch -d '1 minute ago' "$cand"/*.json
