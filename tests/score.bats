@@ -247,3 +247,27 @@ num() { jq -rc "$1" <<<"$output"; }
   run score --weights speed=1 </dev/null
   [ "$status" -eq 2 ]
 }
+
+@test "identical code profiled again and again: the profile terms call a difference in at most 5 % of comparisons" {
+  # tests/fixtures/profile-noise: real Coz profiles and parsed perf recordings of the
+  # same pristine db_bench (tests/bench/profile-noise.sh); every ordered pair is scored.
+  d="$FIXTURES/profile-noise"
+  n=0
+  for coz in "$d"/pristine-*.coz; do
+    i=${coz##*pristine-}; i=${i%.coz}
+    parse-coz --min-points 3 "$coz" > "$BATS_TEST_TMPDIR/coz-$i.json"
+    jq -n --slurpfile c "$BATS_TEST_TMPDIR/coz-$i.json" --slurpfile o "$d/pristine-$i.offcpu.json" \
+      '{coz: $c[0], bperf: $o[0]}' > "$BATS_TEST_TMPDIR/b$i.json"
+    n=$((n + 1))
+  done
+  [ "$n" -ge 6 ]
+  run bash "$TESTS_DIR/helpers/profile-pairs.sh" "$BATS_TEST_TMPDIR"/b*.json
+  echo "$output"
+  [ "$status" -eq 0 ]
+  read -r comparisons coz coz_known off off_known < <(sed -E 's/^profile-pairs: ([0-9]+) comparisons.*bcoz called a difference ([0-9]+) times \(of ([0-9]+) with intervals\), bperf ([0-9]+) times \(of ([0-9]+) with intervals\)$/\1 \2 \3 \4 \5/' <<<"$output")
+  [ "$comparisons" -eq $((n * (n - 1))) ]
+  # the terms had intervals to judge by, and rarely called a difference
+  [ "$coz_known" -gt 0 ] && [ "$off_known" -gt 0 ]
+  [ $((coz * 100)) -le $((5 * comparisons)) ]
+  [ $((off * 100)) -le $((5 * comparisons)) ]
+}
