@@ -28,6 +28,7 @@
 #include "lib/number.h"
 #include "lib/opts.h"
 #include "lib/source.h"
+#include "lib/stats.h"
 #include "lib/strmap.h"
 #include "lib/util.h"
 
@@ -580,12 +581,6 @@ static void free_results(struct line_result *res, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(res[i].m);
 	free(res);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
 }
 
 /* The 2.5th and 97.5th percentiles of max_speedup over the resamples; NAN when a

@@ -34,6 +34,7 @@
 #include "lib/number.h"
 #include "lib/opts.h"
 #include "lib/source.h"
+#include "lib/stats.h"
 #include "lib/strmap.h"
 #include "lib/util.h"
 
@@ -459,15 +460,6 @@ static char *addr2line(const char *dso, const char *addr)
 }
 
 /* ---- output ------------------------------------------------------------------------------ */
-
-/* t quantile 0.975 (df >= 1): the table to 30, then the normal approximation. */
-static double t975(long df)
-{
-	static const double table[] = { 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
-		2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074,
-		2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042 };
-	return df <= 30 ? table[df - 1] : 1.959964 + 2.37 / (double)df;
-}
 
 /* The 95 % interval of off_cpu_ratio over the counted threads' windows, or null. */
 static cJSON *ratio_interval(const struct state *st)

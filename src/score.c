@@ -28,6 +28,7 @@
 #include "lib/lines.h"
 #include "lib/number.h"
 #include "lib/opts.h"
+#include "lib/stats.h"
 #include "lib/util.h"
 
 enum term { THROUGHPUT, LATENCY, READ, STALL, BCOZ, BPERF, NTERMS };
@@ -55,24 +56,6 @@ static const double STALL_COLLAPSE_SHARE = 0.5, STALL_FLOOR_PCT = 5;
 enum { EXIT_MORE = 3 };   /* --more: run another pair */
 
 /* ---- statistics --------------------------------------------------------------- */
-
-/* t quantile 0.975 for df = 1..30; beyond, the normal approximation with a
- * first-order correction (error < 0.002 at df 31). */
-static double t975(long df)
-{
-	static const double table[] = { 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
-		2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074,
-		2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042 };
-	if (df >= 1 && df <= 30)
-		return table[df - 1];
-	return 1.959964 + 2.37 / (double)df;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 static double median(const double *v, size_t n)
 {
