@@ -275,6 +275,12 @@ static int summary_line(struct parse *p, const char *line, size_t lineno)
 		warn(p, lineno, "summary line of %s without ops/sec", name);
 		return 0;
 	}
+	/* db_bench prints rates and times that are never negative: such a line is not its output */
+	if (ops < 0 || micros < 0) {
+		warn(p, lineno, "summary line of %s with a negative %s: not a measurement", name,
+		     ops < 0 ? "ops/sec" : "micros/op");
+		return 0;
+	}
 	double seconds = NAN, operations = NAN, mb = NAN;
 	const char *t = s;
 	double v = number(&t);
