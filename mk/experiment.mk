@@ -24,7 +24,7 @@ baseline: rocksdb-release
 	@echo "baseline: $(BASELINE_DIR)/baseline.json"
 
 # The experiment's settings as shell exports, to run bin/stage.sh by hand:
-#   eval "$(make -s experiment-env EXP=experiment_a)"
+#   eval "$(make -s --no-print-directory experiment-env EXP=experiment_a)"
 .PHONY: experiment-env
 experiment-env:
 	@$(foreach v,AI_OPT_TARGET_FILES AI_OPT_BENCH_ARGS AIOPT_BENCH_ARGS_SYNC AIOPT_BENCH_WORKLOAD \

@@ -126,7 +126,7 @@ candidate() {
   # past the gate, the contract's message names the figure and the limit
   cand="$RUN/c0006-bypass"
   jq '.test = {ok: true} | del(.error)' "$cand/build.json" > "$cand/test.json"
-  eval "$(make -s -C "$TOP" experiment-env)"; settings
+  eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"; settings
   PRISTINE="$RUN/pristine" "$TOP/bin/stage.sh" bench "$cand" 2> /dev/null
   run score < "$cand/bench.json"
   jq -r '"# past the gate: \(.error.message)"' <<<"$output" >&3
@@ -151,7 +151,7 @@ candidate() {
   cand="$RUN/c0002-nocompile"
   jq '.test = {ok: true} | del(.error)' "$cand/build.json" > "$tmp/test.json"
   mkdir -p "$tmp/cand"; cp "$tmp/test.json" "$tmp/cand/test.json"
-  eval "$(make -s -C "$TOP" experiment-env)"; settings
+  eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"; settings
   AIOPT_BENCH_WORKLOAD=sync AIOPT_SCRATCH="$tmp/db" PRISTINE="$RUN/pristine" run "$TOP/bin/stage.sh" bench "$tmp/cand"
   umount "$tmp"
   [ "$status" -ne 0 ]

@@ -8,7 +8,7 @@
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 reps=${NOISE_REPS:-10}
-eval "$(make -s -C "$TOP" experiment-env)"
+eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"
 export AIOPT_BENCH_DURATION=${NOISE_BENCH_DURATION:-$AIOPT_BENCH_DURATION}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aiopt-noise.XXXXXX"); trap 'rm -rf "$tmp"' EXIT
 make -s -C "$TOP" baseline BASELINE_DIR="$tmp/pristine" AIOPT_BASELINE_RUNS=1 AI_OPT_RUN_BCOZ=0 AI_OPT_RUN_BPERF=0 2>/dev/null

@@ -10,7 +10,7 @@
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 reps=${PROFILE_REPS:-10}
-eval "$(make -s -C "$TOP" experiment-env)"
+eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"
 export AIOPT_BENCH_DURATION=3 AIOPT_BCOZ_DURATION=${AIOPT_BCOZ_DURATION_NOISE:-20} AI_OPT_BPERF_DURATION=3 \
        AIOPT_COZ_MIN_POINTS=3 AIOPT_BASELINE_RUNS=1 AI_OPT_RUN_BCOZ=1 AI_OPT_RUN_BPERF=1
 tmp=$(mktemp -d "$TOP/build/aiopt-profile-noise.XXXXXX"); trap 'rm -rf "$tmp"' EXIT
