@@ -410,12 +410,19 @@ static int counted(enum term i, const struct term_value *t)
 	return t->present && (i != BCOZ && i != BPERF ? 1 : significant(&t->st));
 }
 
+/* What a counted term puts into the mean: a measured gain only when it is
+ * significant (else 1: noise never raises a score), a loss as measured. */
+static double contribution(const struct term_value *t)
+{
+	return t->st.value > 1 && !significant(&t->st) ? 1 : t->st.value;
+}
+
 static double weighted(const struct settings *s, const struct term_value *t, const int *use)
 {
 	double sum = 0, w = 0;
 	for (int i = 0; i < NTERMS; i++)
 		if (use[i] && counted((enum term)i, &t[i]) && s->weight[i] > 0) {
-			sum += s->weight[i] * t[i].st.value;
+			sum += s->weight[i] * contribution(&t[i]);
 			w += s->weight[i];
 		}
 	return w > 0 ? sum / w : NAN;
@@ -676,8 +683,9 @@ static void explain(const cJSON *rec, const cJSON *sc)
 			? "better than pristine" : "not better than pristine (no throughput or latency gain outside noise)");
 	}
 	printf("  rule: better = no measured term significantly worse (throughput, fixed-load p99, reads beyond\n"
-	       "  the guard) and a throughput or latency interval above 1; profile terms count only when\n"
-	       "  their intervals exclude 1; a run breaking RocksDB's write-stall contract is invalid\n");
+	       "  the guard) and a throughput or latency interval above 1; a gain adds to the score only when\n"
+	       "  significant; profile terms count only when their intervals exclude 1; a run breaking\n"
+	       "  RocksDB's write-stall contract is invalid\n");
 }
 
 /* ---- options and main ---------------------------------------------------------------- */

@@ -271,3 +271,12 @@ num() { jq -rc "$1" <<<"$output"; }
   [ $((coz * 100)) -le $((5 * comparisons)) ]
   [ $((off * 100)) -le $((5 * comparisons)) ]
 }
+
+@test "a gain within noise never raises the score; a loss counts as measured" {
+  # throughput ratios 0.95, 1.03, 1.11: median 1.03, CI ≈ [0.84, 1.25]: not significant → counts as 1
+  run score <<<"$(record "$(pair 1000 950 100 100)" "$(pair 1000 1030 100 100)" "$(pair 1000 1110 100 100)")"
+  [ "$(num '.score | [(.terms.throughput.value * 100 | round), .terms.throughput.significant, .comparable_score, .combined_score]' | jq -c .)" = '[103,false,1,1]' ]
+  # 1.05, 0.97, 0.89: median 0.97, not significant, but a loss: (0.3 · 0.97 + 0.2 · 1) / 0.5 = 0.982
+  run score <<<"$(record "$(pair 1000 1050 100 100)" "$(pair 1000 970 100 100)" "$(pair 1000 890 100 100)")"
+  [ "$(num '.score.comparable_score * 1000 | round')" = 982 ]
+}
