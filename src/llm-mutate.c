@@ -141,14 +141,20 @@ static char *setting(const char *mk_text, const char *name, const char *fallback
 
 /* A whole-number setting within [min, max]: 0 or a negative timeout would mean
  * "no limit" to libcurl, so every setting has its range. */
+/* The first bad setting, reported (exit 2) once the experiment's text is freed. */
+static char *bad_setting;
+
 static long setting_long(const char *mk_text, const char *name, long fallback, long min, long max)
 {
 	char *v = setting(mk_text, name, NULL), *why = NULL;
 	if (!v)
 		return fallback;
-	long n;
-	if (number_long(v, min, max, &n, &why) < 0)
-		die(EXIT_USAGE, "%s: %s", name, why);
+	long n = fallback;
+	if (number_long(v, min, max, &n, &why) < 0) {
+		if (!bad_setting)
+			bad_setting = xasprintf("%s: %s", name, why);
+		free(why);
+	}
 	free(v);
 	return n;
 }
@@ -1204,14 +1210,22 @@ int main(int argc, char **argv)
 	s.max_wait_s = setting_long(mk, "AIOPT_LLM_MAX_WAIT", 300, 0, 86400);
 	s.max_reply_bytes = setting_long(mk, "AIOPT_LLM_MAX_REPLY_BYTES", 4 << 20, 1024, 1L << 30);
 	char *temp = setting(mk, "AIOPT_TEMPERATURE", "0.7"), *why = NULL;
-	if (number_double(temp, 0, 2, &s.temperature, &why) < 0)
-		die(EXIT_USAGE, "AIOPT_TEMPERATURE: %s", why);
+	if (number_double(temp, 0, 2, &s.temperature, &why) < 0 && !bad_setting)
+		bad_setting = xasprintf("AIOPT_TEMPERATURE: %s", why);
+	free(why);
 	free(temp);
 	char *effort = setting(mk, "AIOPT_REASONING_EFFORT", "medium");
 	s.reasoning_effort = effort;
 	char *extra = setting(mk, "AI_OPT_LLM_EXTRA", NULL);
 	s.extra = extra;
 	free(mk);
+	if (bad_setting) {
+		warnx_("%s", bad_setting);
+		free(bad_setting);
+		free(effort);
+		free(extra);
+		exit(EXIT_USAGE);
+	}
 	if (!s.tree)
 		die(EXIT_USAGE, "--tree DIR is required: the prompt shows the parent's code from it");
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());   /* backoff jitter only */

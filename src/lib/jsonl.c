@@ -96,15 +96,22 @@ cJSON *jsonl_next(struct line_reader *lr)
 		if (*end)
 			die(EXIT_INPUT, "%s:%zu:%zu: text after the JSON object (one object per line)",
 			    lr->name, lr->lineno, (size_t)(end - lr->line) + 1);
+		/* the message is made before the record is freed: nothing leaks on the way out */
 		const cJSON *bad = inexact_number(obj);
-		if (bad)
-			die(EXIT_INPUT, "%s:%zu: a number%s%.40s%s is out of range (aiopt keeps numbers exactly only "
-			    "below 2^53 in magnitude)", lr->name, lr->lineno, bad->string ? " at key \"" : "",
-			    bad->string ? bad->string : "", bad->string ? "\"" : "");
-		const char *dup = duplicate_key(obj);
-		if (dup)
-			die(EXIT_INPUT, "%s:%zu: key \"%.40s\" appears twice in one object (ambiguous: tools "
-			    "would read different values)", lr->name, lr->lineno, dup);
+		const char *dup = bad ? NULL : duplicate_key(obj);
+		char *msg = bad ? xasprintf("%s:%zu: a number%s%.40s%s is out of range (aiopt keeps numbers exactly "
+					    "only below 2^53 in magnitude)", lr->name, lr->lineno,
+					    bad->string ? " at key \"" : "", bad->string ? bad->string : "",
+					    bad->string ? "\"" : "")
+			  : dup ? xasprintf("%s:%zu: key \"%.40s\" appears twice in one object (ambiguous: tools "
+					    "would read different values)", lr->name, lr->lineno, dup)
+				: NULL;
+		if (msg) {
+			cJSON_Delete(obj);
+			warnx_("%s", msg);
+			free(msg);
+			exit(EXIT_INPUT);
+		}
 		return obj;
 	}
 }
