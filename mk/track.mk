@@ -1,8 +1,12 @@
 # mk/track.mk — whole runs.
 #   make experiment_a TRACK=profiler [MODEL=… API_BASE=…] [ITERATIONS=50] [SEED=1]
 #   make demo        the loop offline: real RocksDB, scripted edits, short workload
-.PHONY: demo
-experiment_%: all rocksdb-release rocksdb-tests
+# Both install what is missing first (make deps), then build, in that order: a
+# fresh machine has neither the compilers nor the libraries the builds need.
+.PHONY: demo run-prerequisites
+run-prerequisites: deps
+	$(MAKE) all rocksdb-release rocksdb-tests
+experiment_%: run-prerequisites
 	$(TOP)/bin/run_track.sh $@
 
 # The demo's short workload (the experiment's defaults are 10 s runs, 60 s profiles).
@@ -10,7 +14,7 @@ DEMO_RUNS ?= $(TOP)/runs/demo
 DEMO_BENCH_DURATION ?= 3
 DEMO_BCOZ_DURATION ?= 20
 DEMO_BPERF_DURATION ?= 3
-demo: all rocksdb-release rocksdb-tests
+demo: run-prerequisites
 	AIOPT_BENCH_DURATION=$(DEMO_BENCH_DURATION) AIOPT_BCOZ_DURATION=$(DEMO_BCOZ_DURATION) \
 	AI_OPT_BPERF_DURATION=$(DEMO_BPERF_DURATION) \
 	AIOPT_COZ_MIN_POINTS=3 AIOPT_BASELINE_RUNS=2 \
