@@ -2,20 +2,23 @@
 # fetch-rocksdb.sh DEST VERSION [PATCH...]
 # Makes DEST a git repository whose first commit is pristine RocksDB VERSION plus
 # the experiment's instrumentation PATCHes. The source comes from the user's
-# checkout ($AI_OPT_ROCKSDB_PATH, never modified: a git worktree or a copy) or
+# checkout ($AIOPT_ROCKSDB_PATH, never modified: a git worktree or a copy) or
 # from Debian's source package, found through this machine's own apt sources.
 set -euo pipefail
-die() { echo "fetch-rocksdb: $*" >&2; exit 1; }
-[ $# -ge 2 ] || die "usage: fetch-rocksdb.sh DEST VERSION [PATCH...]"
+SCRIPT=fetch-rocksdb
+# shellcheck source=bin/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+help_requested "$0" "$@"
+[ $# -ge 2 ] || usage_error "usage: fetch-rocksdb.sh DEST VERSION [PATCH...]"
 dest=$1 version=$2; shift 2
 patches=(); for p in "$@"; do patches+=("$(realpath "$p")"); done
 [ -e "$dest/.git" ] && { echo "fetch-rocksdb: $dest already exists"; exit 0; }
 stage="$dest.partial"            # never leave a half-made DEST behind
 rm -rf "$stage"; mkdir -p "$(dirname "$dest")"
 
-if [ -n "${AI_OPT_ROCKSDB_PATH:-}" ]; then
-  src=$AI_OPT_ROCKSDB_PATH
-  [ -f "$src/db/db_impl/db_impl_write.cc" ] || die "AI_OPT_ROCKSDB_PATH=$src is not a RocksDB source tree"
+if [ -n "${AIOPT_ROCKSDB_PATH:-}" ]; then
+  src=$AIOPT_ROCKSDB_PATH
+  [ -f "$src/db/db_impl/db_impl_write.cc" ] || usage_error "AIOPT_ROCKSDB_PATH=$src is not a RocksDB source tree"
   echo "fetch-rocksdb: copying the checkout at $src (left untouched)"
   if git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
     # An export of HEAD: a worktree would share the user's refs and index locks.
@@ -38,7 +41,7 @@ else
   echo "fetch-rocksdb: apt-get source rocksdb=$version-* (Debian source package)"
   apt-get "${apt_opts[@]}" update >/dev/null
   deb_version=$(apt-cache "${apt_opts[@]}" showsrc rocksdb | awk -v v="$version" '$1=="Version:" && index($2, v"-")==1 {print $2; exit}')
-  [ -n "$deb_version" ] || die "no Debian source package rocksdb $version in this machine's apt sources"
+  [ -n "$deb_version" ] || system_error "no Debian source package rocksdb $version in this machine's apt sources"
   (cd "$apt_dir" && apt-get "${apt_opts[@]}" source --download-only "rocksdb=$deb_version" >/dev/null)
   mkdir -p "$stage"
   # The upstream tarball, without Debian's packaging patches: pristine RocksDB.
@@ -46,7 +49,7 @@ else
 fi
 
 cd "$stage"
-for p in ${patches[@]+"${patches[@]}"}; do patch -p1 --quiet < "$p" || die "instrumentation patch $p does not apply"; done
+for p in ${patches[@]+"${patches[@]}"}; do patch -p1 --quiet < "$p" || input_error "instrumentation patch $p does not apply"; done
 git init -q -b pristine .
 git add -A
 git -c user.name=aiopt -c user.email=aiopt@localhost commit -q -m "pristine RocksDB $version + aiopt instrumentation"

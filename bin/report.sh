@@ -10,11 +10,16 @@
 set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${AIOPT_BIN:-$TOP/bin}
+SCRIPT=report
+# shellcheck source=bin/common.sh
+. "$TOP/bin/common.sh"
+help_requested "$0" "$@"
+case ${1:-} in -*) usage_error "unknown option $1 (--help)" ;; esac
+[ $# -le 2 ] || usage_error "usage: report.sh [EXPERIMENT] [RUNS]"
 exp=${1:-experiment_a}
 runs=${2:-$TOP/runs}
 dir="$runs/$exp"
-die() { echo "report: $*" >&2; exit 1; }
-[ -d "$dir" ] || die "$dir: no runs of $exp (run make demo or make experiment_a first)"
+[ -d "$dir" ] || input_error "$dir: no runs of $exp (run make demo or make experiment_a first)"
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
@@ -29,7 +34,7 @@ for archive in "$dir"/*/seed-*/archive.jsonl; do
   jq -cR --arg track "$track" --arg seed "$seed" --arg dir "$seed_dir" \
     'fromjson? // empty | {track: $track, seed: $seed, run_dir: $dir, r: .}' "$archive"
 done > "$tmp/records.jsonl"
-[ "$found" = 1 ] || die "$dir: no archive.jsonl under <track>/seed-<n>/"
+[ "$found" = 1 ] || input_error "$dir: no archive.jsonl under <track>/seed-<n>/"
 
 # ---- the numbers ------------------------------------------------------------------
 jq -s -f /dev/stdin "$tmp/records.jsonl" > "$tmp/report.json" <<'JQ'
@@ -148,7 +153,7 @@ plot() {   # FILE XLABEL DATA-KIND(iteration|elapsed_s|tokens)
       echo "plot ${joined} 1 with lines lc 0 dt 2 title 'pristine'"
     fi
   } > "$tmp/plot.gp"
-  gnuplot "$tmp/plot.gp" 2> "$tmp/gnuplot.err" || die "gnuplot failed: $(cat "$tmp/gnuplot.err")"
+  gnuplot "$tmp/plot.gp" 2> "$tmp/gnuplot.err" || system_error "gnuplot failed: $(cat "$tmp/gnuplot.err")"
 }
 plot "$dir/best-vs-iteration.png" iteration iteration
 plot "$dir/best-vs-time.png" 'wall time (s)' elapsed_s

@@ -8,24 +8,22 @@
 # a run killed at any moment loses at most the candidate in flight.  The same
 # run as `make experiment_a TRACK=…`.
 #
-# Settings (environment, as the original scaffold's): AI_OPT_TRACK, ITERATIONS,
-# AI_OPT_SEED/SEED, AI_OPT_MODEL_{BASELINE,GPT5,PROFILER},
-# AI_OPT_API_BASE_{BASELINE,GPT5,PROFILER}, AI_OPT_RUN_BCOZ, AI_OPT_RUN_BPERF,
-# OPENAI_API_KEY / AI_OPT_API_KEY; MODEL and API_BASE override the track's.
+# Settings: the experiment's (mk/experiment.mk, which also maps the scaffold's
+# AI_OPT_* names and make's TRACK=, SEED=, ITERATIONS=, MODEL=, API_BASE=), read
+# through `make experiment-env` so that this script and make agree: AIOPT_TRACK,
+# AIOPT_ITERATIONS (50), AIOPT_SEED (1), AIOPT_MODEL_{BASELINE,GPT5,PROFILER},
+# AIOPT_API_BASE_{BASELINE,GPT5,PROFILER}, AIOPT_RUN_BCOZ, AIOPT_RUN_BPERF;
+# AIOPT_MODEL and AIOPT_API_BASE override the track's.  Keys: OPENAI_API_KEY or
+# AI_OPT_API_KEY, from the environment only.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${AIOPT_BIN:-$TOP/bin}
-die() { echo "run_track: $*" >&2; exit 2; }
+SCRIPT=run_track
+# shellcheck source=bin/common.sh
+. "$TOP/bin/common.sh"
 
-exp=experiment_a
-track=${AI_OPT_TRACK:-${TRACK:-}}
-iterations=${ITERATIONS:-50}
-seed=${AI_OPT_SEED:-${SEED:-1}}
-model=${MODEL:-}
-api_base=${API_BASE:-}
-scripted=${AIOPT_SCRIPTED:-}
-runs=${AIOPT_RUNS:-$TOP/runs}
+exp= track= iterations= seed= model= api_base= scripted= runs=
 while [ $# -gt 0 ]; do
   case $1 in
     --track) track=$2; shift 2 ;;
@@ -35,40 +33,49 @@ while [ $# -gt 0 ]; do
     --api-base) api_base=$2; shift 2 ;;
     --scripted) scripted=$(cd "$2" && pwd); shift 2 ;;
     --runs) runs=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) die "unknown option $1 (--help)" ;;
+    -h|--help) print_help "$0"; exit 0 ;;
+    -*) usage_error "unknown option $1 (--help)" ;;
     *) exp=$1; shift ;;
   esac
 done
-track=${track:-profiler}
-[ -f "$TOP/experiments/$exp/experiment.mk" ] || die "no experiment $exp (experiments/$exp/experiment.mk)"
-[[ "$iterations" =~ ^[0-9]+$ ]] || die "ITERATIONS=$iterations is not a number"
-[[ "$seed" =~ ^[0-9]+$ ]] || die "SEED=$seed is not a number"
+exp=${exp:-${EXP:-experiment_a}}
+# The experiment's settings, as make computes them for every stage.
+settings=$(make -s --no-print-directory -C "$TOP" experiment-env EXP="$exp") || usage_error "no experiment $exp"
+eval "$settings"
+track=${track:-${AIOPT_TRACK:-profiler}}
+iterations=${iterations:-${AIOPT_ITERATIONS:-50}}
+seed=${seed:-${AIOPT_SEED:-1}}
+model=${model:-${AIOPT_MODEL:-}}
+api_base=${api_base:-${AIOPT_API_BASE:-}}
+scripted=${scripted:-${AIOPT_SCRIPTED:-}}
+runs=${runs:-${AIOPT_RUNS:-$TOP/runs}}
+[[ "$iterations" =~ ^[0-9]+$ ]] || usage_error "ITERATIONS=$iterations is not a number"
+[[ "$seed" =~ ^[0-9]+$ ]] || usage_error "SEED=$seed is not a number"
 
 # ---- the track: its model, endpoint and profilers -------------------------------
 case $track in
-  baseline)      m=${AI_OPT_MODEL_BASELINE:-};        a=${AI_OPT_API_BASE_BASELINE:-http://127.0.0.1:8000/v1}; mvar=AI_OPT_MODEL_BASELINE; profiled=0 ;;
-  gpt5)          m=${AI_OPT_MODEL_GPT5:-gpt-5};       a=${AI_OPT_API_BASE_GPT5:-https://api.openai.com/v1};   mvar=AI_OPT_MODEL_GPT5;     profiled=0 ;;
-  profiler)      m=${AI_OPT_MODEL_PROFILER:-};        a=${AI_OPT_API_BASE_PROFILER:-http://127.0.0.1:8000/v1}; mvar=AI_OPT_MODEL_PROFILER; profiled=1 ;;
-  gpt5_profiler) m=${AI_OPT_MODEL_GPT5:-gpt-5};       a=${AI_OPT_API_BASE_GPT5:-https://api.openai.com/v1};   mvar=AI_OPT_MODEL_GPT5;     profiled=1 ;;
-  *) die "TRACK=$track: use baseline, gpt5, profiler or gpt5_profiler" ;;
+  baseline)      m=${AIOPT_MODEL_BASELINE:-};        a=${AIOPT_API_BASE_BASELINE:-http://127.0.0.1:8000/v1}; mvar=AIOPT_MODEL_BASELINE; profiled=0 ;;
+  gpt5)          m=${AIOPT_MODEL_GPT5:-gpt-5};       a=${AIOPT_API_BASE_GPT5:-https://api.openai.com/v1};   mvar=AIOPT_MODEL_GPT5;     profiled=0 ;;
+  profiler)      m=${AIOPT_MODEL_PROFILER:-};        a=${AIOPT_API_BASE_PROFILER:-http://127.0.0.1:8000/v1}; mvar=AIOPT_MODEL_PROFILER; profiled=1 ;;
+  gpt5_profiler) m=${AIOPT_MODEL_GPT5:-gpt-5};       a=${AIOPT_API_BASE_GPT5:-https://api.openai.com/v1};   mvar=AIOPT_MODEL_GPT5;     profiled=1 ;;
+  *) usage_error "TRACK=$track: use baseline, gpt5, profiler or gpt5_profiler" ;;
 esac
 model=${model:-$m}
 api_base=${api_base:-$a}
 if [ -z "$scripted" ]; then
-  [ -n "$model" ] || die "track $track has no model: set $mvar (or MODEL=, --primary-model) and its endpoint (default $api_base); to see the whole loop without a model, run: make demo"
+  [ -n "$model" ] || usage_error "track $track has no model: set $mvar (or MODEL=, --primary-model) and its endpoint (default $api_base); to see the whole loop without a model, run: make demo"
   case $api_base in
     https://api.openai.com*) [ -n "${OPENAI_API_KEY:-${AI_OPT_API_KEY:-}}" ] || \
-      die "track $track talks to OpenAI: set OPENAI_API_KEY (or AI_OPT_API_KEY); without a model, run: make demo" ;;
+      usage_error "track $track talks to OpenAI: set OPENAI_API_KEY (or AI_OPT_API_KEY); without a model, run: make demo" ;;
   esac
 fi
 # Profilers follow the track: off on scalar tracks, on by default on profiler tracks.
 if [ "$profiled" = 1 ]; then
-  export AI_OPT_RUN_BCOZ=${AI_OPT_RUN_BCOZ:-1} AI_OPT_RUN_BPERF=${AI_OPT_RUN_BPERF:-1}
+  export AIOPT_RUN_BCOZ=${AIOPT_RUN_BCOZ:-1} AIOPT_RUN_BPERF=${AIOPT_RUN_BPERF:-1}
 else
-  export AI_OPT_RUN_BCOZ=0 AI_OPT_RUN_BPERF=0
+  export AIOPT_RUN_BCOZ=0 AIOPT_RUN_BPERF=0
 fi
-export AI_OPT_TRACK=$track AI_OPT_SEED=$seed
+export AIOPT_TRACK=$track AIOPT_SEED=$seed
 
 run="$runs/$exp/$track/seed-$seed"
 archive="$run/archive.jsonl"
@@ -80,10 +87,14 @@ archive="$run/archive.jsonl"
 if [ -f "$run/.run.pid" ]; then
   other=$(cat "$run/.run.pid")
   if [ "$other" != $$ ] && kill -0 "$other" 2>/dev/null && grep -q run_track "/proc/$other/cmdline" 2>/dev/null; then
-    die "$run is in use by run_track.sh (pid $other)"
+    usage_error "$run is in use by run_track.sh (pid $other)"
   fi
 fi
 echo $$ > "$run/.run.pid"
+# The settings this run works with, beside its archive, so that its numbers can be
+# checked against what made them; a resumed run writes them again (same, or changed).
+{ printf '%s\n' "$settings"; printf 'export AIOPT_TRACK=%q AIOPT_SEED=%q AIOPT_MODEL=%q AIOPT_API_BASE=%q AIOPT_RUN_BCOZ=%q AIOPT_RUN_BPERF=%q\n' \
+    "$track" "$seed" "$model" "$api_base" "$AIOPT_RUN_BCOZ" "$AIOPT_RUN_BPERF"; } > "$run/settings.env"
 # What confines the candidate's programs on this machine, said once per run.
 "$TOP/bin/sandbox.sh" --check >&2
 
@@ -129,7 +140,7 @@ finish_on_signal() {
 if [ ! -f "$run/pristine/baseline.json" ]; then
   progress 0 pristine baseline
   run_child make -s -C "$TOP" baseline EXP="$exp" BASELINE_DIR="$run/pristine" || {
-    [ "$stopping" = 1 ] && finish_on_signal; die "pristine baseline failed (see $run/pristine/)"; }
+    [ "$stopping" = 1 ] && finish_on_signal; system_error "pristine baseline failed (see $run/pristine/)"; }
 fi
 
 # ---- resume: drop what a killed run left in flight ----------------------------------
@@ -158,14 +169,14 @@ for ((i = first_missing; i <= iterations; i++)); do
   parent_id=$(jq -r .id <<<"$parent")
   progress "$i" "$parent_id" propose
   "$BIN/stage.sh" checkout "$( [ "$parent_id" = pristine ] && echo pristine || echo "$run/$parent_id")"
-  mutate=("$BIN/llm-mutate" --experiment "$TOP/experiments/$exp" --track "$track" --tree "$TOP/build/rocksdb-src"
+  mutate=("$BIN/llm-mutate" --experiment "$EXPERIMENTS/$exp" --track "$track" --tree "$TOP/build/rocksdb-src"
           --archive "$archive" --run-dir "$run" --iteration "$i" --seed "$seed")
   if [ -n "$scripted" ]; then mutate+=(--scripted "$scripted"); else mutate+=(--model "$model" --api-base "$api_base"); fi
   [ -z "${AIOPT_LLM_RECORD:-}" ] || mutate+=(--record "$AIOPT_LLM_RECORD")
   [ -z "${AIOPT_LLM_REPLAY:-}" ] || mutate+=(--replay "$AIOPT_LLM_REPLAY")
   printf '%s\n' "$parent" > "$run/.parent.json"
   run_child "${mutate[@]}" < "$run/.parent.json" > "$run/.child.json" || {
-    [ "$stopping" = 1 ] && finish_on_signal; die "llm-mutate failed"; }
+    [ "$stopping" = 1 ] && finish_on_signal; system_error "llm-mutate failed"; }
   [ "$stopping" = 0 ] || finish_on_signal
   cand=$(jq -r .dir "$run/.child.json")
   id=$(jq -r .id "$run/.child.json")
@@ -175,7 +186,7 @@ for ((i = first_missing; i <= iterations; i++)); do
     run_child "${mk[@]}" CAND="$cand" "$stage.json" > "$cand/stages.log" 2>&1 || {
       [ "$stopping" = 1 ] && finish_on_signal
       tail -n 20 "$cand/stages.log" >&2
-      die "stage $stage of $id failed to run (see $cand/stages.log)"; }
+      system_error "stage $stage of $id failed to run (see $cand/stages.log)"; }
     [ "$stopping" = 0 ] || finish_on_signal
   done
   jq -c --argjson t0 "$t_iter" --argjson t1 "$(date +%s)" '.timing = {started_at: $t0, finished_at: $t1, seconds: ($t1 - $t0)}' \

@@ -19,15 +19,21 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SCRIPT=stage
+# shellcheck source=bin/common.sh
+. "$TOP/bin/common.sh"
+help_requested "$0" "$@"
+# The experiment's settings: from make (mk/candidate.mk exports them), or, run by
+# hand, from make too: their one home is the experiment's .mk.
+if [ -z "${EXP:-}" ]; then eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"; fi
+
 BIN=${AIOPT_BIN:-$TOP/bin}
 SRC=${ROCKSDB_SRC:-$TOP/build/rocksdb-src}
 RELEASE=${ROCKSDB_RELEASE:-$TOP/build/rocksdb-release}
 TSAN=${ROCKSDB_TSAN:-$TOP/build/rocksdb-tsan}
-GATE=${AIOPT_GATE:-$TOP/experiments/experiment_a/gate.tsv}
+GATE=$AIOPT_GATE
 LOCK=${AIOPT_TREE_LOCK:-$TOP/build/tree.lock}
-TARGETS="${AI_OPT_TARGET_FILES:-db/db_impl/db_impl_write.cc} ${AI_OPT_TARGET_FILE:-}"
-
-die() { echo "stage: $*" >&2; exit 1; }
+TARGETS=$AIOPT_TARGET_FILES
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 # The untrusted candidate's programs run in bin/sandbox.sh (its own root holding the
@@ -46,7 +52,7 @@ require_disk() {   # DIR
   local fs; fs=$(stat -f -c %T "$1")
   if [ "$fs" = tmpfs ] || [ "$fs" = ramfs ]; then
     if workload_syncs; then
-      die "$1 is on $fs, where fsync returns at once: this workload syncs every write (--sync=1), so it would measure nothing. Put the run on a disk (AIOPT_SCRATCH=DIR names another scratch directory)."
+      usage_error "$1 is on $fs, where fsync returns at once: this workload syncs every write (--sync=1), so it would measure nothing. Put the run on a disk (AIOPT_SCRATCH=DIR names another scratch directory)."
     fi
   fi
 }
@@ -82,7 +88,7 @@ with_lock() { exec 9>"$LOCK"; flock 9; }
 
 stage_apply() {
   local cand=$1 in=$1/record.json out=$1/apply.json
-  [ -f "$in" ] || die "$in: no record (llm-mutate writes it)"
+  [ -f "$in" ] || input_error "$in: no record (llm-mutate writes it)"
   if has_error "$in"; then cp "$in" "$out"; return; fi
   with_lock
   tree_reset
@@ -91,7 +97,7 @@ stage_apply() {
   parent=$(jq -r '.parent // "pristine"' "$in")
   parent_dir=$(dirname "$cand")/$parent
   if [ "$parent" != pristine ]; then
-    [ -f "$parent_dir/cumulative.diff" ] || die "$parent_dir/cumulative.diff: the parent's patch is missing"
+    [ -f "$parent_dir/cumulative.diff" ] || input_error "$parent_dir/cumulative.diff: the parent's patch is missing"
     [ -s "$parent_dir/cumulative.diff" ] && git -C "$SRC" apply --whitespace=nowarn "$parent_dir/cumulative.diff"
   fi
   # shellcheck disable=SC2086
@@ -124,20 +130,20 @@ stage_build() {
   with_lock
   tree_put "$cand"
   local t0=$SECONDS status=0
-  if [ -n "${AI_OPT_BUILD_CMD:-}" ]; then
-    (cd "$SRC" && timeout "${AIOPT_BUILD_TIMEOUT:-900}" bash -c "$AI_OPT_BUILD_CMD") > "$cand/build.log" 2>&1 || status=$?
+  if [ -n "${AIOPT_BUILD_CMD:-}" ]; then
+    (cd "$SRC" && timeout "${AIOPT_BUILD_TIMEOUT}" bash -c "$AIOPT_BUILD_CMD") > "$cand/build.log" 2>&1 || status=$?
   else
-    timeout "${AIOPT_BUILD_TIMEOUT:-900}" cmake --build "$RELEASE" --target db_bench -j "$(nproc)" > "$cand/build.log" 2>&1 || status=$?
+    timeout "${AIOPT_BUILD_TIMEOUT}" cmake --build "$RELEASE" --target db_bench -j "$(nproc)" > "$cand/build.log" 2>&1 || status=$?
   fi
   local seconds=$((SECONDS - t0))
   if [ "$status" -eq 0 ]; then
     # A hard link survives the next build (the linker replaces the file).
-    ln -f "${AI_OPT_BENCH_BIN:-$RELEASE/db_bench}" "$cand/db_bench"
+    ln -f "${AIOPT_BENCH_BIN:-$RELEASE/db_bench}" "$cand/db_bench"
     cp "$in" "$out"
     update "$out" --argjson s "$seconds" '.build = {ok: true, seconds: $s, log: "build.log"}'
   else
     local why; why=$(compiler_errors "$cand/build.log")
-    [ "$status" -eq 124 ] && why="the build took longer than ${AIOPT_BUILD_TIMEOUT:-900} s"
+    [ "$status" -eq 124 ] && why="the build took longer than ${AIOPT_BUILD_TIMEOUT} s"
     [ -n "$why" ] || why=$(grep -o "undefined reference to .*" "$cand/build.log" | sort -u | head -n 4 | cut -c1-200 || true)
     [ -n "$why" ] || why="the build failed with no compiler error in the tree's own files (see build.log)"
     cp "$in" "$out"
@@ -154,13 +160,13 @@ gate_binary() { local b; for b in "$TSAN/$1" "$TSAN/db_stress_tool/$1" "$TSAN/to
 stage_test() {
   local cand=$1 in=$1/build.json out=$1/test.json
   if has_error "$in"; then cp "$in" "$out"; return; fi
-  [ -f "$GATE" ] || die "$GATE: no test gate (AIOPT_GATE names it)"
+  [ -f "$GATE" ] || usage_error "$GATE: no test gate (AIOPT_GATE names it)"
   with_lock
   tree_put "$cand"
   local programs t0=$SECONDS status=0
   programs=$(gate_lines | cut -f1 | sort -u | paste -sd' ' -)
   # shellcheck disable=SC2086
-  timeout "${AIOPT_BUILD_TIMEOUT:-900}" cmake --build "$TSAN" --target $programs -j "$(nproc)" > "$cand/test-build.log" 2>&1 || status=$?
+  timeout "${AIOPT_BUILD_TIMEOUT}" cmake --build "$TSAN" --target $programs -j "$(nproc)" > "$cand/test-build.log" 2>&1 || status=$?
   if [ "$status" -ne 0 ]; then
     local why; why=$(compiler_errors "$cand/test-build.log")
     cp "$in" "$out"
@@ -181,11 +187,11 @@ stage_test() {
     local t1=$SECONDS rc=0
     # shellcheck disable=SC2086
     local bin; bin=$(gate_binary "$prog")
-    sandboxed "${AIOPT_TEST_TIMEOUT:-120}" --ro "$bin" --rw "$scratch" \
+    sandboxed "${AIOPT_TEST_TIMEOUT}" --ro "$bin" --rw "$scratch" \
       --env "TEST_TMPDIR=$scratch" --env "TSAN_OPTIONS=$tsan" -- \
       "$bin" $args >> "$cand/test.log" 2>&1 || rc=$?
     if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-      echo "=== $prog#$n exited $rc: timed out after ${AIOPT_TEST_TIMEOUT:-120} s" >> "$cand/test.log"
+      echo "=== $prog#$n exited $rc: timed out after ${AIOPT_TEST_TIMEOUT} s" >> "$cand/test.log"
     elif [ "$rc" -ne 0 ]; then
       echo "=== $prog#$n exited $rc" >> "$cand/test.log"
     fi
@@ -224,8 +230,8 @@ stage_test() {
 
 bench_args() {
   local args
-  if [ "${AIOPT_BENCH_WORKLOAD:-l0}" = sync ]; then args=${AIOPT_BENCH_ARGS_SYNC:-}; else args=${AI_OPT_BENCH_ARGS:-}; fi
-  echo "$args --duration=${AIOPT_BENCH_DURATION:-10}"
+  if [ "${AIOPT_BENCH_WORKLOAD}" = sync ]; then args=${AIOPT_BENCH_ARGS_SYNC}; else args=${AIOPT_BENCH_ARGS}; fi
+  echo "$args --duration=${AIOPT_BENCH_DURATION}"
 }
 
 # RocksDB's write-stall limits as the database itself recorded them (its OPTIONS
@@ -245,7 +251,7 @@ db_options() {   # DBDIR
 # "EXIT CPU-SECONDS" (CPU null when unknown).
 db_bench_once() {   # BINARY DBDIR LOG ARGS...
   local bin=$1 db=$2 logfile=$3 status=0; shift 3
-  sandboxed $((${AIOPT_BENCH_DURATION:-10} * 3 + 60)) --ro "$bin" --rw "$db" -- \
+  sandboxed $((${AIOPT_BENCH_DURATION} * 3 + 60)) --ro "$bin" --rw "$db" -- \
     /usr/bin/time -f '%e %U %S' -o "$db/.time" "$bin" --db="$db" "$@" > "$logfile" 2>&1 || status=$?
   local cpu=null
   [ -s "$db/.time" ] && cpu=$(awk 'NF == 3 { v = $2 + $3 } END { print (v == "" ? "null" : v) }' "$db/.time")
@@ -267,11 +273,11 @@ bench_run() {   # BINARY LOGBASE SCRATCH [OFFERED-BYTES-PER-SEC]
   local bin=$1 logbase=$2 scratch=$3 offered=${4:-} db st cpu
   mkdir -p "$scratch"; require_disk "$scratch"
   db=$(mktemp -d "$scratch/db.XXXXXX")
-  if [ -n "${AI_OPT_BENCH_CMD:-}" ]; then
+  if [ -n "${AIOPT_BENCH_CMD:-}" ]; then
     # The user's own command: the saturation run only.
     status=0
-    sandboxed $((${AIOPT_BENCH_DURATION:-10} * 3 + 60)) --ro "$bin" --rw "$db" -- \
-      bash -c "$AI_OPT_BENCH_CMD" _ "$bin" "$db" > "$logbase.log" 2>&1 || status=$?
+    sandboxed $((${AIOPT_BENCH_DURATION} * 3 + 60)) --ro "$bin" --rw "$db" -- \
+      bash -c "$AIOPT_BENCH_CMD" _ "$bin" "$db" > "$logbase.log" 2>&1 || status=$?
     rm -rf "$db"
     parsed_run "$logbase.log" "$status" null
     return
@@ -281,10 +287,10 @@ bench_run() {   # BINARY LOGBASE SCRATCH [OFFERED-BYTES-PER-SEC]
   local sat options read_run=null fixed=null
   options=$(db_options "$db")
   sat=$(parsed_run "$logbase.log" "$st" "$cpu")
-  if [ "$st" = 0 ] && [ "${AIOPT_BENCH_READ_SECONDS:-3}" != 0 ]; then
+  if [ "$st" = 0 ] && [ "${AIOPT_BENCH_READ_SECONDS}" != 0 ]; then
     # shellcheck disable=SC2046
     read -r st cpu < <(db_bench_once "$bin" "$db" "$logbase-read.log" $(bench_args) \
-      --use_existing_db=1 --benchmarks=readrandom --duration="${AIOPT_BENCH_READ_SECONDS:-3}")
+      --use_existing_db=1 --benchmarks=readrandom --duration="${AIOPT_BENCH_READ_SECONDS}")
     read_run=$(parsed_run "$logbase-read.log" "$st" "$cpu" | jq -c '{ops_per_sec, p99_us, exit_status, log, error}')
   fi
   rm -rf "$db"
@@ -311,8 +317,8 @@ offered_load() {   # PRISTINE_DIR
 stage_bench() {
   local cand=$1 in=$1/test.json out=$1/bench.json pristine=${PRISTINE:?PRISTINE is not set}
   if has_error "$in"; then cp "$in" "$out"; return; fi
-  [ -x "$pristine/db_bench" ] || die "$pristine/db_bench: pristine is not built (make baseline or the runner builds it)"
-  [ -f "$pristine/baseline.json" ] || die "$pristine/baseline.json: pristine was not measured (stage.sh pristine writes it)"
+  [ -x "$pristine/db_bench" ] || input_error "$pristine/db_bench: pristine is not built (make baseline or the runner builds it)"
+  [ -f "$pristine/baseline.json" ] || input_error "$pristine/baseline.json: pristine was not measured (stage.sh pristine writes it)"
   local pairs="$cand/pairs.jsonl" i=0 more=3 scratch offered
   scratch=$(scratch_for "$cand")/bench
   mkdir -p "$scratch"; require_disk "$scratch"
@@ -350,20 +356,20 @@ stage_bench() {
 
 # Coz over db_bench; parse-coz on the profile.  Prints the parse-coz object.
 coz_profile() {   # BINARY DIR
-  local bin=$1 dir=$2 duration=${AIOPT_BCOZ_DURATION:-60} db status=0
+  local bin=$1 dir=$2 duration=${AIOPT_BCOZ_DURATION} db status=0
   log "coz: profiling for $duration s"
   local coz=coz
-  if [ "${AI_OPT_COZ:-}" = bcoz ] || command -v bcoz > /dev/null; then coz=bcoz; fi
+  if [ "${AIOPT_COZ:-}" = bcoz ] || command -v bcoz > /dev/null; then coz=bcoz; fi
   local scratch; scratch=$(scratch_for "$dir")/coz
   mkdir -p "$scratch"; require_disk "$scratch"
   db=$(mktemp -d "$scratch/db.XXXXXX")
   rm -f "$dir/profile.coz"
   local progress=()
-  [ "$coz" = bcoz ] && [ -n "${AI_OPT_BCOZ_PROGRESS_POINTS:-}" ] && progress=(-p "$AI_OPT_BCOZ_PROGRESS_POINTS")
+  [ "$coz" = bcoz ] && [ -n "${AIOPT_BCOZ_PROGRESS_POINTS:-}" ] && progress=(-p "$AIOPT_BCOZ_PROGRESS_POINTS")
   # shellcheck disable=SC2046
   # Coz samples with perf events: it keeps the capabilities (--keep-caps).
   sandboxed $((duration * 2 + 120)) --keep-caps --ro "$bin" --ro "$SRC" --rw "$dir" --rw "$db" -- \
-    "$coz" run -o "$dir/profile.coz" -s "${AIOPT_BCOZ_SCOPE:-%/db/db_impl/db_impl_write.cc}" \
+    "$coz" run -o "$dir/profile.coz" -s "${AIOPT_BCOZ_SCOPE}" \
     ${progress[@]+"${progress[@]}"} --- "$bin" --db="$db" $(AIOPT_BENCH_DURATION=$duration bench_args) \
     > "$dir/coz-run.log" 2>&1 || status=$?
   rm -rf "$scratch"
@@ -371,15 +377,15 @@ coz_profile() {   # BINARY DIR
     jq -cn --arg m "$coz produced no profile (exit $status; see coz-run.log)" '{error: {stage: "coz", message: $m}}'
     return
   fi
-  "$BIN/parse-coz" --top "${AIOPT_COZ_TOP:-10}" --context "$SRC:3" "$dir/profile.coz" | jq -c --arg p "$coz" '. + {profiler: $p}'
+  "$BIN/parse-coz" --top "${AIOPT_COZ_TOP}" --context "$SRC:3" "$dir/profile.coz" | jq -c --arg p "$coz" '. + {profiler: $p}'
 }
 
 # Where db_bench's writer threads wait: bperf when installed, else mainline perf
 # (task-clock + sched_switch with DWARF stacks).  Prints the parse-offcpu object.
 offcpu_profile() {   # BINARY DIR
-  local bin=$1 dir=$2 duration=${AI_OPT_BPERF_DURATION:-30} db status=0
+  local bin=$1 dir=$2 duration=${AIOPT_BPERF_DURATION} db status=0
   log "off-CPU profile for $duration s"
-  local bperf=${AI_OPT_BPERF:-$(command -v bperf || true)}
+  local bperf=${AIOPT_BPERF:-$(command -v bperf || true)}
   local scratch; scratch=$(scratch_for "$dir")/offcpu
   mkdir -p "$scratch"; require_disk "$scratch"
   db=$(mktemp -d "$scratch/db.XXXXXX")
@@ -393,7 +399,7 @@ offcpu_profile() {   # BINARY DIR
     rm -f "$dir/bperf.data"
   else
     sandboxed $((duration * 2 + 120)) "${box[@]}" -- perf record -q -e task-clock -c 1000000 -e sched:sched_switch \
-      --call-graph "dwarf,${AIOPT_OFFCPU_STACK_BYTES:-4096}" -o "$dir/perf.data" \
+      --call-graph "dwarf,${AIOPT_OFFCPU_STACK_BYTES}" -o "$dir/perf.data" \
       -- "$bin" --db="$db" $(AIOPT_BENCH_DURATION=$duration bench_args) > "$dir/offcpu-run.log" 2>&1 || status=$?
     perf script -i "$dir/perf.data" > "$dir/offcpu.txt" 2>> "$dir/offcpu-run.log" || status=$?
     rm -f "$dir/perf.data"   # hundreds of MB; the parsed profile is what is kept
@@ -404,8 +410,8 @@ offcpu_profile() {   # BINARY DIR
     jq -cn --arg m "the off-CPU profile failed (exit $status; see offcpu-run.log)" '{error: {stage: "bperf", message: $m}}'
     return
   fi
-  "$BIN/parse-offcpu" --top "${AIOPT_PROFILE_TOP:-5}" --context "$SRC:3" \
-    --thread-with "${AIOPT_OFFCPU_THREAD_WITH:-DBImpl::WriteImpl}" "$dir/offcpu.txt" 2>/dev/null \
+  "$BIN/parse-offcpu" --top "${AIOPT_PROFILE_TOP}" --context "$SRC:3" \
+    --thread-with "${AIOPT_OFFCPU_THREAD_WITH}" "$dir/offcpu.txt" 2>/dev/null \
     || jq -cn '{error: {stage: "bperf", message: "parse-offcpu could not read the profile"}}'
   gzip -f "$dir/offcpu.txt"
 }
@@ -419,7 +425,7 @@ profiled_stage() {   # CAND IN OUT KEY ENABLED PRISTINE-FILE PRISTINE-SUMMARY-JQ
   if jq -e '(.bench.pairs | length) == 1' "$in" > /dev/null; then
     cp "$in" "$out"; update "$out" --arg k "$key" '.[$k] = {skipped: "screened out on the first bench pair"}'; return
   fi
-  [ -f "$pfile" ] || die "$pfile: pristine was not profiled"
+  [ -f "$pfile" ] || input_error "$pfile: pristine was not profiled"
   with_lock
   tree_put "$cand"   # --context quotes the candidate's source
   local p; p=$("$func" "$cand/db_bench" "$cand")
@@ -432,12 +438,12 @@ profiled_stage() {   # CAND IN OUT KEY ENABLED PRISTINE-FILE PRISTINE-SUMMARY-JQ
 }
 
 stage_coz() {
-  profiled_stage "$1" "$1/bench.json" "$1/coz.json" coz "${AI_OPT_RUN_BCOZ:-0}" "${PRISTINE:?}/coz.json" \
+  profiled_stage "$1" "$1/bench.json" "$1/coz.json" coz "${AIOPT_RUN_BCOZ:-0}" "${PRISTINE:?}/coz.json" \
     '{max_speedup_pct, max_speedup_pct_ci}' coz_profile
 }
 
 stage_bperf() {
-  profiled_stage "$1" "$1/coz.json" "$1/bperf.json" bperf "${AI_OPT_RUN_BPERF:-0}" "${PRISTINE:?}/bperf.json" \
+  profiled_stage "$1" "$1/coz.json" "$1/bperf.json" bperf "${AIOPT_RUN_BPERF:-0}" "${PRISTINE:?}/bperf.json" \
     '{off_cpu_ratio, off_cpu_ratio_ci}' offcpu_profile
 }
 
@@ -448,9 +454,9 @@ stage_score() {
   # Exit 1: a record score cannot read; it carries the error and is archived as such.
   local status=0
   "$BIN/score" ${args[@]+"${args[@]}"} < "$in" > "$out.tmp" || status=$?
-  [ "$status" -eq 0 ] || [ "$status" -eq 1 ] || die "score failed (exit $status) on $in"
+  [ "$status" -eq 0 ] || [ "$status" -eq 1 ] || system_error "score failed (exit $status) on $in"
   mv "$out.tmp" "$out"
-  [ -z "${AI_OPT_METRICS_JSON:-}" ] || cp "$out" "$AI_OPT_METRICS_JSON"
+  [ -z "${AIOPT_METRICS_JSON:-}" ] || cp "$out" "$AIOPT_METRICS_JSON"
 }
 
 # Pristine for a run: the db_bench binary, k bench runs, a Coz profile.
@@ -461,10 +467,10 @@ stage_pristine() {
   tree_reset
   rm -f "$SRC/.git/aiopt-holds"
   log "pristine: building db_bench"
-  cmake --build "$RELEASE" --target db_bench -j "$(nproc)" > "$dir/build.log" 2>&1 || die "pristine does not build: see $dir/build.log"
+  cmake --build "$RELEASE" --target db_bench -j "$(nproc)" > "$dir/build.log" 2>&1 || system_error "pristine does not build: see $dir/build.log"
   ln -f "$RELEASE/db_bench" "$dir/db_bench"
   exec 9>&-
-  local runs=${AIOPT_BASELINE_RUNS:-3} scratch
+  local runs=${AIOPT_BASELINE_RUNS} scratch
   scratch=$(scratch_for "$dir")/bench
   mkdir -p "$scratch"; require_disk "$scratch"
   : > "$dir/runs.jsonl"
@@ -474,24 +480,24 @@ stage_pristine() {
   done
   rm -rf "$scratch"
   jq -e -s 'all(.exit_status == 0 and .ops_per_sec != null)' "$dir/runs.jsonl" > /dev/null \
-    || die "pristine db_bench failed: see $dir/bench-*.log"
+    || system_error "pristine db_bench failed: see $dir/bench-*.log"
   # The fixed-load runs' offered load: a share of pristine's saturation throughput,
   # in the bytes db_bench's rate limiter counts (key + value per write).
   local bytes_per_op
   bytes_per_op=$(awk '/^Keys: +[0-9]+ bytes each/ {k = $2} /^Values: +[0-9]+ bytes each/ {v = $2}
                       END { if (k != "" && v != "") print k + v }' "$dir/bench-1.log")
   local coz='null' bperf='null'
-  if [ "${AI_OPT_RUN_BCOZ:-0}" = 1 ]; then
+  if [ "${AIOPT_RUN_BCOZ:-0}" = 1 ]; then
     coz_profile "$dir/db_bench" "$dir" > "$dir/coz.json"
     coz=$(cat "$dir/coz.json")
   fi
-  if [ "${AI_OPT_RUN_BPERF:-0}" = 1 ]; then
+  if [ "${AIOPT_RUN_BPERF:-0}" = 1 ]; then
     exec 9>"$LOCK"; flock 9; tree_reset; rm -f "$SRC/.git/aiopt-holds"
     offcpu_profile "$dir/db_bench" "$dir" > "$dir/bperf.json"
     exec 9>&-
     bperf=$(cat "$dir/bperf.json")
   fi
-  jq -sc --argjson coz "$coz" --argjson bperf "$bperf" --argjson share "${AIOPT_BENCH_OFFERED_LOAD:-0.75}" \
+  jq -sc --argjson coz "$coz" --argjson bperf "$bperf" --argjson share "${AIOPT_BENCH_OFFERED_LOAD}" \
       --argjson bytes "${bytes_per_op:-null}" '
       def median: sort | .[length / 2 | floor];
       (map(.ops_per_sec) | median) as $ops | {
@@ -508,7 +514,7 @@ stage_pristine() {
   log "pristine: $(jq -c '{ops_per_sec, p99_us, stall_pct, l0_files, read_ops_per_sec, offered_bytes_per_sec, coz_max_speedup_pct: .coz.max_speedup_pct}' "$dir/baseline.json")"
 }
 
-[ $# -eq 2 ] || die "usage: stage.sh apply|build|test|bench|coz|bperf|score|pristine|checkout DIR"
+[ $# -eq 2 ] || usage_error "usage: stage.sh apply|build|test|bench|coz|bperf|score|pristine|checkout DIR (--help)"
 [ "$1" = pristine ] && mkdir -p "$2"
 if [ "$1" = checkout ]; then
   with_lock
@@ -517,5 +523,5 @@ if [ "$1" = checkout ]; then
 fi
 case $1 in
   apply|build|test|bench|coz|bperf|score|pristine) "stage_$1" "$(cd "$2" && pwd)" ;;
-  *) die "unknown stage $1" ;;
+  *) usage_error "unknown stage $1 (--help)" ;;
 esac

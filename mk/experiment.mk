@@ -1,34 +1,59 @@
 # mk/experiment.mk — the experiment's settings, exported to every stage.
-# EXP names a directory under experiments/; its experiment.mk holds the defaults,
-# which the environment (AI_OPT_*/AIOPT_*) overrides.
+# EXP names a directory under EXPERIMENTS; its experiment.mk holds the defaults,
+# which the environment and make's command line override.
+#
+# `make experiment_b` is experiment_b's run: the goal names the experiment, so its
+# own settings are read here, at parse time (a target cannot change what was
+# included).  EXP= still wins; EXP and EXPERIMENTS are exported so that every
+# sub-make reads the same experiment.
+EXPERIMENTS ?= $(TOP)/experiments
+GOAL_EXP := $(firstword $(filter experiment_%,$(MAKECMDGOALS)))
+ifneq ($(GOAL_EXP),)
+# (over an EXP inherited from an outer make's environment, too)
+ifneq ($(origin EXP),command line)
+EXP := $(GOAL_EXP)
+endif
+endif
 EXP ?= experiment_a
-EXP_DIR := $(TOP)/experiments/$(EXP)
+export EXP EXPERIMENTS
+EXP_DIR := $(EXPERIMENTS)/$(EXP)
+
+# Every setting is named AIOPT_*.  The seed scaffold's names (AI_OPT_*) are its
+# users' interface and keep working: AI_OPT_X from the environment or the command
+# line is AIOPT_X, unless AIOPT_X itself is set.  This is the only place that knows.
+$(foreach n,$(filter-out API_KEY,$(patsubst AI_OPT_%,%,$(filter AI_OPT_%,$(.VARIABLES)))),\
+  $(eval AIOPT_$(n) ?= $$(AI_OPT_$(n))))
+# make's short command-line names: make experiment_a TRACK=gpt5 SEED=2 …
+$(foreach n,TRACK SEED ITERATIONS MODEL API_BASE,$(if $($(n)),$(eval AIOPT_$(n) ?= $$($(n)))))
+ifdef AI_OPT_TARGET_FILE   # the scaffold's single-file form
+AIOPT_TARGET_FILES ?= $(AI_OPT_TARGET_FILE)
+endif
+
 ifeq ($(wildcard $(EXP_DIR)/experiment.mk),)
 $(error EXP=$(EXP): no $(EXP_DIR)/experiment.mk)
 endif
 include $(EXP_DIR)/experiment.mk
-export AI_OPT_TARGET_FILES AIOPT_FUNCTIONS AIOPT_PROMPT_CODE_CHARS AIOPT_PROMPT_HISTORY_CHARS \
-  AIOPT_HISTORY_K AIOPT_INSPIRATION_N AIOPT_INSPIRATION_CHARS AIOPT_PROFILE_TOP AIOPT_WORKLOAD \
-  AI_OPT_BENCH_ARGS AIOPT_BENCH_ARGS_SYNC AIOPT_BENCH_WORKLOAD AIOPT_BENCH_DURATION \
-  AIOPT_BENCH_MIN_PAIRS AIOPT_BENCH_MAX_PAIRS AIOPT_BENCH_CI_TARGET AIOPT_BENCH_SCREEN \
-  AIOPT_GATE AIOPT_TEST_TIMEOUT AIOPT_BUILD_TIMEOUT AIOPT_BCOZ_DURATION AIOPT_BCOZ_SCOPE AIOPT_COZ_TOP \
-  AI_OPT_BPERF_DURATION AIOPT_OFFCPU_THREAD_WITH AIOPT_OFFCPU_STACK_BYTES \
-  AIOPT_BENCH_OFFERED_LOAD AIOPT_BENCH_READ_SECONDS AIOPT_READ_GUARD
+
+# One list of settings, read off what is defined (the experiment's .mk, the
+# environment, the command line) rather than kept by hand: the export and
+# experiment-env below cannot disagree.  Keys are not settings: they stay in the
+# environment they came from and never reach experiment-env's output.
+SETTINGS = $(sort $(filter-out %_API_KEY,$(filter AIOPT_%,$(.VARIABLES))))
+export $(SETTINGS)
 export ROCKSDB_SRC ROCKSDB_RELEASE ROCKSDB_TSAN
 
 # Pristine captured: build, AIOPT_BASELINE_RUNS bench runs, a Coz profile.
 BASELINE_DIR ?= $(TOP)/runs/$(EXP)/baseline
 .PHONY: baseline
 baseline: rocksdb-release
-	AI_OPT_RUN_BCOZ=$${AI_OPT_RUN_BCOZ:-1} $(TOP)/bin/stage.sh pristine $(BASELINE_DIR)
+	AIOPT_RUN_BCOZ=$${AIOPT_RUN_BCOZ:-1} $(TOP)/bin/stage.sh pristine $(BASELINE_DIR)
 	@echo "baseline: $(BASELINE_DIR)/baseline.json"
 
-# The experiment's settings as shell exports, to run bin/stage.sh by hand:
+# The experiment's settings as shell exports, to run a stage or a tool by hand:
 #   eval "$(make -s --no-print-directory experiment-env EXP=experiment_a)"
 .PHONY: experiment-env
 experiment-env:
-	@$(foreach v,AI_OPT_TARGET_FILES AI_OPT_BENCH_ARGS AIOPT_BENCH_ARGS_SYNC AIOPT_BENCH_WORKLOAD \
-	  AIOPT_BENCH_DURATION AIOPT_BENCH_MIN_PAIRS AIOPT_BENCH_MAX_PAIRS AIOPT_BENCH_CI_TARGET AIOPT_BENCH_SCREEN \
-	  AIOPT_GATE AIOPT_TEST_TIMEOUT AIOPT_BUILD_TIMEOUT AIOPT_BCOZ_DURATION AIOPT_BCOZ_SCOPE AIOPT_COZ_TOP \
-	  AI_OPT_BPERF_DURATION AIOPT_OFFCPU_THREAD_WITH AIOPT_OFFCPU_STACK_BYTES \
-	  AIOPT_BENCH_OFFERED_LOAD AIOPT_BENCH_READ_SECONDS AIOPT_READ_GUARD,echo "export $(v)='$($(v))'";)
+	@$(foreach v,EXP EXPERIMENTS $(SETTINGS),printf '%s\n' $(call shell_quote,export $(v)=$(call shell_quote,$($(v))));)
+
+# 'text' with each ' written as '\'' — a value as one shell word.
+shell_quote = '$(subst ','\'',$(1))'

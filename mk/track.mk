@@ -16,7 +16,7 @@ DEMO_BCOZ_DURATION ?= 20
 DEMO_BPERF_DURATION ?= 3
 demo: run-prerequisites
 	AIOPT_BENCH_DURATION=$(DEMO_BENCH_DURATION) AIOPT_BCOZ_DURATION=$(DEMO_BCOZ_DURATION) \
-	AI_OPT_BPERF_DURATION=$(DEMO_BPERF_DURATION) \
+	AIOPT_BPERF_DURATION=$(DEMO_BPERF_DURATION) \
 	AIOPT_COZ_MIN_POINTS=3 AIOPT_BASELINE_RUNS=2 \
 	  $(TOP)/bin/run_track.sh experiment_a --track profiler --seed 1 --runs $(DEMO_RUNS) \
 	    --scripted $(TOP)/experiments/experiment_a/scripted --iterations 5

@@ -90,10 +90,10 @@ int main(int argc, char **argv)
 	const char *path = argv[first];
 	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
-		die(EXIT_FAILURE, "%s: %s", path, strerror(errno));
+		die(EXIT_SYSTEM, "%s: %s", path, strerror(errno));
 	/* One appender at a time; the lock dies with the process. */
 	if (flock(fd, LOCK_EX) < 0 || untear(fd, path) < 0)
-		die(EXIT_FAILURE, "%s: %s", path, strerror(errno));
+		die(EXIT_SYSTEM, "%s: %s", path, strerror(errno));
 	struct line_reader *lr = xmalloc(sizeof *lr);
 	lr_init(lr, stdin, "stdin");
 	cJSON *rec;
@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 		s[n] = '\n';
 		struct stat st;
 		if (fstat(fd, &st) < 0)
-			die(EXIT_FAILURE, "%s: %s", path, strerror(errno));
+			die(EXIT_SYSTEM, "%s: %s", path, strerror(errno));
 		ssize_t w;
 		while ((w = write(fd, s, n + 1)) < 0 && errno == EINTR)
 			;
@@ -115,15 +115,15 @@ int main(int argc, char **argv)
 			/* never half a line: take back what a short write left */
 			if (ftruncate(fd, st.st_size) == 0)
 				fsync(fd);
-			die(EXIT_FAILURE, "%s: %s (the record was not archived)", path, strerror(saved));
+			die(EXIT_SYSTEM, "%s: %s (the record was not archived)", path, strerror(saved));
 		}
 		if (fsync(fd) < 0)
-			die(EXIT_FAILURE, "%s: fsync: %s", path, strerror(errno));
+			die(EXIT_SYSTEM, "%s: fsync: %s", path, strerror(errno));
 		free(s);
 		cJSON_Delete(rec);
 	}
 	jsonl_expect_records(lr, records);
 	lr_free(lr);
 	free(lr);
-	return close(fd) < 0 ? EXIT_FAILURE : 0;
+	return close(fd) < 0 ? EXIT_SYSTEM : 0;
 }

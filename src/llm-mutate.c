@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "lib/edit.h"
 #include "lib/jsonl.h"
 #include "lib/lines.h"
 #include "lib/number.h"
@@ -106,53 +107,47 @@ struct settings {
 	const char *reasoning_effort, *extra;
 };
 
-/* The value of NAME in the experiment's .mk ("NAME ?= value", ":=", "="), or NULL. */
-static char *mk_value(const char *mk_text, const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *l = mk_text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		if (strncmp(l, name, n) != 0)
-			continue;
-		const char *p = l + n;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncmp(p, "?=", 2) == 0 || strncmp(p, ":=", 2) == 0)
-			p += 2;
-		else if (*p == '=')
-			p += 1;
-		else
-			continue;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		return strndup(p, strcspn(p, "\n"));
-	}
-	return NULL;
-}
-
-/* Environment first, then the experiment's .mk, then the built-in default. */
-static char *setting(const char *mk_text, const char *name, const char *fallback)
+/* A setting from the environment: make exports the experiment's (mk/experiment.mk),
+ * by hand `eval "$(make -s experiment-env)"` does.  fallback is the client's own
+ * default for a wire setting; an experiment setting has none here (NULL): its one
+ * default is in the experiment's .mk. */
+static char *setting(const char *name, const char *fallback)
 {
 	const char *env = getenv(name);
-	if (env && *env)
-		return xstrdup(env);
-	char *v = mk_text ? mk_value(mk_text, name) : NULL;
-	return v ? v : fallback ? xstrdup(fallback) : NULL;
+	return env && *env ? xstrdup(env) : fallback ? xstrdup(fallback) : NULL;
+}
+
+/* The first bad or missing setting, reported (exit 2) after the others are read. */
+static char *bad_setting;
+
+static void setting_problem(char *why)
+{
+	if (!bad_setting)
+		bad_setting = why;
+	else
+		free(why);
+}
+
+/* An experiment setting that must be there. */
+static char *required_setting(const char *name)
+{
+	char *v = setting(name, NULL);
+	if (!v)
+		setting_problem(xasprintf("%s is not set: the experiment's settings come from make "
+					  "(eval \"$(make -s experiment-env)\" to run llm-mutate by hand)", name));
+	return v;
 }
 
 /* A whole-number setting within [min, max]: 0 or a negative timeout would mean
- * "no limit" to libcurl, so every setting has its range. */
-/* The first bad setting, reported (exit 2) once the experiment's text is freed. */
-static char *bad_setting;
-
-static long setting_long(const char *mk_text, const char *name, long fallback, long min, long max)
+ * "no limit" to libcurl, so every setting has its range.  fallback < 0: required. */
+static long setting_long(const char *name, long fallback, long min, long max)
 {
-	char *v = setting(mk_text, name, NULL), *why = NULL;
+	char *v = fallback < 0 ? required_setting(name) : setting(name, NULL), *why = NULL;
 	if (!v)
 		return fallback;
 	long n = fallback;
 	if (number_long(v, min, max, &n, &why) < 0) {
-		if (!bad_setting)
-			bad_setting = xasprintf("%s: %s", name, why);
+		setting_problem(xasprintf("%s: %s", name, why));
 		free(why);
 	}
 	free(v);
@@ -563,7 +558,7 @@ static int is_reasoning_model(const char *model)
 	       strncmp(m, "o4", 2) == 0;
 }
 
-/* The request body: what each model family accepts, then AI_OPT_LLM_EXTRA on top. */
+/* The request body: what each model family accepts, then AIOPT_LLM_EXTRA on top. */
 static char *request_body(const struct settings *s, const char *system, const char *user, char **err)
 {
 	cJSON *req = cJSON_CreateObject();
@@ -588,7 +583,7 @@ static char *request_body(const struct settings *s, const char *system, const ch
 	if (s->extra && *s->extra) {
 		cJSON *extra = cJSON_Parse(s->extra);
 		if (!cJSON_IsObject(extra)) {
-			*err = xasprintf("AI_OPT_LLM_EXTRA is not a JSON object: %.80s", s->extra);
+			*err = xasprintf("AIOPT_LLM_EXTRA is not a JSON object: %.80s", s->extra);
 			cJSON_Delete(extra);
 			cJSON_Delete(req);
 			return NULL;
@@ -663,7 +658,7 @@ static int post(const struct settings *s, const char *url, const char *body, str
 {
 	CURL *c = curl_easy_init();
 	if (!c)
-		die(EXIT_FAILURE, "curl_easy_init failed");
+		die(EXIT_SYSTEM, "curl_easy_init failed");
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	const char *key = getenv("AI_OPT_API_KEY");
 	if (!key || !*key)
@@ -926,15 +921,14 @@ static void converse(const struct settings *s, const char *body, struct exchange
 		mask_userinfo(x->error, s->api_base);
 }
 
-/* Does the text hold an edit apply-diff can read? */
-static int has_edit(const char *text)
+/* Why the text holds no edit apply-diff can read, or NULL: apply-diff's own
+ * grammar decides (lib/edit), so a reply is never judged two ways. */
+static char *edit_problem(const char *text)
 {
-	if (strstr(text, "<<<<<<< SEARCH") && strstr(text, ">>>>>>> REPLACE"))
-		return 1;
-	const char *minus = strstr(text, "\n--- ");
-	if (!minus && strncmp(text, "--- ", 4) == 0)
-		minus = text;
-	return minus && strstr(minus, "\n+++ ") && strstr(minus, "\n@@");
+	struct edit e = { 0 };
+	char *err = edit_parse(text, strlen(text), &e);
+	edit_free(&e);
+	return err;
 }
 
 /* ---- scripted edits (the demo) ---------------------------------------------------- */
@@ -997,7 +991,7 @@ static void mkdirs(const char *path)
 			*s = '/';
 		}
 	if (mkdir(p, 0755) < 0 && errno != EEXIST)
-		die(EXIT_FAILURE, "mkdir %s: %s", p, strerror(errno));
+		die(EXIT_SYSTEM, "mkdir %s: %s", p, strerror(errno));
 	free(p);
 }
 
@@ -1087,8 +1081,11 @@ static cJSON *mutate(const struct settings *s, cJSON *parent, const cJSON *archi
 	cJSON_AddItemToObject(child, "llm", llm);
 	if (kept)
 		write_text(dir, "response.md", kept);
-	if (!x.error && !has_edit(x.content))
-		x.error = xstrdup("no edit in reply: expected SEARCH/REPLACE blocks or a unified diff (the reply is in response.md)");
+	char *problem = x.error ? NULL : edit_problem(x.content);
+	if (problem) {
+		x.error = xasprintf("no edit in reply: %s (the reply is in response.md)", problem);
+		free(problem);
+	}
 	if (x.error) {
 		cJSON_AddNullToObject(child, "diff");
 		record_set_error(child, "llm", "%s", x.error);
@@ -1119,8 +1116,8 @@ static cJSON *mutate(const struct settings *s, cJSON *parent, const cJSON *archi
 /* ---- options -------------------------------------------------------------------------- */
 
 static const struct opt_spec specs[] = {
-	{ "experiment", "DIR", "AIOPT_EXPERIMENT_DIR", "the experiment: experiment.mk and prompts/" },
-	{ "track", "TRACK", "AI_OPT_TRACK", "baseline, gpt5, profiler or gpt5_profiler" },
+	{ "experiment", "DIR", "AIOPT_EXPERIMENT_DIR", "the experiment's directory: its prompts/ (settings come from the environment)" },
+	{ "track", "TRACK", "AIOPT_TRACK", "baseline, gpt5, profiler or gpt5_profiler" },
 	{ "model", "M", "AIOPT_MODEL", "the model's name on the server" },
 	{ "api-base", "URL", "AIOPT_API_BASE", "the OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1" },
 	{ "tree", "DIR", "AIOPT_TREE", "the source tree, holding the parent's version of the target files" },
@@ -1130,7 +1127,7 @@ static const struct opt_spec specs[] = {
 	{ "scripted", "DIR", "AIOPT_SCRIPTED", "take the edits from the files in DIR, in name order (the demo)" },
 	{ "run-dir", "DIR", "AIOPT_RUN_DIR", "create child directories here (default: beside the parent's dir)" },
 	{ "iteration", "N", "AIOPT_ITERATION", "the child's iteration (default: archive records + 1)" },
-	{ "seed", "N", "AI_OPT_SEED", "the run's seed, recorded in the child" },
+	{ "seed", "N", "AIOPT_SEED", "the run's seed, recorded in the child" },
 	{ 0 },
 };
 
@@ -1169,7 +1166,7 @@ int main(int argc, char **argv)
 		"The API key comes from AI_OPT_API_KEY or OPENAI_API_KEY and is sent only in the\n"
 		"Authorization header.  Wire settings: AIOPT_MAX_TOKENS, AIOPT_TEMPERATURE,\n"
 		"AIOPT_REASONING_EFFORT, AIOPT_LLM_TIMEOUT, AIOPT_LLM_RETRIES, AIOPT_LLM_BACKOFF_MS,\n"
-		"AI_OPT_LLM_EXTRA (a JSON object merged into the request).",
+		"AIOPT_LLM_EXTRA (a JSON object merged into the request).",
 		specs,
 	};
 	struct settings s = { .seed = -1 };
@@ -1186,42 +1183,36 @@ int main(int argc, char **argv)
 		die(EXIT_USAGE, "--model and --api-base are required (or --scripted DIR); "
 			"for an offline run without a model, try: make demo");
 
-	char *mk_path = xasprintf("%s/experiment.mk", s.experiment);
-	size_t mk_len;
-	char *mk = read_file(mk_path, &mk_len);
-	if (!mk)
-		die(EXIT_USAGE, "%s: %s", mk_path, strerror(errno));
-	free(mk_path);
-	s.target_files = setting(mk, "AI_OPT_TARGET_FILES", NULL);
-	if (!s.target_files)
-		die(EXIT_USAGE, "the experiment names no AI_OPT_TARGET_FILES");
-	s.functions = setting(mk, "AIOPT_FUNCTIONS", "");
-	s.workload = setting(mk, "AIOPT_WORKLOAD", "");
-	s.code_chars = setting_long(mk, "AIOPT_PROMPT_CODE_CHARS", 60000, 0, 10000000);
-	s.history_chars = setting_long(mk, "AIOPT_PROMPT_HISTORY_CHARS", 4000, 0, 10000000);
-	s.history_k = setting_long(mk, "AIOPT_HISTORY_K", 4, 0, 1000);
-	s.inspiration_n = setting_long(mk, "AIOPT_INSPIRATION_N", 3, 0, 1000);
-	s.inspiration_chars = setting_long(mk, "AIOPT_INSPIRATION_CHARS", 2500, 0, 10000000);
-	s.profile_top = setting_long(mk, "AIOPT_PROFILE_TOP", 5, 0, 1000);
-	s.max_tokens = setting_long(mk, "AIOPT_MAX_TOKENS", 8192, 1, 10000000);
-	s.timeout_s = setting_long(mk, "AIOPT_LLM_TIMEOUT", 600, 1, 86400);
-	s.retries = setting_long(mk, "AIOPT_LLM_RETRIES", 5, 0, 100);
-	s.backoff_ms = setting_long(mk, "AIOPT_LLM_BACKOFF_MS", 1000, 0, 600000);
-	s.max_wait_s = setting_long(mk, "AIOPT_LLM_MAX_WAIT", 300, 0, 86400);
-	s.max_reply_bytes = setting_long(mk, "AIOPT_LLM_MAX_REPLY_BYTES", 4 << 20, 1024, 1L << 30);
-	char *temp = setting(mk, "AIOPT_TEMPERATURE", "0.7"), *why = NULL;
-	if (number_double(temp, 0, 2, &s.temperature, &why) < 0 && !bad_setting)
-		bad_setting = xasprintf("AIOPT_TEMPERATURE: %s", why);
+	s.target_files = required_setting("AIOPT_TARGET_FILES");
+	s.functions = setting("AIOPT_FUNCTIONS", "");
+	s.workload = required_setting("AIOPT_WORKLOAD");
+	s.code_chars = setting_long("AIOPT_PROMPT_CODE_CHARS", -1, 0, 10000000);
+	s.history_chars = setting_long("AIOPT_PROMPT_HISTORY_CHARS", -1, 0, 10000000);
+	s.history_k = setting_long("AIOPT_HISTORY_K", -1, 0, 1000);
+	s.inspiration_n = setting_long("AIOPT_INSPIRATION_N", -1, 0, 1000);
+	s.inspiration_chars = setting_long("AIOPT_INSPIRATION_CHARS", -1, 0, 10000000);
+	s.profile_top = setting_long("AIOPT_PROFILE_TOP", -1, 0, 1000);
+	s.max_tokens = setting_long("AIOPT_MAX_TOKENS", 8192, 1, 10000000);
+	s.timeout_s = setting_long("AIOPT_LLM_TIMEOUT", 600, 1, 86400);
+	s.retries = setting_long("AIOPT_LLM_RETRIES", 5, 0, 100);
+	s.backoff_ms = setting_long("AIOPT_LLM_BACKOFF_MS", 1000, 0, 600000);
+	s.max_wait_s = setting_long("AIOPT_LLM_MAX_WAIT", 300, 0, 86400);
+	s.max_reply_bytes = setting_long("AIOPT_LLM_MAX_REPLY_BYTES", 4 << 20, 1024, 1L << 30);
+	char *temp = setting("AIOPT_TEMPERATURE", "0.7"), *why = NULL;
+	if (number_double(temp, 0, 2, &s.temperature, &why) < 0)
+		setting_problem(xasprintf("AIOPT_TEMPERATURE: %s", why));
 	free(why);
 	free(temp);
-	char *effort = setting(mk, "AIOPT_REASONING_EFFORT", "medium");
+	char *effort = setting("AIOPT_REASONING_EFFORT", "medium");
 	s.reasoning_effort = effort;
-	char *extra = setting(mk, "AI_OPT_LLM_EXTRA", NULL);
+	char *extra = setting("AIOPT_LLM_EXTRA", NULL);
 	s.extra = extra;
-	free(mk);
 	if (bad_setting) {
 		warnx_("%s", bad_setting);
 		free(bad_setting);
+		free(s.target_files);
+		free(s.functions);
+		free(s.workload);
 		free(effort);
 		free(extra);
 		exit(EXIT_USAGE);

@@ -104,7 +104,7 @@ static const cJSON *choose(const struct settings *s, const cJSON **pool, size_t 
 }
 
 static const struct opt_spec specs[] = {
-	{ "seed", "N", "AI_OPT_SEED", "the run's seed (required)" },
+	{ "seed", "N", "AIOPT_SEED", "the run's seed (required)" },
 	{ "strategy", "S", "AIOPT_STRATEGY", "tournament (default), best, or islands" },
 	{ "explore", "P", "AIOPT_EXPLORE", "probability of a uniformly random valid parent (default 0.1)" },
 	{ "tournament-size", "K", "AIOPT_TOURNAMENT_SIZE", "candidates drawn per tournament (default 3)" },
@@ -172,11 +172,11 @@ int main(int argc, char **argv)
 		/* Only the last line may be unreadable, and only as the start of a record a
 		 * crash cut short; anything else means this is not an archive. */
 		if (torn)
-			die(EXIT_INPUT, "stdin:%zu: not a JSON object, and not the last line: not an archive", torn);
+			input_error("stdin:%zu: not a JSON object, and not the last line: not an archive", torn);
 		cJSON *rec = (size_t)lr->line_len == strlen(lr->line) ? cJSON_Parse(lr->line) : NULL;
 		if (!cJSON_IsObject(rec)) {
 			if (*text != '{')
-				die(EXIT_INPUT, "stdin:%zu: not a JSON object: not an archive", lr->lineno);
+				input_error("stdin:%zu: not a JSON object: not an archive", lr->lineno);
 			warnx_("archive line %zu unreadable (a torn write?): skipped", lr->lineno);
 			torn = lr->lineno;
 			cJSON_Delete(rec);
@@ -185,7 +185,7 @@ int main(int argc, char **argv)
 		cJSON_AddItemToArray(records, rec);
 	}
 	if (lr->read_error)
-		die(EXIT_INPUT, "stdin: read error: %s", strerror(lr->read_error));
+		input_error("stdin: read error: %s", strerror(lr->read_error));
 	lr_free(lr);
 	free(lr);
 

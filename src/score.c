@@ -53,7 +53,6 @@ static const double PROFILE_TERM_MIN = 0.5, PROFILE_TERM_MAX = 2.0;
  * to collapse). */
 static const double STALL_COLLAPSE_SHARE = 0.5, STALL_FLOOR_PCT = 5;
 
-enum { EXIT_MORE = 3 };   /* --more: run another pair */
 
 /* ---- statistics --------------------------------------------------------------- */
 
@@ -721,7 +720,7 @@ static int parse_weights(struct settings *s, const char *arg)
 }
 
 static const struct opt_spec specs[] = {
-	{ "weights", "T=W,...", "AI_OPT_WEIGHTS", "term weights (default throughput=0.3,latency=0.2,bcoz=0.3,bperf=0.2,read=0,stall=0)" },
+	{ "weights", "T=W,...", "AIOPT_WEIGHTS", "term weights (default throughput=0.3,latency=0.2,bcoz=0.3,bperf=0.2,read=0,stall=0)" },
 	{ "baseline", "FILE", "AIOPT_BASELINE", "pristine's profile and bench summary (make baseline writes it)" },
 	{ "explain", NULL, NULL, "print a human-readable breakdown instead of records" },
 	{ "more", NULL, NULL, "exit 3 when the bench stage should run another pair, 0 when not" },
@@ -779,11 +778,11 @@ int main(int argc, char **argv)
 		size_t len;
 		char *text = read_file(s.baseline_path, &len);
 		if (!text)
-			die(EXIT_INPUT, "--baseline %s: %s", s.baseline_path, strerror(errno));
+			input_error("--baseline %s: %s", s.baseline_path, strerror(errno));
 		s.baseline = cJSON_Parse(text);
 		free(text);
 		if (!cJSON_IsObject(s.baseline))
-			die(EXIT_INPUT, "--baseline %s: not a JSON object", s.baseline_path);
+			input_error("--baseline %s: not a JSON object", s.baseline_path);
 	}
 
 	struct line_reader *lr = xmalloc(sizeof *lr);

@@ -27,7 +27,9 @@ setup() {
   printf '{"a":1}\n{"b": nope}\n' > "$BATS_TEST_TMPDIR/bad.jsonl"
   run --separate-stderr "$LIBCHECK" jsonl "$BATS_TEST_TMPDIR/bad.jsonl"
   [ "$status" -eq 1 ]
-  [ "$output" = '{"a":1}' ]
+  # the good record, then the failure as a record for the next stage of a pipeline
+  [ "$output" = '{"a":1}
+{"error":{"stage":"libcheck","message":"'"$BATS_TEST_TMPDIR"'/bad.jsonl:2:7: not JSON (near \"nope}\")"}}' ]
   [[ "$stderr" == *"bad.jsonl:2:7: not JSON"* ]]
 }
 

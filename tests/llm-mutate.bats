@@ -4,7 +4,7 @@
 
 load helpers/common
 
-EXP="$TOP/experiments/experiment_a"
+EXPERIMENT_DIR="$TOP/experiments/experiment_a"
 W=db/db_impl/db_impl_write.cc
 EDIT_REPLY='I will annotate the loop.\n\ndb/db_impl/db_impl_write.cc\n<<<<<<< SEARCH\n    for (auto& log : logs_) {\n=======\n    for (auto& log : logs_) {  // each log\n>>>>>>> REPLACE\n'
 
@@ -13,7 +13,9 @@ setup() {
   RUN="$BATS_TEST_TMPDIR/run"
   mkdir -p "$TREE/db/db_impl" "$RUN"
   cp "$FIXTURES/rocksdb-7.8.3/$W" "$TREE/$W"
-  unset OPENAI_API_KEY AI_OPT_API_KEY AI_OPT_LLM_EXTRA
+  unset OPENAI_API_KEY AI_OPT_API_KEY
+  # The experiment's settings, the way a user running llm-mutate by hand gets them.
+  eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"
   export AIOPT_LLM_BACKOFF_MS=50
   PARENT='{"id":"c0003-aa12cd","parent":"pristine","iteration":3,"seed":1,"experiment":"experiment_a","dir":"'"$RUN"'/c0003-aa12cd","score":{"valid":true,"combined_score":1.02,"comparable_score":1.02,"terms":{"throughput":{"value":1.031,"ci_low":0.998,"ci_high":1.064}}}}'
 }
@@ -39,7 +41,7 @@ ok_reply() {   # CONTENT [FINISH]
 
 mutate() {   # MODEL [TRACK] [extra args]
   local model=$1 track=${2:-baseline}; shift; [ $# -gt 0 ] && shift
-  llm-mutate --experiment "$EXP" --track "$track" --model "$model" --api-base "$API" \
+  llm-mutate --experiment "$EXPERIMENT_DIR" --track "$track" --model "$model" --api-base "$API" \
     --tree "$TREE" --run-dir "$RUN" "$@" <<<"$PARENT"
 }
 
@@ -78,9 +80,9 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
   [ "$(request '.body | [.max_completion_tokens,.reasoning_effort]')" = '[8192,"medium"]' ]
 }
 
-@test "AI_OPT_LLM_EXTRA adds and overrides request fields (null removes one)" {
+@test "AIOPT_LLM_EXTRA adds and overrides request fields (null removes one)" {
   serve "$(ok_reply "$EDIT_REPLY")"
-  AI_OPT_LLM_EXTRA='{"top_p":0.9,"temperature":null,"max_tokens":100}' run --separate-stderr mutate qwen2.5-coder-32b
+  AIOPT_LLM_EXTRA='{"top_p":0.9,"temperature":null,"max_tokens":100}' run --separate-stderr mutate qwen2.5-coder-32b
   [ "$status" -eq 0 ]
   [ "$(request '.body | [.top_p,.max_tokens,has("temperature")]')" = '[0.9,100,false]' ]
 }
@@ -175,11 +177,11 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
 @test "--scripted DIR: edits from files in order, labelled scripted" {
   mkdir -p "$BATS_TEST_TMPDIR/scripted"
   printf "$EDIT_REPLY" > "$BATS_TEST_TMPDIR/scripted/01-annotate.md"
-  run --separate-stderr llm-mutate --experiment "$EXP" --track profiler --scripted "$BATS_TEST_TMPDIR/scripted" \
+  run --separate-stderr llm-mutate --experiment "$EXPERIMENT_DIR" --track profiler --scripted "$BATS_TEST_TMPDIR/scripted" \
     --tree "$TREE" --run-dir "$RUN" --iteration 1 <<<"$PARENT"
   [ "$status" -eq 0 ]
   [ "$(jq -c '[.llm.model,.llm.script,.llm.prompt_tokens,has("error")]' <<<"$output")" = '["scripted","01-annotate.md",null,false]' ]
-  run --separate-stderr llm-mutate --experiment "$EXP" --track profiler --scripted "$BATS_TEST_TMPDIR/scripted" \
+  run --separate-stderr llm-mutate --experiment "$EXPERIMENT_DIR" --track profiler --scripted "$BATS_TEST_TMPDIR/scripted" \
     --tree "$TREE" --run-dir "$RUN" --iteration 2 <<<"$PARENT"
   [[ "$(jq -r .error.message <<<"$output")" == *"no edit for iteration 2 (the directory has 1)"* ]]
 }
@@ -235,7 +237,7 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
 }
 
 @test "no model configured: stop before any work, pointing at make demo" {
-  run --separate-stderr llm-mutate --experiment "$EXP" --track baseline --tree "$TREE" <<<"$PARENT"
+  run --separate-stderr llm-mutate --experiment "$EXPERIMENT_DIR" --track baseline --tree "$TREE" <<<"$PARENT"
   [ "$status" -eq 2 ]
   [[ "$stderr" == *"--model and --api-base are required"*"make demo"* ]]
 }
@@ -243,7 +245,7 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
 @test "waits are bounded: a huge, infinite or absurd Retry-After waits at most AIOPT_LLM_MAX_WAIT" {
   for after in 100000000 inf 1e30 -5 nan; do
     serve "{\"status\":429,\"headers\":{\"retry-after\":\"$after\"},\"body\":{\"error\":{\"message\":\"slow down\"}}}" "$(ok_reply "$EDIT_REPLY")"
-    AIOPT_LLM_MAX_WAIT=1 run --separate-stderr timeout 20 bash -c "$(declare -f mutate); API=$API EXP=$EXP TREE=$TREE RUN=$RUN PARENT='$PARENT' mutate qwen2.5-coder-32b"
+    AIOPT_LLM_MAX_WAIT=1 run --separate-stderr timeout 20 bash -c "$(declare -f mutate); API=$API EXPERIMENT_DIR=$EXPERIMENT_DIR TREE=$TREE RUN=$RUN PARENT='$PARENT' mutate qwen2.5-coder-32b"
     [ "$status" -eq 0 ]
     [ "$(jq .llm.attempts <<<"$output")" = 2 ]
     [[ "$stderr" =~ retrying\ in\ (0\.[0-9]|1\.0)\ s ]]
@@ -251,7 +253,7 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
   done
   # the exponential backoff is capped too: 2^20 x 50 ms would be 14 hours
   serve '{"status":503,"body":"busy"}'
-  AIOPT_LLM_MAX_WAIT=0 AIOPT_LLM_RETRIES=20 run --separate-stderr timeout 20 bash -c "$(declare -f mutate); API=$API EXP=$EXP TREE=$TREE RUN=$RUN PARENT='$PARENT' mutate qwen2.5-coder-32b"
+  AIOPT_LLM_MAX_WAIT=0 AIOPT_LLM_RETRIES=20 run --separate-stderr timeout 20 bash -c "$(declare -f mutate); API=$API EXPERIMENT_DIR=$EXPERIMENT_DIR TREE=$TREE RUN=$RUN PARENT='$PARENT' mutate qwen2.5-coder-32b"
   [ "$status" -eq 0 ]
   [ "$(jq .llm.attempts <<<"$output")" = 21 ]
 }
@@ -300,4 +302,19 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
   dir=$(jq -r .dir <<<"$output")
   [ "$(jq -r .llm.file <<<"$output")" = response.md ]
   [ "$(cat "$dir/response.md")" = "<html><h1>502 Bad Gateway</h1></html>" ]
+}
+
+@test "one edit grammar: a reply llm-mutate accepts is one apply-diff applies, and the other way round" {
+  # Six markers, as some models write them: the grammar allows 5 to 9.
+  serve "$(ok_reply 'db/db_impl/db_impl_write.cc\n<<<<<< SEARCH\n    while (logs_.front().IsSyncing()) {\n======\n    while (logs_.front().IsSyncing()) {  // each log\n>>>>>> REPLACE\n')"
+  run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$status" -eq 0 ]
+  [ "$(jq -r .error <<<"$output")" = null ]
+  jq -c . <<<"$output" | apply-diff --tree "$TREE" --allow "$W" > "$BATS_TEST_TMPDIR/applied.json"
+  [ "$(jq -r .apply.ok "$BATS_TEST_TMPDIR/applied.json")" = true ]
+  grep -q '// each log' "$TREE/$W"
+  # A malformed block is no edit to either, and llm-mutate says why as apply-diff would.
+  serve "$(ok_reply 'db/db_impl/db_impl_write.cc\n<<<<<<< SEARCH\n    for (auto& log : logs_) {\n>>>>>>> REPLACE\n')"
+  run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$(jq -r .error.message <<<"$output")" = 'no edit in reply: block 1: SEARCH without its ======= line (the reply is in response.md)' ]
 }

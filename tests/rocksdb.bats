@@ -13,10 +13,10 @@ EXP="$TOP/experiments/experiment_a"
 SCRIPTED="$EXP/scripted"
 EDITS="$TOP/tests/fixtures/edits"
 
-# The short workload; set again for each test (helpers/common clears AI_OPT_* and AIOPT_*).
+# The short workload; set again for each test (helpers/common clears AIOPT_* and AIOPT_*).
 settings() {
   export RUN="$BATS_FILE_TMPDIR/run" AIOPT_BENCH_DURATION=3 AIOPT_BCOZ_DURATION=20 \
-         AIOPT_COZ_MIN_POINTS=3 AIOPT_BASELINE_RUNS=2 AI_OPT_RUN_BCOZ=1 AI_OPT_RUN_BPERF=1 AI_OPT_BPERF_DURATION=2
+         AIOPT_COZ_MIN_POINTS=3 AIOPT_BASELINE_RUNS=2 AIOPT_RUN_BCOZ=1 AIOPT_RUN_BPERF=1 AIOPT_BPERF_DURATION=2
 }
 setup() { settings; }
 

@@ -33,7 +33,7 @@ teardown_file() {
 
 setup() {
   settings
-  export AI_OPT_MODEL_BASELINE=fake-coder AI_OPT_API_BASE_BASELINE="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/port")/v1"
+  export AIOPT_MODEL_BASELINE=fake-coder AIOPT_API_BASE_BASELINE="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/port")/v1"
 }
 
 start_run() {   # ITERATIONS: run_track in the background, in its own session
@@ -51,10 +51,10 @@ wait_for() {   # SECONDS CONDITION...
 archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" -ge "$1" ]; }
 
 @test "a track without a model: stops before any work, naming the variables and make demo" {
-  unset AI_OPT_MODEL_BASELINE
+  unset AIOPT_MODEL_BASELINE
   run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 9 --iterations 1
   [ "$status" -eq 2 ]
-  [[ "$output" == *"track baseline has no model: set AI_OPT_MODEL_BASELINE"*"make demo"* ]]
+  [[ "$output" == *"track baseline has no model: set AIOPT_MODEL_BASELINE"*"make demo"* ]]
   [ ! -e "$AIOPT_RUNS/experiment_a/baseline/seed-9/pristine" ]
 }
 

@@ -1,9 +1,9 @@
 # experiments/experiment_a/experiment.mk — what makes experiment A what it is.
-# Every variable here is a default: the environment (AI_OPT_*/AIOPT_*) and the
+# Every variable here is a default: the environment (AIOPT_*/AIOPT_*) and the
 # tools' flags override it.  Tools read this file with --experiment DIR.
 
 # The files an edit may change (relative to the RocksDB tree).
-AI_OPT_TARGET_FILES ?= db/db_impl/db_impl_write.cc
+AIOPT_TARGET_FILES ?= db/db_impl/db_impl_write.cc
 # The write path the model sees: these functions, cut from the parent's file
 # with their exact text (all overloads), unless the whole file fits the budget.
 AIOPT_FUNCTIONS ?= DBImpl::WriteImpl DBImpl::PipelinedWriteImpl DBImpl::WriteToWAL DBImpl::ConcurrentWriteToWAL DBImpl::PreprocessWrite DBImpl::MergeBatch DBImpl::DelayWrite
@@ -24,10 +24,12 @@ AIOPT_WORKLOAD ?= db_bench fillrandom with the WAL on, compression off, 2 MB mem
 # db_bench workload: WAL/L0 pressure.  2 MB memtables, 2 of them, L0 triggers
 # 2/4/6: writes stall on L0 compaction (78.6 % of the time here).  The stats
 # benchmark after fillrandom prints DB and compaction stats; --duration bounds a run.
-AI_OPT_BENCH_ARGS ?= --benchmarks=fillrandom,stats --num=100000000 --key_size=16 --value_size=400 --compression_type=none --write_buffer_size=2097152 --max_write_buffer_number=2 --level0_file_num_compaction_trigger=2 --level0_slowdown_writes_trigger=4 --level0_stop_writes_trigger=6 --histogram --statistics --seed=1
+AIOPT_BENCH_ARGS ?= --benchmarks=fillrandom,stats --num=100000000 --key_size=16 --value_size=400 --compression_type=none --write_buffer_size=2097152 --max_write_buffer_number=2 --level0_file_num_compaction_trigger=2 --level0_slowdown_writes_trigger=4 --level0_stop_writes_trigger=6 --histogram --statistics --seed=1
 # The WAL-sync variant (AIOPT_BENCH_WORKLOAD=sync): fsync per write, 4 writers.
 AIOPT_BENCH_ARGS_SYNC ?= --benchmarks=fillrandom,stats --num=100000000 --key_size=16 --value_size=400 --compression_type=none --sync=1 --threads=4 --histogram --statistics --seed=1
 AIOPT_BENCH_WORKLOAD ?= l0
+# Runs of pristine measured once per run (its baseline.json: medians, offered load).
+AIOPT_BASELINE_RUNS ?= 3
 AIOPT_BENCH_DURATION ?= 10
 # Latency is measured at a fixed offered load (db_bench --benchmark_write_rate_limit),
 # this share of pristine's saturation throughput, the same for both sides of a pair:
@@ -56,9 +58,9 @@ AIOPT_BUILD_TIMEOUT ?= 900
 AIOPT_BCOZ_DURATION ?= 60
 AIOPT_BCOZ_SCOPE ?= %/db/db_impl/db_impl_write.cc
 AIOPT_COZ_TOP ?= 10
-# Off-CPU profile (AI_OPT_RUN_BPERF=1, profiler tracks): seconds recorded, and the
+# Off-CPU profile (AIOPT_RUN_BPERF=1, profiler tracks): seconds recorded, and the
 # threads that count — the writers, whose stacks pass through DBImpl::WriteImpl.
 # Mainline perf with DWARF stacks writes ~100 MB per second of db_bench: keep it short.
-AI_OPT_BPERF_DURATION ?= 10
+AIOPT_BPERF_DURATION ?= 10
 AIOPT_OFFCPU_THREAD_WITH ?= DBImpl::WriteImpl
 AIOPT_OFFCPU_STACK_BYTES ?= 4096

@@ -41,10 +41,24 @@ static const cJSON *inexact_number(const cJSON *o)
 	return NULL;
 }
 
+void input_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	warnx_("%s", msg);
+	cJSON *rec = error_record(progname, "%s", msg);
+	free(msg);
+	jsonl_write(stdout, rec);
+	cJSON_Delete(rec);
+	exit(EXIT_INPUT);
+}
+
 void jsonl_expect_records(const struct line_reader *lr, long records)
 {
 	if (records == 0)
-		die(EXIT_INPUT, "%s: no records (empty input; expected JSON objects, one per line)", lr->name);
+		input_error("%s: no records (empty input; expected JSON objects, one per line)", lr->name);
 }
 
 /* Records are bounded: AIOPT_MAX_RECORD_BYTES (64 MiB), read once. */
@@ -69,11 +83,11 @@ cJSON *jsonl_next(struct line_reader *lr)
 		long n = lr_next(lr);
 		if (n < 0) {
 			if (lr->read_error)
-				die(EXIT_INPUT, "%s: read error: %s", lr->name, strerror(lr->read_error));
+				input_error("%s: read error: %s", lr->name, strerror(lr->read_error));
 			return NULL;
 		}
 		if (lr->truncated)
-			die(EXIT_INPUT, "%s:%zu: a record longer than %zu bytes (AIOPT_MAX_RECORD_BYTES)", lr->name,
+			input_error("%s:%zu: a record longer than %zu bytes (AIOPT_MAX_RECORD_BYTES)", lr->name,
 			    lr->lineno, max_record_bytes());
 		const char *p = lr->line;
 		while (*p == ' ' || *p == '\t')
@@ -81,20 +95,20 @@ cJSON *jsonl_next(struct line_reader *lr)
 		if (*p == '\0')
 			continue;
 		if ((size_t)n != strlen(lr->line))
-			die(EXIT_INPUT, "%s:%zu: NUL byte in a JSON line", lr->name, lr->lineno);
+			input_error("%s:%zu: NUL byte in a JSON line", lr->name, lr->lineno);
 		const char *end = NULL;
 		cJSON *obj = cJSON_ParseWithOpts(p, &end, 0);
 		if (!obj) {
 			size_t col = end ? (size_t)(end - lr->line) + 1 : 1;
-			die(EXIT_INPUT, "%s:%zu:%zu: not JSON (near \"%.20s\")", lr->name, lr->lineno, col,
+			input_error("%s:%zu:%zu: not JSON (near \"%.20s\")", lr->name, lr->lineno, col,
 			    end ? end : p);
 		}
 		if (!cJSON_IsObject(obj))
-			die(EXIT_INPUT, "%s:%zu: a JSON value that is not an object", lr->name, lr->lineno);
+			input_error("%s:%zu: a JSON value that is not an object", lr->name, lr->lineno);
 		while (*end == ' ' || *end == '\t')
 			end++;
 		if (*end)
-			die(EXIT_INPUT, "%s:%zu:%zu: text after the JSON object (one object per line)",
+			input_error("%s:%zu:%zu: text after the JSON object (one object per line)",
 			    lr->name, lr->lineno, (size_t)(end - lr->line) + 1);
 		/* the message is made before the record is freed: nothing leaks on the way out */
 		const cJSON *bad = inexact_number(obj);
@@ -107,10 +121,11 @@ cJSON *jsonl_next(struct line_reader *lr)
 					    "would read different values)", lr->name, lr->lineno, dup)
 				: NULL;
 		if (msg) {
-			cJSON_Delete(obj);
-			warnx_("%s", msg);
+			char line[512];   /* copied out, so that nothing is left allocated at exit */
+			snprintf(line, sizeof line, "%s", msg);
 			free(msg);
-			exit(EXIT_INPUT);
+			cJSON_Delete(obj);
+			input_error("%s", line);
 		}
 		return obj;
 	}
@@ -146,9 +161,9 @@ void jsonl_write(FILE *out, const cJSON *obj)
 	exact_numbers((cJSON *)obj);
 	char *s = cJSON_PrintUnformatted(obj);
 	if (!s)
-		die(EXIT_FAILURE, "out of memory printing JSON");
+		die(EXIT_SYSTEM, "out of memory printing JSON");
 	if (fputs(s, out) == EOF || fputc('\n', out) == EOF || fflush(out) == EOF)
-		die(EXIT_FAILURE, "write error: %s", strerror(errno));
+		die(EXIT_SYSTEM, "write error: %s", strerror(errno));
 	cJSON_free(s);
 }
 

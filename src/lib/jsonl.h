@@ -18,6 +18,11 @@ void jsonl_expect_records(const struct line_reader *lr, long records);
 /* One compact object and a newline; exits when stdout is gone. */
 void jsonl_write(FILE *out, const cJSON *obj);
 
+/* Input that is not what the tool reads: the message on stderr ("tool: message")
+ * and as {"error":{"stage":tool,"message":...}} on stdout, so a pipeline's next
+ * stage sees the failure as a record; exit EXIT_INPUT. */
+_Noreturn void input_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* {"error":{"stage":stage,"message":...}} */
 cJSON *error_record(const char *stage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Sets rec.error (replacing none already there: the first failure is the one to report). */

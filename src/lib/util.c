@@ -41,7 +41,7 @@ void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (!p)
-		die(EXIT_FAILURE, "out of memory (%zu bytes)", n);
+		die(EXIT_SYSTEM, "out of memory (%zu bytes)", n);
 	return p;
 }
 
@@ -60,7 +60,7 @@ char *xvasprintf(const char *fmt, va_list ap)
 {
 	char *s;
 	if (vasprintf(&s, fmt, ap) < 0)
-		die(EXIT_FAILURE, "out of memory");
+		die(EXIT_SYSTEM, "out of memory");
 	return s;
 }
 

@@ -8,8 +8,12 @@
 
 extern const char *progname;
 
-/* Exit status, as DESIGN.md fixes them. */
-enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
+/* Exit status, one table for every tool and script (bin/common.sh mirrors it):
+ * 0 all input handled (records may carry "error"); EXIT_INPUT an input that is not
+ * what the tool reads; EXIT_USAGE bad usage; EXIT_MORE score --more: run another
+ * pair; EXIT_SYSTEM the system failed (out of memory, a write, fsync, mkdir), not
+ * the input: rerunning may succeed, fixing the input will not help. */
+enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_MORE = 3, EXIT_SYSTEM = 4 };
 
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

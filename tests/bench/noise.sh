@@ -11,7 +11,7 @@ reps=${NOISE_REPS:-10}
 eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"
 export AIOPT_BENCH_DURATION=${NOISE_BENCH_DURATION:-$AIOPT_BENCH_DURATION}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aiopt-noise.XXXXXX"); trap 'rm -rf "$tmp"' EXIT
-make -s -C "$TOP" baseline BASELINE_DIR="$tmp/pristine" AIOPT_BASELINE_RUNS=1 AI_OPT_RUN_BCOZ=0 AI_OPT_RUN_BPERF=0 2>/dev/null
+make -s -C "$TOP" baseline BASELINE_DIR="$tmp/pristine" AIOPT_BASELINE_RUNS=1 AIOPT_RUN_BCOZ=0 AIOPT_RUN_BPERF=0 2>/dev/null
 echo "noise: $reps repetitions, ${AIOPT_BENCH_DURATION} s runs, pairs $AIOPT_BENCH_MIN_PAIRS..$AIOPT_BENCH_MAX_PAIRS, CI target $AIOPT_BENCH_CI_TARGET"
 : > "$tmp/results.jsonl"
 for r in $(seq "$reps"); do

@@ -13,4 +13,4 @@ bats_require_minimum_version 1.5.0
 while read -r _var; do
   case $_var in AIOPT_BIN|AIOPT_LIBCHECK) ;; *) unset "$_var" ;; esac
 done < <(compgen -e | grep -E '^(AIOPT_|AI_OPT_)')
-unset _var OPENAI_API_KEY
+unset _var OPENAI_API_KEY EXP EXPERIMENTS

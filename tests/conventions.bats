@@ -1,0 +1,111 @@
+#!/usr/bin/env bats
+# The conventions every tool and script shares (README "Conventions"): how a user
+# sets up, picks an experiment, asks for help, and reads an exit code.
+
+load helpers/common
+
+FIXTURE_EXPERIMENTS="$FIXTURES/experiments"
+
+@test "make demo, make experiment_*, make test: each installs what it needs first (make deps)" {
+  for goal in demo experiment_a test; do
+    run make -n -C "$TOP" "$goal"
+    [ "$status" -eq 0 ]
+    # deps comes before the first compiler call: a fresh machine has no cJSON yet
+    deps_line=$(grep -n 'dpkg-query' <<<"$output" | head -n 1 | cut -d: -f1)
+    [ -n "$deps_line" ]
+    build_line=$(grep -n -E 'make.* (all|test-unit)' <<<"$output" | head -n 1 | cut -d: -f1)
+    [ -n "$build_line" ] && [ "$deps_line" -lt "$build_line" ]
+  done
+}
+
+@test "make experiment_b runs with experiment_b's settings, not experiment_a's" {
+  # What the run's recipe sees: the file apply-diff may touch, the functions shown.
+  run make -s -C "$TOP" experiment_b EXPERIMENTS="$FIXTURE_EXPERIMENTS" \
+    --eval 'experiment_b: ; @echo "$$EXP $$AIOPT_TARGET_FILES $$AIOPT_FUNCTIONS"'
+  [ "$status" -eq 0 ]
+  [ "$output" = "experiment_b db/db_impl/db_impl_compaction_flush.cc DBImpl::FlushMemTable" ]
+  # the same from inside another make, whose EXP=experiment_a is in the environment
+  run env EXP=experiment_a make -s -C "$TOP" experiment_b EXPERIMENTS="$FIXTURE_EXPERIMENTS" \
+    --eval 'experiment_b: ; @echo "$$EXP $$AIOPT_TARGET_FILES"'
+  [ "$output" = "experiment_b db/db_impl/db_impl_compaction_flush.cc" ]
+  # and experiment_a, the same way, keeps its own
+  run make -s -C "$TOP" experiment_a --eval 'experiment_a: ; @echo "$$EXP $$AIOPT_TARGET_FILES"'
+  [ "$output" = "experiment_a db/db_impl/db_impl_write.cc" ]
+}
+
+@test "one road for settings: the scaffold's AI_OPT_* names and make's TRACK= map onto AIOPT_*, once" {
+  run env AI_OPT_TARGET_FILES=db/x.cc AI_OPT_BENCH_DURATION=7 make -s -C "$TOP" experiment-env TRACK=gpt5
+  [ "$status" -eq 0 ]
+  grep -qx "export AIOPT_TARGET_FILES='db/x.cc'" <<<"$output"
+  grep -qx "export AIOPT_BENCH_DURATION='7'" <<<"$output"
+  grep -qx "export AIOPT_TRACK='gpt5'" <<<"$output"
+  # the canonical name wins over the scaffold's
+  run env AI_OPT_TARGET_FILES=db/x.cc AIOPT_TARGET_FILES=db/y.cc make -s -C "$TOP" experiment-env
+  grep -qx "export AIOPT_TARGET_FILES='db/y.cc'" <<<"$output"
+  # keys are not settings: never printed
+  run env AI_OPT_API_KEY=sk-secret OPENAI_API_KEY=sk-secret make -s -C "$TOP" experiment-env
+  [[ "$output" != *sk-secret* ]]
+  # values survive quoting
+  run env AIOPT_WORKLOAD="it's \"quoted\"; rm -rf /" make -s -C "$TOP" experiment-env
+  eval "$output"
+  [ "$AIOPT_WORKLOAD" = "it's \"quoted\"; rm -rf /" ]
+}
+
+@test "llm-mutate by hand without the experiment's settings: says which and how to get them" {
+  run --separate-stderr llm-mutate --experiment "$TOP/experiments/experiment_a" --track baseline \
+    --model m --api-base http://127.0.0.1:9/v1 --tree "$BATS_TEST_TMPDIR" <<<'{"id":"pristine"}'
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *'AIOPT_TARGET_FILES is not set'*'make -s experiment-env'* ]]
+}
+
+@test "exit codes: the scripts' table is the tools' table" {
+  for name in EXIT_INPUT EXIT_USAGE EXIT_MORE EXIT_SYSTEM; do
+    c=$(grep -o "$name = [0-9]*" "$TOP/src/lib/util.h" | grep -o '[0-9]*$')
+    sh=$(grep -o "$name=[0-9]*" "$TOP/bin/common.sh" | grep -o '[0-9]*$')
+    [ -n "$c" ] && [ "$c" = "$sh" ]
+  done
+}
+
+@test "scripts: --help prints the usage and exits 0; a bad option exits 2 naming it" {
+  for s in run_track stage report fetch-rocksdb; do
+    run --separate-stderr "$TOP/bin/$s.sh" --help
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == "$s.sh "* ]]
+    [[ "$output" != *"set -euo"* ]]
+  done
+  for s in run_track report; do
+    run --separate-stderr "$TOP/bin/$s.sh" --frobnicate
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"unknown option --frobnicate"* ]]
+  done
+  run --separate-stderr "$TOP/bin/stage.sh" frobnicate "$BATS_TEST_TMPDIR"
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == "stage: unknown stage frobnicate"* ]]
+}
+
+@test "numbers are checked, never truncated: --seed 1.7, --min-pairs 2.5" {
+  run --separate-stderr pick-parent --seed 1.7 < /dev/null
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *'--seed: "1.7" is not a whole number'* ]]
+  run --separate-stderr score --min-pairs 2.5 <<<'{}'
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *'--min-pairs: "2.5" is not a whole number'* ]]
+}
+
+@test "every record filter: input that is not records is exit 1, one line on stderr, an error record on stdout" {
+  for tool in score "apply-diff --tree $BATS_TEST_TMPDIR --allow x.cc" "archive-append $BATS_TEST_TMPDIR/a.jsonl" \
+              mann-whitney "pick-parent --seed 1"; do
+    name=${tool%% *}
+    run --separate-stderr $tool <<<'this is not JSON'
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == "$name: stdin:1"* ]]
+    [ "$(jq -r .error.stage <<<"$output")" = "$name" ]
+    [[ "$(jq -r .error.message <<<"$output")" == "stdin:1"* ]]
+  done
+}
+
+@test "a system failure is not bad input: exit 4 (stdout gone, a write that fails)" {
+  run --separate-stderr bash -c 'mann-whitney <<<"{\"a\":[1,2,3],\"b\":[4,5,6]}" > /dev/full'
+  [ "$status" -eq 4 ]
+  [[ "$stderr" == *"write error"* ]]
+}
