@@ -79,11 +79,7 @@ group_by(.track) | map(
       applied: ($recs | map(select(.apply.ok == true)) | length),
       built: ($recs | map(select(.build.ok == true)) | length),
       tested: ($recs | map(select(.test.ok == true)) | length),
-      better_than_parent: ([$all[] | .r as $r | ($all | map(select(.seed == $r.seed and .r.id == $r.parent)) | .[0].r) as $p |
-          select($r.score.valid == true and
-                 (($p == null and ($r | better_than_pristine)) or
-                  ($p != null and (($r.score.terms.throughput.ci_low // 0) > ($p.score.terms.throughput.value // 1e9)
-                                   or ($r.score.terms.latency.ci_low // 0) > ($p.score.terms.latency.value // 1e9)))))] | length),
+      better_than_parent: ($recs | map(select(.score.better_than_parent == true)) | length),
       better_than_pristine: ($recs | map(select(better_than_pristine)) | length)
     },
     failures: ($recs | map(select(.error != null)) | group_by(.error.stage) | map({
@@ -184,7 +180,7 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
 "|---|---|---|---|---|---|---|",
 (.tracks[] | .funnel as $f | "| \(.track) | \($f.proposed) | \($f.applied) | \($f.built) | \($f.tested) | \($f.better_than_parent) | \($f.better_than_pristine) |"),
 "",
-"\"Better than parent\": a throughput or latency CI whose lower end is above the parent's ratio. \"Better than pristine\": as `score` decides it (`better_than_pristine`: no measured term significantly worse, and a throughput or latency CI above 1).",
+"\"Better than parent\" and \"better than pristine\": as `score` decides them (`better_than_parent`: valid, no term significantly worse, and the throughput or latency CI's lower end above the parent's ratio; `better_than_pristine`: no measured term significantly worse, and a throughput or latency CI above 1).",
 "",
 "Most common failures at each gate:",
 "",

@@ -264,6 +264,50 @@ parsed_run() {   # LOGFILE EXIT CPU
     --arg log "$(basename "$1")" '. + {exit_status: $st, cpu_seconds: $cpu, log: $log}'
 }
 
+# The user's own benchmark (AIOPT_BENCH_CMD; $1 the binary, $2 the database
+# directory): the saturation run only.  Its figures come from db_bench's output, or,
+# when AIOPT_METRICS_JSON is set, from the JSON file the benchmark writes there
+# ({"ops_per_sec": N, "p99_latency_us": N}; a relative path is inside the database
+# directory): the way to bring YCSB or a custom harness.  Prints the run object.
+user_bench_run() {   # BINARY DBDIR LOGBASE
+  local bin=$1 db=$2 logbase=$3 status=0 metrics= box=()
+  if [ -n "${AIOPT_METRICS_JSON:-}" ]; then
+    case $AIOPT_METRICS_JSON in /*) metrics=$AIOPT_METRICS_JSON ;; *) metrics=$db/$AIOPT_METRICS_JSON ;; esac
+    mkdir -p "$(dirname "$metrics")"; rm -f "$metrics"
+    box=(--rw "$(dirname "$metrics")" --env "AIOPT_METRICS_JSON=$metrics")
+  fi
+  sandboxed $((AIOPT_BENCH_DURATION * 3 + 60)) --ro "$bin" --rw "$db" ${box[@]+"${box[@]}"} -- \
+    bash -c "$AIOPT_BENCH_CMD" _ "$bin" "$db" > "$logbase.log" 2>&1 || status=$?
+  if [ -z "$metrics" ]; then
+    parsed_run "$logbase.log" "$status" null
+    return
+  fi
+  local kept; kept="$(basename "$logbase").metrics.json"
+  [ ! -f "$metrics" ] || cp "$metrics" "$(dirname "$logbase")/$kept"
+  metrics_run "$metrics" "$status" "$(basename "$logbase").log" "$kept"
+}
+
+# A run's figures from a benchmark's metrics file, checked: both figures there,
+# numbers, above zero; else the run carries an error naming the file and the figure.
+metrics_run() {   # FILE EXIT LOG KEPT
+  local file=$1 problem=
+  if [ ! -s "$file" ]; then
+    problem="the benchmark wrote no metrics file $file (AIOPT_METRICS_JSON)"
+  else
+    problem=$(jq -r 'if type != "object" then "is not a JSON object"
+      else [("ops_per_sec", "p99_latency_us") as $k | select((.[$k] | type) != "number" or .[$k] <= 0)
+            | "has no \($k) (a number above 0)"] | first // empty end' "$file" 2>/dev/null) || problem="is not JSON"
+    [ -z "$problem" ] || problem="$file $problem (AIOPT_METRICS_JSON)"
+  fi
+  if [ -n "$problem" ]; then
+    jq -cn --arg m "$problem" --argjson st "$2" --arg log "$3" \
+      '{ops_per_sec: null, p99_us: null, exit_status: $st, cpu_seconds: null, log: $log, error: {stage: "bench", message: $m}}'
+  else
+    jq -c --argjson st "$2" --arg log "$3" --arg kept "$4" \
+      '{ops_per_sec, p99_us: .p99_latency_us, exit_status: $st, cpu_seconds: null, log: $log, metrics: $kept}' "$file"
+  fi
+}
+
 # One side of a pair, as a JSON object: the saturation run (throughput, stalls,
 # L0: the parse-dbbench object), then "read": readrandom for AIOPT_BENCH_READ_SECONDS
 # on the database it left (what the writes cost the reads), then — given an offered
@@ -274,12 +318,8 @@ bench_run() {   # BINARY LOGBASE SCRATCH [OFFERED-BYTES-PER-SEC]
   mkdir -p "$scratch"; require_disk "$scratch"
   db=$(mktemp -d "$scratch/db.XXXXXX")
   if [ -n "${AIOPT_BENCH_CMD:-}" ]; then
-    # The user's own command: the saturation run only.
-    status=0
-    sandboxed $((${AIOPT_BENCH_DURATION} * 3 + 60)) --ro "$bin" --rw "$db" -- \
-      bash -c "$AIOPT_BENCH_CMD" _ "$bin" "$db" > "$logbase.log" 2>&1 || status=$?
+    user_bench_run "$bin" "$db" "$logbase"
     rm -rf "$db"
-    parsed_run "$logbase.log" "$status" null
     return
   fi
   # shellcheck disable=SC2046
@@ -340,11 +380,8 @@ stage_bench() {
     fi
     jq -cn --argjson b "$b" --argjson c "$c" '{baseline: $b, candidate: $c}' >> "$pairs"
     cp "$in" "$out.tmp"
-    update "$out.tmp" --slurpfile p "$pairs" --arg args "$(bench_args)" \
-      '.bench = {workload: $args, pairs: $p,
-                 ops_per_sec: ($p | map(.candidate.ops_per_sec) | sort | .[length / 2 | floor]),
-                 fixed_load_p99_us: ($p | map(.candidate.fixed_load.p99_us) | sort | .[length / 2 | floor]),
-                 read_ops_per_sec: ($p | map(.candidate.read.ops_per_sec) | sort | .[length / 2 | floor])}'
+    # The pairs only: score makes every statistic of them (score.medians, the terms).
+    update "$out.tmp" --slurpfile p "$pairs" --arg args "$(bench_args)" '.bench = {workload: $args, pairs: $p}'
     more=0
     "$BIN/score" --more < "$out.tmp" 2> "$cand/bench-$i.decision" || more=$?
     log "bench: $(cat "$cand/bench-$i.decision")"
@@ -449,14 +486,18 @@ stage_bperf() {
 
 stage_score() {
   local cand=$1 in=$1/bperf.json out=$1/score.json pristine=${PRISTINE:-}
-  local args=()
+  local args=() parent
   [ -n "$pristine" ] && [ -f "$pristine/baseline.json" ] && args=(--baseline "$pristine/baseline.json")
+  # The parent's scored record: score decides "better than the parent" too.
+  parent=$(jq -r '.parent // "pristine"' "$in")
+  if [ "$parent" != pristine ] && [ -f "$(dirname "$cand")/$parent/score.json" ]; then
+    args+=(--parent "$(dirname "$cand")/$parent/score.json")
+  fi
   # Exit 1: a record score cannot read; it carries the error and is archived as such.
   local status=0
   "$BIN/score" ${args[@]+"${args[@]}"} < "$in" > "$out.tmp" || status=$?
   [ "$status" -eq 0 ] || [ "$status" -eq 1 ] || system_error "score failed (exit $status) on $in"
   mv "$out.tmp" "$out"
-  [ -z "${AIOPT_METRICS_JSON:-}" ] || cp "$out" "$AIOPT_METRICS_JSON"
 }
 
 # Pristine for a run: the db_bench binary, k bench runs, a Coz profile.
@@ -480,7 +521,7 @@ stage_pristine() {
   done
   rm -rf "$scratch"
   jq -e -s 'all(.exit_status == 0 and .ops_per_sec != null)' "$dir/runs.jsonl" > /dev/null \
-    || system_error "pristine db_bench failed: see $dir/bench-*.log"
+    || system_error "pristine's bench runs failed: $(jq -rs 'map(.error.message // empty) | first // empty' "$dir/runs.jsonl") (see $dir/bench-*.log)"
   # The fixed-load runs' offered load: a share of pristine's saturation throughput,
   # in the bytes db_bench's rate limiter counts (key + value per write).
   local bytes_per_op
@@ -497,19 +538,13 @@ stage_pristine() {
     exec 9>&-
     bperf=$(cat "$dir/bperf.json")
   fi
-  jq -sc --argjson coz "$coz" --argjson bperf "$bperf" --argjson share "${AIOPT_BENCH_OFFERED_LOAD}" \
-      --argjson bytes "${bytes_per_op:-null}" '
-      def median: sort | .[length / 2 | floor];
-      (map(.ops_per_sec) | median) as $ops | {
-      runs: length,
-      ops_per_sec: $ops,
-      p99_us: (map(.p99_us) | median),
-      stall_pct: (map(.db_stats.stall_pct) | median),
-      l0_files: (map(.compaction.l0_files) | median),
-      read_ops_per_sec: (map(.read.ops_per_sec) | median),
-      offered_load_share: $share,
-      offered_bytes_per_sec: (if $bytes == null or $share == 0 then null else ($ops * $bytes * $share | floor) end),
-      coz: $coz, bperf: $bperf, bench: .}' "$dir/runs.jsonl" > "$dir/baseline.json.tmp"
+  # The medians are score's (score --summarize); the offered load is derived from them.
+  "$BIN/score" --summarize < "$dir/runs.jsonl" | jq -c --argjson coz "$coz" --argjson bperf "$bperf" \
+      --argjson share "${AIOPT_BENCH_OFFERED_LOAD}" --argjson bytes "${bytes_per_op:-null}" --slurpfile runs "$dir/runs.jsonl" '
+      . + {offered_load_share: $share,
+           offered_bytes_per_sec: (if $bytes == null or $share == 0 or .ops_per_sec == null then null
+                                   else (.ops_per_sec * $bytes * $share | floor) end),
+           coz: $coz, bperf: $bperf, bench: $runs}' > "$dir/baseline.json.tmp"
   mv "$dir/baseline.json.tmp" "$dir/baseline.json"
   log "pristine: $(jq -c '{ops_per_sec, p99_us, stall_pct, l0_files, read_ops_per_sec, offered_bytes_per_sec, coz_max_speedup_pct: .coz.max_speedup_pct}' "$dir/baseline.json")"
 }

@@ -36,9 +36,9 @@ static const char *const term_names[NTERMS] = { "throughput", "latency", "read",
 
 struct settings {
 	double weight[NTERMS];
-	const char *baseline_path;
-	cJSON *baseline;
-	int explain, more;
+	const char *baseline_path, *parent_path;
+	cJSON *baseline, *parent;
+	int explain, more, summarize;
 	long min_pairs, max_pairs;
 	double ci_target, screen, read_guard;
 };
@@ -326,6 +326,69 @@ static char *contract_violation(const struct pair_values *pv, size_t n, cJSON **
 	free(v);
 	*report = rep;
 	return msg;
+}
+
+/* ---- figures beside the ratios: medians, and "better than the parent" ------------ */
+
+/* The median of the figure at path in each element of arr (NAN when none known). */
+static double median_at(const cJSON *arr, const char *path)
+{
+	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
+	double *v = xmalloc((n ? n : 1) * sizeof *v);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, arr)
+		v[i++] = json_path_number(e, path);
+	double m = median_known(v, n);
+	free(v);
+	return m;
+}
+
+/* The candidate's own figures over its pairs, as the bench stage reports them. */
+static void add_medians(cJSON *sc, const cJSON *rec)
+{
+	const cJSON *pairs = json_path(rec, "bench.pairs");
+	if (!cJSON_IsArray(pairs) || cJSON_GetArraySize(pairs) == 0)
+		return;
+	cJSON *m = cJSON_AddObjectToObject(sc, "medians");
+	json_add_number_or_null(m, "ops_per_sec", median_at(pairs, "candidate.ops_per_sec"));
+	json_add_number_or_null(m, "fixed_load_p99_us", median_at(pairs, "candidate.fixed_load.p99_us"));
+	json_add_number_or_null(m, "read_ops_per_sec", median_at(pairs, "candidate.read.ops_per_sec"));
+}
+
+/* Better than the parent: valid, no term significantly worse than pristine, and the
+ * lower end of the throughput or latency interval above the parent's ratio.  With
+ * no parent record (the parent is pristine) it is better_than_pristine. */
+static void add_better_than_parent(cJSON *sc, const cJSON *parent)
+{
+	int better = cJSON_IsTrue(json_path(sc, "better_than_pristine"));
+	if (parent && cJSON_IsTrue(json_path(sc, "valid")) && cJSON_GetArraySize(json_path(sc, "worse_terms")) == 0) {
+		better = 0;
+		static const char *const terms[] = { "throughput", "latency" };
+		for (size_t i = 0; i < 2; i++) {
+			char *low = xasprintf("terms.%s.ci_low", terms[i]), *was = xasprintf("score.terms.%s.value", terms[i]);
+			double lo = json_path_number(sc, low), p = json_path_number(parent, was);
+			better |= !isnan(lo) && !isnan(p) && lo > p;
+			free(low);
+			free(was);
+		}
+	} else if (parent) {
+		better = 0;
+	}
+	cJSON_AddBoolToObject(sc, "better_than_parent", better);
+}
+
+/* --summarize: pristine's runs (bench runs, one a line) → its medians. */
+static cJSON *summarize(const cJSON *runs)
+{
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddNumberToObject(out, "runs", cJSON_GetArraySize(runs));
+	static const char *const figures[][2] = {
+		{ "ops_per_sec", "ops_per_sec" }, { "p99_us", "p99_us" }, { "stall_pct", "db_stats.stall_pct" },
+		{ "l0_files", "compaction.l0_files" }, { "read_ops_per_sec", "read.ops_per_sec" },
+	};
+	for (size_t i = 0; i < sizeof figures / sizeof *figures; i++)
+		json_add_number_or_null(out, figures[i][0], median_at(runs, figures[i][1]));
+	return out;
 }
 
 /* ---- the terms ---------------------------------------------------------------------- */
@@ -729,6 +792,8 @@ static const struct opt_spec specs[] = {
 	{ "ci-target", "F", "AIOPT_BENCH_CI_TARGET", "stop when the throughput CI half-width is below F (default 0.03)" },
 	{ "screen", "F", "AIOPT_BENCH_SCREEN", "stop after one pair slower than pristine by more than F (default 0.05)" },
 	{ "read-guard", "F", "AIOPT_READ_GUARD", "reads significantly slower by more than F make a candidate worse (default 0.10)" },
+	{ "parent", "FILE", NULL, "the parent's scored record (its score.json), for better_than_parent" },
+	{ "summarize", NULL, NULL, "read pristine's bench runs (one a line) and write their medians" },
 	{ 0 },
 };
 
@@ -746,7 +811,9 @@ static int handle(int index, const char *arg, void *ctx)
 	case 5: rc = number_long(arg, 1, 1000, &s->max_pairs, &why); break;
 	case 6: rc = number_double(arg, 0, 1, &s->ci_target, &why); break;
 	case 7: rc = number_double(arg, 0, 1, &s->screen, &why); break;
-	default: rc = number_double(arg, 0, 1, &s->read_guard, &why); break;
+	case 8: rc = number_double(arg, 0, 1, &s->read_guard, &why); break;
+	case 9: s->parent_path = arg; return 0;
+	default: s->summarize = 1; return 0;
 	}
 	if (rc < 0) {
 		fprintf(stderr, "%s: --%s: %s\n", progname, specs[index].name, why);
@@ -755,13 +822,48 @@ static int handle(int index, const char *arg, void *ctx)
 	return rc;
 }
 
+/* A JSON object from a file named by option, or an input error naming both. */
+static cJSON *read_object(const char *path, const char *option)
+{
+	size_t len;
+	char *text = read_file(path, &len);
+	if (!text)
+		input_error("%s %s: %s", option, path, strerror(errno));
+	cJSON *o = cJSON_Parse(text);
+	free(text);
+	if (!cJSON_IsObject(o))
+		input_error("%s %s: not a JSON object", option, path);
+	return o;
+}
+
+static int summarize_stdin(void)
+{
+	struct line_reader *lr = xmalloc(sizeof *lr);
+	lr_init(lr, stdin, "stdin");
+	cJSON *runs = cJSON_CreateArray(), *run;
+	long records = 0;
+	while ((run = jsonl_next(lr)) != NULL) {
+		records++;
+		cJSON_AddItemToArray(runs, run);
+	}
+	jsonl_expect_records(lr, records);
+	cJSON *out = summarize(runs);
+	jsonl_write(stdout, out);
+	cJSON_Delete(out);
+	cJSON_Delete(runs);
+	lr_free(lr);
+	free(lr);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct opt_tool tool = {
-		"score", "[--weights T=W,...] [--baseline FILE] [--explain] [--more] [--min-pairs N] [--max-pairs N] "
-			 "[--ci-target F] [--screen F] [--read-guard F]",
+		"score", "[--weights T=W,...] [--baseline FILE] [--parent FILE] [--explain] [--more] [--min-pairs N] "
+			 "[--max-pairs N] [--ci-target F] [--screen F] [--read-guard F] | --summarize",
 		"Reads candidate records and adds \"score\" {combined_score, comparable_score, valid,\n"
-		"better_than_pristine, worse_terms, reason, terms, contract}.  Terms are ratios against\n"
+		"better_than_pristine, better_than_parent, worse_terms, reason, terms, contract,\n"
+		"medians}: every statistic the runner and the report show is made here.  Terms are ratios against\n"
 		"pristine from bench.pairs (median, 95 % CI by a paired t interval on log ratios);\n"
 		"bcoz and bperf when profiled, counted only when their intervals exclude 1.\n"
 		"A run that breaks RocksDB's write-stall contract makes the candidate invalid\n"
@@ -774,16 +876,10 @@ int main(int argc, char **argv)
 	int first = opts_parse(&tool, argc, argv, handle, &s);
 	if (first != argc)
 		die(EXIT_USAGE, "unexpected argument %s (records come on stdin)", argv[first]);
-	if (s.baseline_path) {
-		size_t len;
-		char *text = read_file(s.baseline_path, &len);
-		if (!text)
-			input_error("--baseline %s: %s", s.baseline_path, strerror(errno));
-		s.baseline = cJSON_Parse(text);
-		free(text);
-		if (!cJSON_IsObject(s.baseline))
-			input_error("--baseline %s: not a JSON object", s.baseline_path);
-	}
+	s.baseline = s.baseline_path ? read_object(s.baseline_path, "--baseline") : NULL;
+	s.parent = s.parent_path ? read_object(s.parent_path, "--parent") : NULL;
+	if (s.summarize)
+		return summarize_stdin();
 
 	struct line_reader *lr = xmalloc(sizeof *lr);
 	lr_init(lr, stdin, "stdin");
@@ -817,6 +913,8 @@ int main(int argc, char **argv)
 			if (more && status == 0)
 				status = EXIT_MORE;
 		}
+		add_medians(sc, rec);
+		add_better_than_parent(sc, s.parent);
 		cJSON_DeleteItemFromObjectCaseSensitive(rec, "score");
 		cJSON_AddItemToObject(rec, "score", sc);
 		if (s.explain)
@@ -829,5 +927,6 @@ int main(int argc, char **argv)
 	lr_free(lr);
 	free(lr);
 	cJSON_Delete(s.baseline);
+	cJSON_Delete(s.parent);
 	return status;
 }

@@ -280,3 +280,34 @@ num() { jq -rc "$1" <<<"$output"; }
   run score <<<"$(record "$(pair 1000 1050 100 100)" "$(pair 1000 970 100 100)" "$(pair 1000 890 100 100)")"
   [ "$(num '.score.comparable_score * 1000 | round')" = 982 ]
 }
+
+@test "score owns the medians: an even count averages the middle two (the bench stage computes none)" {
+  # candidate ops 1000, 1200, 1100, 1300 → median (1100 + 1200) / 2 = 1150; p99 8, 9, 10, 11 → 9.5
+  run score <<<"$(record "$(pair 1000 1000 100 8)" "$(pair 1000 1200 100 9)" "$(pair 1000 1100 100 10)" "$(pair 1000 1300 100 11)")"
+  [ "$status" -eq 0 ]
+  [ "$(num '.score.medians | [.ops_per_sec, .fixed_load_p99_us, .read_ops_per_sec]')" = '[1150,9.5,50000]' ]
+  # pristine's runs: the same median (score --summarize writes baseline.json's figures)
+  run score --summarize <<<"$(for o in 1000 1200 1100 1300; do pair $o $o 100 100 | jq -c .baseline; done)"
+  [ "$status" -eq 0 ]
+  [ "$(num '[.runs, .ops_per_sec, .stall_pct, .l0_files, .read_ops_per_sec]')" = '[4,1150,50,4,50000]' ]
+  # a figure no run has is null, not 0
+  run score --summarize <<<'{"ops_per_sec":10}'
+  [ "$(num '[.ops_per_sec, .p99_us, .stall_pct]')" = '[10,null,null]' ]
+}
+
+@test "better than the parent is score's: the interval's lower end above the parent's ratio" {
+  # throughput ratios 1.04–1.06 → CI ≈ [1.025, 1.075]
+  cand=$(record "$(pair 1000 1040 100 100)" "$(pair 1000 1050 100 100)" "$(pair 1000 1060 100 100)")
+  echo '{"score":{"terms":{"throughput":{"value":1.01},"latency":{"value":1.0}}}}' > "$BATS_TEST_TMPDIR/low.json"
+  echo '{"score":{"terms":{"throughput":{"value":1.05},"latency":{"value":1.0}}}}' > "$BATS_TEST_TMPDIR/high.json"
+  run score --parent "$BATS_TEST_TMPDIR/low.json" <<<"$cand"
+  [ "$(num '[.score.better_than_pristine, .score.better_than_parent]')" = '[true,true]' ]
+  run score --parent "$BATS_TEST_TMPDIR/high.json" <<<"$cand"
+  [ "$(num '[.score.better_than_pristine, .score.better_than_parent]')" = '[true,false]' ]
+  # no parent record: the parent is pristine
+  run score <<<"$cand"
+  [ "$(num '.score.better_than_parent')" = true ]
+  run --separate-stderr score --parent "$BATS_TEST_TMPDIR/missing.json" <<<"$cand"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"--parent $BATS_TEST_TMPDIR/missing.json: No such file"* ]]
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bats
+# The bench stage with the user's own benchmark (AIOPT_BENCH_CMD) reporting through
+# AIOPT_METRICS_JSON, as the seed scaffold's users do: no db_bench needed, so this
+# runs without RocksDB.  The benchmark here is a shell line; its figures are chosen.
+
+load helpers/common
+
+setup() {
+  eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"
+  export AIOPT_BENCH_MIN_PAIRS=2 AIOPT_BENCH_MAX_PAIRS=2 AIOPT_BENCH_READ_SECONDS=0
+  export PRISTINE="$BATS_TEST_TMPDIR/pristine" CAND="$BATS_TEST_TMPDIR/c0001-aaaaaa"
+  mkdir -p "$PRISTINE" "$CAND"
+  # Stand-ins for the two db_bench binaries: the command below tells them apart by name.
+  printf '#!/bin/sh\n' > "$PRISTINE/db_bench"; chmod +x "$PRISTINE/db_bench"
+  cp "$PRISTINE/db_bench" "$CAND/db_bench"
+  echo '{"ops_per_sec":1000,"offered_bytes_per_sec":null}' > "$PRISTINE/baseline.json"
+  echo '{"id":"c0001-aaaaaa","parent":"pristine","apply":{"ok":true},"build":{"ok":true},"test":{"ok":true}}' > "$CAND/test.json"
+}
+
+@test "AIOPT_METRICS_JSON: each run's figures come from the file the benchmark writes, both sides" {
+  # pristine writes 1000 ops/s, the candidate 1100; p99 20 and 18 µs
+  export AIOPT_METRICS_JSON=metrics.json
+  export AIOPT_BENCH_CMD='case $1 in */pristine/*) o=1000 p=20 ;; *) o=1100 p=18 ;; esac; echo "{\"ops_per_sec\": $o, \"p99_latency_us\": $p}" > "$AIOPT_METRICS_JSON"'
+  run --separate-stderr "$TOP/bin/stage.sh" bench "$CAND"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.bench.pairs[] | [.baseline.ops_per_sec, .candidate.ops_per_sec, .baseline.p99_us, .candidate.p99_us]]' "$CAND/bench.json")" = '[[1000,1100,20,18],[1000,1100,20,18]]' ]
+  # each run's file is kept beside its log
+  [ "$(jq -r .ops_per_sec "$CAND/bench-1-candidate.metrics.json")" = 1100 ]
+  score < "$CAND/bench.json" | jq -e '.score.terms.throughput.value == 1.1'
+}
+
+@test "AIOPT_METRICS_JSON: a missing file or a missing figure is an error naming it, never a 0" {
+  export AIOPT_METRICS_JSON=metrics.json AIOPT_BENCH_CMD='true'
+  run --separate-stderr "$TOP/bin/stage.sh" bench "$CAND"
+  [ "$status" -eq 0 ]
+  [[ "$(jq -r '.bench.pairs[0].candidate.error.message' "$CAND/bench.json")" == "the benchmark wrote no metrics file "*"/metrics.json (AIOPT_METRICS_JSON)" ]]
+  [ "$(jq -r '.bench.pairs[0].candidate.ops_per_sec' "$CAND/bench.json")" = null ]
+  run score < "$CAND/bench.json"
+  [ "$(jq -r .score.valid <<<"$output")" = false ]
+  [[ "$(jq -r .score.reason <<<"$output")" == *"no metrics file"* ]]
+
+  export AIOPT_BENCH_CMD='echo "{\"ops_per_sec\": 5}" > "$AIOPT_METRICS_JSON"'
+  run --separate-stderr "$TOP/bin/stage.sh" bench "$CAND"
+  [[ "$(jq -r '.bench.pairs[0].candidate.error.message' "$CAND/bench.json")" == *"/metrics.json has no p99_latency_us (a number above 0) (AIOPT_METRICS_JSON)" ]]
+}
