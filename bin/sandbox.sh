@@ -35,8 +35,8 @@ fi
 rw=() ro=() envs=() keep_caps=0
 while [ $# -gt 0 ]; do
   case $1 in
-    --rw) rw+=("$(realpath "$2")"); shift 2 ;;
-    --ro) ro+=("$(realpath "$2")"); shift 2 ;;
+    --rw) rw+=("$2"); shift 2 ;;
+    --ro) ro+=("$2"); shift 2 ;;
     --env) envs+=("$2"); shift 2 ;;
     --keep-caps) keep_caps=1; shift ;;
     --) shift; break ;;
@@ -73,18 +73,26 @@ done
 for d in /proc /dev /sys; do mkdir -p "$root$d"; mount --rbind "$d" "$root$d"; done
 mkdir -p "$root/tmp"; chmod 1777 "$root/tmp"
 while [ "$1" != -- ]; do
-  mode=$1 path=$2; shift 2
-  if [ -d "$path" ]; then mkdir -p "$root$path"; else mkdir -p "$root$(dirname "$path")"; : > "$root$path"; fi
-  mount --rbind "$path" "$root$path"
-  [ "$mode" = ro ] && mount -o remount,bind,ro "$root$path"
+  mode=$1 path=$2 at=$3; shift 3
+  if [ -d "$path" ]; then mkdir -p "$root$at"; else mkdir -p "$root$(dirname "$at")"; : > "$root$at"; fi
+  mount --rbind "$path" "$root$at"
+  [ "$mode" = ro ] && mount -o remount,bind,ro "$root$at"
 done
 shift
 cwd=$1; shift
 exec chroot "$root" "$@"
 '
+# Each path is mounted where it really is and, when a symbolic link leads there (a
+# build directory on node-local scratch, say), also where the caller names it: the
+# command and its arguments use the caller's names.
 args=()
-for d in ${ro[@]+"${ro[@]}"}; do args+=(ro "$d"); done
-for d in ${rw[@]+"${rw[@]}"}; do args+=(rw "$d"); done
+add_mount() {   # MODE PATH
+  local real given; real=$(realpath "$2"); given=$(realpath -s "$2")
+  args+=("$1" "$real" "$real")
+  [ "$given" = "$real" ] || args+=("$1" "$real" "$given")
+}
+for d in ${ro[@]+"${ro[@]}"}; do add_mount ro "$d"; done
+for d in ${rw[@]+"${rw[@]}"}; do add_mount rw "$d"; done
 inner=(env -i "${base_env[@]}" ${envs[@]+"${envs[@]}"})
 if [ "$keep_caps" = 0 ]; then inner=(setpriv --inh-caps=-all --bounding-set=-all "${inner[@]}"); fi
 # cd inside the root: the caller's directory when the sandbox holds it, else /.

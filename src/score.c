@@ -517,9 +517,9 @@ static struct term_value ratio_term(const struct pair_values *pv, size_t n, size
 
 /* Scores one record.  Returns the score object, or NULL with *error set (input
  * that cannot be scored); *contract gets the message of a broken contract. */
-static cJSON *score_record(const struct settings *s, const cJSON *rec, char **error, char **contract,
-			   struct term_value *terms)
+static cJSON *score_record(const struct settings *s, const cJSON *rec, char **error, char **contract)
 {
+	struct term_value terms[NTERMS];
 	struct outcome o = { 0 };
 	memset(terms, 0, NTERMS * sizeof *terms);
 	if (cJSON_IsTrue(json_path(rec, "pristine"))) {   /* the root: 1.0 by definition */
@@ -888,8 +888,7 @@ int main(int argc, char **argv)
 	while ((rec = jsonl_next(lr)) != NULL) {
 		records++;
 		char *error = NULL, *contract = NULL;
-		struct term_value terms[NTERMS];
-		cJSON *sc = score_record(&s, rec, &error, &contract, terms);
+		cJSON *sc = score_record(&s, rec, &error, &contract);
 		if (contract) {   /* an outcome of its own: the record says which rule broke */
 			record_set_error(rec, "contract", "%s", contract);
 			free(contract);

@@ -40,3 +40,18 @@ SB="$TOP/bin/sandbox.sh"
   run "$SB" -- sh -c 'grep CapEff /proc/self/status'
   [[ "$output" == *"0000000000000000" ]]
 }
+
+@test "paths reached through a symbolic link (a build dir on node-local scratch) work under the caller's names" {
+  [ "$("$SB" --check)" = "sandbox: candidate programs run in a private mount namespace (tree and scratch only), no network, no capabilities" ] \
+    || skip "no mount namespace on this machine"
+  mkdir -p "$BATS_TEST_TMPDIR/scratch/build" "$BATS_TEST_TMPDIR/scratch/db" "$BATS_TEST_TMPDIR/project"
+  ln -s "$BATS_TEST_TMPDIR/scratch/build" "$BATS_TEST_TMPDIR/project/build"
+  ln -s "$BATS_TEST_TMPDIR/scratch/db" "$BATS_TEST_TMPDIR/project/db"
+  printf '#!/bin/sh\necho "ran with $1"; echo data > "$1/out"\n' > "$BATS_TEST_TMPDIR/scratch/build/prog"
+  chmod +x "$BATS_TEST_TMPDIR/scratch/build/prog"
+  p="$BATS_TEST_TMPDIR/project"
+  run "$SB" --ro "$p/build/prog" --rw "$p/db" -- "$p/build/prog" "$p/db"
+  [ "$status" -eq 0 ]
+  [ "$output" = "ran with $p/db" ]
+  [ "$(cat "$BATS_TEST_TMPDIR/scratch/db/out")" = data ]
+}

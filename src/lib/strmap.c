@@ -23,14 +23,6 @@ static size_t *slot_of(const struct strmap *m, const char *key)
 	}
 }
 
-size_t strmap_find(const struct strmap *m, const char *key)
-{
-	if (!m->nslots)
-		return (size_t)-1;
-	size_t *slot = slot_of(m, key);
-	return *slot ? *slot - 1 : (size_t)-1;
-}
-
 /* Rehash into n slots; keys has room for n / 2 entries (load factor 1/2). */
 static void grow(struct strmap *m, size_t n)
 {

@@ -14,8 +14,6 @@ struct strmap {
 
 /* Index of key, inserting it if absent (then *added = 1 when added != NULL). */
 size_t strmap_intern(struct strmap *m, const char *key, int *added);
-/* Index of key, or (size_t)-1. */
-size_t strmap_find(const struct strmap *m, const char *key);
 void strmap_clear(struct strmap *m);
 /* Interns key and returns its element in *values, a parallel array of elem-byte
  * elements grown (capacity in *cap) to follow the map; a new element is zeroed. */
