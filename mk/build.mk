@@ -22,14 +22,21 @@ BINS     := $(addprefix $(BINDIR)/,$(TOOLS))
 .PHONY: all
 all: $(BINS)
 
-$(OBJDIR)/lib/%.o: src/lib/%.c $(wildcard src/lib/*.h) | $(OBJDIR)/lib
+# A tool too big for one file keeps its parts in src/<tool>/ (its own header
+# there): they are linked into that tool only.
+PARTS_OF = $(patsubst src/%.c,$(OBJDIR)/%.o,$(wildcard src/$(1)/*.c))
+HEADERS  := $(wildcard src/lib/*.h src/*/*.h)
+
+$(OBJDIR)/lib/%.o: src/lib/%.c $(HEADERS) | $(OBJDIR)/lib
 	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
-$(OBJDIR)/%.o: src/%.c $(wildcard src/lib/*.h) | $(OBJDIR)/lib
+$(OBJDIR)/%.o: src/%.c $(HEADERS) | $(OBJDIR)/lib
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
 $(LIB_A): $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
-$(BINDIR)/%: $(OBJDIR)/%.o $(LIB_A) | $(BINDIR)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+.SECONDEXPANSION:
+$(BINDIR)/%: $(OBJDIR)/%.o $$(call PARTS_OF,$$*) $(LIB_A) | $(BINDIR)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(LDLIBS)
 $(OBJDIR)/lib $(BINDIR):
 	mkdir -p $@
 

@@ -20,33 +20,33 @@ FIXTURE_EXPERIMENTS="$FIXTURES/experiments"
 
 @test "make experiment_b runs with experiment_b's settings, not experiment_a's" {
   # What the run's recipe sees: the file apply-diff may touch, the functions shown.
-  run make -s -C "$TOP" experiment_b EXPERIMENTS="$FIXTURE_EXPERIMENTS" \
+  run make -s --no-print-directory -C "$TOP" experiment_b EXPERIMENTS="$FIXTURE_EXPERIMENTS" \
     --eval 'experiment_b: ; @echo "$$EXP $$AIOPT_TARGET_FILES $$AIOPT_FUNCTIONS"'
   [ "$status" -eq 0 ]
   [ "$output" = "experiment_b db/db_impl/db_impl_compaction_flush.cc DBImpl::FlushMemTable" ]
   # the same from inside another make, whose EXP=experiment_a is in the environment
-  run env EXP=experiment_a make -s -C "$TOP" experiment_b EXPERIMENTS="$FIXTURE_EXPERIMENTS" \
+  run env EXP=experiment_a make -s --no-print-directory -C "$TOP" experiment_b EXPERIMENTS="$FIXTURE_EXPERIMENTS" \
     --eval 'experiment_b: ; @echo "$$EXP $$AIOPT_TARGET_FILES"'
   [ "$output" = "experiment_b db/db_impl/db_impl_compaction_flush.cc" ]
   # and experiment_a, the same way, keeps its own
-  run make -s -C "$TOP" experiment_a --eval 'experiment_a: ; @echo "$$EXP $$AIOPT_TARGET_FILES"'
+  run make -s --no-print-directory -C "$TOP" experiment_a --eval 'experiment_a: ; @echo "$$EXP $$AIOPT_TARGET_FILES"'
   [ "$output" = "experiment_a db/db_impl/db_impl_write.cc" ]
 }
 
 @test "one road for settings: the scaffold's AI_OPT_* names and make's TRACK= map onto AIOPT_*, once" {
-  run env AI_OPT_TARGET_FILES=db/x.cc AI_OPT_BENCH_DURATION=7 make -s -C "$TOP" experiment-env TRACK=gpt5
+  run env AI_OPT_TARGET_FILES=db/x.cc AI_OPT_BENCH_DURATION=7 make -s --no-print-directory -C "$TOP" experiment-env TRACK=gpt5
   [ "$status" -eq 0 ]
   grep -qx "export AIOPT_TARGET_FILES='db/x.cc'" <<<"$output"
   grep -qx "export AIOPT_BENCH_DURATION='7'" <<<"$output"
   grep -qx "export AIOPT_TRACK='gpt5'" <<<"$output"
   # the canonical name wins over the scaffold's
-  run env AI_OPT_TARGET_FILES=db/x.cc AIOPT_TARGET_FILES=db/y.cc make -s -C "$TOP" experiment-env
+  run env AI_OPT_TARGET_FILES=db/x.cc AIOPT_TARGET_FILES=db/y.cc make -s --no-print-directory -C "$TOP" experiment-env
   grep -qx "export AIOPT_TARGET_FILES='db/y.cc'" <<<"$output"
   # keys are not settings: never printed
-  run env AI_OPT_API_KEY=sk-secret OPENAI_API_KEY=sk-secret make -s -C "$TOP" experiment-env
+  run env AI_OPT_API_KEY=sk-secret OPENAI_API_KEY=sk-secret make -s --no-print-directory -C "$TOP" experiment-env
   [[ "$output" != *sk-secret* ]]
   # values survive quoting
-  run env AIOPT_WORKLOAD="it's \"quoted\"; rm -rf /" make -s -C "$TOP" experiment-env
+  run env AIOPT_WORKLOAD="it's \"quoted\"; rm -rf /" make -s --no-print-directory -C "$TOP" experiment-env
   eval "$output"
   [ "$AIOPT_WORKLOAD" = "it's \"quoted\"; rm -rf /" ]
 }

@@ -1,0 +1,55 @@
+/* llm-mutate.h — what the parts of llm-mutate share: its settings, and the
+ * prompt sections (code.c, prompt.c) and the model's answer (wire.c) that
+ * llm-mutate.c puts together into a child record. */
+#ifndef AIOPT_LLM_MUTATE_H
+#define AIOPT_LLM_MUTATE_H
+#include <cjson/cJSON.h>
+
+#include "../lib/buf.h"
+
+struct settings {
+	const char *experiment, *track, *model, *api_base, *tree, *archive;
+	const char *record, *replay, *scripted, *run_dir;
+	long iteration, seed;
+	/* from the experiment */
+	char *target_files, *functions, *workload;
+	long code_chars, history_chars, history_k, inspiration_n, inspiration_chars, profile_top;
+	/* the wire */
+	long max_tokens, timeout_s, retries, backoff_ms, max_wait_s, max_reply_bytes;
+	double temperature;
+	const char *reasoning_effort, *extra;
+};
+
+/* code.c */
+char *code_section(const struct settings *s, cJSON *warnings);
+
+/* prompt.c */
+char *results_section(const cJSON *parent);
+cJSON *read_archive(const char *path, cJSON *warnings);
+char *history_section(const struct settings *s, const cJSON *archive, const char *parent_id);
+char *inspiration_section(const struct settings *s, const cJSON *archive, const char *parent_id);
+char *profile_section(const struct settings *s, const cJSON *parent);
+int is_profiler_track(const char *track);
+/* tmpl with each {{name}} replaced; pairs: name, value, ..., NULL. */
+char *fill(const char *tmpl, const char *const *pairs);
+char *read_template(const struct settings *s, const char *name);
+
+/* wire.c */
+struct exchange {
+	char *content;            /* the reply text, or NULL */
+	char *raw;                /* the last reply's body as received (bounded), or NULL */
+	char *error;              /* why there is no usable reply */
+	long attempts;
+	double seconds;
+	double prompt_tokens, completion_tokens;
+	char finish_reason[32];
+};
+
+char *request_body(const struct settings *s, const char *system, const char *user, char **err);
+/* Sends body (retrying as the settings allow), or answers from the cassette. */
+void converse(const struct settings *s, const char *body, struct exchange *x);
+/* Masks the user:password part of url wherever it appears in text, in place. */
+void mask_userinfo(char *text, const char *url);
+double now_s(void);
+unsigned long long fnv1a(const char *s);
+#endif
