@@ -198,34 +198,17 @@ stage_test() {
     echo "=== $prog#$n took $((SECONDS - t1)) s" >> "$cand/test.log"
   done < <(gate_lines)
   rm -rf "$scratch"
-  local seconds=$((SECONDS - t0)) passed failed failed_names
-  passed=$(grep -c '^\[       OK \]' "$cand/test.log" || true)
-  failed_names=$(grep '^\[  FAILED  \] [A-Za-z]' "$cand/test.log" | grep -v ' listed below' \
-    | sed 's/^\[  FAILED  \] //; s/ (.*//; s/, where GetParam.*//' | sort -u || true)
-  failed=$(printf '%s' "$failed_names" | grep -c . || true)
-  local crashed races
-  crashed=$(grep '^=== .* exited' "$cand/test.log" | sed 's/^=== //' || true)
-  # ThreadSanitizer's verdict and the first frame of each side, for the next prompt.
-  races=$(awk '/^WARNING: ThreadSanitizer: /{w=$0; sub(/^WARNING: ThreadSanitizer: /, "", w); sub(/ \(pid=.*/, "", w); want=1; next}
-               want && /^ +#[0-9]+ / && !/sanitizer|tsan_/ {sub(/^ +#[0-9]+ /, ""); sub(/ \(.*/, ""); print "ThreadSanitizer: " w " in " $0; want=0}' "$cand/test.log" \
-          | sed "s|$(cd "$SRC" && pwd)/||g" | sort -u | head -n 3 || true)
+  local seconds=$((SECONDS - t0)) verdict
+  verdict=$("$BIN/parse-gtest" --source-root "$(cd "$SRC" && pwd)" "$cand/test.log")
   cp "$in" "$out"
-  if [ "$failed" -eq 0 ] && [ -z "$crashed" ] && [ "$passed" -gt 0 ]; then
-    update "$out" --argjson p "$passed" --argjson s "$seconds" --argjson b "$build_seconds" \
-      '.test = {ok: true, passed: $p, failed: 0, seconds: $s, build_seconds: $b, log: "test.log"}'
-  else
-    local parts=()
-    [ "$failed" -eq 0 ] || parts+=("$failed failed: $(printf '%s' "$failed_names" | head -n 10 | paste -sd, -)")
-    [ -z "$crashed" ] || parts+=("$(printf '%s' "$crashed" | paste -sd, -)")
-    [ -z "$races" ] || parts+=("$(printf '%s' "$races" | paste -sd';' -)")
-    [ "$passed" -gt 0 ] || [ "${#parts[@]}" -gt 0 ] || parts+=("no test passed (see test.log)")
-    local msg; msg=$(IFS=';'; printf '%s' "${parts[*]}" | sed 's/;/; /g')
-    update "$out" --argjson p "$passed" --argjson f "$failed" --argjson s "$seconds" --argjson b "$build_seconds" --arg m "$msg" \
-      --arg names "$failed_names" --arg races "$races" \
-      '.test = {ok: false, passed: $p, failed: $f, failed_tests: ($names | split("\n") | map(select(. != ""))),
-                races: ($races | split("\n") | map(select(. != ""))), seconds: $s, build_seconds: $b, log: "test.log"}
-       | .error = {stage: "test", message: ("RocksDB tests: " + $m)}'
-  fi
+  update "$out" --argjson v "$verdict" --argjson s "$seconds" --argjson b "$build_seconds" '
+    ($v.failed == 0 and ($v.exits | length) == 0 and $v.passed > 0) as $ok |
+    .test = ($v + {ok: $ok, seconds: $s, build_seconds: $b, log: "test.log"}) |
+    if $ok then . else .error = {stage: "test", message: ("RocksDB tests: " + (
+      [ (if $v.failed > 0 then "\($v.failed) failed: \($v.failed_tests[0:10] | join(","))" else empty end),
+        (if ($v.exits | length) > 0 then ($v.exits | join(",")) else empty end),
+        (if ($v.races | length) > 0 then ($v.races | join("; ")) else empty end) ]
+      | if length == 0 then ["no test passed (see test.log)"] else . end | join("; ")))} end'
 }
 
 bench_args() {
