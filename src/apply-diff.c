@@ -36,7 +36,6 @@ struct config {
 	const char *tree;
 	char *tree_real;
 	struct lines allow;
-	int allow_from_env;
 	int raw, dry_run;
 	const char *out_dir;
 	long max_edit_bytes;
@@ -682,70 +681,45 @@ static int run_records(const struct config *c)
 	return status;
 }
 
-static const struct opt_spec specs[] = {
-	{ "tree", "DIR", "AIOPT_TREE", "the source tree the edit applies to" },
-	{ "allow", "PATH", "AIOPT_TARGET_FILES", "a file (relative to the tree) the edit may change; repeatable" },
-	{ "raw", NULL, NULL, "read one bare edit from stdin and print the apply object" },
-	{ "dry-run", NULL, NULL, "decide and report; change nothing" },
-	{ "out", "DIR", NULL, "write patch.diff here instead of the record's dir" },
-	{ "max-edit-bytes", "N", "AIOPT_MAX_EDIT_BYTES", "refuse edits larger than N bytes (default 1048576)" },
-	{ 0 },
-};
-
-static int handle(int index, const char *arg, void *ctx)
+/* --allow's value: files separated by spaces or commas, "./" cut. */
+static int add_allowed(const char *arg, void *dest, char **why)
 {
-	struct config *c = ctx;
-	switch (index) {
-	case 0: c->tree = arg; break;
-	case 1: {
-		/* getenv's pointer tells the environment's list from a flag, which replaces it. */
-		int from_env = arg == getenv("AIOPT_TARGET_FILES");
-		if (c->allow_from_env && !from_env) {
-			lines_free(&c->allow);
-			c->allow_from_env = 0;
-		}
-		char *copy = xstrdup(arg);
-		char *save = NULL;
-		for (char *t = strtok_r(copy, " ,\t\n", &save); t; t = strtok_r(NULL, " ,\t\n", &save)) {
-			while (strncmp(t, "./", 2) == 0)
-				t += 2;
-			lines_push(&c->allow, xstrdup(t));
-		}
-		free(copy);
-		c->allow_from_env = from_env;
-		break;
+	(void)why;
+	char *copy = xstrdup(arg);
+	char *save = NULL;
+	for (char *t = strtok_r(copy, " ,\t\n", &save); t; t = strtok_r(NULL, " ,\t\n", &save)) {
+		while (strncmp(t, "./", 2) == 0)
+			t += 2;
+		lines_push(dest, xstrdup(t));
 	}
-	case 2: c->raw = 1; break;
-	case 3: c->dry_run = 1; break;
-	case 4: c->out_dir = arg; break;
-	case 5: {
-		char *why = NULL;
-		if (number_long(arg, 1, 1L << 30, &c->max_edit_bytes, &why) < 0) {
-			fprintf(stderr, "%s: --max-edit-bytes: %s\n", progname, why);
-			free(why);
-			return -1;
-		}
-		break;
-	}
-	}
+	free(copy);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct opt_tool tool = {
-		"apply-diff", "--tree DIR [--allow PATH]... [--raw] [--dry-run] [--out DIR]",
+	struct config c = { .max_edit_bytes = 1 << 20 };
+	struct opt_spec specs[] = {
+		{ OPT_STRING("tree", "DIR", &c.tree, "AIOPT_TREE", "the source tree the edit applies to"), .required = 1 },
+		{ OPT_CALL("allow", "PATH", &c.allow, add_allowed, "AIOPT_TARGET_FILES",
+			   "a file (relative to the tree) the edit may change; repeatable") },
+		{ OPT_FLAG("raw", &c.raw, "read one bare edit from stdin and print the apply object") },
+		{ OPT_FLAG("dry-run", &c.dry_run, "decide and report; change nothing") },
+		{ OPT_STRING("out", "DIR", &c.out_dir, NULL, "write patch.diff here instead of the record's dir") },
+		{ OPT_LONG("max-edit-bytes", "N", &c.max_edit_bytes, 1, 1L << 30, "AIOPT_MAX_EDIT_BYTES",
+			   "refuse edits larger than N bytes") },
+		{ OPT_END },
+	};
+	const struct opt_tool tool = {
+		"apply-diff", "< records",
 		"Applies each candidate record's \"diff\" (SEARCH/REPLACE blocks or a unified diff) to\n"
 		"the tree and adds \"apply\" {ok, files, blocks, fuzzy, patch} or \"error\"; writes\n"
 		"patch.diff into the record's dir.  All or nothing: a failing block changes no file.",
 		specs,
 	};
-	struct config c = { .max_edit_bytes = 1 << 20 };
-	int first = opts_parse(&tool, argc, argv, handle, &c);
+	int first = opts_parse(&tool, argc, argv);
 	if (first != argc)
 		die(EXIT_USAGE, "unexpected argument %s (the edit or records come on stdin)", argv[first]);
-	if (!c.tree)
-		die(EXIT_USAGE, "--tree DIR is required");
 	if (c.allow.n == 0)
 		die(EXIT_USAGE, "no file may change: give --allow PATH (or AIOPT_TARGET_FILES)");
 	c.tree_real = realpath(c.tree, NULL);

@@ -22,8 +22,6 @@
 #include "lib/opts.h"
 #include "lib/util.h"
 
-static const struct opt_spec specs[] = { { 0 } };
-
 /* Moves a torn last line (no newline) of the archive at FD to PATH.torn, and
  * truncates it away.  Returns 0, or -1 with errno set. */
 static int untear(int fd, const char *path)
@@ -77,14 +75,15 @@ static int untear(int fd, const char *path)
 
 int main(int argc, char **argv)
 {
-	static const struct opt_tool tool = {
+	struct opt_spec specs[] = { { OPT_END } };
+	const struct opt_tool tool = {
 		"archive-append", "ARCHIVE",
 		"Appends each record read on stdin to ARCHIVE as one line, with one write(2)\n"
 		"and an fsync, so that a crash never leaves half a record.  A torn last line\n"
 		"already there is moved to ARCHIVE.torn first.",
 		specs,
 	};
-	int first = opts_parse(&tool, argc, argv, NULL, NULL);
+	int first = opts_parse(&tool, argc, argv);
 	if (argc - first != 1)
 		die(EXIT_USAGE, "usage: archive-append ARCHIVE < records");
 	const char *path = argv[first];

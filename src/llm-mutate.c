@@ -303,68 +303,47 @@ static cJSON *mutate(const struct settings *s, cJSON *parent, const cJSON *archi
 
 /* ---- options -------------------------------------------------------------------------- */
 
-static const struct opt_spec specs[] = {
-	{ "experiment", "DIR", "AIOPT_EXPERIMENT_DIR", "the experiment's directory: its prompts/ (settings come from the environment)" },
-	{ "track", "TRACK", "AIOPT_TRACK", "baseline, gpt5, profiler or gpt5_profiler" },
-	{ "model", "M", "AIOPT_MODEL", "the model's name on the server" },
-	{ "api-base", "URL", "AIOPT_API_BASE", "the OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1" },
-	{ "tree", "DIR", "AIOPT_TREE", "the source tree, holding the parent's version of the target files" },
-	{ "archive", "FILE", "AIOPT_ARCHIVE", "the run's archive.jsonl: history and inspiration" },
-	{ "record", "FILE", "AIOPT_LLM_RECORD", "append each request and reply to this cassette" },
-	{ "replay", "FILE", "AIOPT_LLM_REPLAY", "answer from this cassette by request hash; fail on a miss" },
-	{ "scripted", "DIR", "AIOPT_SCRIPTED", "take the edits from the files in DIR, in name order (the demo)" },
-	{ "run-dir", "DIR", "AIOPT_RUN_DIR", "create child directories here (default: beside the parent's dir)" },
-	{ "iteration", "N", "AIOPT_ITERATION", "the child's iteration (default: archive records + 1)" },
-	{ "seed", "N", "AIOPT_SEED", "the run's seed, recorded in the child" },
-	{ 0 },
-};
-
-static int handle(int index, const char *arg, void *ctx)
-{
-	struct settings *s = ctx;
-	const char **slots[] = { &s->experiment, &s->track, &s->model, &s->api_base, &s->tree, &s->archive,
-				 &s->record, &s->replay, &s->scripted, &s->run_dir };
-	if (index < 10) {
-		*slots[index] = arg;
-		return 0;
-	}
-	char *why = NULL;
-	long v;
-	if (number_long(arg, 0, LONG_MAX, &v, &why) < 0) {
-		fprintf(stderr, "%s: --%s: %s\n", progname, specs[index].name, why);
-		free(why);
-		return -1;
-	}
-	if (index == 10)
-		s->iteration = v;
-	else
-		s->seed = v;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	static const struct opt_tool tool = {
-		"llm-mutate",
-		"--experiment DIR --track TRACK --model M --api-base URL [--tree DIR] [--archive FILE] "
-		"[--record FILE | --replay FILE | --scripted DIR]",
+	struct settings s = { .seed = -1 };
+	struct opt_spec specs[] = {
+		{ OPT_STRING("experiment", "DIR", &s.experiment, "AIOPT_EXPERIMENT_DIR",
+			     "the experiment's directory: its prompts/ (settings come from the environment)"), .required = 1 },
+		{ OPT_STRING("track", "TRACK", &s.track, "AIOPT_TRACK", "baseline, gpt5, profiler or gpt5_profiler"),
+		  .required = 1 },
+		{ OPT_STRING("model", "M", &s.model, "AIOPT_MODEL", "the model's name on the server") },
+		{ OPT_STRING("api-base", "URL", &s.api_base, "AIOPT_API_BASE",
+			     "the OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1") },
+		{ OPT_STRING("tree", "DIR", &s.tree, "AIOPT_TREE", "the source tree, holding the parent's version of the target files") },
+		{ OPT_STRING("archive", "FILE", &s.archive, "AIOPT_ARCHIVE", "the run's archive.jsonl: history and inspiration") },
+		{ OPT_STRING("record", "FILE", &s.record, "AIOPT_LLM_RECORD", "append each request and reply to this cassette") },
+		{ OPT_STRING("replay", "FILE", &s.replay, "AIOPT_LLM_REPLAY",
+			     "answer from this cassette by request hash; fail on a miss") },
+		{ OPT_STRING("scripted", "DIR", &s.scripted, "AIOPT_SCRIPTED",
+			     "take the edits from the files in DIR, in name order (the demo)") },
+		{ OPT_STRING("run-dir", "DIR", &s.run_dir, "AIOPT_RUN_DIR",
+			     "create child directories here (default: beside the parent's dir)") },
+		{ OPT_LONG("iteration", "N", &s.iteration, 0, LONG_MAX, "AIOPT_ITERATION",
+			   "the child's iteration (0: archive records + 1)") },
+		{ OPT_LONG("seed", "N", &s.seed, -1, LONG_MAX, "AIOPT_SEED", "the run's seed, recorded in the child (-1: none)") },
+		{ OPT_END },
+	};
+	const struct opt_tool tool = {
+		"llm-mutate", "< parents",
 		"Reads parent records and writes one child record per parent with a model's edit\n"
 		"(\"diff\") and \"llm\" {model, api_base, prompt_tokens, completion_tokens, seconds,\n"
 		"finish_reason, attempts}; prompt.md and response.md go into the child's dir.\n"
+		"--record, --replay and --scripted exclude each other; without --scripted, --model\n"
+		"and --api-base are required.\n"
 		"The API key comes from AI_OPT_API_KEY or OPENAI_API_KEY and is sent only in the\n"
 		"Authorization header.  Wire settings: AIOPT_MAX_TOKENS, AIOPT_TEMPERATURE,\n"
 		"AIOPT_REASONING_EFFORT, AIOPT_LLM_TIMEOUT, AIOPT_LLM_RETRIES, AIOPT_LLM_BACKOFF_MS,\n"
 		"AIOPT_LLM_EXTRA (a JSON object merged into the request).",
 		specs,
 	};
-	struct settings s = { .seed = -1 };
-	int first = opts_parse(&tool, argc, argv, handle, &s);
+	int first = opts_parse(&tool, argc, argv);
 	if (first != argc)
 		die(EXIT_USAGE, "unexpected argument %s (parent records come on stdin)", argv[first]);
-	if (!s.experiment)
-		die(EXIT_USAGE, "--experiment DIR is required");
-	if (!s.track)
-		die(EXIT_USAGE, "--track is required");
 	if ((s.record != NULL) + (s.replay != NULL) + (s.scripted != NULL) > 1)
 		die(EXIT_USAGE, "--record, --replay and --scripted exclude each other");
 	if (!s.scripted && (!s.model || !s.api_base))

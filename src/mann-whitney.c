@@ -170,18 +170,17 @@ static int read_sample(const cJSON *rec, const char *key, double **out, char **e
 	return n;
 }
 
-static const struct opt_spec specs[] = { { 0 } };
-
 int main(int argc, char **argv)
 {
-	static const struct opt_tool tool = {
+	struct opt_spec specs[] = { { OPT_END } };
+	const struct opt_tool tool = {
 		"mann-whitney", "< {\"a\":[...],\"b\":[...]} lines",
 		"Mann-Whitney U test of two samples per input line: U of a, the two-sided p-value\n"
 		"(exact without ties up to 40 values, else normal approximation), and the\n"
 		"smallest p-value the sample sizes allow.",
 		specs,
 	};
-	int first = opts_parse(&tool, argc, argv, NULL, NULL);
+	int first = opts_parse(&tool, argc, argv);
 	if (first != argc)
 		die(EXIT_USAGE, "unexpected argument %s (samples come on stdin)", argv[first]);
 	struct line_reader *lr = xmalloc(sizeof *lr);

@@ -80,13 +80,12 @@ struct profile {
 };
 
 struct options {
-	int min_points;
+	long min_points;
 	const char *only_point;
 	long top;
 	const char *scope;
 	int per_line;
-	char *context_root;
-	int context_lines;
+	struct context_option context;
 };
 
 /* Blocked-time classes BCOZ reports instead of a source line. */
@@ -675,7 +674,7 @@ static void add_location(cJSON *o, const char *selected)
 static cJSON *context_json(struct profile *p, const struct options *o, const char *file, long line)
 {
 	char *why = NULL;
-	cJSON *ctx = source_context(o->context_root, file, line, o->context_lines, &why);
+	cJSON *ctx = source_context(o->context.root, file, line, o->context.around, &why);
 	if (!ctx) {
 		warn(p, "--context: %s", why);
 		free(why);
@@ -700,7 +699,7 @@ static cJSON *line_json(struct profile *p, const struct options *o, const struct
 		cJSON_AddItemToArray(ms, pair);
 	}
 	cJSON_AddNumberToObject(l, "experiments", (double)r->experiments);
-	if (o->context_root) {
+	if (o->context.root) {
 		const cJSON *file = cJSON_GetObjectItem(l, "file");
 		cJSON_AddItemToObject(l, "context", cJSON_IsString(file)
 			? context_json(p, o, file->valuestring, (long)cJSON_GetObjectItem(l, "line")->valuedouble)
@@ -733,7 +732,7 @@ static void emit(struct profile *p, const struct options *o)
 	struct line_result *res;
 	size_t n = analyse(p, o, &res);
 	if (p->experiments > 0 && n == 0)
-		warn(p, "no line has data at %d distinct speedups including 0 (see --min-points)", o->min_points);
+		warn(p, "no line has data at %d distinct speedups including 0 (see --min-points)", (int)o->min_points);
 
 	if (o->per_line) {
 		for (size_t i = 0; i < n && (o->top < 0 || (long)i < o->top); i++) {
@@ -822,75 +821,30 @@ static int parse_file(FILE *in, const char *source, void *ctx)
 	return status;
 }
 
-static const struct opt_spec specs[] = {
-	{ "min-points", "N", "AIOPT_COZ_MIN_POINTS", "distinct line speedups a line needs (default 10, as Coz's viewer)" },
-	{ "point", "NAME", "AIOPT_COZ_POINT", "analyse only this progress point" },
-	{ "top", "N", "AIOPT_COZ_TOP", "list only the N lines of highest impact" },
-	{ "scope", "GLOB", "AIOPT_COZ_SCOPE", "only lines whose FILE:LINE matches GLOB (fnmatch; * crosses /)" },
-	{ "lines", NULL, NULL, "one JSON line per (source line, progress point) instead of one per file" },
-	{ "context", "ROOT[:N]", "AIOPT_COZ_CONTEXT", "add each line's source and N lines around it (default 3) from the tree at ROOT" },
-	{ 0 },
-};
-
-static int parse_count(const char *arg, const char *what, long *out)
-{
-	char *why = NULL;
-	if (number_long(arg, 0, 1000000, out, &why) < 0) {
-		fprintf(stderr, "%s: %s: %s\n", progname, what, why);
-		free(why);
-		return -1;
-	}
-	return 0;
-}
-
-static int handle(int index, const char *arg, void *ctx)
-{
-	struct options *o = ctx;
-	long v;
-	switch (index) {
-	case 0:
-		if (parse_count(arg, "--min-points", &v) < 0)
-			return -1;
-		o->min_points = (int)v;
-		break;
-	case 1: o->only_point = arg; break;
-	case 2: return parse_count(arg, "--top", &o->top);
-	case 3: o->scope = arg; break;
-	case 4: o->per_line = 1; break;
-	case 5: {
-		const char *colon = strrchr(arg, ':');
-		char *root = xstrdup(arg);
-		o->context_lines = 3;
-		if (colon && colon[1]) {
-			if (parse_count(colon + 1, "--context ROOT:N", &v) < 0)
-				return -1;
-			o->context_lines = (int)v;
-			root[colon - arg] = '\0';
-		}
-		size_t n = strlen(root);
-		while (n > 1 && root[n - 1] == '/')
-			root[--n] = '\0';
-		free(o->context_root);   /* the flag overrides the environment */
-		o->context_root = root;
-		break;
-	}
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	static const struct opt_tool tool = {
-		"parse-coz",
-		"[--min-points N] [--point NAME] [--top N] [--scope GLOB] [--lines] [--context ROOT[:N]] [FILE...]",
+	struct options o = { .min_points = 10, .top = -1 };
+	struct opt_spec specs[] = {
+		{ OPT_LONG("min-points", "N", &o.min_points, 0, 1000000, "AIOPT_COZ_MIN_POINTS",
+			   "distinct line speedups a line needs (10 is Coz's viewer's)") },
+		{ OPT_STRING("point", "NAME", &o.only_point, "AIOPT_COZ_POINT", "analyse only this progress point") },
+		{ OPT_LONG("top", "N", &o.top, -1, 1000000, "AIOPT_COZ_TOP", "list only the N lines of highest impact (-1: all)") },
+		{ OPT_STRING("scope", "GLOB", &o.scope, "AIOPT_COZ_SCOPE",
+			     "only lines whose FILE:LINE matches GLOB (fnmatch; * crosses /)") },
+		{ OPT_FLAG("lines", &o.per_line, "one JSON line per (source line, progress point) instead of one per file") },
+		{ OPT_CALL("context", "ROOT[:N]", &o.context, context_option_parse, "AIOPT_COZ_CONTEXT",
+			   "add each line's source and N lines around it (default 3) from the tree at ROOT") },
+		{ OPT_END },
+	};
+	const struct opt_tool tool = {
+		"parse-coz", "[FILE...]",
 		"Reads Coz/BCOZ causal profiles (tab-separated or JSON lines) and writes, per input,\n"
 		"one JSON object: every source line's predicted program speedup, analysed as\n"
 		"Coz's own viewer does.  No FILE: standard input.",
 		specs,
 	};
-	struct options o = { .min_points = 10, .top = -1 };
-	int first = opts_parse(&tool, argc, argv, handle, &o);
+	int first = opts_parse(&tool, argc, argv);
 	int status = for_each_input(argc, argv, first, "parse-coz", parse_file, &o);
-	free(o.context_root);
+	free(o.context.root);
 	return status;
 }

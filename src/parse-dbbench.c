@@ -958,30 +958,22 @@ static int parse_file(FILE *in, const char *source, void *ctx)
 	return failed;
 }
 
-static const struct opt_spec specs[] = {
-	{ "benchmark", "NAME", "AIOPT_BENCHMARK",
-	  "report NAME's figures at top level (default: the first benchmark with a result)" },
-	{ 0 },
-};
-
-static int handle(int index, const char *arg, void *ctx)
-{
-	(void)index;
-	*(const char **)ctx = arg;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	static const struct opt_tool tool = {
-		"parse-dbbench", "[--benchmark NAME] [FILE...]",
+	const char *want = NULL;
+	struct opt_spec specs[] = {
+		{ OPT_STRING("benchmark", "NAME", &want, "AIOPT_BENCHMARK",
+			     "report NAME's figures at top level (default: the first benchmark with a result)") },
+		{ OPT_END },
+	};
+	const struct opt_tool tool = {
+		"parse-dbbench", "[FILE...]",
 		"Reads db_bench output (stdout and stderr mixed) and writes one JSON object per\n"
 		"input on one line: benchmarks, latency histograms, DB stats, compaction levels,\n"
 		"stall counts and --statistics.  No FILE: standard input.  Exit 1 when an input\n"
 		"holds no benchmark result (an error record is written for it).",
 		specs,
 	};
-	const char *want = NULL;
-	int first = opts_parse(&tool, argc, argv, handle, &want);
+	int first = opts_parse(&tool, argc, argv);
 	return for_each_input(argc, argv, first, "parse-dbbench", parse_file, (void *)want);
 }

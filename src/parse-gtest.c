@@ -146,27 +146,19 @@ static int parse(FILE *in, const char *name, void *ctx)
 	return bad;
 }
 
-static const struct opt_spec specs[] = {
-	{ "source-root", "DIR", NULL, "cut DIR/ from the paths in race reports" },
-	{ 0 },
-};
-
-static int handle(int index, const char *arg, void *ctx)
-{
-	(void)index;
-	((struct options *)ctx)->source_root = arg;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	static const struct opt_tool tool = {
-		"parse-gtest", "[--source-root DIR] [LOG...]",
+	struct options o = { 0 };
+	struct opt_spec specs[] = {
+		{ OPT_STRING("source-root", "DIR", &o.source_root, NULL, "cut DIR/ from the paths in race reports") },
+		{ OPT_END },
+	};
+	const struct opt_tool tool = {
+		"parse-gtest", "[LOG...]",
 		"Reads test-stage logs (bin/stage.sh's test.log) and writes one verdict per log:\n"
 		"{passed, failed, failed_tests, exits, races}.",
 		specs,
 	};
-	struct options o = { 0 };
-	int first = opts_parse(&tool, argc, argv, handle, &o);
+	int first = opts_parse(&tool, argc, argv);
 	return for_each_input(argc, argv, first, "parse-gtest", parse, &o);
 }

@@ -43,8 +43,7 @@ static const char *const class_names[NCLASSES] = { "io", "lock", "scheduling", "
 
 struct options {
 	long top;
-	char *context_root;
-	int context_lines;
+	struct context_option context;
 	int resolve;        /* file:line through addr2line */
 	const char *thread_with;   /* count only threads whose stacks ever hold this */
 };
@@ -580,10 +579,10 @@ static void emit(struct state *st, const struct options *o, int is_bperf, double
 		cJSON_AddStringToObject(t, "stack", s->stack);
 		char *loc = o->resolve ? addr2line(s->dso, s->addr) : NULL;
 		cJSON_AddItemToObject(t, "location", loc ? cJSON_CreateString(loc) : cJSON_CreateString(s->frame));
-		if (loc && o->context_root) {
+		if (loc && o->context.root) {
 			char *colon = strrchr(loc, ':'), *why = NULL;
 			*colon = '\0';
-			cJSON *ctx = source_context(o->context_root, loc, strtol(colon + 1, NULL, 10), o->context_lines, &why);
+			cJSON *ctx = source_context(o->context.root, loc, strtol(colon + 1, NULL, 10), o->context.around, &why);
 			*colon = ':';
 			cJSON_AddItemToObject(t, "context", ctx ? ctx : cJSON_CreateNull());
 			if (!ctx) {
@@ -682,60 +681,28 @@ static int parse_file(FILE *in, const char *source, void *ctx)
 	return status;
 }
 
-static const struct opt_spec specs[] = {
-	{ "top", "N", "AIOPT_OFFCPU_TOP", "blocking sites listed (default 10)" },
-	{ "context", "ROOT[:N]", "AIOPT_OFFCPU_CONTEXT", "add source lines around each site's file:line from the tree at ROOT" },
-	{ "no-srcline", NULL, NULL, "do not run addr2line for file:line" },
-	{ "thread-with", "SYMBOL", "AIOPT_OFFCPU_THREAD_WITH", "count only threads whose stacks ever hold SYMBOL (e.g. DBImpl::WriteImpl)" },
-	{ 0 },
-};
-
-static int handle(int index, const char *arg, void *ctx)
-{
-	struct options *o = ctx;
-	char *why = NULL;
-	if (index == 0) {
-		if (number_long(arg, 0, 100000, &o->top, &why) < 0) {
-			fprintf(stderr, "%s: --top: %s\n", progname, why);
-			free(why);
-			return -1;
-		}
-	} else if (index == 1) {
-		free(o->context_root);
-		o->context_root = xstrdup(arg);
-		char *colon = strrchr(o->context_root, ':');
-		o->context_lines = 3;
-		if (colon && colon[1]) {
-			long n;
-			if (number_long(colon + 1, 0, 1000, &n, &why) < 0) {
-				fprintf(stderr, "%s: --context ROOT:N: %s\n", progname, why);
-				free(why);
-				return -1;
-			}
-			o->context_lines = (int)n;
-			*colon = '\0';
-		}
-	} else if (index == 2) {
-		o->resolve = 0;
-	} else {
-		o->thread_with = arg;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	static const struct opt_tool tool = {
-		"parse-offcpu", "[--top N] [--context ROOT[:N]] [--no-srcline] [--thread-with SYMBOL] [FILE...]",
+	struct options o = { .top = 10, .resolve = 1 };
+	struct opt_spec specs[] = {
+		{ OPT_LONG("top", "N", &o.top, 0, 100000, "AIOPT_OFFCPU_TOP", "blocking sites listed") },
+		{ OPT_CALL("context", "ROOT[:N]", &o.context, context_option_parse, "AIOPT_OFFCPU_CONTEXT",
+			   "add N source lines (default 3) around each site's file:line from the tree at ROOT") },
+		{ OPT_FLAG_OFF("no-srcline", &o.resolve, "do not run addr2line for file:line") },
+		{ OPT_STRING("thread-with", "SYMBOL", &o.thread_with, "AIOPT_OFFCPU_THREAD_WITH",
+			     "count only threads whose stacks ever hold SYMBOL (e.g. DBImpl::WriteImpl)") },
+		{ OPT_END },
+	};
+	const struct opt_tool tool = {
+		"parse-offcpu", "[FILE...]",
 		"Reads `perf script` output of a task-clock + sched:sched_switch recording, or\n"
 		"`bperf report` output, and writes one JSON object per input: off_cpu_ratio, time\n"
 		"per class (io, lock, scheduling, other) and the top blocking call sites with\n"
 		"file:line.  \"source\" says which profiler the numbers come from.",
 		specs,
 	};
-	struct options o = { .top = 10, .resolve = 1 };
-	int first = opts_parse(&tool, argc, argv, handle, &o);
+	int first = opts_parse(&tool, argc, argv);
 	int status = for_each_input(argc, argv, first, "parse-offcpu", parse_file, &o);
-	free(o.context_root);
+	free(o.context.root);
 	return status;
 }

@@ -25,13 +25,13 @@
 #include "lib/util.h"
 
 enum strategy { TOURNAMENT, BEST, ISLANDS };
+static const char *const strategy_names[] = { "tournament", "best", "islands", NULL };
 
 struct settings {
 	long seed;
-	enum strategy strategy;
+	int strategy;   /* an enum strategy, as the option table stores a choice */
 	double explore;
 	long tournament_size, islands, migrate_every;
-	int have_seed;
 };
 
 /* splitmix64: small, fast, and the same on every machine. */
@@ -103,62 +103,34 @@ static const cJSON *choose(const struct settings *s, const cJSON **pool, size_t 
 	return tournament(pool, n, s->tournament_size, rng);
 }
 
-static const struct opt_spec specs[] = {
-	{ "seed", "N", "AIOPT_SEED", "the run's seed (required)" },
-	{ "strategy", "S", "AIOPT_STRATEGY", "tournament (default), best, or islands" },
-	{ "explore", "P", "AIOPT_EXPLORE", "probability of a uniformly random valid parent (default 0.1)" },
-	{ "tournament-size", "K", "AIOPT_TOURNAMENT_SIZE", "candidates drawn per tournament (default 3)" },
-	{ "islands", "K", "AIOPT_ISLANDS", "islands: number of sub-populations (default 4)" },
-	{ "migrate-every", "N", "AIOPT_MIGRATE_EVERY", "islands: copy the best to every island each N records (default 10)" },
-	{ 0 },
-};
-
-static int handle(int index, const char *arg, void *ctx)
-{
-	struct settings *s = ctx;
-	if (index == 1) {
-		if (strcmp(arg, "tournament") == 0) s->strategy = TOURNAMENT;
-		else if (strcmp(arg, "best") == 0) s->strategy = BEST;
-		else if (strcmp(arg, "islands") == 0) s->strategy = ISLANDS;
-		else {
-			fprintf(stderr, "%s: --strategy %s: use tournament, best or islands\n", progname, arg);
-			return -1;
-		}
-		return 0;
-	}
-	char *why = NULL;
-	int rc;
-	switch (index) {
-	case 0: rc = number_long(arg, 0, LONG_MAX, &s->seed, &why); s->have_seed = 1; break;
-	case 2: rc = number_double(arg, 0, 1, &s->explore, &why); break;
-	case 3: rc = number_long(arg, 1, 1000, &s->tournament_size, &why); break;
-	case 4: rc = number_long(arg, 1, 1000, &s->islands, &why); break;
-	default: rc = number_long(arg, 1, 1000000000, &s->migrate_every, &why); break;
-	}
-	if (rc < 0) {
-		fprintf(stderr, "%s: --%s: %s\n", progname, specs[index].name, why);
-		free(why);
-	}
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
-	static const struct opt_tool tool = {
-		"pick-parent", "--seed N [--strategy tournament|best|islands] [--explore P] < archive.jsonl",
+	struct settings s = { .strategy = TOURNAMENT, .explore = 0.1, .tournament_size = 3, .islands = 4,
+			      .migrate_every = 10 };
+	struct opt_spec specs[] = {
+		{ OPT_LONG("seed", "N", &s.seed, 0, LONG_MAX, "AIOPT_SEED", "the run's seed: the choice must be reproducible"),
+		  .required = 1 },
+		{ OPT_CHOICE("strategy", "S", &s.strategy, strategy_names, "AIOPT_STRATEGY", "how a parent is chosen") },
+		{ OPT_DOUBLE("explore", "P", &s.explore, 0, 1, "AIOPT_EXPLORE",
+			     "probability of a uniformly random valid parent") },
+		{ OPT_LONG("tournament-size", "K", &s.tournament_size, 1, 1000, "AIOPT_TOURNAMENT_SIZE",
+			   "candidates drawn per tournament") },
+		{ OPT_LONG("islands", "K", &s.islands, 1, 1000, "AIOPT_ISLANDS", "islands: number of sub-populations") },
+		{ OPT_LONG("migrate-every", "N", &s.migrate_every, 1, 1000000000, "AIOPT_MIGRATE_EVERY",
+			   "islands: copy the best to every island each N records") },
+		{ OPT_END },
+	};
+	const struct opt_tool tool = {
+		"pick-parent", "< archive.jsonl",
 		"Reads a run's archive and writes one parent record: a valid candidate chosen by\n"
 		"tournament over combined_score (with probability --explore a uniformly random one),\n"
 		"the best, or by islands; pristine RocksDB when nothing valid exists.  The same seed\n"
 		"and archive give the same choice.",
 		specs,
 	};
-	struct settings s = { .strategy = TOURNAMENT, .explore = 0.1, .tournament_size = 3, .islands = 4,
-			      .migrate_every = 10 };
-	int first = opts_parse(&tool, argc, argv, handle, &s);
+	int first = opts_parse(&tool, argc, argv);
 	if (first != argc)
 		die(EXIT_USAGE, "unexpected argument %s (the archive comes on stdin)", argv[first]);
-	if (!s.have_seed)
-		die(EXIT_USAGE, "--seed N is required: the choice must be reproducible");
 
 	cJSON *root = pristine();
 	cJSON *records = cJSON_CreateArray();

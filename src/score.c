@@ -752,8 +752,10 @@ static void explain(const cJSON *rec, const cJSON *sc)
 
 /* ---- options and main ---------------------------------------------------------------- */
 
-static int parse_weights(struct settings *s, const char *arg)
+/* --weights T=W,...: an opt_call filling the weight array; terms not named keep theirs. */
+static int parse_weights(const char *arg, void *dest, char **why)
 {
+	double *weight = dest;
 	char *copy = xstrdup(arg), *save = NULL;
 	int rc = 0;
 	for (char *kv = strtok_r(copy, ",", &save); kv && rc == 0; kv = strtok_r(NULL, ",", &save)) {
@@ -766,59 +768,21 @@ static int parse_weights(struct settings *s, const char *arg)
 					found = i;
 		}
 		double w = NAN;
-		char *why = NULL;
-		if (found >= 0 && number_double(eq + 1, 0, 1e6, &w, &why) < 0)
+		char *bad_number = NULL;
+		if (found >= 0 && number_double(eq + 1, 0, 1e6, &w, &bad_number) < 0)
 			found = -1;
-		free(why);
+		free(bad_number);
 		if (found < 0) {
-			fprintf(stderr, "%s: --weights: \"%s\" is not TERM=WEIGHT with TERM one of "
-				"throughput, latency, read, stall, bcoz, bperf and WEIGHT >= 0\n", progname, kv);
+			if (eq)
+				*eq = '=';
+			*why = xasprintf("\"%s\" is not TERM=WEIGHT with TERM one of "
+					 "throughput, latency, read, stall, bcoz, bperf and WEIGHT >= 0", kv);
 			rc = -1;
 		} else {
-			s->weight[found] = w;
+			weight[found] = w;
 		}
 	}
 	free(copy);
-	return rc;
-}
-
-static const struct opt_spec specs[] = {
-	{ "weights", "T=W,...", "AIOPT_WEIGHTS", "term weights (default throughput=0.3,latency=0.2,bcoz=0.3,bperf=0.2,read=0,stall=0)" },
-	{ "baseline", "FILE", "AIOPT_BASELINE", "pristine's profile and bench summary (make baseline writes it)" },
-	{ "explain", NULL, NULL, "print a human-readable breakdown instead of records" },
-	{ "more", NULL, NULL, "exit 3 when the bench stage should run another pair, 0 when not" },
-	{ "min-pairs", "N", "AIOPT_BENCH_MIN_PAIRS", "pairs always run (default 3)" },
-	{ "max-pairs", "N", "AIOPT_BENCH_MAX_PAIRS", "pair budget (default 8)" },
-	{ "ci-target", "F", "AIOPT_BENCH_CI_TARGET", "stop when the throughput CI half-width is below F (default 0.03)" },
-	{ "screen", "F", "AIOPT_BENCH_SCREEN", "stop after one pair slower than pristine by more than F (default 0.05)" },
-	{ "read-guard", "F", "AIOPT_READ_GUARD", "reads significantly slower by more than F make a candidate worse (default 0.10)" },
-	{ "parent", "FILE", NULL, "the parent's scored record (its score.json), for better_than_parent" },
-	{ "summarize", NULL, NULL, "read pristine's bench runs (one a line) and write their medians" },
-	{ 0 },
-};
-
-static int handle(int index, const char *arg, void *ctx)
-{
-	struct settings *s = ctx;
-	char *why = NULL;
-	int rc = 0;
-	switch (index) {
-	case 0: return parse_weights(s, arg);
-	case 1: s->baseline_path = arg; return 0;
-	case 2: s->explain = 1; return 0;
-	case 3: s->more = 1; return 0;
-	case 4: rc = number_long(arg, 1, 1000, &s->min_pairs, &why); break;
-	case 5: rc = number_long(arg, 1, 1000, &s->max_pairs, &why); break;
-	case 6: rc = number_double(arg, 0, 1, &s->ci_target, &why); break;
-	case 7: rc = number_double(arg, 0, 1, &s->screen, &why); break;
-	case 8: rc = number_double(arg, 0, 1, &s->read_guard, &why); break;
-	case 9: s->parent_path = arg; return 0;
-	default: s->summarize = 1; return 0;
-	}
-	if (rc < 0) {
-		fprintf(stderr, "%s: --%s: %s\n", progname, specs[index].name, why);
-		free(why);
-	}
 	return rc;
 }
 
@@ -858,9 +822,30 @@ static int summarize_stdin(void)
 
 int main(int argc, char **argv)
 {
-	static const struct opt_tool tool = {
-		"score", "[--weights T=W,...] [--baseline FILE] [--parent FILE] [--explain] [--more] [--min-pairs N] "
-			 "[--max-pairs N] [--ci-target F] [--screen F] [--read-guard F] | --summarize",
+	struct settings s = { .weight = { [THROUGHPUT] = 0.3, [LATENCY] = 0.2, [BCOZ] = 0.3, [BPERF] = 0.2 },
+			      .min_pairs = 3, .max_pairs = 8, .ci_target = 0.03, .screen = 0.05, .read_guard = 0.10 };
+	struct opt_spec specs[] = {
+		{ OPT_CALL("weights", "T=W,...", s.weight, parse_weights, "AIOPT_WEIGHTS",
+			   "term weights (default throughput=0.3,latency=0.2,bcoz=0.3,bperf=0.2,read=0,stall=0)") },
+		{ OPT_STRING("baseline", "FILE", &s.baseline_path, "AIOPT_BASELINE",
+			     "pristine's profile and bench summary (make baseline writes it)") },
+		{ OPT_STRING("parent", "FILE", &s.parent_path, NULL,
+			     "the parent's scored record (its score.json), for better_than_parent") },
+		{ OPT_FLAG("explain", &s.explain, "print a human-readable breakdown instead of records") },
+		{ OPT_FLAG("more", &s.more, "exit 3 when the bench stage should run another pair, 0 when not") },
+		{ OPT_LONG("min-pairs", "N", &s.min_pairs, 1, 1000, "AIOPT_BENCH_MIN_PAIRS", "pairs always run") },
+		{ OPT_LONG("max-pairs", "N", &s.max_pairs, 1, 1000, "AIOPT_BENCH_MAX_PAIRS", "pair budget") },
+		{ OPT_DOUBLE("ci-target", "F", &s.ci_target, 0, 1, "AIOPT_BENCH_CI_TARGET",
+			     "stop when the throughput CI half-width is below F") },
+		{ OPT_DOUBLE("screen", "F", &s.screen, 0, 1, "AIOPT_BENCH_SCREEN",
+			     "stop after one pair slower than pristine by more than F") },
+		{ OPT_DOUBLE("read-guard", "F", &s.read_guard, 0, 1, "AIOPT_READ_GUARD",
+			     "reads significantly slower by more than F make a candidate worse") },
+		{ OPT_FLAG("summarize", &s.summarize, "read pristine's bench runs (one a line) and write their medians") },
+		{ OPT_END },
+	};
+	const struct opt_tool tool = {
+		"score", "< records",
 		"Reads candidate records and adds \"score\" {combined_score, comparable_score, valid,\n"
 		"better_than_pristine, better_than_parent, worse_terms, reason, terms, contract,\n"
 		"medians}: every statistic the runner and the report show is made here.  Terms are ratios against\n"
@@ -871,9 +856,7 @@ int main(int argc, char **argv)
 		"--more: exit 3 if another bench pair is needed, 0 if not.",
 		specs,
 	};
-	struct settings s = { .weight = { [THROUGHPUT] = 0.3, [LATENCY] = 0.2, [BCOZ] = 0.3, [BPERF] = 0.2 },
-			      .min_pairs = 3, .max_pairs = 8, .ci_target = 0.03, .screen = 0.05, .read_guard = 0.10 };
-	int first = opts_parse(&tool, argc, argv, handle, &s);
+	int first = opts_parse(&tool, argc, argv);
 	if (first != argc)
 		die(EXIT_USAGE, "unexpected argument %s (records come on stdin)", argv[first]);
 	s.baseline = s.baseline_path ? read_object(s.baseline_path, "--baseline") : NULL;

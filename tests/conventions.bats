@@ -92,6 +92,40 @@ FIXTURE_EXPERIMENTS="$FIXTURES/experiments"
   [[ "$stderr" == *'--min-pairs: "2.5" is not a whole number'* ]]
 }
 
+@test "options as data: help from the table, the environment when the flag is absent, flags win" {
+  # the usage line and each option's range, default and variable come from the table
+  run --separate-stderr score --help
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "usage: score [--weights T=W,...]"* ]]
+  [[ "$output" == *"--min-pairs N"*"[1 to 1000; default 3; env AIOPT_BENCH_MIN_PAIRS]"* ]]
+  run --separate-stderr pick-parent --help
+  [[ "$output" == *"[tournament, best, islands; default tournament; env AIOPT_STRATEGY]"* ]]
+  # a bad value from the environment names the variable
+  AIOPT_BENCH_SCREEN=lots run --separate-stderr score <<<'{}'
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *'AIOPT_BENCH_SCREEN=lots (for --screen): "lots" is not a number'* ]]
+  # a choice outside its names
+  run --separate-stderr pick-parent --seed 1 --strategy greedy </dev/null
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *'--strategy: "greedy" is not one of tournament, best, islands'* ]]
+  # the flag wins over the environment, which is not even checked
+  AIOPT_STRATEGY=greedy run --separate-stderr pick-parent --seed 1 --strategy best </dev/null
+  [ "$status" -eq 0 ]
+  # a required option may come from its variable
+  AIOPT_SEED=7 run --separate-stderr pick-parent </dev/null
+  [ "$status" -eq 0 ]
+  run --separate-stderr pick-parent </dev/null
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"--seed (or AIOPT_SEED) is required"* ]]
+  # --allow from a flag replaces the environment's list
+  mkdir -p "$BATS_TEST_TMPDIR/t" && printf 'int a;\n' > "$BATS_TEST_TMPDIR/t/a.cc" && printf 'int b;\n' > "$BATS_TEST_TMPDIR/t/b.cc"
+  edit=$'a.cc\n<<<<<<< SEARCH\nint a;\n=======\nint a2;\n>>>>>>> REPLACE\n'
+  AIOPT_TARGET_FILES=b.cc run --separate-stderr apply-diff --tree "$BATS_TEST_TMPDIR/t" --raw --dry-run <<<"$edit"
+  [ "$(jq -r .ok <<<"$output")" = false ]
+  AIOPT_TARGET_FILES=b.cc run --separate-stderr apply-diff --tree "$BATS_TEST_TMPDIR/t" --allow a.cc --raw --dry-run <<<"$edit"
+  [ "$(jq -r .ok <<<"$output")" = true ]
+}
+
 @test "every record filter: input that is not records is exit 1, one line on stderr, an error record on stdout" {
   for tool in score "apply-diff --tree $BATS_TEST_TMPDIR --allow x.cc" "archive-append $BATS_TEST_TMPDIR/a.jsonl" \
               mann-whitney "pick-parent --seed 1"; do

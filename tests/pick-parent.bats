@@ -67,5 +67,5 @@ EOF2
 @test "usage: --seed is required" {
   run pick-parent </dev/null
   [ "$status" -eq 2 ]
-  [[ "$output" == *"--seed N is required"* ]]
+  [[ "$output" == *"--seed (or AIOPT_SEED) is required"* ]]
 }

@@ -1,74 +1,211 @@
-#include "opts.h"
+#include "lib/opts.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "lib/number.h"
+#include "lib/util.h"
 
-static void usage(const struct opt_tool *tool, FILE *out)
+/* Getopt's code for spec i: above every character, so that no short option collides. */
+#define CODE_BASE 1000
+
+static size_t count_specs(const struct opt_spec *specs)
 {
-	fprintf(out, "usage: %s %s\n\n%s\n\noptions:\n", tool->name, tool->usage, tool->summary);
+	size_t n = 0;
+	while (specs[n].name)
+		n++;
+	return n;
+}
+
+static void usage_line(const struct opt_tool *tool, FILE *out)
+{
+	/* Wrapped at 80 columns, continuation lines indented under the first option. */
+	int indent = (int)strlen("usage: ") + (int)strlen(tool->name) + 1;
+	int col = fprintf(out, "usage: %s", tool->name);
+	for (const struct opt_spec *s = tool->specs; s->name; s++) {
+		char item[128];
+		snprintf(item, sizeof item, "%s--%s%s%s%s", s->required ? "" : "[", s->name, s->arg ? " " : "",
+			 s->arg ? s->arg : "", s->required ? "" : "]");
+		if (col + 1 + (int)strlen(item) > 80) {
+			col = fprintf(out, "\n%*s", indent - 1, "") - 1;
+		}
+		col += fprintf(out, " %s", item);
+	}
+	if (*tool->operands)
+		fprintf(out, "%s%s", col + 1 + (int)strlen(tool->operands) > 80 ? "\n       " : " ", tool->operands);
+	fputc('\n', out);
+}
+
+/* "[1 to 1000; default 3; env AIOPT_X]": what the table knows, never retyped in help. */
+static void facts(const struct opt_spec *s, FILE *out)
+{
+	const char *sep = " [";
+	switch (s->kind) {
+	case OPT_KIND_LONG:
+		if (s->required) {
+			fprintf(out, "%s%ld to %ld", sep, s->long_min, s->long_max);
+			sep = "; ";
+			break;
+		}
+		fprintf(out, "%s%ld to %ld; default %ld", sep, s->long_min, s->long_max, *(long *)s->dest);
+		sep = "; ";
+		break;
+	case OPT_KIND_DOUBLE:
+		fprintf(out, "%s%g to %g; default %g", sep, s->double_min, s->double_max, *(double *)s->dest);
+		sep = "; ";
+		break;
+	case OPT_KIND_CHOICE:
+		fprintf(out, "%s", sep);
+		for (int i = 0; s->choices[i]; i++)
+			fprintf(out, "%s%s", i ? ", " : "", s->choices[i]);
+		fprintf(out, "; default %s", s->choices[*(int *)s->dest]);
+		sep = "; ";
+		break;
+	case OPT_KIND_STRING:
+		if (*(const char **)s->dest) {
+			fprintf(out, "%sdefault %s", sep, *(const char **)s->dest);
+			sep = "; ";
+		}
+		break;
+	case OPT_KIND_FLAG:
+	case OPT_KIND_CALL:
+		break;
+	}
+	if (s->env) {
+		fprintf(out, "%senv %s", sep, s->env);
+		sep = "; ";
+	}
+	if (strcmp(sep, "; ") == 0)
+		fputc(']', out);
+}
+
+static void help(const struct opt_tool *tool)
+{
+	usage_line(tool, stdout);
+	printf("\n%s\n\noptions:\n", tool->summary);
 	for (const struct opt_spec *s = tool->specs; s->name; s++) {
 		char left[64];
 		snprintf(left, sizeof left, "--%s%s%s", s->name, s->arg ? " " : "", s->arg ? s->arg : "");
-		fprintf(out, "  %-24s %s", left, s->help);
-		if (s->env)
-			fprintf(out, " [env %s]", s->env);
-		fputc('\n', out);
+		char *known = NULL;
+		size_t known_len = 0;
+		FILE *mem = open_memstream(&known, &known_len);
+		if (!mem)
+			die(EXIT_SYSTEM, "open_memstream: out of memory");
+		facts(s, mem);
+		fclose(mem);
+		/* What the table knows goes on a line of its own when it would pass 80 columns. */
+		int col = printf("  %-24s %s", left, s->help);
+		if (known_len && col + known_len > 80)
+			printf("\n%27s%s", "", known + 1);
+		else
+			fputs(known, stdout);
+		free(known);
+		putchar('\n');
 	}
-	fprintf(out, "  %-24s %s\n", "--help", "show this help and exit");
+	printf("  %-24s %s\n", "--help", "show this help and exit");
 }
 
-int opts_parse(const struct opt_tool *tool, int argc, char **argv, opt_handler handle, void *ctx)
+/* 0 with the value stored, or -1 with *why saying what is wrong with it. */
+static int store(const struct opt_spec *s, const char *arg, char **why)
 {
-	size_t n = 0;
-	progname = tool->name;
-	while (tool->specs[n].name)
-		n++;
-
-	/* Environment first, so that flags override it. */
-	for (size_t i = 0; i < n; i++) {
-		const struct opt_spec *s = &tool->specs[i];
-		const char *v = s->env ? getenv(s->env) : NULL;
-		if (!v || !*v)
-			continue;
-		if (!s->arg && strcmp(v, "0") == 0)
-			continue;   /* a flag set to 0 in the environment is off */
-		if (handle((int)i, s->arg ? v : NULL, ctx) < 0) {
-			fprintf(stderr, "%s: (from environment variable %s)\n", tool->name, s->env);
-			exit(EXIT_USAGE);
+	switch (s->kind) {
+	case OPT_KIND_FLAG:
+		*(int *)s->dest = s->set_to;
+		return 0;
+	case OPT_KIND_STRING:
+		*(const char **)s->dest = arg;
+		return 0;
+	case OPT_KIND_LONG:
+		return number_long(arg, s->long_min, s->long_max, s->dest, why);
+	case OPT_KIND_DOUBLE:
+		return number_double(arg, s->double_min, s->double_max, s->dest, why);
+	case OPT_KIND_CHOICE:
+		for (int i = 0; s->choices[i]; i++)
+			if (strcmp(arg, s->choices[i]) == 0) {
+				*(int *)s->dest = i;
+				return 0;
+			}
+		*why = xasprintf("\"%s\" is not one of", arg);
+		for (int i = 0; s->choices[i]; i++) {
+			char *longer = xasprintf("%s%s %s", *why, i ? "," : "", s->choices[i]);
+			free(*why);
+			*why = longer;
 		}
+		return -1;
+	case OPT_KIND_CALL:
+		return s->call(arg, s->dest, why);
 	}
+	return 0;
+}
+
+static void check(const struct opt_tool *tool, const struct opt_spec *s, const char *arg, const char *env)
+{
+	char *why = NULL;
+	if (store(s, arg, &why) == 0)
+		return;
+	if (env)
+		fprintf(stderr, "%s: %s=%s (for --%s): %s\n", tool->name, env, arg, s->name, why);
+	else
+		fprintf(stderr, "%s: --%s: %s\n", tool->name, s->name, why);
+	free(why);
+	exit(EXIT_USAGE);
+}
+
+static void usage_error(const struct opt_tool *tool, const char *fmt, const char *what)
+{
+	fprintf(stderr, "%s: ", tool->name);
+	fprintf(stderr, fmt, what);
+	fputc('\n', stderr);
+	usage_line(tool, stderr);
+	fprintf(stderr, "(--help for more)\n");
+	exit(EXIT_USAGE);
+}
+
+int opts_parse(const struct opt_tool *tool, int argc, char **argv)
+{
+	size_t n = count_specs(tool->specs);
+	progname = tool->name;
 
 	struct option *longopts = xmalloc((n + 2) * sizeof *longopts);
 	for (size_t i = 0; i < n; i++)
 		longopts[i] = (struct option){ tool->specs[i].name,
-			tool->specs[i].arg ? required_argument : no_argument, NULL, (int)(1000 + i) };
+			tool->specs[i].arg ? required_argument : no_argument, NULL, (int)(CODE_BASE + i) };
 	longopts[n] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[n + 1] = (struct option){ 0, 0, 0, 0 };
+	char *given = xmalloc(n + 1);
+	memset(given, 0, n + 1);
 
 	int c;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (c == 'h') {
-			usage(tool, stdout);
+			help(tool);
 			exit(0);
 		}
-		if (c == '?') {
-			const char *bad = argv[optind - 1];
-			if (optopt >= 1000)
-				fprintf(stderr, "%s: option %s needs a value\n", tool->name, bad);
-			else
-				fprintf(stderr, "%s: unknown option %s\n", tool->name, bad);
-			fprintf(stderr, "usage: %s %s (--help for more)\n", tool->name, tool->usage);
-			exit(EXIT_USAGE);
-		}
-		if (handle(c - 1000, optarg, ctx) < 0)
-			exit(EXIT_USAGE);
+		if (c == '?')
+			usage_error(tool, optopt >= CODE_BASE ? "option %s needs a value" : "unknown option %s",
+				    argv[optind - 1]);
+		given[c - CODE_BASE] = 1;
+		check(tool, &tool->specs[c - CODE_BASE], optarg, NULL);
 	}
+
+	for (size_t i = 0; i < n; i++) {
+		const struct opt_spec *s = &tool->specs[i];
+		const char *v = !given[i] && s->env ? getenv(s->env) : NULL;
+		if (v && *v && !(s->kind == OPT_KIND_FLAG && strcmp(v, "0") == 0)) {
+			given[i] = 1;
+			check(tool, s, v, s->env);
+		}
+		if (s->required && !given[i]) {
+			char *what = s->env ? xasprintf("--%s (or %s) is required", s->name, s->env)
+					    : xasprintf("--%s is required", s->name);
+			usage_error(tool, "%s", what);
+		}
+	}
+	free(given);
 	free(longopts);
 	return optind;
 }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "lines.h"
+#include "number.h"
 #include "util.h"
 
 /* path itself when relative and present under root, else the longest suffix of it;
@@ -72,4 +73,26 @@ cJSON *source_context(const char *root, const char *file, long line, int around,
 	fclose(f);
 	free(path);
 	return ctx;
+}
+
+int context_option_parse(const char *arg, void *dest, char **why)
+{
+	struct context_option *c = dest;
+	char *root = xstrdup(arg);
+	char *colon = strrchr(root, ':');
+	long around = 3;
+	if (colon && colon[1]) {
+		if (number_long(colon + 1, 0, 1000, &around, why) < 0) {
+			free(root);
+			return -1;
+		}
+		*colon = '\0';
+	}
+	size_t n = strlen(root);
+	while (n > 1 && root[n - 1] == '/')
+		root[--n] = '\0';
+	free(c->root);
+	c->root = root;
+	c->around = (int)around;
+	return 0;
 }

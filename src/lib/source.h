@@ -9,4 +9,13 @@
  * (to free), when the file cannot be found or read. */
 cJSON *source_context(const char *root, const char *file, long line, int around, char **why);
 
+/* --context ROOT[:N]: quote N lines (default 3) around each line from the tree at ROOT. */
+struct context_option {
+	char *root;     /* NULL: no context */
+	int around;
+};
+
+/* An opt_call for --context: fills a struct context_option (free its root). */
+int context_option_parse(const char *arg, void *dest, char **why);
+
 #endif
