@@ -711,11 +711,12 @@ int main(int argc, char **argv)
 		{ OPT_END },
 	};
 	const struct opt_tool tool = {
-		"apply-diff", "< records",
-		"Applies each candidate record's \"diff\" (SEARCH/REPLACE blocks or a unified diff) to\n"
+		.name = "apply-diff",
+		.operands = "< records",
+		.summary = "Applies each candidate record's \"diff\" (SEARCH/REPLACE blocks or a unified diff) to\n"
 		"the tree and adds \"apply\" {ok, files, blocks, fuzzy, patch} or \"error\"; writes\n"
 		"patch.diff into the record's dir.  All or nothing: a failing block changes no file.",
-		specs,
+		.specs = specs,
 	};
 	int first = opts_parse(&tool, argc, argv);
 	if (first != argc)

@@ -77,11 +77,12 @@ int main(int argc, char **argv)
 {
 	struct opt_spec specs[] = { { OPT_END } };
 	const struct opt_tool tool = {
-		"archive-append", "ARCHIVE",
-		"Appends each record read on stdin to ARCHIVE as one line, with one write(2)\n"
+		.name = "archive-append",
+		.operands = "ARCHIVE",
+		.summary = "Appends each record read on stdin to ARCHIVE as one line, with one write(2)\n"
 		"and an fsync, so that a crash never leaves half a record.  A torn last line\n"
 		"already there is moved to ARCHIVE.torn first.",
-		specs,
+		.specs = specs,
 	};
 	int first = opts_parse(&tool, argc, argv);
 	if (argc - first != 1)

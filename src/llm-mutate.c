@@ -39,53 +39,6 @@
 /* ---- settings ------------------------------------------------------------------- */
 
 
-/* A setting from the environment: make exports the experiment's (mk/experiment.mk),
- * by hand `eval "$(make -s experiment-env)"` does.  fallback is the client's own
- * default for a wire setting; an experiment setting has none here (NULL): its one
- * default is in the experiment's .mk. */
-static char *setting(const char *name, const char *fallback)
-{
-	const char *env = getenv(name);
-	return env && *env ? xstrdup(env) : fallback ? xstrdup(fallback) : NULL;
-}
-
-/* The first bad or missing setting, reported (exit 2) after the others are read. */
-static char *bad_setting;
-
-static void setting_problem(char *why)
-{
-	if (!bad_setting)
-		bad_setting = why;
-	else
-		free(why);
-}
-
-/* An experiment setting that must be there. */
-static char *required_setting(const char *name)
-{
-	char *v = setting(name, NULL);
-	if (!v)
-		setting_problem(xasprintf("%s is not set: the experiment's settings come from make "
-					  "(eval \"$(make -s experiment-env)\" to run llm-mutate by hand)", name));
-	return v;
-}
-
-/* A whole-number setting within [min, max]: 0 or a negative timeout would mean
- * "no limit" to libcurl, so every setting has its range.  fallback < 0: required. */
-static long setting_long(const char *name, long fallback, long min, long max)
-{
-	char *v = fallback < 0 ? required_setting(name) : setting(name, NULL), *why = NULL;
-	if (!v)
-		return fallback;
-	long n = fallback;
-	if (number_long(v, min, max, &n, &why) < 0) {
-		setting_problem(xasprintf("%s: %s", name, why));
-		free(why);
-	}
-	free(v);
-	return n;
-}
-
 static char *edit_problem(const char *text)
 {
 	struct edit e = { 0 };
@@ -303,89 +256,86 @@ static cJSON *mutate(const struct settings *s, cJSON *parent, const cJSON *archi
 
 /* ---- options -------------------------------------------------------------------------- */
 
-int main(int argc, char **argv)
+/* The settings from flags and the environment; exits on bad usage.  The experiment's
+ * settings have no default here: their one default is in the experiment's .mk. */
+static void parse_options(int argc, char **argv, struct settings *s)
 {
-	struct settings s = { .seed = -1 };
+	*s = (struct settings){ .seed = -1, .max_tokens = 8192, .temperature = 0.7, .reasoning_effort = "medium",
+				.timeout_s = 600, .retries = 5, .backoff_ms = 1000, .max_wait_s = 300,
+				.max_reply_bytes = 4 << 20 };
 	struct opt_spec specs[] = {
-		{ OPT_STRING("experiment", "DIR", &s.experiment, "AIOPT_EXPERIMENT_DIR",
+		{ OPT_STRING("experiment", "DIR", &s->experiment, "AIOPT_EXPERIMENT_DIR",
 			     "the experiment's directory: its prompts/ (settings come from the environment)"), .required = 1 },
-		{ OPT_STRING("track", "TRACK", &s.track, "AIOPT_TRACK", "baseline, gpt5, profiler or gpt5_profiler"),
+		{ OPT_STRING("track", "TRACK", &s->track, "AIOPT_TRACK", "baseline, gpt5, profiler or gpt5_profiler"),
 		  .required = 1 },
-		{ OPT_STRING("model", "M", &s.model, "AIOPT_MODEL", "the model's name on the server") },
-		{ OPT_STRING("api-base", "URL", &s.api_base, "AIOPT_API_BASE",
+		{ OPT_STRING("model", "M", &s->model, "AIOPT_MODEL", "the model's name on the server") },
+		{ OPT_STRING("api-base", "URL", &s->api_base, "AIOPT_API_BASE",
 			     "the OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1") },
-		{ OPT_STRING("tree", "DIR", &s.tree, "AIOPT_TREE", "the source tree, holding the parent's version of the target files") },
-		{ OPT_STRING("archive", "FILE", &s.archive, "AIOPT_ARCHIVE", "the run's archive.jsonl: history and inspiration") },
-		{ OPT_STRING("record", "FILE", &s.record, "AIOPT_LLM_RECORD", "append each request and reply to this cassette") },
-		{ OPT_STRING("replay", "FILE", &s.replay, "AIOPT_LLM_REPLAY",
+		{ OPT_STRING("tree", "DIR", &s->tree, "AIOPT_TREE", "the source tree, holding the parent's version of the target files"),
+		  .required = 1 },
+		{ OPT_STRING("archive", "FILE", &s->archive, "AIOPT_ARCHIVE", "the run's archive.jsonl: history and inspiration") },
+		{ OPT_STRING("record", "FILE", &s->record, "AIOPT_LLM_RECORD", "append each request and reply to this cassette") },
+		{ OPT_STRING("replay", "FILE", &s->replay, "AIOPT_LLM_REPLAY",
 			     "answer from this cassette by request hash; fail on a miss") },
-		{ OPT_STRING("scripted", "DIR", &s.scripted, "AIOPT_SCRIPTED",
+		{ OPT_STRING("scripted", "DIR", &s->scripted, "AIOPT_SCRIPTED",
 			     "take the edits from the files in DIR, in name order (the demo)") },
-		{ OPT_STRING("run-dir", "DIR", &s.run_dir, "AIOPT_RUN_DIR",
+		{ OPT_STRING("run-dir", "DIR", &s->run_dir, "AIOPT_RUN_DIR",
 			     "create child directories here (default: beside the parent's dir)") },
-		{ OPT_LONG("iteration", "N", &s.iteration, 0, LONG_MAX, "AIOPT_ITERATION",
+		{ OPT_LONG("iteration", "N", &s->iteration, 0, LONG_MAX, "AIOPT_ITERATION",
 			   "the child's iteration (0: archive records + 1)") },
-		{ OPT_LONG("seed", "N", &s.seed, -1, LONG_MAX, "AIOPT_SEED", "the run's seed, recorded in the child (-1: none)") },
+		{ OPT_LONG("seed", "N", &s->seed, -1, LONG_MAX, "AIOPT_SEED", "the run's seed, recorded in the child (-1: none)") },
+		{ SETTING_STRING("AIOPT_TARGET_FILES", &s->target_files, "the files the edit may change"), .required = 1 },
+		{ SETTING_STRING("AIOPT_FUNCTIONS", &s->functions, "the functions the prompt cuts from them (empty: whole files)") },
+		{ SETTING_STRING("AIOPT_WORKLOAD", &s->workload, "the benchmark's workload, in words"), .required = 1 },
+		{ SETTING_LONG("AIOPT_PROMPT_CODE_CHARS", &s->code_chars, 0, 10000000, "the code section's size"), .required = 1 },
+		{ SETTING_LONG("AIOPT_PROMPT_HISTORY_CHARS", &s->history_chars, 0, 10000000, "the history section's size"),
+		  .required = 1 },
+		{ SETTING_LONG("AIOPT_HISTORY_K", &s->history_k, 0, 1000, "attempts from this parent shown"), .required = 1 },
+		{ SETTING_LONG("AIOPT_INSPIRATION_N", &s->inspiration_n, 0, 1000, "other good candidates shown"), .required = 1 },
+		{ SETTING_LONG("AIOPT_INSPIRATION_CHARS", &s->inspiration_chars, 0, 10000000, "the inspiration section's size"),
+		  .required = 1 },
+		{ SETTING_LONG("AIOPT_PROFILE_TOP", &s->profile_top, 0, 1000, "profile lines shown (profiler tracks)"),
+		  .required = 1 },
+		/* The wire: the client's own limits.  0 or a negative timeout would mean "no
+		 * limit" to libcurl, so every one has its range. */
+		{ SETTING_LONG("AIOPT_MAX_TOKENS", &s->max_tokens, 1, 10000000, "max_tokens of a request") },
+		{ SETTING_DOUBLE("AIOPT_TEMPERATURE", &s->temperature, 0, 2, "temperature of a request") },
+		{ SETTING_STRING("AIOPT_REASONING_EFFORT", &s->reasoning_effort, "reasoning_effort of a request") },
+		{ SETTING_LONG("AIOPT_LLM_TIMEOUT", &s->timeout_s, 1, 86400, "seconds a request may take") },
+		{ SETTING_LONG("AIOPT_LLM_RETRIES", &s->retries, 0, 100, "retries of a failed request") },
+		{ SETTING_LONG("AIOPT_LLM_BACKOFF_MS", &s->backoff_ms, 0, 600000, "first backoff, doubled each retry") },
+		{ SETTING_LONG("AIOPT_LLM_MAX_WAIT", &s->max_wait_s, 0, 86400, "longest Retry-After honoured, seconds") },
+		{ SETTING_LONG("AIOPT_LLM_MAX_REPLY_BYTES", &s->max_reply_bytes, 1024, 1L << 30, "largest reply read") },
+		{ SETTING_STRING("AIOPT_LLM_EXTRA", &s->extra, "a JSON object merged into the request") },
 		{ OPT_END },
 	};
 	const struct opt_tool tool = {
-		"llm-mutate", "< parents",
-		"Reads parent records and writes one child record per parent with a model's edit\n"
+		.name = "llm-mutate",
+		.operands = "< parents",
+		.summary = "Reads parent records and writes one child record per parent with a model's edit\n"
 		"(\"diff\") and \"llm\" {model, api_base, prompt_tokens, completion_tokens, seconds,\n"
 		"finish_reason, attempts}; prompt.md and response.md go into the child's dir.\n"
 		"--record, --replay and --scripted exclude each other; without --scripted, --model\n"
 		"and --api-base are required.\n"
 		"The API key comes from AI_OPT_API_KEY or OPENAI_API_KEY and is sent only in the\n"
-		"Authorization header.  Wire settings: AIOPT_MAX_TOKENS, AIOPT_TEMPERATURE,\n"
-		"AIOPT_REASONING_EFFORT, AIOPT_LLM_TIMEOUT, AIOPT_LLM_RETRIES, AIOPT_LLM_BACKOFF_MS,\n"
-		"AIOPT_LLM_EXTRA (a JSON object merged into the request).",
-		specs,
+		"Authorization header.",
+		.specs = specs,
+		.unset_hint = "the experiment's settings come from make (eval \"$(make -s experiment-env)\" to run llm-mutate by hand)",
 	};
 	int first = opts_parse(&tool, argc, argv);
 	if (first != argc)
 		die(EXIT_USAGE, "unexpected argument %s (parent records come on stdin)", argv[first]);
-	if ((s.record != NULL) + (s.replay != NULL) + (s.scripted != NULL) > 1)
+	if ((s->record != NULL) + (s->replay != NULL) + (s->scripted != NULL) > 1)
 		die(EXIT_USAGE, "--record, --replay and --scripted exclude each other");
-	if (!s.scripted && (!s.model || !s.api_base))
+	if (!s->scripted && (!s->model || !s->api_base))
 		die(EXIT_USAGE, "--model and --api-base are required (or --scripted DIR); "
 			"for an offline run without a model, try: make demo");
+}
 
-	s.target_files = required_setting("AIOPT_TARGET_FILES");
-	s.functions = setting("AIOPT_FUNCTIONS", "");
-	s.workload = required_setting("AIOPT_WORKLOAD");
-	s.code_chars = setting_long("AIOPT_PROMPT_CODE_CHARS", -1, 0, 10000000);
-	s.history_chars = setting_long("AIOPT_PROMPT_HISTORY_CHARS", -1, 0, 10000000);
-	s.history_k = setting_long("AIOPT_HISTORY_K", -1, 0, 1000);
-	s.inspiration_n = setting_long("AIOPT_INSPIRATION_N", -1, 0, 1000);
-	s.inspiration_chars = setting_long("AIOPT_INSPIRATION_CHARS", -1, 0, 10000000);
-	s.profile_top = setting_long("AIOPT_PROFILE_TOP", -1, 0, 1000);
-	s.max_tokens = setting_long("AIOPT_MAX_TOKENS", 8192, 1, 10000000);
-	s.timeout_s = setting_long("AIOPT_LLM_TIMEOUT", 600, 1, 86400);
-	s.retries = setting_long("AIOPT_LLM_RETRIES", 5, 0, 100);
-	s.backoff_ms = setting_long("AIOPT_LLM_BACKOFF_MS", 1000, 0, 600000);
-	s.max_wait_s = setting_long("AIOPT_LLM_MAX_WAIT", 300, 0, 86400);
-	s.max_reply_bytes = setting_long("AIOPT_LLM_MAX_REPLY_BYTES", 4 << 20, 1024, 1L << 30);
-	char *temp = setting("AIOPT_TEMPERATURE", "0.7"), *why = NULL;
-	if (number_double(temp, 0, 2, &s.temperature, &why) < 0)
-		setting_problem(xasprintf("AIOPT_TEMPERATURE: %s", why));
-	free(why);
-	free(temp);
-	char *effort = setting("AIOPT_REASONING_EFFORT", "medium");
-	s.reasoning_effort = effort;
-	char *extra = setting("AIOPT_LLM_EXTRA", NULL);
-	s.extra = extra;
-	if (bad_setting) {
-		warnx_("%s", bad_setting);
-		free(bad_setting);
-		free(s.target_files);
-		free(s.functions);
-		free(s.workload);
-		free(effort);
-		free(extra);
-		exit(EXIT_USAGE);
-	}
-	if (!s.tree)
-		die(EXIT_USAGE, "--tree DIR is required: the prompt shows the parent's code from it");
+int main(int argc, char **argv)
+{
+	struct settings s;
+	parse_options(argc, argv, &s);
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());   /* backoff jitter only */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
@@ -417,11 +367,6 @@ int main(int argc, char **argv)
 	jsonl_expect_records(lr, records);
 	lr_free(lr);
 	free(lr);
-	free(s.target_files);
-	free(s.functions);
-	free(s.workload);
-	free(effort);
-	free(extra);
 	curl_global_cleanup();
 	return 0;
 }

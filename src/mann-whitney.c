@@ -174,11 +174,12 @@ int main(int argc, char **argv)
 {
 	struct opt_spec specs[] = { { OPT_END } };
 	const struct opt_tool tool = {
-		"mann-whitney", "< {\"a\":[...],\"b\":[...]} lines",
-		"Mann-Whitney U test of two samples per input line: U of a, the two-sided p-value\n"
+		.name = "mann-whitney",
+		.operands = "< {\"a\":[...],\"b\":[...]} lines",
+		.summary = "Mann-Whitney U test of two samples per input line: U of a, the two-sided p-value\n"
 		"(exact without ties up to 40 values, else normal approximation), and the\n"
 		"smallest p-value the sample sizes allow.",
-		specs,
+		.specs = specs,
 	};
 	int first = opts_parse(&tool, argc, argv);
 	if (first != argc)

@@ -837,11 +837,12 @@ int main(int argc, char **argv)
 		{ OPT_END },
 	};
 	const struct opt_tool tool = {
-		"parse-coz", "[FILE...]",
-		"Reads Coz/BCOZ causal profiles (tab-separated or JSON lines) and writes, per input,\n"
+		.name = "parse-coz",
+		.operands = "[FILE...]",
+		.summary = "Reads Coz/BCOZ causal profiles (tab-separated or JSON lines) and writes, per input,\n"
 		"one JSON object: every source line's predicted program speedup, analysed as\n"
 		"Coz's own viewer does.  No FILE: standard input.",
-		specs,
+		.specs = specs,
 	};
 	int first = opts_parse(&tool, argc, argv);
 	int status = for_each_input(argc, argv, first, "parse-coz", parse_file, &o);

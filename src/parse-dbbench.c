@@ -967,12 +967,13 @@ int main(int argc, char **argv)
 		{ OPT_END },
 	};
 	const struct opt_tool tool = {
-		"parse-dbbench", "[FILE...]",
-		"Reads db_bench output (stdout and stderr mixed) and writes one JSON object per\n"
+		.name = "parse-dbbench",
+		.operands = "[FILE...]",
+		.summary = "Reads db_bench output (stdout and stderr mixed) and writes one JSON object per\n"
 		"input on one line: benchmarks, latency histograms, DB stats, compaction levels,\n"
 		"stall counts and --statistics.  No FILE: standard input.  Exit 1 when an input\n"
 		"holds no benchmark result (an error record is written for it).",
-		specs,
+		.specs = specs,
 	};
 	int first = opts_parse(&tool, argc, argv);
 	return for_each_input(argc, argv, first, "parse-dbbench", parse_file, (void *)want);

@@ -154,10 +154,11 @@ int main(int argc, char **argv)
 		{ OPT_END },
 	};
 	const struct opt_tool tool = {
-		"parse-gtest", "[LOG...]",
-		"Reads test-stage logs (bin/stage.sh's test.log) and writes one verdict per log:\n"
+		.name = "parse-gtest",
+		.operands = "[LOG...]",
+		.summary = "Reads test-stage logs (bin/stage.sh's test.log) and writes one verdict per log:\n"
 		"{passed, failed, failed_tests, exits, races}.",
-		specs,
+		.specs = specs,
 	};
 	int first = opts_parse(&tool, argc, argv);
 	return for_each_input(argc, argv, first, "parse-gtest", parse, &o);

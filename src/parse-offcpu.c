@@ -694,12 +694,13 @@ int main(int argc, char **argv)
 		{ OPT_END },
 	};
 	const struct opt_tool tool = {
-		"parse-offcpu", "[FILE...]",
-		"Reads `perf script` output of a task-clock + sched:sched_switch recording, or\n"
+		.name = "parse-offcpu",
+		.operands = "[FILE...]",
+		.summary = "Reads `perf script` output of a task-clock + sched:sched_switch recording, or\n"
 		"`bperf report` output, and writes one JSON object per input: off_cpu_ratio, time\n"
 		"per class (io, lock, scheduling, other) and the top blocking call sites with\n"
 		"file:line.  \"source\" says which profiler the numbers come from.",
-		specs,
+		.specs = specs,
 	};
 	int first = opts_parse(&tool, argc, argv);
 	int status = for_each_input(argc, argv, first, "parse-offcpu", parse_file, &o);

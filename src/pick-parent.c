@@ -18,6 +18,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "lib/archive.h"
 #include "lib/jsonl.h"
 #include "lib/number.h"
 #include "lib/lines.h"
@@ -103,72 +104,44 @@ static const cJSON *choose(const struct settings *s, const cJSON **pool, size_t 
 	return tournament(pool, n, s->tournament_size, rng);
 }
 
-int main(int argc, char **argv)
+/* The settings from flags and the environment; exits on bad usage. */
+static void parse_options(int argc, char **argv, struct settings *s)
 {
-	struct settings s = { .strategy = TOURNAMENT, .explore = 0.1, .tournament_size = 3, .islands = 4,
+	*s = (struct settings){ .strategy = TOURNAMENT, .explore = 0.1, .tournament_size = 3, .islands = 4,
 			      .migrate_every = 10 };
 	struct opt_spec specs[] = {
-		{ OPT_LONG("seed", "N", &s.seed, 0, LONG_MAX, "AIOPT_SEED", "the run's seed: the choice must be reproducible"),
+		{ OPT_LONG("seed", "N", &s->seed, 0, LONG_MAX, "AIOPT_SEED", "the run's seed: the choice must be reproducible"),
 		  .required = 1 },
-		{ OPT_CHOICE("strategy", "S", &s.strategy, strategy_names, "AIOPT_STRATEGY", "how a parent is chosen") },
-		{ OPT_DOUBLE("explore", "P", &s.explore, 0, 1, "AIOPT_EXPLORE",
+		{ OPT_CHOICE("strategy", "S", &s->strategy, strategy_names, "AIOPT_STRATEGY", "how a parent is chosen") },
+		{ OPT_DOUBLE("explore", "P", &s->explore, 0, 1, "AIOPT_EXPLORE",
 			     "probability of a uniformly random valid parent") },
-		{ OPT_LONG("tournament-size", "K", &s.tournament_size, 1, 1000, "AIOPT_TOURNAMENT_SIZE",
+		{ OPT_LONG("tournament-size", "K", &s->tournament_size, 1, 1000, "AIOPT_TOURNAMENT_SIZE",
 			   "candidates drawn per tournament") },
-		{ OPT_LONG("islands", "K", &s.islands, 1, 1000, "AIOPT_ISLANDS", "islands: number of sub-populations") },
-		{ OPT_LONG("migrate-every", "N", &s.migrate_every, 1, 1000000000, "AIOPT_MIGRATE_EVERY",
+		{ OPT_LONG("islands", "K", &s->islands, 1, 1000, "AIOPT_ISLANDS", "islands: number of sub-populations") },
+		{ OPT_LONG("migrate-every", "N", &s->migrate_every, 1, 1000000000, "AIOPT_MIGRATE_EVERY",
 			   "islands: copy the best to every island each N records") },
 		{ OPT_END },
 	};
 	const struct opt_tool tool = {
-		"pick-parent", "< archive.jsonl",
-		"Reads a run's archive and writes one parent record: a valid candidate chosen by\n"
+		.name = "pick-parent",
+		.operands = "< archive.jsonl",
+		.summary = "Reads a run's archive and writes one parent record: a valid candidate chosen by\n"
 		"tournament over combined_score (with probability --explore a uniformly random one),\n"
 		"the best, or by islands; pristine RocksDB when nothing valid exists.  The same seed\n"
 		"and archive give the same choice.",
-		specs,
+		.specs = specs,
 	};
 	int first = opts_parse(&tool, argc, argv);
 	if (first != argc)
 		die(EXIT_USAGE, "unexpected argument %s (the archive comes on stdin)", argv[first]);
+}
 
-	cJSON *root = pristine();
-	cJSON *records = cJSON_CreateArray();
-	struct line_reader *lr = xmalloc(sizeof *lr);
-	lr_init(lr, stdin, "stdin");
-	size_t torn = 0;   /* the line number of an unreadable line, if any */
-	while (lr_next(lr) >= 0) {
-		const char *text = lr->line + strspn(lr->line, " \t");
-		if (*text == '\0')
-			continue;
-		/* Only the last line may be unreadable, and only as the start of a record a
-		 * crash cut short; anything else means this is not an archive. */
-		if (torn)
-			input_error("stdin:%zu: not a JSON object, and not the last line: not an archive", torn);
-		cJSON *rec = (size_t)lr->line_len == strlen(lr->line) ? cJSON_Parse(lr->line) : NULL;
-		if (!cJSON_IsObject(rec)) {
-			if (*text != '{')
-				input_error("stdin:%zu: not a JSON object: not an archive", lr->lineno);
-			warnx_("archive line %zu unreadable (a torn write?): skipped", lr->lineno);
-			torn = lr->lineno;
-			cJSON_Delete(rec);
-			continue;
-		}
-		cJSON_AddItemToArray(records, rec);
-	}
-	if (lr->read_error)
-		input_error("stdin: read error: %s", strerror(lr->read_error));
-	lr_free(lr);
-	free(lr);
-
-	size_t n = (size_t)cJSON_GetArraySize(records);
-	/* One stream per (seed, archive length): a resumed run repeats its choices. */
-	uint64_t rng = (uint64_t)s.seed * 0x2545f4914f6cdd1dULL ^ (uint64_t)n;
-	next_random(&rng);
-
-	const cJSON **pool = xmalloc((n + 2) * sizeof *pool);
-	size_t np = 0;
-	long island = s.strategy == ISLANDS ? (long)(n % (size_t)s.islands) : -1;
+/* The candidates a parent is drawn from (pool holds records + 2): pristine and every
+ * valid record, of this iteration's island under islands. */
+static size_t parent_pool(const struct settings *s, const cJSON *records, const cJSON *root, long island,
+			  const cJSON **pool)
+{
+	size_t n = (size_t)cJSON_GetArraySize(records), np = 0;
 	const cJSON *best_overall = root, *rec;
 	cJSON_ArrayForEach(rec, records)
 		if (valid(rec) && combined(rec) > combined(best_overall))
@@ -177,18 +150,41 @@ int main(int argc, char **argv)
 	cJSON_ArrayForEach(rec, records) {
 		if (!valid(rec))
 			continue;
-		if (s.strategy == ISLANDS && island_of(rec) != island)
+		if (s->strategy == ISLANDS && island_of(rec) != island)
 			continue;
 		pool[np++] = rec;
 	}
 	/* Islands: every migrate_every records the best of all joins each island. */
-	if (s.strategy == ISLANDS && n > 0 && n % (size_t)s.migrate_every == 0 && best_overall != root) {
+	if (s->strategy == ISLANDS && n > 0 && n % (size_t)s->migrate_every == 0 && best_overall != root) {
 		int present = 0;
 		for (size_t i = 0; i < np; i++)
 			present |= pool[i] == best_overall;
 		if (!present)
 			pool[np++] = best_overall;
 	}
+	return np;
+}
+
+int main(int argc, char **argv)
+{
+	struct settings s;
+	parse_options(argc, argv, &s);
+	cJSON *root = pristine();
+	char *warning, *why;
+	cJSON *records = archive_read(stdin, "stdin", &warning, &why);
+	if (!records)
+		input_error("%s", why);
+	if (warning)
+		warnx_("%s", warning);
+	free(warning);
+
+	size_t n = (size_t)cJSON_GetArraySize(records);
+	/* One stream per (seed, archive length): a resumed run repeats its choices. */
+	uint64_t rng = (uint64_t)s.seed * 0x2545f4914f6cdd1dULL ^ (uint64_t)n;
+	next_random(&rng);
+	long island = s.strategy == ISLANDS ? (long)(n % (size_t)s.islands) : -1;
+	const cJSON **pool = xmalloc((n + 2) * sizeof *pool);
+	size_t np = parent_pool(&s, records, root, island, pool);
 	const cJSON *chosen = choose(&s, pool, np, &rng);
 	cJSON *out = cJSON_Duplicate(chosen, 1);
 	if (s.strategy == ISLANDS) {

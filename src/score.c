@@ -515,59 +515,11 @@ static struct term_value ratio_term(const struct pair_values *pv, size_t n, size
 }
 #define RATIO(num, den) ratio_term(pv, n, offsetof(struct pair_values, num), offsetof(struct pair_values, den))
 
-/* Scores one record.  Returns the score object, or NULL with *error set (input
- * that cannot be scored); *contract gets the message of a broken contract. */
-static cJSON *score_record(const struct settings *s, const cJSON *rec, char **error, char **contract)
+/* The terms of a candidate with n valid pairs. */
+static void measure_terms(const struct settings *s, const cJSON *rec, const struct pair_values *pv, size_t n,
+			  struct term_value terms[NTERMS])
 {
-	struct term_value terms[NTERMS];
-	struct outcome o = { 0 };
 	memset(terms, 0, NTERMS * sizeof *terms);
-	if (cJSON_IsTrue(json_path(rec, "pristine"))) {   /* the root: 1.0 by definition */
-		cJSON *sc = cJSON_CreateObject();
-		cJSON_AddNumberToObject(sc, "combined_score", 1);
-		cJSON_AddNumberToObject(sc, "comparable_score", 1);
-		cJSON_AddBoolToObject(sc, "valid", 1);
-		cJSON_AddBoolToObject(sc, "better_than_pristine", 0);
-		cJSON_AddStringToObject(sc, "reason", "pristine RocksDB");
-		return sc;
-	}
-	char *reason = invalid_reason(rec, &o);
-	struct pair_values *pv = NULL;
-	size_t n = 0;
-	if (!reason && !o.error) {
-		n = read_pairs(rec, &pv, &o);
-		reason = o.reason;
-		o.reason = NULL;
-	}
-	cJSON *contract_report = NULL;
-	if (!reason && !o.error) {
-		int by_pristine;
-		char *broken = contract_violation(pv, n, &contract_report, &by_pristine);
-		if (broken && by_pristine) {
-			set_once(&o.error, xasprintf("pristine broke the write-stall contract (%s): the contract's limits "
-						     "do not fit this workload", broken));
-			free(broken);
-		} else if (broken) {
-			reason = xasprintf("contract: %s", broken);
-			*contract = broken;
-		}
-	}
-	if (o.error) {
-		*error = o.error;
-		free(reason);
-		free(pv);
-		cJSON_Delete(contract_report);
-		return NULL;
-	}
-	if (reason) {
-		cJSON *sc = invalid_score(reason);
-		if (contract_report)
-			cJSON_AddItemToObject(sc, "contract", contract_report);
-		free(reason);
-		free(pv);
-		return sc;
-	}
-
 	terms[THROUGHPUT] = RATIO(ops_c, ops_b);
 	/* p99 at a fixed offered load below saturation: at saturation a slower write
 	 * path lowers p99 (fewer writes queue into the stalls). */
@@ -578,6 +530,7 @@ static cJSON *score_record(const struct settings *s, const cJSON *rec, char **er
 	for (size_t i = 0; i < n; i++)
 		r[i] = (100 - pv[i].stall_c) / (100 - pv[i].stall_b);
 	terms[STALL] = pair_term(r, n);
+	free(r);
 	if (terms[STALL].present) {
 		double *l0b = xmalloc(n * sizeof *l0b), *l0c = xmalloc(n * sizeof *l0c);
 		int have = 1;
@@ -601,7 +554,12 @@ static cJSON *score_record(const struct settings *s, const cJSON *rec, char **er
 	/* bperf: the writers' off-CPU share, pristine over candidate. */
 	if (pristine_figure(s, rec, "bperf", "off_cpu_ratio", b) && profile_figure(rec, "bperf", "off_cpu_ratio", c))
 		terms[BPERF] = profile_term(b[0] / c[0], b[1] / c[2], b[2] / c[1]);
+}
 
+/* The verdict on measured terms: combined and comparable scores, better_than_pristine,
+ * worse_terms. */
+static cJSON *verdict(const struct settings *s, const struct term_value terms[NTERMS])
+{
 	/* The one rule for "better": no measured term significantly worse.  Reads
 	 * get a tolerance (a write path may trade a little read speed for writes). */
 	double worst = INFINITY;
@@ -631,12 +589,19 @@ static cJSON *score_record(const struct settings *s, const cJSON *rec, char **er
 	cJSON_AddBoolToObject(sc, "valid", 1);
 	cJSON_AddBoolToObject(sc, "better_than_pristine", better);
 	cJSON_AddItemToObject(sc, "worse_terms", worse);
-	cJSON_AddNumberToObject(sc, "pairs", (double)n);
+	return sc;
+}
+
+/* score.terms: each term's statistics, weight and whether it counted; a term that
+ * could not be measured is null (unknown: it counts for nothing).  Takes the
+ * terms' details. */
+static void add_terms(const struct settings *s, cJSON *sc, struct term_value terms[NTERMS])
+{
 	cJSON *tj = cJSON_AddObjectToObject(sc, "terms");
 	for (int i = 0; i < NTERMS; i++) {
 		if (!terms[i].present) {
 			if (i == BCOZ || i == BPERF || i == LATENCY || i == READ)
-				cJSON_AddNullToObject(tj, term_names[i]);   /* unknown: counts for nothing */
+				cJSON_AddNullToObject(tj, term_names[i]);
 			continue;
 		}
 		cJSON *t = cJSON_CreateObject();
@@ -652,6 +617,72 @@ static cJSON *score_record(const struct settings *s, const cJSON *rec, char **er
 		}
 		cJSON_AddItemToObject(tj, term_names[i], t);
 	}
+}
+
+/* The pairs of a record that can be scored: their count, with *pv set; or 0 with
+ * o->reason (not a valid candidate) or o->error (cannot be scored) set.  A broken
+ * write-stall contract is a reason, its message also in *contract. */
+static size_t valid_pairs(const cJSON *rec, struct pair_values **pv, struct outcome *o, cJSON **contract_report,
+			  char **contract)
+{
+	*pv = NULL;
+	o->reason = invalid_reason(rec, o);
+	if (o->reason || o->error)
+		return 0;
+	size_t n = read_pairs(rec, pv, o);
+	if (o->reason || o->error)
+		return 0;
+	int by_pristine;
+	char *broken = contract_violation(*pv, n, contract_report, &by_pristine);
+	if (broken && by_pristine) {
+		set_once(&o->error, xasprintf("pristine broke the write-stall contract (%s): the contract's limits "
+					      "do not fit this workload", broken));
+		free(broken);
+	} else if (broken) {
+		o->reason = xasprintf("contract: %s", broken);
+		*contract = broken;
+	}
+	return o->reason || o->error ? 0 : n;
+}
+
+/* Scores one record.  Returns the score object, or NULL with *error set (input
+ * that cannot be scored); *contract gets the message of a broken contract. */
+static cJSON *score_record(const struct settings *s, const cJSON *rec, char **error, char **contract)
+{
+	if (cJSON_IsTrue(json_path(rec, "pristine"))) {   /* the root: 1.0 by definition */
+		cJSON *sc = cJSON_CreateObject();
+		cJSON_AddNumberToObject(sc, "combined_score", 1);
+		cJSON_AddNumberToObject(sc, "comparable_score", 1);
+		cJSON_AddBoolToObject(sc, "valid", 1);
+		cJSON_AddBoolToObject(sc, "better_than_pristine", 0);
+		cJSON_AddStringToObject(sc, "reason", "pristine RocksDB");
+		return sc;
+	}
+	struct outcome o = { 0 };
+	struct pair_values *pv;
+	cJSON *contract_report = NULL;
+	size_t n = valid_pairs(rec, &pv, &o, &contract_report, contract);
+	if (o.error) {
+		*error = o.error;
+		free(o.reason);
+		free(pv);
+		cJSON_Delete(contract_report);
+		return NULL;
+	}
+	if (o.reason) {
+		cJSON *sc = invalid_score(o.reason);
+		if (contract_report)
+			cJSON_AddItemToObject(sc, "contract", contract_report);
+		free(o.reason);
+		free(pv);
+		return sc;
+	}
+
+	struct term_value terms[NTERMS];
+	measure_terms(s, rec, pv, n, terms);
+	cJSON *sc = verdict(s, terms);
+	cJSON_AddNumberToObject(sc, "pairs", (double)n);
+	add_terms(s, sc, terms);
 	cJSON_AddItemToObject(sc, "contract", contract_report);
 	/* A steadier second signal beside wall-clock throughput (not weighted). */
 	struct term_value cpu = RATIO(cpu_b, cpu_c);
@@ -660,7 +691,6 @@ static cJSON *score_record(const struct settings *s, const cJSON *rec, char **er
 		cJSON *t = cJSON_AddObjectToObject(sig, "cpu_per_op");
 		add_stats(t, &cpu.st);
 	}
-	free(r);
 	free(pv);
 	return sc;
 }
@@ -820,33 +850,35 @@ static int summarize_stdin(void)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* The settings from flags and the environment; exits on bad usage. */
+static void parse_options(int argc, char **argv, struct settings *s)
 {
-	struct settings s = { .weight = { [THROUGHPUT] = 0.3, [LATENCY] = 0.2, [BCOZ] = 0.3, [BPERF] = 0.2 },
+	*s = (struct settings){ .weight = { [THROUGHPUT] = 0.3, [LATENCY] = 0.2, [BCOZ] = 0.3, [BPERF] = 0.2 },
 			      .min_pairs = 3, .max_pairs = 8, .ci_target = 0.03, .screen = 0.05, .read_guard = 0.10 };
 	struct opt_spec specs[] = {
-		{ OPT_CALL("weights", "T=W,...", s.weight, parse_weights, "AIOPT_WEIGHTS",
+		{ OPT_CALL("weights", "T=W,...", s->weight, parse_weights, "AIOPT_WEIGHTS",
 			   "term weights (default throughput=0.3,latency=0.2,bcoz=0.3,bperf=0.2,read=0,stall=0)") },
-		{ OPT_STRING("baseline", "FILE", &s.baseline_path, "AIOPT_BASELINE",
+		{ OPT_STRING("baseline", "FILE", &s->baseline_path, "AIOPT_BASELINE",
 			     "pristine's profile and bench summary (make baseline writes it)") },
-		{ OPT_STRING("parent", "FILE", &s.parent_path, NULL,
+		{ OPT_STRING("parent", "FILE", &s->parent_path, NULL,
 			     "the parent's scored record (its score.json), for better_than_parent") },
-		{ OPT_FLAG("explain", &s.explain, "print a human-readable breakdown instead of records") },
-		{ OPT_FLAG("more", &s.more, "exit 3 when the bench stage should run another pair, 0 when not") },
-		{ OPT_LONG("min-pairs", "N", &s.min_pairs, 1, 1000, "AIOPT_BENCH_MIN_PAIRS", "pairs always run") },
-		{ OPT_LONG("max-pairs", "N", &s.max_pairs, 1, 1000, "AIOPT_BENCH_MAX_PAIRS", "pair budget") },
-		{ OPT_DOUBLE("ci-target", "F", &s.ci_target, 0, 1, "AIOPT_BENCH_CI_TARGET",
+		{ OPT_FLAG("explain", &s->explain, "print a human-readable breakdown instead of records") },
+		{ OPT_FLAG("more", &s->more, "exit 3 when the bench stage should run another pair, 0 when not") },
+		{ OPT_LONG("min-pairs", "N", &s->min_pairs, 1, 1000, "AIOPT_BENCH_MIN_PAIRS", "pairs always run") },
+		{ OPT_LONG("max-pairs", "N", &s->max_pairs, 1, 1000, "AIOPT_BENCH_MAX_PAIRS", "pair budget") },
+		{ OPT_DOUBLE("ci-target", "F", &s->ci_target, 0, 1, "AIOPT_BENCH_CI_TARGET",
 			     "stop when the throughput CI half-width is below F") },
-		{ OPT_DOUBLE("screen", "F", &s.screen, 0, 1, "AIOPT_BENCH_SCREEN",
+		{ OPT_DOUBLE("screen", "F", &s->screen, 0, 1, "AIOPT_BENCH_SCREEN",
 			     "stop after one pair slower than pristine by more than F") },
-		{ OPT_DOUBLE("read-guard", "F", &s.read_guard, 0, 1, "AIOPT_READ_GUARD",
+		{ OPT_DOUBLE("read-guard", "F", &s->read_guard, 0, 1, "AIOPT_READ_GUARD",
 			     "reads significantly slower by more than F make a candidate worse") },
-		{ OPT_FLAG("summarize", &s.summarize, "read pristine's bench runs (one a line) and write their medians") },
+		{ OPT_FLAG("summarize", &s->summarize, "read pristine's bench runs (one a line) and write their medians") },
 		{ OPT_END },
 	};
 	const struct opt_tool tool = {
-		"score", "< records",
-		"Reads candidate records and adds \"score\" {combined_score, comparable_score, valid,\n"
+		.name = "score",
+		.operands = "< records",
+		.summary = "Reads candidate records and adds \"score\" {combined_score, comparable_score, valid,\n"
 		"better_than_pristine, better_than_parent, worse_terms, reason, terms, contract,\n"
 		"medians}: every statistic the runner and the report show is made here.  Terms are ratios against\n"
 		"pristine from bench.pairs (median, 95 % CI by a paired t interval on log ratios);\n"
@@ -854,16 +886,16 @@ int main(int argc, char **argv)
 		"A run that breaks RocksDB's write-stall contract makes the candidate invalid\n"
 		"(error stage \"contract\").  Better: no measured term significantly worse.\n"
 		"--more: exit 3 if another bench pair is needed, 0 if not.",
-		specs,
+		.specs = specs,
 	};
 	int first = opts_parse(&tool, argc, argv);
 	if (first != argc)
 		die(EXIT_USAGE, "unexpected argument %s (records come on stdin)", argv[first]);
-	s.baseline = s.baseline_path ? read_object(s.baseline_path, "--baseline") : NULL;
-	s.parent = s.parent_path ? read_object(s.parent_path, "--parent") : NULL;
-	if (s.summarize)
-		return summarize_stdin();
+}
 
+/* Scores each record on stdin; the exit status. */
+static int score_stdin(const struct settings *s)
+{
 	struct line_reader *lr = xmalloc(sizeof *lr);
 	lr_init(lr, stdin, "stdin");
 	cJSON *rec;
@@ -871,7 +903,7 @@ int main(int argc, char **argv)
 	while ((rec = jsonl_next(lr)) != NULL) {
 		records++;
 		char *error = NULL, *contract = NULL;
-		cJSON *sc = score_record(&s, rec, &error, &contract);
+		cJSON *sc = score_record(s, rec, &error, &contract);
 		if (contract) {   /* an outcome of its own: the record says which rule broke */
 			record_set_error(rec, "contract", "%s", contract);
 			free(contract);
@@ -887,27 +919,37 @@ int main(int argc, char **argv)
 			status = EXIT_INPUT;
 			free(error);
 		}
-		if (s.more) {
+		if (s->more) {
 			char *why;
-			int more = needs_more(&s, sc, &why);
+			int more = needs_more(s, sc, &why);
 			warnx_("%s", why);
 			free(why);
 			if (more && status == 0)
 				status = EXIT_MORE;
 		}
 		add_medians(sc, rec);
-		add_better_than_parent(sc, s.parent);
+		add_better_than_parent(sc, s->parent);
 		cJSON_DeleteItemFromObjectCaseSensitive(rec, "score");
 		cJSON_AddItemToObject(rec, "score", sc);
-		if (s.explain)
+		if (s->explain)
 			explain(rec, sc);
-		else if (!s.more)
+		else if (!s->more)
 			jsonl_write(stdout, rec);
 		cJSON_Delete(rec);
 	}
 	jsonl_expect_records(lr, records);
 	lr_free(lr);
 	free(lr);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct settings s;
+	parse_options(argc, argv, &s);
+	s.baseline = s.baseline_path ? read_object(s.baseline_path, "--baseline") : NULL;
+	s.parent = s.parent_path ? read_object(s.parent_path, "--parent") : NULL;
+	int status = s.summarize ? summarize_stdin() : score_stdin(&s);
 	cJSON_Delete(s.baseline);
 	cJSON_Delete(s.parent);
 	return status;

@@ -48,7 +48,7 @@ load helpers/common
   [ "$(cat "$BATS_TEST_TMPDIR/x.c")" = old ]
 }
 
-@test "pick-parent: text, binary or a directory is not an archive; only a torn last record is skipped" {
+@test "archives (pick-parent and llm-mutate read them alike): text, binary or a directory is not one; only a torn last record is skipped" {
   run --separate-stderr pick-parent --seed 1 < "$BATS_TEST_TMPDIR"
   [ "$status" -eq 1 ]; [[ "$stderr" == *"read error: Is a directory"* ]]
   run --separate-stderr pick-parent --seed 1 <<<'hello'
@@ -58,7 +58,7 @@ load helpers/common
   run --separate-stderr pick-parent --seed 1 < <(printf '{"id":"c1","score":{"va\n{"id":"c2"}\n')
   [ "$status" -eq 1 ]; [[ "$stderr" == *"stdin:1: not a JSON object, and not the last line"* ]]
   run --separate-stderr pick-parent --seed 1 < <(printf '{"id":"c1","score":{"valid":true,"combined_score":1.1}}\n{"id":"c2","sco')
-  [ "$status" -eq 0 ]; [[ "$stderr" == *"archive line 2 unreadable (a torn write?): skipped"* ]]
+  [ "$status" -eq 0 ]; [[ "$stderr" == *"stdin:2: unreadable last line (a torn write?): skipped"* ]]
 }
 
 @test "options: nan, inf and huge values are refused with the value and the range" {

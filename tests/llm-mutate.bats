@@ -215,7 +215,16 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
   [[ "$prompt" == *'- attempt c0004-000001: failed at apply: block 1 (SEARCH starting "foo") does not match'* ]]
   [[ "$prompt" != *unrelated* ]]
   [ "$(jq .iteration <<<"$output")" = 3 ]   # two readable records + 1
-  [[ "$(jq -r '.warnings[0]' <<<"$output")" == *"archive.jsonl:3: unreadable archive line skipped"* ]]
+  [[ "$(jq -r '.warnings[0]' <<<"$output")" == *"archive.jsonl:3: unreadable last line (a torn write?): skipped"* ]]
+}
+
+@test "an archive with a bad line before its last is not an archive: exit 1 naming file and line, no request" {
+  printf '%s\n' '{"id":"c0001-aa"}' 'not json' '{"id":"c0002-bb"}' > "$BATS_TEST_TMPDIR/archive.jsonl"
+  serve "$(ok_reply "$EDIT_REPLY")"
+  run --separate-stderr mutate qwen2.5-coder-32b baseline --archive "$BATS_TEST_TMPDIR/archive.jsonl"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"archive.jsonl:2: not a JSON object: not an archive"* ]]
+  [ ! -s "$BATS_TEST_TMPDIR/requests.jsonl" ]
 }
 
 @test "profiler and scalar tracks: the same prompt but for the profile section" {

@@ -51,7 +51,7 @@ EOF2
   run --separate-stderr pick-parent --seed 1 --strategy best < "$BATS_TEST_TMPDIR/torn.jsonl"
   [ "$status" -eq 0 ]
   [ "$(jq -r .id <<<"$output")" = c0003-cccccc ]
-  [[ "$stderr" == *"archive line 6 unreadable"* ]]
+  [[ "$stderr" == *"stdin:6: unreadable last line"* ]]
 }
 
 @test "islands: the parent comes from this iteration's island and carries it" {

@@ -25,6 +25,8 @@ static void usage_line(const struct opt_tool *tool, FILE *out)
 	int indent = (int)strlen("usage: ") + (int)strlen(tool->name) + 1;
 	int col = fprintf(out, "usage: %s", tool->name);
 	for (const struct opt_spec *s = tool->specs; s->name; s++) {
+		if (s->env_only)
+			continue;
 		char item[128];
 		snprintf(item, sizeof item, "%s--%s%s%s%s", s->required ? "" : "[", s->name, s->arg ? " " : "",
 			 s->arg ? s->arg : "", s->required ? "" : "]");
@@ -73,7 +75,7 @@ static void facts(const struct opt_spec *s, FILE *out)
 	case OPT_KIND_CALL:
 		break;
 	}
-	if (s->env) {
+	if (s->env && !s->env_only) {
 		fprintf(out, "%senv %s", sep, s->env);
 		sep = "; ";
 	}
@@ -81,30 +83,45 @@ static void facts(const struct opt_spec *s, FILE *out)
 		fputc(']', out);
 }
 
+static void help_entry(const struct opt_spec *s, const char *left)
+{
+	char *known = NULL;
+	size_t known_len = 0;
+	FILE *mem = open_memstream(&known, &known_len);
+	if (!mem)
+		die(EXIT_SYSTEM, "open_memstream: out of memory");
+	facts(s, mem);
+	fclose(mem);
+	/* What the table knows goes on a line of its own when it would pass 80 columns. */
+	int col = printf("  %-24s %s", left, s->help);
+	if (known_len && col + known_len > 80)
+		printf("\n%27s%s", "", known + 1);
+	else
+		fputs(known, stdout);
+	free(known);
+	putchar('\n');
+}
+
 static void help(const struct opt_tool *tool)
 {
 	usage_line(tool, stdout);
 	printf("\n%s\n\noptions:\n", tool->summary);
+	int settings = 0;
 	for (const struct opt_spec *s = tool->specs; s->name; s++) {
 		char left[64];
 		snprintf(left, sizeof left, "--%s%s%s", s->name, s->arg ? " " : "", s->arg ? s->arg : "");
-		char *known = NULL;
-		size_t known_len = 0;
-		FILE *mem = open_memstream(&known, &known_len);
-		if (!mem)
-			die(EXIT_SYSTEM, "open_memstream: out of memory");
-		facts(s, mem);
-		fclose(mem);
-		/* What the table knows goes on a line of its own when it would pass 80 columns. */
-		int col = printf("  %-24s %s", left, s->help);
-		if (known_len && col + known_len > 80)
-			printf("\n%27s%s", "", known + 1);
+		if (s->env_only)
+			settings = 1;
 		else
-			fputs(known, stdout);
-		free(known);
-		putchar('\n');
+			help_entry(s, left);
 	}
 	printf("  %-24s %s\n", "--help", "show this help and exit");
+	if (!settings)
+		return;
+	printf("\nsettings (from the environment only):\n");
+	for (const struct opt_spec *s = tool->specs; s->name; s++)
+		if (s->env_only)
+			help_entry(s, s->env);
 }
 
 /* 0 with the value stored, or -1 with *why saying what is wrong with it. */
@@ -145,7 +162,9 @@ static void check(const struct opt_tool *tool, const struct opt_spec *s, const c
 	char *why = NULL;
 	if (store(s, arg, &why) == 0)
 		return;
-	if (env)
+	if (s->env_only)
+		fprintf(stderr, "%s: %s: %s\n", tool->name, env, why);
+	else if (env)
 		fprintf(stderr, "%s: %s=%s (for --%s): %s\n", tool->name, env, arg, s->name, why);
 	else
 		fprintf(stderr, "%s: --%s: %s\n", tool->name, s->name, why);
@@ -169,11 +188,13 @@ int opts_parse(const struct opt_tool *tool, int argc, char **argv)
 	progname = tool->name;
 
 	struct option *longopts = xmalloc((n + 2) * sizeof *longopts);
+	size_t nl = 0;
 	for (size_t i = 0; i < n; i++)
-		longopts[i] = (struct option){ tool->specs[i].name,
-			tool->specs[i].arg ? required_argument : no_argument, NULL, (int)(CODE_BASE + i) };
-	longopts[n] = (struct option){ "help", no_argument, NULL, 'h' };
-	longopts[n + 1] = (struct option){ 0, 0, 0, 0 };
+		if (!tool->specs[i].env_only)
+			longopts[nl++] = (struct option){ tool->specs[i].name,
+				tool->specs[i].arg ? required_argument : no_argument, NULL, (int)(CODE_BASE + i) };
+	longopts[nl] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[nl + 1] = (struct option){ 0, 0, 0, 0 };
 	char *given = xmalloc(n + 1);
 	memset(given, 0, n + 1);
 
@@ -200,7 +221,9 @@ int opts_parse(const struct opt_tool *tool, int argc, char **argv)
 			check(tool, s, v, s->env);
 		}
 		if (s->required && !given[i]) {
-			char *what = s->env ? xasprintf("--%s (or %s) is required", s->name, s->env)
+			char *what = s->env_only ? xasprintf("%s is not set%s%s", s->env, tool->unset_hint ? ": " : "",
+							     tool->unset_hint ? tool->unset_hint : "")
+				   : s->env ? xasprintf("--%s (or %s) is required", s->name, s->env)
 					    : xasprintf("--%s is required", s->name);
 			usage_error(tool, "%s", what);
 		}

@@ -43,6 +43,7 @@ struct opt_spec {
 	const char *env;             /* environment variable read when the flag is absent, or NULL */
 	const char *help;
 	int required;                /* absent from both flags and environment: usage error */
+	int env_only;                /* a setting without a flag: only .env gives it */
 };
 
 #define OPT_FLAG(n, d, h)                .kind = OPT_KIND_FLAG, .name = (n), .dest = (d), .set_to = 1, .help = (h)
@@ -57,12 +58,17 @@ struct opt_spec {
 #define OPT_CALL(n, a, d, f, e, h)       .kind = OPT_KIND_CALL, .name = (n), .arg = (a), .dest = (d), \
 					 .call = (f), .env = (e), .help = (h)
 #define OPT_END                          .name = NULL
+/* A setting read only from its variable (name is for messages): kind and checks as above. */
+#define SETTING_LONG(e, d, lo, hi, h)    OPT_LONG(e, NULL, d, lo, hi, e, h), .env_only = 1
+#define SETTING_DOUBLE(e, d, lo, hi, h)  OPT_DOUBLE(e, NULL, d, lo, hi, e, h), .env_only = 1
+#define SETTING_STRING(e, d, h)          OPT_STRING(e, NULL, d, e, h), .env_only = 1
 
 struct opt_tool {
 	const char *name;        /* sets progname */
 	const char *operands;    /* after the options in the usage line, e.g. "[FILE...]" or "< archive.jsonl" */
 	const char *summary;     /* one paragraph for --help */
 	struct opt_spec *specs;  /* ends with { OPT_END } */
+	const char *unset_hint;  /* after "AIOPT_X is not set: " for a required setting, or NULL */
 };
 
 /* Parses argv, then the environment for each option the flags did not give (flags

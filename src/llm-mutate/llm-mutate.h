@@ -12,7 +12,7 @@ struct settings {
 	const char *record, *replay, *scripted, *run_dir;
 	long iteration, seed;
 	/* from the experiment */
-	char *target_files, *functions, *workload;
+	const char *target_files, *functions, *workload;
 	long code_chars, history_chars, history_k, inspiration_n, inspiration_chars, profile_top;
 	/* the wire */
 	long max_tokens, timeout_s, retries, backoff_ms, max_wait_s, max_reply_bytes;

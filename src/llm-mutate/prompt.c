@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../lib/archive.h"
 #include "../lib/jsonl.h"
 #include "../lib/util.h"
 #include "llm-mutate.h"
@@ -72,30 +73,19 @@ char *results_section(const cJSON *parent)
 /* Reads the archive tolerantly: a torn last line after a crash is skipped. */
 cJSON *read_archive(const char *path, cJSON *warnings)
 {
-	cJSON *all = cJSON_CreateArray();
-	if (!path)
-		return all;
-	FILE *f = fopen(path, "rb");
+	FILE *f = path ? fopen(path, "rb") : NULL;
+	if (!f && path && errno != ENOENT)
+		input_error("--archive %s: %s", path, strerror(errno));
 	if (!f)
-		return all;   /* no archive yet: the first iteration */
-	struct line_reader *lr = xmalloc(sizeof *lr);
-	lr_init(lr, f, path);
-	while (lr_next(lr) >= 0) {
-		if (!lr->line[0])
-			continue;
-		cJSON *rec = cJSON_Parse(lr->line);
-		if (cJSON_IsObject(rec)) {
-			cJSON_AddItemToArray(all, rec);
-		} else {
-			cJSON_Delete(rec);
-			char *w = xasprintf("%s:%zu: unreadable archive line skipped", path, lr->lineno);
-			cJSON_AddItemToArray(warnings, cJSON_CreateString(w));
-			free(w);
-		}
-	}
-	lr_free(lr);
-	free(lr);
+		return cJSON_CreateArray();   /* no archive yet: the first iteration */
+	char *warning, *why;
+	cJSON *all = archive_read(f, path, &warning, &why);
 	fclose(f);
+	if (!all)
+		input_error("--archive %s", why);
+	if (warning)
+		cJSON_AddItemToArray(warnings, cJSON_CreateString(warning));
+	free(warning);
 	return all;
 }
 
