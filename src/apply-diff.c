@@ -24,7 +24,6 @@
 
 #include "lib/edit.h"
 #include "lib/jsonl.h"
-#include "lib/number.h"
 #include "lib/lines.h"
 #include "lib/opts.h"
 #include "lib/safefile.h"

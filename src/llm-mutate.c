@@ -30,7 +30,6 @@
 #include "lib/edit.h"
 #include "lib/jsonl.h"
 #include "lib/lines.h"
-#include "lib/number.h"
 #include "lib/opts.h"
 #include "lib/safefile.h"
 #include "lib/util.h"

@@ -20,7 +20,6 @@
 
 #include "lib/archive.h"
 #include "lib/jsonl.h"
-#include "lib/number.h"
 #include "lib/lines.h"
 #include "lib/opts.h"
 #include "lib/util.h"
