@@ -504,6 +504,77 @@ static int by_seconds(const void *a, const void *b)
 	return x->seconds < y->seconds ? 1 : x->seconds > y->seconds ? -1 : strcmp(x->frame, y->frame);
 }
 
+/* perf's totals, summed over the threads counted (all, or those --thread-with
+ * names), into out; returns the seconds on and off CPU. */
+static double perf_totals(struct state *st, cJSON *out)
+{
+	size_t counted = 0;
+	for (size_t i = 0; i < st->tids.count; i++) {
+		struct thread *th = &st->thread[i];
+		close_interval(st, th, st->last_t);   /* still off at the end */
+		if (st->thread_with && !th->focus)
+			continue;
+		counted++;
+		st->on_cpu_s += th->on_s;
+		st->off_cpu_s += th->off_s;
+		for (int c = 0; c < NCLASSES; c++)
+			st->class_s[c] += th->class_s[c];
+	}
+	for (size_t i = 0; i < st->ts_keys.count; i++) {
+		const struct thread_site *x = &st->ts[i];
+		if (st->thread_with && !st->thread[x->thread].focus)
+			continue;
+		st->site[x->site].seconds += x->seconds;
+		st->site[x->site].events += x->events;
+	}
+	double total = st->on_cpu_s + st->off_cpu_s;
+	cJSON_AddNumberToObject(out, "threads", (double)counted);
+	if (st->thread_with) {
+		cJSON_AddStringToObject(out, "threads_with", st->thread_with);
+		cJSON_AddNumberToObject(out, "threads_seen", (double)st->tids.count);
+	}
+	json_add_number_or_null(out, "seconds", isnan(st->first_t) ? NAN : st->last_t - st->first_t);
+	cJSON_AddNumberToObject(out, "on_cpu_seconds", st->on_cpu_s);
+	cJSON_AddNumberToObject(out, "off_cpu_seconds", st->off_cpu_s);
+	/* Without sched_switch events the off-CPU time is unknown, not 0. */
+	int known = total > 0 && st->switches > 0;
+	json_add_number_or_null(out, "off_cpu_ratio", known ? st->off_cpu_s / total : NAN);
+	cJSON_AddItemToObject(out, "off_cpu_ratio_ci", known ? ratio_interval(st) : cJSON_CreateNull());
+	cJSON_AddNumberToObject(out, "switches", (double)st->switches);
+	cJSON_AddNumberToObject(out, "cpu_samples", (double)st->samples);
+	return total;
+}
+
+/* One blocking site of the top list, with file:line and its source when asked. */
+static cJSON *site_json(struct state *st, const struct options *o, const struct site *s, int is_bperf)
+{
+	cJSON *t = cJSON_CreateObject();
+	cJSON_AddStringToObject(t, "class", class_names[s->cls]);
+	json_add_number_or_null(t, "share_pct", st->off_cpu_s > 0 ? 100 * s->seconds / st->off_cpu_s : NAN);
+	if (!is_bperf)
+		cJSON_AddNumberToObject(t, "seconds", s->seconds);
+	cJSON_AddNumberToObject(t, is_bperf ? "lines" : "events", (double)s->events);
+	cJSON_AddStringToObject(t, "frame", s->frame);
+	cJSON_AddStringToObject(t, "stack", s->stack);
+	char *loc = o->resolve ? addr2line(s->dso, s->addr) : NULL;
+	cJSON_AddItemToObject(t, "location", loc ? cJSON_CreateString(loc) : cJSON_CreateString(s->frame));
+	if (loc && o->context.root) {
+		char *colon = strrchr(loc, ':'), *why = NULL;
+		*colon = '\0';
+		cJSON *ctx = source_context(o->context.root, loc, strtol(colon + 1, NULL, 10), o->context.around, &why);
+		*colon = ':';
+		cJSON_AddItemToObject(t, "context", ctx ? ctx : cJSON_CreateNull());
+		if (!ctx) {
+			char *w = xasprintf("--context: %s", why);
+			cJSON_AddItemToArray(st->warnings, cJSON_CreateString(w));
+			free(w);
+			free(why);
+		}
+	}
+	free(loc);
+	return t;
+}
+
 static void emit(struct state *st, const struct options *o, int is_bperf, double bperf_total)
 {
 	cJSON *out = cJSON_CreateObject();
@@ -512,46 +583,10 @@ static void emit(struct state *st, const struct options *o, int is_bperf, double
 	cJSON_AddStringToObject(out, "method", is_bperf
 		? "bperf blocked samples ([I] [L] [S] [B] marks)"
 		: "mainline perf: task-clock samples (on-CPU) and sched_switch to the thread's next event (off-CPU)");
-	double total;
-	if (is_bperf) {
-		total = bperf_total;
-		json_add_number_or_null(out, "off_cpu_ratio", total > 0 ? st->off_cpu_s / total : NAN);
-	} else {
-		size_t counted = 0;
-		for (size_t i = 0; i < st->tids.count; i++) {
-			struct thread *th = &st->thread[i];
-			close_interval(st, th, st->last_t);   /* still off at the end */
-			if (st->thread_with && !th->focus)
-				continue;
-			counted++;
-			st->on_cpu_s += th->on_s;
-			st->off_cpu_s += th->off_s;
-			for (int c = 0; c < NCLASSES; c++)
-				st->class_s[c] += th->class_s[c];
-		}
-		for (size_t i = 0; i < st->ts_keys.count; i++) {
-			const struct thread_site *x = &st->ts[i];
-			if (st->thread_with && !st->thread[x->thread].focus)
-				continue;
-			st->site[x->site].seconds += x->seconds;
-			st->site[x->site].events += x->events;
-		}
-		total = st->on_cpu_s + st->off_cpu_s;
-		cJSON_AddNumberToObject(out, "threads", (double)counted);
-		if (st->thread_with) {
-			cJSON_AddStringToObject(out, "threads_with", st->thread_with);
-			cJSON_AddNumberToObject(out, "threads_seen", (double)st->tids.count);
-		}
-		json_add_number_or_null(out, "seconds", isnan(st->first_t) ? NAN : st->last_t - st->first_t);
-		cJSON_AddNumberToObject(out, "on_cpu_seconds", st->on_cpu_s);
-		cJSON_AddNumberToObject(out, "off_cpu_seconds", st->off_cpu_s);
-		/* Without sched_switch events the off-CPU time is unknown, not 0. */
-		int known = total > 0 && st->switches > 0;
-		json_add_number_or_null(out, "off_cpu_ratio", known ? st->off_cpu_s / total : NAN);
-		cJSON_AddItemToObject(out, "off_cpu_ratio_ci", known ? ratio_interval(st) : cJSON_CreateNull());
-		cJSON_AddNumberToObject(out, "switches", (double)st->switches);
-		cJSON_AddNumberToObject(out, "cpu_samples", (double)st->samples);
-	}
+	if (is_bperf)
+		json_add_number_or_null(out, "off_cpu_ratio", bperf_total > 0 ? st->off_cpu_s / bperf_total : NAN);
+	else
+		perf_totals(st, out);
 	cJSON *classes = cJSON_AddObjectToObject(out, "classes");
 	for (int c = 0; c < NCLASSES; c++) {
 		cJSON *k = cJSON_AddObjectToObject(classes, class_names[c]);
@@ -564,35 +599,10 @@ static void emit(struct state *st, const struct options *o, int is_bperf, double
 		qsort(st->site, n, sizeof *st->site, by_seconds);
 	cJSON *top = cJSON_AddArrayToObject(out, "top");
 	for (size_t i = 0, listed = 0; i < n && (long)listed < o->top; i++) {
-		const struct site *s = &st->site[i];
-		if (s->events == 0)
+		if (st->site[i].events == 0)
 			continue;   /* only in threads that do not count */
 		listed++;
-		cJSON *t = cJSON_CreateObject();
-		cJSON_AddStringToObject(t, "class", class_names[s->cls]);
-		json_add_number_or_null(t, "share_pct", st->off_cpu_s > 0 ? 100 * s->seconds / st->off_cpu_s : NAN);
-		if (!is_bperf)
-			cJSON_AddNumberToObject(t, "seconds", s->seconds);
-		cJSON_AddNumberToObject(t, is_bperf ? "lines" : "events", (double)s->events);
-		cJSON_AddStringToObject(t, "frame", s->frame);
-		cJSON_AddStringToObject(t, "stack", s->stack);
-		char *loc = o->resolve ? addr2line(s->dso, s->addr) : NULL;
-		cJSON_AddItemToObject(t, "location", loc ? cJSON_CreateString(loc) : cJSON_CreateString(s->frame));
-		if (loc && o->context.root) {
-			char *colon = strrchr(loc, ':'), *why = NULL;
-			*colon = '\0';
-			cJSON *ctx = source_context(o->context.root, loc, strtol(colon + 1, NULL, 10), o->context.around, &why);
-			*colon = ':';
-			cJSON_AddItemToObject(t, "context", ctx ? ctx : cJSON_CreateNull());
-			if (!ctx) {
-				char *w = xasprintf("--context: %s", why);
-				cJSON_AddItemToArray(st->warnings, cJSON_CreateString(w));
-				free(w);
-				free(why);
-			}
-		}
-		free(loc);
-		cJSON_AddItemToArray(top, t);
+		cJSON_AddItemToArray(top, site_json(st, o, &st->site[i], is_bperf));
 	}
 	if (!is_bperf && st->switches == 0)
 		cJSON_AddItemToArray(st->warnings, cJSON_CreateString(
@@ -600,6 +610,74 @@ static void emit(struct state *st, const struct options *o, int is_bperf, double
 	cJSON_AddItemReferenceToObject(out, "warnings", st->warnings);
 	jsonl_write(stdout, out);
 	cJSON_Delete(out);
+}
+
+enum format { UNKNOWN, PERF_SCRIPT, BPERF_REPORT };
+
+/* Reads the input's events into st; which format it was in (UNKNOWN after five
+ * lines of neither). */
+static enum format read_events(struct state *st, struct line_reader *lr, double *bperf_total)
+{
+	struct event *e = xmalloc(sizeof *e);
+	memset(e, 0, sizeof *e);
+	int in_event = 0;
+	enum format format = UNKNOWN;
+	long junk = 0;
+	while (lr_next(lr) >= 0) {
+		const char *l = lr->line;
+		if (format != PERF_SCRIPT && bperf_line(st, l, bperf_total)) {
+			format = BPERF_REPORT;
+			continue;
+		}
+		if (format == BPERF_REPORT || l[0] == '#')
+			continue;
+		if (l[0] == '\0') {   /* an event ends */
+			if (in_event)
+				add_event(st, e);
+			event_clear(e);
+			in_event = 0;
+			continue;
+		}
+		if (l[0] == '\t' || l[0] == ' ') {   /* a frame of its stack */
+			if (in_event)
+				parse_frame(l, e);
+			continue;
+		}
+		if (in_event)
+			add_event(st, e);
+		event_clear(e);
+		in_event = parse_header(l, e) == 0;
+		if (in_event)
+			format = PERF_SCRIPT;
+		else if (format == UNKNOWN && ++junk >= 5)
+			break;
+	}
+	if (in_event)
+		add_event(st, e);
+	event_clear(e);
+	free(e);
+	return format;
+}
+
+static void state_free(struct state *st)
+{
+	for (size_t i = 0; i < st->site_keys.count; i++) {
+		free(st->site[i].frame);
+		free(st->site[i].dso);
+		free(st->site[i].addr);
+		free(st->site[i].stack);
+	}
+	free(st->site);
+	for (size_t i = 0; i < st->tids.count; i++) {
+		free(st->thread[i].win_on);
+		free(st->thread[i].win_off);
+	}
+	free(st->thread);
+	strmap_clear(&st->tids);
+	strmap_clear(&st->site_keys);
+	strmap_clear(&st->ts_keys);
+	free(st->ts);
+	cJSON_Delete(st->warnings);
 }
 
 static int parse_file(FILE *in, const char *source, void *ctx)
@@ -610,73 +688,21 @@ static int parse_file(FILE *in, const char *source, void *ctx)
 	struct line_reader *lr = xmalloc(sizeof *lr);
 	lr_init(lr, in, source);
 	lr->max_line = 1 << 16;
-	struct event *e = xmalloc(sizeof *e);
-	memset(e, 0, sizeof *e);
-	int in_event = 0, format = 0;   /* 1 perf script, 2 bperf report */
 	double bperf_total = 0;
-	long junk = 0;
-	while (lr_next(lr) >= 0) {
-		const char *l = lr->line;
-		if (format != 1 && bperf_line(&st, l, &bperf_total)) {
-			format = 2;
-			continue;
-		}
-		if (format == 2 || l[0] == '#')
-			continue;
-		if (l[0] == '\0') {
-			if (in_event)
-				add_event(&st, e);
-			event_clear(e);
-			in_event = 0;
-			continue;
-		}
-		if (l[0] == '\t' || l[0] == ' ') {
-			if (in_event)
-				parse_frame(l, e);
-			continue;
-		}
-		if (in_event)
-			add_event(&st, e);
-		event_clear(e);
-		in_event = parse_header(l, e) == 0;
-		if (in_event)
-			format = 1;
-		else if (!format && ++junk >= 5)
-			break;
-	}
-	if (in_event)
-		add_event(&st, e);
-	event_clear(e);
-	free(e);
+	enum format format = read_events(&st, lr, &bperf_total);
 	lr_free(lr);
 	free(lr);
 	int status = 0;
-	if (!format) {
+	if (format == UNKNOWN) {
 		warnx_("%s: neither `perf script` nor `bperf report` output", source);
 		cJSON *rec = error_record("parse-offcpu", "%s: neither `perf script` nor `bperf report` output", source);
 		jsonl_write(stdout, rec);
 		cJSON_Delete(rec);
 		status = EXIT_INPUT;
 	} else {
-		emit(&st, o, format == 2, bperf_total);
+		emit(&st, o, format == BPERF_REPORT, bperf_total);
 	}
-	for (size_t i = 0; i < st.site_keys.count; i++) {
-		free(st.site[i].frame);
-		free(st.site[i].dso);
-		free(st.site[i].addr);
-		free(st.site[i].stack);
-	}
-	free(st.site);
-	for (size_t i = 0; i < st.tids.count; i++) {
-		free(st.thread[i].win_on);
-		free(st.thread[i].win_off);
-	}
-	free(st.thread);
-	strmap_clear(&st.tids);
-	strmap_clear(&st.site_keys);
-	strmap_clear(&st.ts_keys);
-	free(st.ts);
-	cJSON_Delete(st.warnings);
+	state_free(&st);
 	return status;
 }
 
