@@ -150,6 +150,62 @@ static int hunk_line(const char *l)
 }
 
 /* Reads the edit's blocks.  Returns NULL, or an error message. */
+/* The SEARCH/REPLACE block whose "<<<<<<< SEARCH" is line i of in; *i moves to its
+ * REPLACE line.  NULL, or what is wrong with the block. */
+static char *search_replace_block(const struct lines *in, size_t *i, struct edit *e)
+{
+	char *file = NULL;
+	for (size_t k = *i; k-- > 0;) {   /* the file is named on the line before, fences aside */
+		if (is_fence(in->v[k]) || in->v[k][strspn(in->v[k], " \t")] == '\0')
+			continue;
+		file = file_named_by(in->v[k]);
+		break;
+	}
+	struct block *b = new_block(e, file);
+	free(file);
+	size_t k = *i + 1;
+	while (k < in->n && !marker(in->v[k], '=', NULL) && !marker(in->v[k], '<', "SEARCH"))
+		lines_push(&b->search, xstrdup(in->v[k++]));
+	if (k == in->n || !marker(in->v[k], '=', NULL))
+		return xasprintf("block %zu: SEARCH without its ======= line", b->number);
+	k++;
+	while (k < in->n && !marker(in->v[k], '>', "REPLACE") && !marker(in->v[k], '<', "SEARCH"))
+		lines_push(&b->replace, xstrdup(in->v[k++]));
+	if (k == in->n || !marker(in->v[k], '>', "REPLACE"))
+		return xasprintf("block %zu: no >>>>>>> REPLACE line to end it", b->number);
+	*i = k;
+	return NULL;
+}
+
+/* The hunk whose "@@" is line i of in, for file; *i moves to its last line. */
+static void diff_hunk(const struct lines *in, size_t *i, const char *file, int new_file, struct edit *e)
+{
+	struct block *b = new_block(e, file);
+	b->from_diff = 1;
+	b->new_file = new_file;
+	size_t k = *i + 1;
+	/* Hunk counts are unreliable in models' diffs: read while lines look like hunk lines. */
+	for (; k < in->n && hunk_line(in->v[k]); k++) {
+		const char *h = in->v[k];
+		if (strncmp(h, "--- ", 4) == 0 && k + 1 < in->n && strncmp(in->v[k + 1], "+++ ", 4) == 0)
+			break;
+		if (h[0] == '\\')
+			continue;   /* "\ No newline at end of file" */
+		const char *body = h[0] ? h + 1 : h;   /* an empty line: empty context */
+		if (h[0] != '+')
+			lines_push(&b->search, xstrdup(body));
+		if (h[0] != '-')
+			lines_push(&b->replace, xstrdup(body));
+	}
+	/* Blank lines at the end are more likely prose spacing than context. */
+	while (b->search.n && b->replace.n && b->search.v[b->search.n - 1][0] == '\0' &&
+	       b->replace.v[b->replace.n - 1][0] == '\0') {
+		free(b->search.v[--b->search.n]);
+		free(b->replace.v[--b->replace.n]);
+	}
+	*i = k - 1;
+}
+
 char *edit_parse(const char *text, size_t len, struct edit *e)
 {
 	if (memchr(text, '\0', len))
@@ -162,35 +218,12 @@ char *edit_parse(const char *text, size_t len, struct edit *e)
 			in.v[i][n - 1] = '\0';
 	}
 	char *err = NULL;
-	char *diff_file = NULL;
+	char *diff_file = NULL;   /* the file of the unified diff's hunks that follow */
 	int diff_new = 0;
 	for (size_t i = 0; i < in.n && !err; i++) {
 		const char *l = in.v[i];
 		if (marker(l, '<', "SEARCH")) {
-			char *file = NULL;
-			for (size_t k = i; k-- > 0;) {
-				if (is_fence(in.v[k]) || in.v[k][strspn(in.v[k], " \t")] == '\0')
-					continue;
-				file = file_named_by(in.v[k]);
-				break;
-			}
-			struct block *b = new_block(e, file);
-			free(file);
-			size_t k = i + 1;
-			while (k < in.n && !marker(in.v[k], '=', NULL) && !marker(in.v[k], '<', "SEARCH"))
-				lines_push(&b->search, xstrdup(in.v[k++]));
-			if (k == in.n || !marker(in.v[k], '=', NULL)) {
-				err = xasprintf("block %zu: SEARCH without its ======= line", b->number);
-				break;
-			}
-			k++;
-			while (k < in.n && !marker(in.v[k], '>', "REPLACE") && !marker(in.v[k], '<', "SEARCH"))
-				lines_push(&b->replace, xstrdup(in.v[k++]));
-			if (k == in.n || !marker(in.v[k], '>', "REPLACE")) {
-				err = xasprintf("block %zu: no >>>>>>> REPLACE line to end it", b->number);
-				break;
-			}
-			i = k;
+			err = search_replace_block(&in, &i, e);
 		} else if (strncmp(l, "--- ", 4) == 0 && i + 1 < in.n && strncmp(in.v[i + 1], "+++ ", 4) == 0) {
 			char *from = diff_path(l + 4);
 			free(diff_file);
@@ -201,30 +234,7 @@ char *edit_parse(const char *text, size_t len, struct edit *e)
 				err = xstrdup("the diff deletes a file: aiopt edits files, it does not delete them");
 			i++;
 		} else if (strncmp(l, "@@", 2) == 0 && diff_file) {
-			struct block *b = new_block(e, diff_file);
-			b->from_diff = 1;
-			b->new_file = diff_new;
-			size_t k = i + 1;
-			/* Hunk counts are unreliable in models' diffs: read while lines look like hunk lines. */
-			for (; k < in.n && hunk_line(in.v[k]); k++) {
-				const char *h = in.v[k];
-				if (strncmp(h, "--- ", 4) == 0 && k + 1 < in.n && strncmp(in.v[k + 1], "+++ ", 4) == 0)
-					break;
-				if (h[0] == '\\')
-					continue;   /* "\ No newline at end of file" */
-				const char *body = h[0] ? h + 1 : h;   /* an empty line: empty context */
-				if (h[0] != '+')
-					lines_push(&b->search, xstrdup(body));
-				if (h[0] != '-')
-					lines_push(&b->replace, xstrdup(body));
-			}
-			/* Blank lines at the end are more likely prose spacing than context. */
-			while (b->search.n && b->replace.n && b->search.v[b->search.n - 1][0] == '\0' &&
-			       b->replace.v[b->replace.n - 1][0] == '\0') {
-				free(b->search.v[--b->search.n]);
-				free(b->replace.v[--b->replace.n]);
-			}
-			i = k - 1;
+			diff_hunk(&in, &i, diff_file, diff_new, e);
 		}
 	}
 	free(diff_file);
@@ -234,4 +244,3 @@ char *edit_parse(const char *text, size_t len, struct edit *e)
 			      ">>>>>>> REPLACE) or a unified diff (--- a/FILE, +++ b/FILE, @@ hunks)");
 	return err;
 }
-
