@@ -342,6 +342,39 @@ static void fail(struct result *r, const struct block *b, const char *file, char
 		cJSON_AddStringToObject(r->failure, "file", file);
 }
 
+/* The lines that replace the match m: REPLACE's, re-indented as the file is when
+ * the match needed it, with the file's line ends. */
+static struct lines replacement(const struct block *b, const struct file_state *fs, const struct match *m)
+{
+	const char *si = "", *fi = "";
+	size_t sil = 0, fil = 0;
+	if (m->level >= INDENT) {
+		for (size_t s = 0; s < b->search.n; s++)
+			if (!is_blank(b->search.v[s])) {
+				si = b->search.v[s];
+				sil = indent_len(si);
+				break;
+			}
+		for (size_t f = m->start; f < m->end; f++)
+			if (!is_blank(fs->lines.v[f])) {
+				fi = fs->lines.v[f];
+				fil = indent_len(fi);
+				break;
+			}
+	}
+	struct lines repl = { 0 };
+	for (size_t i = 0; i < b->replace.n; i++) {
+		char *line = m->level >= INDENT ? reindent(b->replace.v[i], si, sil, fi, fil) : xstrdup(b->replace.v[i]);
+		if (fs->crlf) {
+			char *crlf = xasprintf("%s\r", line);
+			free(line);
+			line = crlf;
+		}
+		lines_push(&repl, line);
+	}
+	return repl;
+}
+
 static void apply_block(struct result *r, struct file_state *fs, const struct block *b)
 {
 	struct lines *file = &fs->lines;
@@ -373,32 +406,7 @@ static void apply_block(struct result *r, struct file_state *fs, const struct bl
 	}
 	if (m.level > EXACT)
 		r->fuzzy++;
-	const char *si = "", *fi = "";
-	size_t sil = 0, fil = 0;
-	if (m.level >= INDENT) {
-		for (size_t s = 0; s < b->search.n; s++)
-			if (!is_blank(b->search.v[s])) {
-				si = b->search.v[s];
-				sil = indent_len(si);
-				break;
-			}
-		for (size_t f = m.start; f < m.end; f++)
-			if (!is_blank(file->v[f])) {
-				fi = file->v[f];
-				fil = indent_len(fi);
-				break;
-			}
-	}
-	struct lines repl = { 0 };
-	for (size_t i = 0; i < b->replace.n; i++) {
-		char *line = m.level >= INDENT ? reindent(b->replace.v[i], si, sil, fi, fil) : xstrdup(b->replace.v[i]);
-		if (fs->crlf) {
-			char *crlf = xasprintf("%s\r", line);
-			free(line);
-			line = crlf;
-		}
-		lines_push(&repl, line);
-	}
+	struct lines repl = replacement(b, fs, &m);
 	/* Splice: file[0..start) + repl + file[end..). */
 	size_t removed = m.end - m.start;
 	for (size_t i = m.start; i < m.end; i++)

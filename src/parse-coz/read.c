@@ -173,6 +173,59 @@ static void bad_line(struct profile *p, size_t lineno, const char *why)
 		warn(p, "line %zu: %s (line skipped)", lineno, why);
 }
 
+/* A throughput point: delta and duration summed, as addThroughputMeasurement. */
+static void add_throughput(struct profile *p, const struct record *r, size_t lineno)
+{
+	if (!r->name || isnan(r->delta)) {
+		bad_line(p, lineno, "progress point without name or delta");
+		return;
+	}
+	if (!p->in_experiment) {
+		bad_line(p, lineno, "progress point before any experiment");
+		return;
+	}
+	size_t pi = point_for(p, r->name, THROUGHPUT);
+	p->point[pi].total_delta += r->delta;
+	p->point[pi].records++;
+	struct cell *c = cell_for(p, pi, THROUGHPUT);
+	c->delta += r->delta;
+	c->duration += p->cur_duration;
+	c->experiments++;
+	add_contrib(p, c, (struct contrib){ .delta = r->delta, .duration = p->cur_duration });
+}
+
+/* A latency point: arrivals and departures summed, the difference averaged by
+ * duration, as addLatencyMeasurement. */
+static void add_latency(struct profile *p, const struct record *r, size_t lineno)
+{
+	if (!r->name || isnan(r->arrivals) || isnan(r->departures) || isnan(r->difference)) {
+		bad_line(p, lineno, "latency point without name, arrivals, departures or difference");
+		return;
+	}
+	if (!p->in_experiment) {
+		bad_line(p, lineno, "latency point before any experiment");
+		return;
+	}
+	size_t pi = point_for(p, r->name, LATENCY);
+	p->point[pi].total_arrivals += r->arrivals;
+	p->point[pi].records++;
+	struct cell *c = cell_for(p, pi, LATENCY);
+	c->arrivals += r->arrivals;
+	c->departures += r->departures;
+	/* A running duration-weighted average, in profile.js's order of operations. */
+	if (c->duration == 0) {
+		c->difference = r->difference;
+	} else {
+		double total = c->duration + p->cur_duration;
+		c->difference *= c->duration / total;
+		c->difference += (r->difference * p->cur_duration) / total;
+	}
+	c->duration += p->cur_duration;
+	c->experiments++;
+	add_contrib(p, c, (struct contrib){ .duration = p->cur_duration, .arrivals = r->arrivals,
+					    .departures = r->departures, .difference = r->difference });
+}
+
 static void add_record(struct profile *p, struct record *r, size_t lineno)
 {
 	normalise_type(r->type);
@@ -201,49 +254,9 @@ static void add_record(struct profile *p, struct record *r, size_t lineno)
 		p->cur_duration = r->duration;
 		p->in_experiment = 1;
 	} else if (strcmp(t, "throughput-point") == 0 || strcmp(t, "progress-point") == 0) {
-		if (!r->name || isnan(r->delta)) {
-			bad_line(p, lineno, "progress point without name or delta");
-			return;
-		}
-		if (!p->in_experiment) {
-			bad_line(p, lineno, "progress point before any experiment");
-			return;
-		}
-		size_t pi = point_for(p, r->name, THROUGHPUT);
-		p->point[pi].total_delta += r->delta;
-		p->point[pi].records++;
-		struct cell *c = cell_for(p, pi, THROUGHPUT);
-		c->delta += r->delta;
-		c->duration += p->cur_duration;
-		c->experiments++;
-		add_contrib(p, c, (struct contrib){ .delta = r->delta, .duration = p->cur_duration });
+		add_throughput(p, r, lineno);
 	} else if (strcmp(t, "latency-point") == 0) {
-		if (!r->name || isnan(r->arrivals) || isnan(r->departures) || isnan(r->difference)) {
-			bad_line(p, lineno, "latency point without name, arrivals, departures or difference");
-			return;
-		}
-		if (!p->in_experiment) {
-			bad_line(p, lineno, "latency point before any experiment");
-			return;
-		}
-		size_t pi = point_for(p, r->name, LATENCY);
-		p->point[pi].total_arrivals += r->arrivals;
-		p->point[pi].records++;
-		struct cell *c = cell_for(p, pi, LATENCY);
-		c->arrivals += r->arrivals;
-		c->departures += r->departures;
-		/* A running duration-weighted average, in profile.js's order of operations. */
-		if (c->duration == 0) {
-			c->difference = r->difference;
-		} else {
-			double total = c->duration + p->cur_duration;
-			c->difference *= c->duration / total;
-			c->difference += (r->difference * p->cur_duration) / total;
-		}
-		c->duration += p->cur_duration;
-		c->experiments++;
-		add_contrib(p, c, (struct contrib){ .duration = p->cur_duration, .arrivals = r->arrivals,
-						    .departures = r->departures, .difference = r->difference });
+		add_latency(p, r, lineno);
 	} else {
 		bad_line(p, lineno, "not a Coz record");
 	}
