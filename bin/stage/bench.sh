@@ -1,0 +1,162 @@
+# bin/stage/bench.sh — test.json → bench.json: pristine and candidate db_bench runs in
+# interleaved pairs until score --more says enough; each side's saturation, read and
+# fixed-load runs.  bench_run is pristine's too (bin/stage/pristine.sh).
+# shellcheck shell=bash
+
+# RocksDB's write-stall limits as the database itself recorded them (its OPTIONS
+# file), for score's contract check.  The pristine side of a pair gives the limits;
+# a candidate that changes them at run time (SetOptions) shows up as a difference.
+db_options() {   # DBDIR
+  local f; f=$(ls -t "$1"/OPTIONS-* 2>/dev/null | head -n 1)
+  [ -n "$f" ] || { echo null; return; }
+  awk -F= '/^\[/ { in_cf = ($0 ~ /^\[CFOptions "default"\]/) }
+           in_cf { gsub(/^[ \t]+/, "", $1) }
+           in_cf && ($1 == "level0_slowdown_writes_trigger" || $1 == "level0_stop_writes_trigger" ||
+                     $1 == "max_write_buffer_number" || $1 == "level0_file_num_compaction_trigger") { printf "%s\t%s\n", $1, $2 }' "$f" \
+    | jq -Rn '[inputs | split("\t") | {(.[0]): (.[1] | tonumber)}] | add // null'
+}
+
+# One db_bench invocation in the sandbox: LOG gets its output; prints
+# "EXIT CPU-SECONDS" (CPU null when unknown).
+db_bench_once() {   # BINARY DBDIR LOG ARGS...
+  local bin=$1 db=$2 logfile=$3 status=0; shift 3
+  sandboxed "$(run_limit "$AIOPT_BENCH_DURATION")" --ro "$bin" --rw "$db" -- \
+    /usr/bin/time -f '%e %U %S' -o "$db/.time" "$bin" --db="$db" "$@" > "$logfile" 2>&1 || status=$?
+  local cpu=null
+  [ -s "$db/.time" ] && cpu=$(awk 'NF == 3 { v = $2 + $3 } END { print (v == "" ? "null" : v) }' "$db/.time")
+  echo "$status ${cpu:-null}"
+}
+
+# A parsed run as JSON with its exit status, CPU seconds and log name.
+parsed_run() {   # LOGFILE EXIT CPU
+  { "$BIN/parse-dbbench" "$1" 2>/dev/null || true; } | jq -c --argjson st "$2" --argjson cpu "$3" \
+    --arg log "$(basename "$1")" '. + {exit_status: $st, cpu_seconds: $cpu, log: $log}'
+}
+
+# The user's own benchmark (AIOPT_BENCH_CMD; $1 the binary, $2 the database
+# directory): the saturation run only.  Its figures come from db_bench's output, or,
+# when AIOPT_METRICS_JSON is set, from the JSON file the benchmark writes there
+# ({"ops_per_sec": N, "p99_latency_us": N}; a relative path is inside the database
+# directory): the way to bring YCSB or a custom harness.  Prints the run object.
+user_bench_run() {   # BINARY DBDIR LOGBASE
+  local bin=$1 db=$2 logbase=$3 status=0 metrics= box=()
+  if [ -n "${AIOPT_METRICS_JSON:-}" ]; then
+    case $AIOPT_METRICS_JSON in /*) metrics=$AIOPT_METRICS_JSON ;; *) metrics=$db/$AIOPT_METRICS_JSON ;; esac
+    mkdir -p "$(dirname "$metrics")"; rm -f "$metrics"
+    box=(--rw "$(dirname "$metrics")" --env "AIOPT_METRICS_JSON=$metrics")
+  fi
+  sandboxed "$(run_limit "$AIOPT_BENCH_DURATION")" --ro "$bin" --rw "$db" ${box[@]+"${box[@]}"} -- \
+    bash -c "$AIOPT_BENCH_CMD" _ "$bin" "$db" > "$logbase.log" 2>&1 || status=$?
+  if [ -z "$metrics" ]; then
+    parsed_run "$logbase.log" "$status" null
+    return
+  fi
+  local kept; kept="$(basename "$logbase").metrics.json"
+  [ ! -f "$metrics" ] || cp "$metrics" "$(dirname "$logbase")/$kept"
+  metrics_run "$metrics" "$status" "$(basename "$logbase").log" "$kept"
+}
+
+# A run's figures from a benchmark's metrics file, checked: both figures there,
+# numbers, above zero; else the run carries an error naming the file and the figure.
+metrics_run() {   # FILE EXIT LOG KEPT
+  local file=$1 problem=
+  if [ ! -s "$file" ]; then
+    problem="the benchmark wrote no metrics file $file (AIOPT_METRICS_JSON)"
+  else
+    problem=$(jq -r 'if type != "object" then "is not a JSON object"
+      else [("ops_per_sec", "p99_latency_us") as $k | select((.[$k] | type) != "number" or .[$k] <= 0)
+            | "has no \($k) (a number above 0)"] | first // empty end' "$file" 2>/dev/null) || problem="is not JSON"
+    [ -z "$problem" ] || problem="$file $problem (AIOPT_METRICS_JSON)"
+  fi
+  if [ -n "$problem" ]; then
+    jq -cn --arg m "$problem" --argjson st "$2" --arg log "$3" \
+      '{ops_per_sec: null, p99_us: null, exit_status: $st, cpu_seconds: null, log: $log, error: {stage: "bench", message: $m}}'
+  else
+    jq -c --argjson st "$2" --arg log "$3" --arg kept "$4" \
+      '{ops_per_sec, p99_us: .p99_latency_us, exit_status: $st, cpu_seconds: null, log: $log, metrics: $kept}' "$file"
+  fi
+}
+
+# One side of a pair, as a JSON object: the saturation run (throughput, stalls,
+# L0: the parse-dbbench object), then "read": readrandom for AIOPT_BENCH_READ_SECONDS
+# on the database it left (what the writes cost the reads), then — given an offered
+# load in bytes/s — "fixed_load": the same workload on a fresh database at that
+# rate, where p99 means something (at saturation a slower write path lowers p99).
+bench_run() {   # BINARY LOGBASE SCRATCH [OFFERED-BYTES-PER-SEC]
+  local bin=$1 logbase=$2 scratch=$3 offered=${4:-} db st cpu
+  mkdir -p "$scratch"; require_disk "$scratch"
+  db=$(mktemp -d "$scratch/db.XXXXXX")
+  if [ -n "${AIOPT_BENCH_CMD:-}" ]; then
+    user_bench_run "$bin" "$db" "$logbase"
+    rm -rf "$db"
+    return
+  fi
+  # shellcheck disable=SC2046
+  read -r st cpu < <(db_bench_once "$bin" "$db" "$logbase.log" $(bench_args))
+  local sat options read_run=null fixed=null
+  options=$(db_options "$db")
+  sat=$(parsed_run "$logbase.log" "$st" "$cpu")
+  if [ "$st" = 0 ] && [ "${AIOPT_BENCH_READ_SECONDS}" != 0 ]; then
+    # shellcheck disable=SC2046
+    read -r st cpu < <(db_bench_once "$bin" "$db" "$logbase-read.log" $(bench_args) \
+      --use_existing_db=1 --benchmarks=readrandom --duration="${AIOPT_BENCH_READ_SECONDS}")
+    read_run=$(parsed_run "$logbase-read.log" "$st" "$cpu" | jq -c '{ops_per_sec, p99_us, exit_status, log, error}')
+  fi
+  rm -rf "$db"
+  if [ -n "$offered" ]; then
+    db=$(mktemp -d "$scratch/db.XXXXXX")
+    # shellcheck disable=SC2046
+    read -r st cpu < <(db_bench_once "$bin" "$db" "$logbase-fixed.log" $(bench_args) --benchmark_write_rate_limit="$offered")
+    fixed=$(parsed_run "$logbase-fixed.log" "$st" "$cpu" | jq -c --argjson o "$offered" \
+      '{offered_bytes_per_sec: $o, ops_per_sec, p50_us, p99_us, p99_9_us, stall_pct: .db_stats.stall_pct,
+        l0_files: .compaction.l0_files, exit_status, log, error}')
+    rm -rf "$db"
+  fi
+  jq -c --argjson opt "$options" --argjson r "$read_run" --argjson f "$fixed" \
+    '. + {options: $opt, read: $r, fixed_load: $f}' <<<"$sat"
+}
+
+# The offered load of the fixed-load runs, bytes/s: AIOPT_BENCH_OFFERED_LOAD of
+# pristine's saturation throughput (baseline.json), times the bytes db_bench
+# writes per operation (its "Keys:" and "Values:" lines).  The same for both sides.
+offered_load() {   # PRISTINE_DIR
+  jq -r '.offered_bytes_per_sec // empty' "$1/baseline.json"
+}
+
+stage_bench() {
+  local cand=$1 in=$1/test.json out=$1/bench.json pristine=${PRISTINE:?PRISTINE is not set}
+  if has_error "$in"; then cp "$in" "$out"; return; fi
+  [ -x "$pristine/db_bench" ] || input_error "$pristine/db_bench: pristine is not built (make baseline or the runner builds it)"
+  [ -f "$pristine/baseline.json" ] || input_error "$pristine/baseline.json: pristine was not measured (bin/stage.sh pristine writes it)"
+  local pairs="$cand/pairs.jsonl" i=0 more=3 scratch offered
+  scratch=$(scratch_for "$cand")/bench
+  mkdir -p "$scratch"; require_disk "$scratch"
+  offered=$(offered_load "$pristine")
+  : > "$pairs"
+  while [ "$more" -eq 3 ]; do
+    i=$((i + 1))
+    local b c
+    # Alternate who runs first (ABBA): a drift or an order effect of the machine
+    # (page cache, device state) then cancels instead of favouring one side.
+    if [ $((i % 2)) -eq 1 ]; then
+      log "bench pair $i: pristine, then candidate"
+      b=$(bench_run "$pristine/db_bench" "$cand/bench-$i-pristine" "$scratch" "$offered")
+      c=$(bench_run "$cand/db_bench" "$cand/bench-$i-candidate" "$scratch" "$offered")
+    else
+      log "bench pair $i: candidate, then pristine"
+      c=$(bench_run "$cand/db_bench" "$cand/bench-$i-candidate" "$scratch" "$offered")
+      b=$(bench_run "$pristine/db_bench" "$cand/bench-$i-pristine" "$scratch" "$offered")
+    fi
+    jq -cn --argjson b "$b" --argjson c "$c" '{baseline: $b, candidate: $c}' >> "$pairs"
+    cp "$in" "$out.tmp"
+    # The pairs only: score makes every statistic of them (score.medians, the terms).
+    update "$out.tmp" --slurpfile p "$pairs" --arg args "$(bench_args)" '.bench = {workload: $args, pairs: $p}'
+    more=0
+    "$BIN/score" --more < "$out.tmp" 2> "$cand/bench-$i.decision" || more=$?
+    log "bench: $(cat "$cand/bench-$i.decision")"
+    [ "$more" -eq 3 ] || [ "$more" -eq 0 ] || { more=0; }
+  done
+  rm -rf "$scratch"
+  mv "$out.tmp" "$out"
+}
+

@@ -1,0 +1,45 @@
+# bin/stage/build.sh — apply.json → build.json (+ build.log, db_bench): an incremental
+# db_bench build of the candidate's tree; the compiler's first errors go in the record.
+# shellcheck shell=bash
+
+# Builds db_bench from the tree as it stands, the same way for candidates and for
+# pristine: AIOPT_BUILD_CMD when set (run in the tree), else CMake's db_bench target,
+# within AIOPT_BUILD_TIMEOUT.  LOG gets the output; returns the build's status
+# (124: it took too long).
+build_db_bench() {   # LOG
+  local status=0
+  if [ -n "${AIOPT_BUILD_CMD:-}" ]; then
+    (cd "$SRC" && timeout "${AIOPT_BUILD_TIMEOUT}" bash -c "$AIOPT_BUILD_CMD") > "$1" 2>&1 || status=$?
+  else
+    timeout "${AIOPT_BUILD_TIMEOUT}" cmake --build "$RELEASE" --target db_bench -j "$(nproc)" > "$1" 2>&1 || status=$?
+  fi
+  return "$status"
+}
+
+# The binary a build makes: AIOPT_BENCH_BIN (a user's build), else CMake's.
+built_db_bench() { echo "${AIOPT_BENCH_BIN:-$RELEASE/db_bench}"; }
+
+stage_build() {
+  local cand=$1 in=$1/apply.json out=$1/build.json
+  if has_error "$in"; then cp "$in" "$out"; return; fi
+  with_lock
+  tree_put "$cand"
+  local t0=$SECONDS status=0
+  build_db_bench "$cand/build.log" || status=$?
+  local seconds=$((SECONDS - t0))
+  if [ "$status" -eq 0 ]; then
+    # A hard link survives the next build (the linker replaces the file).
+    ln -f "$(built_db_bench)" "$cand/db_bench"
+    cp "$in" "$out"
+    update "$out" --argjson s "$seconds" '.build = {ok: true, seconds: $s, log: "build.log"}'
+  else
+    local why; why=$(compiler_errors "$cand/build.log")
+    [ "$status" -eq 124 ] && why="the build took longer than ${AIOPT_BUILD_TIMEOUT} s"
+    [ -n "$why" ] || why=$(grep -o "undefined reference to .*" "$cand/build.log" | sort -u | head -n 4 | cut -c1-200 || true)
+    [ -n "$why" ] || why="the build failed with no compiler error in the tree's own files (see build.log)"
+    cp "$in" "$out"
+    update "$out" --argjson s "$seconds" --arg m "$why" \
+      '.build = {ok: false, seconds: $s, log: "build.log", errors: $m} | .error = {stage: "build", message: $m}'
+  fi
+}
+

@@ -1,0 +1,92 @@
+# bin/stage/lib.sh — what every stage shares: where things are, the sandbox, the
+# record helpers and the tree.  Sourced by bin/stage.sh after the settings are read.
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # SRC, TSAN, GATE, TARGETS are for the stage files
+
+BIN=${AIOPT_BIN:-$TOP/bin}
+SRC=${ROCKSDB_SRC:-$TOP/build/rocksdb-src}
+RELEASE=${ROCKSDB_RELEASE:-$TOP/build/rocksdb-release}
+TSAN=${ROCKSDB_TSAN:-$TOP/build/rocksdb-tsan}
+GATE=$AIOPT_GATE
+LOCK=${AIOPT_TREE_LOCK:-$TOP/build/tree.lock}
+TARGETS=$AIOPT_TARGET_FILES
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+# The untrusted candidate's programs run in bin/sandbox.sh (its own root holding the
+# tree, the binary and the scratch dir; no network; an empty environment) under a
+# time limit:  sandboxed SECONDS [sandbox.sh options] -- CMD...
+sandboxed() { local seconds=$1; shift; timeout --kill-after=10 "$seconds" "$TOP/bin/sandbox.sh" "$@"; }
+
+# Databases live on the run's own filesystem, never /tmp by default: on tmpfs
+# (Debian 13 mounts /tmp so) fsync returns at once and the WAL-sync workload
+# would measure nothing.
+scratch_for() { echo "${AIOPT_SCRATCH:-$1/scratch}"; }
+
+# db_bench's arguments for the experiment's workload (AIOPT_BENCH_WORKLOAD).
+bench_args() {
+  local args
+  if [ "${AIOPT_BENCH_WORKLOAD}" = sync ]; then args=${AIOPT_BENCH_ARGS_SYNC}; else args=${AIOPT_BENCH_ARGS}; fi
+  echo "$args --duration=${AIOPT_BENCH_DURATION}"
+}
+
+workload_syncs() { [[ " $(bench_args) " =~ [[:space:]]--sync=(1|true)[[:space:]] ]]; }
+
+require_disk() {   # DIR
+  local fs; fs=$(stat -f -c %T "$1")
+  if [ "$fs" = tmpfs ] || [ "$fs" = ramfs ]; then
+    if workload_syncs; then
+      usage_error "$1 is on $fs, where fsync returns at once: this workload syncs every write (--sync=1), so it would measure nothing. Put the run on a disk (AIOPT_SCRATCH=DIR names another scratch directory)."
+    fi
+  fi
+}
+
+# jq over a record file, replacing it atomically.
+update() {   # FILE JQ-ARGS...
+  local f=$1; shift
+  jq -c "$@" "$f" > "$f.tmp" && mv "$f.tmp" "$f"
+}
+
+has_error() { jq -e '.error != null' "$1" > /dev/null; }
+
+# The time limit of one run of SECONDS: three times as long (a slow candidate, a
+# profiler's overhead) and two minutes for start, flush and teardown.
+run_limit() { echo $(($1 * 3 + 120)); }   # SECONDS
+
+# The directory of CAND's parent (candidates of a run are siblings), or "pristine".
+parent_dir() {   # CAND RECORD
+  local parent; parent=$(jq -r '.parent // "pristine"' "$2")
+  if [ "$parent" = pristine ]; then echo pristine; else echo "$(dirname "$1")/$parent"; fi
+}
+
+# The first compiler errors of a build log, short enough for the next prompt, and
+# only those about the tree's own files: an edit that #includes /etc/shadow or a
+# key file must not get the compiler to quote it back to the model.
+compiler_errors() {
+  local src; src=$(cd "$SRC" && pwd)
+  grep -E '^[^ :]+:[0-9]+(:[0-9]+)?: (fatal )?error: ' "$1" | while IFS= read -r line; do
+    local file=${line%%:*}
+    case $file in /*) ;; *) file=$src/$file ;; esac
+    file=$(realpath -m "$file")
+    case $file in "$src"/*) printf '%s\n' "${line#"$src"/}" ;; esac
+  done | head -n 8 | cut -c1-400 || true
+}
+
+# ---- the tree: one RocksDB checkout, held by one stage at a time -----------------
+
+tree_reset() {
+  git -C "$SRC" checkout -q -f pristine
+  git -C "$SRC" clean -fdq
+}
+
+# Puts CAND's cumulative patch on pristine, unless the tree already holds it.
+tree_put() {   # CAND
+  local cand=$1 want
+  want="$cand $(md5sum < "$cand/cumulative.diff" | cut -d' ' -f1)"
+  [ "$(cat "$SRC/.git/aiopt-holds" 2>/dev/null)" = "$want" ] && return 0
+  tree_reset
+  [ -s "$cand/cumulative.diff" ] && git -C "$SRC" apply --whitespace=nowarn "$cand/cumulative.diff"
+  echo "$want" > "$SRC/.git/aiopt-holds"
+}
+
+with_lock() { exec 9>"$LOCK"; flock 9; }
+

@@ -1,0 +1,60 @@
+# bin/stage/pristine.sh — PRISTINE_DIR: pristine's db_bench, built as candidates are,
+# k bench runs and the profiles → baseline.json, what every candidate is scored against.
+# shellcheck shell=bash
+# shellcheck source=bin/stage/build.sh
+. "$TOP/bin/stage/build.sh"
+# shellcheck source=bin/stage/bench.sh
+. "$TOP/bin/stage/bench.sh"
+# shellcheck source=bin/stage/profile.sh
+. "$TOP/bin/stage/profile.sh"
+
+# Pristine for a run: the db_bench binary, k bench runs, a Coz profile.
+stage_pristine() {
+  local dir=$1
+  mkdir -p "$dir"
+  with_lock
+  tree_reset
+  rm -f "$SRC/.git/aiopt-holds"
+  log "pristine: building db_bench"
+  build_db_bench "$dir/build.log" || system_error "pristine does not build (exit $?): see $dir/build.log"
+  # A hard link survives the next build (the linker replaces the file).
+  ln -f "$(built_db_bench)" "$dir/db_bench"
+  exec 9>&-
+  local runs=${AIOPT_BASELINE_RUNS} scratch
+  scratch=$(scratch_for "$dir")/bench
+  mkdir -p "$scratch"; require_disk "$scratch"
+  : > "$dir/runs.jsonl"
+  for i in $(seq "$runs"); do
+    log "pristine: bench run $i of $runs"
+    bench_run "$dir/db_bench" "$dir/bench-$i" "$scratch" >> "$dir/runs.jsonl"
+  done
+  rm -rf "$scratch"
+  jq -e -s 'all(.exit_status == 0 and .ops_per_sec != null)' "$dir/runs.jsonl" > /dev/null \
+    || system_error "pristine's bench runs failed: $(jq -rs 'map(.error.message // empty) | first // empty' "$dir/runs.jsonl") (see $dir/bench-*.log)"
+  # The fixed-load runs' offered load: a share of pristine's saturation throughput,
+  # in the bytes db_bench's rate limiter counts (key + value per write).
+  local bytes_per_op
+  bytes_per_op=$(awk '/^Keys: +[0-9]+ bytes each/ {k = $2} /^Values: +[0-9]+ bytes each/ {v = $2}
+                      END { if (k != "" && v != "") print k + v }' "$dir/bench-1.log")
+  local coz='null' bperf='null'
+  if [ "${AIOPT_RUN_BCOZ:-0}" = 1 ]; then
+    coz_profile "$dir/db_bench" "$dir" > "$dir/coz.json"
+    coz=$(cat "$dir/coz.json")
+  fi
+  if [ "${AIOPT_RUN_BPERF:-0}" = 1 ]; then
+    exec 9>"$LOCK"; flock 9; tree_reset; rm -f "$SRC/.git/aiopt-holds"
+    offcpu_profile "$dir/db_bench" "$dir" > "$dir/bperf.json"
+    exec 9>&-
+    bperf=$(cat "$dir/bperf.json")
+  fi
+  # The medians are score's (score --summarize); the offered load is derived from them.
+  "$BIN/score" --summarize < "$dir/runs.jsonl" | jq -c --argjson coz "$coz" --argjson bperf "$bperf" \
+      --argjson share "${AIOPT_BENCH_OFFERED_LOAD}" --argjson bytes "${bytes_per_op:-null}" --slurpfile runs "$dir/runs.jsonl" '
+      . + {offered_load_share: $share,
+           offered_bytes_per_sec: (if $bytes == null or $share == 0 or .ops_per_sec == null then null
+                                   else (.ops_per_sec * $bytes * $share | floor) end),
+           coz: $coz, bperf: $bperf, bench: $runs}' > "$dir/baseline.json.tmp"
+  mv "$dir/baseline.json.tmp" "$dir/baseline.json"
+  log "pristine: $(jq -c '{ops_per_sec, p99_us, stall_pct, l0_files, read_ops_per_sec, offered_bytes_per_sec, coz_max_speedup_pct: .coz.max_speedup_pct}' "$dir/baseline.json")"
+}
+
