@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
-# The bench stage with the user's own benchmark (AIOPT_BENCH_CMD) reporting through
-# AIOPT_METRICS_JSON, as the seed scaffold's users do: no db_bench needed, so this
-# runs without RocksDB.  The benchmark here is a shell line; its figures are chosen.
+# The bench and pristine stages with the user's own build (AIOPT_BUILD_CMD) and
+# benchmark (AIOPT_BENCH_CMD) reporting through AIOPT_METRICS_JSON, as the seed
+# scaffold's users do: no db_bench needed, so this runs without RocksDB.  The benchmark here is a shell line; its figures are chosen.
 
 load helpers/common
 
@@ -42,4 +42,36 @@ setup() {
   export AIOPT_BENCH_CMD='echo "{\"ops_per_sec\": 5}" > "$AIOPT_METRICS_JSON"'
   run --separate-stderr "$TOP/bin/stage.sh" bench "$CAND"
   [[ "$(jq -r '.bench.pairs[0].candidate.error.message' "$CAND/bench.json")" == *"/metrics.json has no p99_latency_us (a number above 0) (AIOPT_METRICS_JSON)" ]]
+}
+
+# Pristine is built the way candidates are: the user's AIOPT_BUILD_CMD in the tree,
+# within AIOPT_BUILD_TIMEOUT, and AIOPT_BENCH_BIN is the binary it benchmarks.
+pristine_setup() {
+  export ROCKSDB_SRC="$BATS_TEST_TMPDIR/src" AIOPT_TREE_LOCK="$BATS_TEST_TMPDIR/tree.lock"
+  git init -q -b pristine "$ROCKSDB_SRC"
+  echo 'int main() { return 0; }' > "$ROCKSDB_SRC/bench.c"
+  git -C "$ROCKSDB_SRC" add -A
+  git -C "$ROCKSDB_SRC" -c user.name=t -c user.email=t@t commit -qm pristine
+  export AIOPT_BENCH_BIN="$ROCKSDB_SRC/my_bench" AIOPT_BASELINE_RUNS=2 AIOPT_RUN_BCOZ=0 AIOPT_RUN_BPERF=0
+  export AIOPT_METRICS_JSON=metrics.json
+  export AIOPT_BENCH_CMD='echo "{\"ops_per_sec\": 1000, \"p99_latency_us\": 20}" > "$AIOPT_METRICS_JSON"'
+}
+
+@test "pristine builds as candidates do: AIOPT_BUILD_CMD in the tree, AIOPT_BENCH_BIN benchmarked" {
+  pristine_setup
+  export AIOPT_BUILD_CMD='echo "built by the user command"; cc -o my_bench bench.c'
+  run --separate-stderr "$TOP/bin/stage.sh" pristine "$BATS_TEST_TMPDIR/base"
+  [ "$status" -eq 0 ]
+  grep -q "built by the user command" "$BATS_TEST_TMPDIR/base/build.log"
+  # the binary benchmarked is the one the command built (a hard link to it)
+  [ "$(stat -c %i "$BATS_TEST_TMPDIR/base/db_bench")" = "$(stat -c %i "$AIOPT_BENCH_BIN")" ]
+  [ "$(jq .ops_per_sec "$BATS_TEST_TMPDIR/base/baseline.json")" = 1000 ]
+}
+
+@test "pristine's build has the candidates' time limit, and its failure names the log" {
+  pristine_setup
+  export AIOPT_BUILD_CMD='sleep 30' AIOPT_BUILD_TIMEOUT=1
+  run --separate-stderr "$TOP/bin/stage.sh" pristine "$BATS_TEST_TMPDIR/base"
+  [ "$status" -eq 4 ]
+  [[ "$stderr" == *"pristine does not build (exit 124): see $BATS_TEST_TMPDIR/base/build.log"* ]]
 }
