@@ -16,6 +16,10 @@ build_db_bench() {   # LOG
   return "$status"
 }
 
+# Where the build's compiler runs, for its relative paths: the tree for
+# AIOPT_BUILD_CMD, CMake's build directory else.
+build_cwd() { if [ -n "${AIOPT_BUILD_CMD:-}" ]; then echo "$SRC"; else echo "$RELEASE"; fi; }
+
 # The binary a build makes: AIOPT_BENCH_BIN (a user's build), else CMake's.
 built_db_bench() { echo "${AIOPT_BENCH_BIN:-$RELEASE/db_bench}"; }
 
@@ -33,10 +37,9 @@ stage_build() {
     cp "$in" "$out"
     update "$out" --argjson s "$seconds" '.build = {ok: true, seconds: $s, log: "build.log"}'
   else
-    local why; why=$(compiler_errors "$cand/build.log")
-    [ "$status" -eq 124 ] && why="the build took longer than ${AIOPT_BUILD_TIMEOUT} s"
-    [ -n "$why" ] || why=$(grep -o "undefined reference to .*" "$cand/build.log" | sort -u | head -n 4 | cut -c1-200 || true)
-    [ -n "$why" ] || why="the build failed with no compiler error in the tree's own files (see build.log)"
+    local why="the build took longer than ${AIOPT_BUILD_TIMEOUT} s"
+    [ "$status" -eq 124 ] || why=$(build_errors "$cand/build.log" "$(build_cwd)" \
+      "the build failed with no compiler error in the tree's own files (see build.log)")
     cp "$in" "$out"
     update "$out" --argjson s "$seconds" --arg m "$why" \
       '.build = {ok: false, seconds: $s, log: "build.log", errors: $m} | .error = {stage: "build", message: $m}'

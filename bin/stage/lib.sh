@@ -58,17 +58,14 @@ parent_dir() {   # CAND RECORD
   if [ "$parent" = pristine ]; then echo pristine; else echo "$(dirname "$1")/$parent"; fi
 }
 
-# The first compiler errors of a build log, short enough for the next prompt, and
-# only those about the tree's own files: an edit that #includes /etc/shadow or a
-# key file must not get the compiler to quote it back to the model.
-compiler_errors() {
-  local src; src=$(cd "$SRC" && pwd)
-  grep -E '^[^ :]+:[0-9]+(:[0-9]+)?: (fatal )?error: ' "$1" | while IFS= read -r line; do
-    local file=${line%%:*}
-    case $file in /*) ;; *) file=$src/$file ;; esac
-    file=$(realpath -m "$file")
-    case $file in "$src"/*) printf '%s\n' "${line#"$src"/}" ;; esac
-  done | head -n 8 | cut -c1-400 || true
+# What a failed build's LOG says, for the record and the next prompt: parse-build
+# quotes only errors about the tree's own files (an edit that #includes /etc/shadow
+# or a key file must not get the compiler to quote it back to the model).  Prints
+# the errors, else the linker's undefined references, else FALLBACK.
+build_errors() {   # LOG COMPILER-CWD FALLBACK
+  "$BIN/parse-build" --source-root "$SRC" --cwd "$2" "$1" | jq -r --arg none "$3" '
+    (if (.errors | length) > 0 then .errors else .undefined_references end)
+    | if length > 0 then join("\n") else $none end'
 }
 
 # ---- the tree: one RocksDB checkout, held by one stage at a time -----------------

@@ -19,9 +19,9 @@ stage_test() {
   # shellcheck disable=SC2086
   timeout "${AIOPT_BUILD_TIMEOUT}" cmake --build "$TSAN" --target $programs -j "$(nproc)" > "$cand/test-build.log" 2>&1 || status=$?
   if [ "$status" -ne 0 ]; then
-    local why; why=$(compiler_errors "$cand/test-build.log")
+    local why; why=$(build_errors "$cand/test-build.log" "$TSAN" "see test-build.log")
     cp "$in" "$out"
-    update "$out" --arg m "the tests did not build: ${why:-see test-build.log}" \
+    update "$out" --arg m "the tests did not build: $why" \
       '.test = {ok: false, log: "test-build.log"} | .error = {stage: "test", message: $m}'
     return
   fi
