@@ -29,6 +29,12 @@ setup() {
   [ "$(jq -c .undefined_references <<<"$output")" = "[\"undefined reference to \`flush(int)'\"]" ]
 }
 
+@test "a RocksDB build that #included a file outside the tree: withheld, its content nowhere" {
+  run --separate-stderr parse-build --source-root "$BATS_TEST_TMPDIR/rocksdb-src" \
+    --cwd "$BATS_TEST_TMPDIR/rocksdb-release" "$B/rocksdb-7.8.3-include-outside.log"
+  [ "$output" = '{"errors":[],"error_count":0,"withheld":1,"undefined_references":[]}' ]
+}
+
 @test "paths are resolved before the check: ../rocksdb-src/… from another tree's root is outside it" {
   run --separate-stderr parse-build --source-root "$BATS_TEST_TMPDIR/tree" "$B/rocksdb-7.8.3-undeclared.log"
   [ "$(jq -c '[.errors, .withheld]' <<<"$output")" = '[[],1]' ]
