@@ -73,6 +73,29 @@ static int untear(int fd, const char *path)
 	return rc;
 }
 
+/* Appends one line with one write(2) and fsyncs it; 0, or the errno of the failure
+ * with *why saying what it means: a failed write leaves the file as it was (never
+ * half a line); a failed fsync leaves the line there, not known to be on disk. */
+static int append_line(int fd, const char *line, size_t len, const char **why)
+{
+	*why = "the record was not archived";
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return errno;
+	ssize_t w;
+	while ((w = write(fd, line, len)) < 0 && errno == EINTR)
+		;
+	if (w != (ssize_t)len) {
+		int saved = w < 0 ? errno : ENOSPC;
+		/* take back what a short write left */
+		if (ftruncate(fd, st.st_size) == 0)
+			fsync(fd);
+		return saved;
+	}
+	*why = "fsync failed: the record may not be on disk";
+	return fsync(fd) < 0 ? errno : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opt_spec specs[] = { { OPT_END } };
@@ -100,27 +123,16 @@ int main(int argc, char **argv)
 	long records = 0;
 	while ((rec = jsonl_next(lr)) != NULL) {
 		records++;
-		char *s = cJSON_PrintUnformatted(rec);
-		size_t n = strlen(s);
-		s = xrealloc(s, n + 2);
-		s[n] = '\n';
-		struct stat st;
-		if (fstat(fd, &st) < 0)
-			die(EXIT_SYSTEM, "%s: %s", path, strerror(errno));
-		ssize_t w;
-		while ((w = write(fd, s, n + 1)) < 0 && errno == EINTR)
-			;
-		if (w != (ssize_t)(n + 1)) {
-			int saved = w < 0 ? errno : ENOSPC;
-			/* never half a line: take back what a short write left */
-			if (ftruncate(fd, st.st_size) == 0)
-				fsync(fd);
-			die(EXIT_SYSTEM, "%s: %s (the record was not archived)", path, strerror(saved));
-		}
-		if (fsync(fd) < 0)
-			die(EXIT_SYSTEM, "%s: fsync: %s", path, strerror(errno));
-		free(s);
+		char *line = cJSON_PrintUnformatted(rec);
 		cJSON_Delete(rec);
+		size_t n = strlen(line);
+		line = xrealloc(line, n + 2);
+		line[n] = '\n';
+		const char *why;
+		int saved = append_line(fd, line, n + 1, &why);
+		free(line);   /* before any exit: the sanitizers' leak check runs at exit */
+		if (saved)
+			die(EXIT_SYSTEM, "%s: %s (%s)", path, strerror(saved), why);
 	}
 	jsonl_expect_records(lr, records);
 	lr_free(lr);

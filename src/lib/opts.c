@@ -187,7 +187,10 @@ int opts_parse(const struct opt_tool *tool, int argc, char **argv)
 	size_t n = count_specs(tool->specs);
 	progname = tool->name;
 
-	struct option *longopts = xmalloc((n + 2) * sizeof *longopts);
+	/* Static: an exit on --help or bad usage leaves them reachable, not leaked. */
+	static struct option *longopts;
+	static char *given;
+	longopts = xmalloc((n + 2) * sizeof *longopts);
 	size_t nl = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!tool->specs[i].env_only)
@@ -195,7 +198,7 @@ int opts_parse(const struct opt_tool *tool, int argc, char **argv)
 				tool->specs[i].arg ? required_argument : no_argument, NULL, (int)(CODE_BASE + i) };
 	longopts[nl] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[nl + 1] = (struct option){ 0, 0, 0, 0 };
-	char *given = xmalloc(n + 1);
+	given = xmalloc(n + 1);
 	memset(given, 0, n + 1);
 
 	int c;
