@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -26,6 +25,7 @@
 #include "lib/jsonl.h"
 #include "lib/lines.h"
 #include "lib/opts.h"
+#include "lib/run.h"
 #include "lib/safefile.h"
 #include "lib/util.h"
 
@@ -452,43 +452,14 @@ static int write_temp(const char *dir, const char *name, const char *data, size_
 }
 
 /* diff -u's output (exit 0 or 1), run without a shell; NULL if it failed. */
-static char *run_diff(const char *label_a, const char *label_b, const char *old_path, const char *new_path)
+static char *run_diff(const char *label_a, const char *label_b, const char *old_path, const char *new_path,
+		      size_t max_bytes)
 {
-	int fds[2];
-	if (pipe(fds) < 0)
-		return NULL;
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return NULL;
-	}
-	if (pid == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		execlp("diff", "diff", "-u", "--label", label_a, "--label", label_b, old_path, new_path, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	size_t cap = 4096, n = 0;
-	ssize_t got;
-	char *out = xmalloc(cap);
-	while ((got = read(fds[0], out + n, cap - n - 1)) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if ((n += (size_t)got) == cap - 1)
-			out = xrealloc(out, cap *= 2);
-	}
-	out[n] = '\0';
-	close(fds[0]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) > 1) {
+	char *argv[] = { "diff", "-u", "--label", (char *)label_a, "--label", (char *)label_b,
+			 (char *)old_path, (char *)new_path, NULL };
+	int status;
+	char *out = run_capture(argv, max_bytes, &status);
+	if (out && status > 1) {
 		free(out);
 		return NULL;
 	}
@@ -508,7 +479,8 @@ static char *unified_diff(const struct file_state *fs, const char *new_text, siz
 	    write_temp(dir, "new", new_text, new_len, &new_path) == 0) {
 		char *a = fs->old_text ? xasprintf("a/%s", fs->path) : xstrdup("/dev/null");
 		char *b = xasprintf("b/%s", fs->path);
-		out = run_diff(a, b, old_path, new_path);
+		/* Bound: every line of both files once, with its prefix, and the headers. */
+		out = run_diff(a, b, old_path, new_path, 2 * (fs->old_len + new_len) + 65536);
 		free(a);
 		free(b);
 		unlink(new_path);

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -32,6 +31,7 @@
 #include "lib/jsonl.h"
 #include "lib/lines.h"
 #include "lib/opts.h"
+#include "lib/run.h"
 #include "lib/source.h"
 #include "lib/stats.h"
 #include "lib/strmap.h"
@@ -417,44 +417,30 @@ static char *addr2line(const char *dso, const char *addr)
 {
 	if (!dso || !addr || dso[0] != '/' || access(dso, R_OK) != 0)
 		return NULL;
-	int fds[2];
-	if (pipe(fds) < 0)
-		return NULL;
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		char a[64];
-		snprintf(a, sizeof a, "0x%s", addr);
-		execlp("addr2line", "addr2line", "-i", "-e", dso, a, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	char out[4096];
-	size_t n = 0;
-	ssize_t got;
-	while (n < sizeof out - 1 && (got = read(fds[0], out + n, sizeof out - 1 - n)) > 0)
-		n += (size_t)got;
-	out[n] = '\0';
-	close(fds[0]);
+	char a[64];
+	snprintf(a, sizeof a, "0x%s", addr);
+	char *argv[] = { "addr2line", "-i", "-e", (char *)dso, a, NULL };
 	int status;
-	waitpid(pid, &status, 0);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	char *out = run_capture(argv, 1 << 16, &status);   /* an inline chain: a few lines */
+	if (!out || status != 0) {
+		free(out);
 		return NULL;
+	}
 	/* -i lists the inline chain, innermost first: the first line that is not in a
 	 * system header is the program's own source. */
-	char *save = NULL, *first = NULL;
-	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+	char *save = NULL, *first = NULL, *own = NULL;
+	for (char *l = strtok_r(out, "\n", &save); l && !own; l = strtok_r(NULL, "\n", &save)) {
 		l[strcspn(l, " ")] = '\0';
 		if (l[0] == '?' || !strchr(l, ':'))
 			continue;
 		if (!first)
 			first = l;
 		if (strncmp(l, "/usr/", 5) != 0)
-			return xstrdup(l);
+			own = l;
 	}
-	return first ? xstrdup(first) : NULL;
+	char *location = own ? xstrdup(own) : first ? xstrdup(first) : NULL;
+	free(out);
+	return location;
 }
 
 /* ---- output ------------------------------------------------------------------------------ */

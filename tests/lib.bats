@@ -55,3 +55,16 @@ setup() {
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"No such file or directory"* ]]
 }
+
+@test "run_capture: the whole output of a program, its exit status; past the bound, drained and dropped" {
+  run --separate-stderr "$LIBCHECK" run 200000 sh -c 'seq 1 20000; exit 3'
+  [ "$stderr" = "exit 3 bytes 108894" ]
+  [ "$(printf '%s\n' "$output" | tail -n 1)" = 20000 ]
+  # 10 MB written, 100 bytes kept: the writer is not left blocked on a full pipe
+  run --separate-stderr timeout 20 "$LIBCHECK" run 100 sh -c 'head -c 10000000 /dev/zero | tr "\0" x'
+  [ "$status" -eq 0 ]
+  [ "$stderr" = "exit 0 bytes 100" ]
+  # a program that is not there
+  run --separate-stderr "$LIBCHECK" run 100 no-such-program-aiopt
+  [ "$stderr" = "exit -1 bytes 0" ]
+}

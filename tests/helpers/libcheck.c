@@ -1,11 +1,15 @@
 /* libcheck — drives src/lib/ from the bats suite (tests/lib.bats):
  *   libcheck jsonl [FILE]     JSON lines in, compact JSON lines out
- *   libcheck write PATH       standard input to PATH with write_file_atomic */
+ *   libcheck write PATH       standard input to PATH with write_file_atomic
+ *   libcheck run MAX CMD...   CMD's stdout through run_capture, kept to MAX bytes;
+ *                             prints "exit N bytes M" on stderr */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/jsonl.h"
+#include "lib/run.h"
 #include "lib/safefile.h"
 #include "lib/util.h"
 
@@ -34,5 +38,14 @@ int main(int argc, char **argv)
 			die(EXIT_FAILURE, "%s: %s", argv[2], strerror(errno));
 		return 0;
 	}
-	die(EXIT_USAGE, "usage: libcheck jsonl [FILE] | libcheck write PATH");
+	if (argc >= 4 && strcmp(argv[1], "run") == 0) {
+		int status;
+		char *out = run_capture(argv + 3, (size_t)strtoul(argv[2], NULL, 10), &status);
+		fprintf(stderr, "exit %d bytes %zu\n", status, out ? strlen(out) : 0);
+		if (out)
+			fputs(out, stdout);
+		free(out);
+		return 0;
+	}
+	die(EXIT_USAGE, "usage: libcheck jsonl [FILE] | libcheck write PATH | libcheck run MAX CMD...");
 }
