@@ -316,7 +316,7 @@ static cJSON *context_json(struct profile *p, const struct options *o, const cha
 	char *why = NULL;
 	cJSON *ctx = source_context(o->context.root, file, line, o->context.around, &why);
 	if (!ctx) {
-		warn(p, "--context: %s", why);
+		warning_add(p->warnings, "--context: %s", why);
 		free(why);
 		return cJSON_CreateNull();
 	}
@@ -351,18 +351,18 @@ static cJSON *line_json(struct profile *p, const struct options *o, const struct
 static void point_warnings(struct profile *p)
 {
 	if (p->experiments == 0) {
-		warn(p, "no experiments: the program never reached a progress point, or Coz could not "
+		warning_add(p->warnings, "no experiments: the program never reached a progress point, or Coz could not "
 			"read its line tables (build with -gdwarf-4 -gno-variable-location-views)");
 		return;
 	}
 	if (p->points.count == 0)
-		warn(p, "experiments without progress point data: no progress point was reached");
+		warning_add(p->warnings, "experiments without progress point data: no progress point was reached");
 	for (size_t i = 0; i < p->points.count; i++) {
 		const struct point_info *pi = &p->point[i];
 		if (pi->type == THROUGHPUT && pi->total_delta == 0)
-			warn(p, "progress point %s: delta is 0 in every experiment", p->points.keys[i]);
+			warning_add(p->warnings, "progress point %s: delta is 0 in every experiment", p->points.keys[i]);
 		if (pi->type == LATENCY && pi->total_arrivals == 0)
-			warn(p, "latency point %s: no arrivals in any experiment", p->points.keys[i]);
+			warning_add(p->warnings, "latency point %s: no arrivals in any experiment", p->points.keys[i]);
 	}
 }
 
@@ -372,7 +372,7 @@ static void emit(struct profile *p, const struct options *o)
 	struct line_result *res;
 	size_t n = analyse(p, o, &res);
 	if (p->experiments > 0 && n == 0)
-		warn(p, "no line has data at %d distinct speedups including 0 (see --min-points)", (int)o->min_points);
+		warning_add(p->warnings, "no line has data at %d distinct speedups including 0 (see --min-points)", (int)o->min_points);
 
 	if (o->per_line) {
 		for (size_t i = 0; i < n && (o->top < 0 || (long)i < o->top); i++) {

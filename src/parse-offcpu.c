@@ -551,9 +551,7 @@ static cJSON *site_json(struct state *st, const struct options *o, const struct 
 		*colon = ':';
 		cJSON_AddItemToObject(t, "context", ctx ? ctx : cJSON_CreateNull());
 		if (!ctx) {
-			char *w = xasprintf("--context: %s", why);
-			cJSON_AddItemToArray(st->warnings, cJSON_CreateString(w));
-			free(w);
+			warning_add(st->warnings, "--context: %s", why);
 			free(why);
 		}
 	}
@@ -591,8 +589,8 @@ static void emit(struct state *st, const struct options *o, int is_bperf, double
 		cJSON_AddItemToArray(top, site_json(st, o, &st->site[i], is_bperf));
 	}
 	if (!is_bperf && st->switches == 0)
-		cJSON_AddItemToArray(st->warnings, cJSON_CreateString(
-			"no sched_switch events: record with -e sched:sched_switch (as root) to see off-CPU time"));
+		warning_add(st->warnings,
+			    "no sched_switch events: record with -e sched:sched_switch (as root) to see off-CPU time");
 	cJSON_AddItemReferenceToObject(out, "warnings", st->warnings);
 	jsonl_write(stdout, out);
 	cJSON_Delete(out);

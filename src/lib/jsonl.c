@@ -197,6 +197,16 @@ void record_set_error(cJSON *rec, const char *stage, const char *fmt, ...)
 	va_end(ap);
 }
 
+void warning_add(cJSON *warnings, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	cJSON_AddItemToArray(warnings, cJSON_CreateString(msg));
+	free(msg);
+}
+
 int record_has_error(const cJSON *rec)
 {
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(rec, "error");

@@ -30,6 +30,10 @@ void record_set_error(cJSON *rec, const char *stage, const char *fmt, ...) __att
 /* The record already failed at an earlier stage. */
 int record_has_error(const cJSON *rec);
 
+/* Appends a formatted message to a "warnings" array: the one way every tool warns
+ * in its output (a figure it doubted, a line it skipped). */
+void warning_add(cJSON *warnings, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* A number, or null when value is NAN (unknown): never a 0 standing in for unknown. */
 cJSON *json_number_or_null(double value);
 void json_add_number_or_null(cJSON *obj, const char *key, double value);

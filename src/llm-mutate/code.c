@@ -151,11 +151,8 @@ char *code_section(const struct settings *s, cJSON *warnings)
 			char *names = xstrdup(s->functions ? s->functions : "");
 			char *save2 = NULL;
 			for (char *name = strtok_r(names, " ,", &save2); name; name = strtok_r(NULL, " ,", &save2))
-				if (cut_function(f[i].text, name, &out) == 0 && nf == 1) {
-					char *w = xasprintf("function %s not found in %s", name, f[i].path);
-					cJSON_AddItemToArray(warnings, cJSON_CreateString(w));
-					free(w);
-				}
+				if (cut_function(f[i].text, name, &out) == 0 && nf == 1)
+					warning_add(warnings, "function %s not found in %s", name, f[i].path);
 			free(names);
 		}
 		buf_puts(&out, "```\n\n");

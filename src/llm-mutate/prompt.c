@@ -84,7 +84,7 @@ cJSON *read_archive(const char *path, cJSON *warnings)
 	if (!all)
 		input_error("--archive %s", why);
 	if (warning)
-		cJSON_AddItemToArray(warnings, cJSON_CreateString(warning));
+		warning_add(warnings, "%s", warning);
 	free(warning);
 	return all;
 }

@@ -56,8 +56,6 @@ struct profile {
 	long bad_lines;
 };
 
-/* A warning on the profile's output object. */
-void warn(struct profile *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Reads a whole profile from in; -1 when it is in no format parse-coz knows. */
 int read_profile(struct profile *p, FILE *in);
 

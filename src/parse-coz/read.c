@@ -5,27 +5,17 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "../lib/jsonl.h"
 #include "../lib/lines.h"
 #include "../lib/strmap.h"
 #include "../lib/util.h"
 #include "parse-coz.h"
-
-void warn(struct profile *p, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	cJSON_AddItemToArray(p->warnings, cJSON_CreateString(msg));
-	free(msg);
-}
 
 /* ---- reading records ------------------------------------------------------- */
 
@@ -170,7 +160,7 @@ static void add_contrib(struct profile *p, const struct cell *c, struct contrib 
 static void bad_line(struct profile *p, size_t lineno, const char *why)
 {
 	if (p->bad_lines++ < 5)
-		warn(p, "line %zu: %s (line skipped)", lineno, why);
+		warning_add(p->warnings, "line %zu: %s (line skipped)", lineno, why);
 }
 
 /* A throughput point: delta and duration summed, as addThroughputMeasurement. */
@@ -334,7 +324,7 @@ int read_profile(struct profile *p, FILE *in)
 	free(lr);
 	p->runtime_ns += p->run_runtime_ns;
 	if (p->bad_lines > 5)
-		warn(p, "%ld malformed lines in all (first 5 shown)", p->bad_lines);
+		warning_add(p->warnings, "%ld malformed lines in all (first 5 shown)", p->bad_lines);
 	return status;
 }
 

@@ -14,13 +14,14 @@
 #include "../lib/util.h"
 #include "parse-dbbench.h"
 
-
+/* A warning, at LINE of the log when it is not 0. */
 void warn(struct parse *p, size_t line, const char *fmt, const char *arg)
 {
 	char *msg = xasprintf(fmt, arg);
-	char *full = line ? xasprintf("line %zu: %s", line, msg) : xstrdup(msg);
-	cJSON_AddItemToArray(p->warnings, cJSON_CreateString(full));
-	free(full);
+	if (line)
+		warning_add(p->warnings, "line %zu: %s", line, msg);
+	else
+		warning_add(p->warnings, "%s", msg);
 	free(msg);
 }
 
