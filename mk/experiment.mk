@@ -18,6 +18,12 @@ EXP ?= experiment_a
 export EXP EXPERIMENTS
 EXP_DIR := $(EXPERIMENTS)/$(EXP)
 
+# A value from the environment or the command line is the user's text, taken as
+# written: make would expand it, on export too, and AIOPT_BENCH_CMD's "$1" (the
+# binary) would reach the bench stage as "".
+$(foreach v,$(filter AIOPT_% AI_OPT_%,$(.VARIABLES)),\
+  $(if $(filter environment command line,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
+
 # Every setting is named AIOPT_*.  The seed scaffold's names (AI_OPT_*) are its
 # users' interface and keep working: AI_OPT_X from the environment or the command
 # line is AIOPT_X, unless AIOPT_X itself is set.  This is the only place that knows.

@@ -51,6 +51,22 @@ FIXTURE_EXPERIMENTS="$FIXTURES/experiments"
   [ "$AIOPT_WORKLOAD" = "it's \"quoted\"; rm -rf /" ]
 }
 
+@test "settings are the user's text: a \$ in the environment or on make's command line is not expanded by make" {
+  cmd='db_bench_wrapper "$1" --db="$2" $HOME $$'
+  for how in env scaffold cli; do
+    case $how in
+      env) run env AIOPT_BENCH_CMD="$cmd" make -s --no-print-directory -C "$TOP" experiment-env ;;
+      scaffold) run env AI_OPT_BENCH_CMD="$cmd" make -s --no-print-directory -C "$TOP" experiment-env ;;
+      cli) run make -s --no-print-directory -C "$TOP" experiment-env AIOPT_BENCH_CMD="$cmd" ;;
+    esac
+    eval "$output"
+    [ "$AIOPT_BENCH_CMD" = "$cmd" ]
+  done
+  # what a stage's recipe gets through make's export
+  run env AIOPT_BENCH_CMD="$cmd" make -s --no-print-directory -C "$TOP" --eval 'envcheck: ; @printenv AIOPT_BENCH_CMD' envcheck
+  [ "$output" = "$cmd" ]
+}
+
 @test "llm-mutate by hand without the experiment's settings: says which and how to get them" {
   run --separate-stderr llm-mutate --experiment "$TOP/experiments/experiment_a" --track baseline \
     --model m --api-base http://127.0.0.1:9/v1 --tree "$BATS_TEST_TMPDIR" <<<'{"id":"pristine"}'
