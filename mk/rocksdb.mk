@@ -4,7 +4,9 @@ ROCKSDB_VERSION ?= 7.8.3
 BUILD_DIR       ?= $(TOP)/build
 ROCKSDB_SRC     ?= $(BUILD_DIR)/rocksdb-src
 ROCKSDB_RELEASE ?= $(BUILD_DIR)/rocksdb-release
-ROCKSDB_PATCHES ?= $(TOP)/experiments/experiment_a/db_bench-coz-progress.patch
+# Patches to put on pristine besides Coz's progress point (which
+# bin/coz-progress-point.sh places by what the code does, in any 7.x-10.x).
+ROCKSDB_PATCHES ?=
 
 # Coz 0.2.2 crashes on DWARF 5 and ignores gcc 12 line tables with location views.
 ROCKSDB_DEBUG_FLAGS := -gdwarf-4 -gno-variable-location-views
@@ -12,10 +14,15 @@ ROCKSDB_DEBUG_FLAGS := -gdwarf-4 -gno-variable-location-views
 export CCACHE_BASEDIR := $(TOP)
 export CCACHE_NOHASHDIR := 1
 ROCKSDB_JOBS ?= $(shell nproc)
+# What this machine's C++ compiler needs to build RocksDB (e.g. -include cstdint
+# under libstdc++ 13 for 7.x): probed by bin/cxx-compat-flags.sh, not set by hand;
+# recursive (=), so only a RocksDB configure runs the probe.
+# CXX as CMake will see it: the user's, when set; else CMake's own choice (c++).
+ROCKSDB_CXX_COMPAT = $(shell $(if $(filter default,$(origin CXX)),,CXX='$(CXX)') $(TOP)/bin/cxx-compat-flags.sh)
 
-ROCKSDB_CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+ROCKSDB_CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 $(ROCKSDB_DEBUG_FLAGS) -DNDEBUG" \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 $(ROCKSDB_DEBUG_FLAGS) -DNDEBUG$(if $(ROCKSDB_CXX_COMPAT), $(ROCKSDB_CXX_COMPAT))" \
   -DROCKSDB_BUILD_SHARED=OFF -DWITH_GFLAGS=ON -DWITH_TESTS=OFF -DWITH_LIBURING=OFF \
   -DFAIL_ON_WARNINGS=OFF -DPORTABLE=ON -DWITH_CORE_TOOLS=OFF -DWITH_TRACE_TOOLS=OFF
 
@@ -37,9 +44,9 @@ $(ROCKSDB_RELEASE)/db_bench: | $(ROCKSDB_SRC)/.git
 ROCKSDB_TSAN ?= $(BUILD_DIR)/rocksdb-tsan
 # The programs of the experiment's gate (AIOPT_GATE, set in its experiment.mk).
 ROCKSDB_GATE_TARGETS = $(sort $(shell awk -F'\t' '!/^\#/ && NF {print $$1}' $(AIOPT_GATE)))
-ROCKSDB_TSAN_CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=Debug -DWITH_TSAN=ON \
+ROCKSDB_TSAN_CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=Debug -DWITH_TSAN=ON \
   -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-  "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DROCKSDB_BUILD_SHARED=OFF -DWITH_GFLAGS=ON \
+  "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1$(if $(ROCKSDB_CXX_COMPAT), $(ROCKSDB_CXX_COMPAT))" -DROCKSDB_BUILD_SHARED=OFF -DWITH_GFLAGS=ON \
   -DWITH_TESTS=ON -DWITH_ALL_TESTS=ON -DWITH_BENCHMARK_TOOLS=OFF -DWITH_LIBURING=OFF \
   -DFAIL_ON_WARNINGS=OFF -DPORTABLE=ON -DWITH_CORE_TOOLS=OFF -DWITH_TRACE_TOOLS=OFF -DWITH_TOOLS=ON
 

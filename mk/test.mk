@@ -3,8 +3,8 @@
 #   make test-rocksdb      real RocksDB: source, builds, baseline, candidates through the stages
 #   make SAN=1 test-unit   the filters' suite against ASan + UBSan builds
 BATS ?= bats
-UNIT_TESTS ?= $(filter-out $(TOP)/tests/rocksdb.bats $(TOP)/tests/run-track.bats,$(sort $(wildcard $(TOP)/tests/*.bats)))
-E2E_TESTS ?= $(wildcard $(TOP)/tests/rocksdb.bats $(TOP)/tests/run-track.bats)
+UNIT_TESTS ?= $(filter-out $(TOP)/tests/rocksdb.bats $(TOP)/tests/rocksdb-versions.bats $(TOP)/tests/run-track.bats,$(sort $(wildcard $(TOP)/tests/*.bats)))
+E2E_TESTS ?= $(wildcard $(TOP)/tests/rocksdb.bats $(TOP)/tests/rocksdb-versions.bats $(TOP)/tests/run-track.bats)
 
 .PHONY: test test-unit test-rocksdb bench
 test: deps
