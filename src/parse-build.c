@@ -22,6 +22,7 @@
 #include "lib/jsonl.h"
 #include "lib/lines.h"
 #include "lib/opts.h"
+#include "lib/source.h"
 #include "lib/util.h"
 
 /* A quoted line is cut here: a template error can run to kilobytes. */
@@ -106,13 +107,12 @@ static void error_line(struct log_state *st, const char *l, size_t file_len, con
 	char *file = strndup(l, file_len);
 	char *abs = absolute(o->cwd_real, file);
 	size_t root_len = strlen(o->root_real);
-	int inside = strncmp(abs, o->root_real, root_len) == 0 && abs[root_len] == '/';
-	if (!inside) {
+	if (!path_inside(abs, o->root_real)) {
 		st->withheld++;
 	} else {
 		st->error_count++;
 		if (cJSON_GetArraySize(st->errors) < o->max_errors) {
-			char *rel = xasprintf("%s%s", abs + root_len + 1, l + file_len);
+			char *rel = xasprintf("%s%s", abs + root_len + (root_len > 1), l + file_len);
 			char *cut = cut_utf8(rel, MAX_ERROR_BYTES);
 			cJSON_AddItemToArray(st->errors, cJSON_CreateString(cut));
 			free(cut);
@@ -126,12 +126,8 @@ static void error_line(struct log_state *st, const char *l, size_t file_len, con
 static void reference_line(struct log_state *st, const char *ref)
 {
 	char *cut = cut_utf8(ref, MAX_REFERENCE_BYTES);
-	const cJSON *e;
-	int seen = 0;
-	cJSON_ArrayForEach(e, st->references)
-		seen |= strcmp(e->valuestring, cut) == 0;
-	if (!seen && cJSON_GetArraySize(st->references) < MAX_REFERENCES)
-		cJSON_AddItemToArray(st->references, cJSON_CreateString(cut));
+	if (cJSON_GetArraySize(st->references) < MAX_REFERENCES)
+		json_add_unique_string(st->references, cut);
 	free(cut);
 }
 

@@ -35,21 +35,6 @@ struct log_state {
 	char *race_kind;        /* a TSan report whose first own frame is still to come */
 };
 
-static int has_string(const cJSON *arr, const char *s)
-{
-	const cJSON *e;
-	cJSON_ArrayForEach(e, arr)
-		if (strcmp(e->valuestring, s) == 0)
-			return 1;
-	return 0;
-}
-
-static void add_unique(cJSON *arr, const char *s)
-{
-	if (!has_string(arr, s))
-		cJSON_AddItemToArray(arr, cJSON_CreateString(s));
-}
-
 /* "[  FAILED  ] Suite.Name (12 ms)" or ", where GetParam() = …" → "Suite.Name". */
 static void failed_line(struct log_state *st, const char *name)
 {
@@ -57,7 +42,7 @@ static void failed_line(struct log_state *st, const char *name)
 		return;   /* "[  FAILED  ] 2 tests, listed below:" */
 	size_t n = strcspn(name, " ,");
 	char *test = strndup(name, n);
-	add_unique(st->failed, test);
+	json_add_unique_string(st->failed, test);
 	free(test);
 }
 
@@ -83,7 +68,7 @@ static void frame_line(struct log_state *st, const char *frame, const struct opt
 	}
 	if (cJSON_GetArraySize(st->races) < MAX_RACES) {
 		char *line = xasprintf("ThreadSanitizer: %s in %s", st->race_kind, f);
-		add_unique(st->races, line);
+		json_add_unique_string(st->races, line);
 		free(line);
 	}
 	free(f);
@@ -97,7 +82,7 @@ static void read_line(struct log_state *st, const char *l, const struct options 
 	if (strncmp(l, "=== ", 4) == 0) {
 		st->markers++;
 		if (strstr(l, " exited "))
-			add_unique(st->exits, l + 4);
+			json_add_unique_string(st->exits, l + 4);
 	} else if (strncmp(l, "[       OK ]", 12) == 0) {
 		st->passed++;
 	} else if (strncmp(l, "[  FAILED  ] ", 13) == 0) {

@@ -207,6 +207,15 @@ void warning_add(cJSON *warnings, const char *fmt, ...)
 	free(msg);
 }
 
+void json_add_unique_string(cJSON *arr, const char *s)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, arr)
+		if (cJSON_IsString(e) && strcmp(e->valuestring, s) == 0)
+			return;
+	cJSON_AddItemToArray(arr, cJSON_CreateString(s));
+}
+
 int record_has_error(const cJSON *rec)
 {
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(rec, "error");

@@ -34,6 +34,9 @@ int record_has_error(const cJSON *rec);
  * in its output (a figure it doubted, a line it skipped). */
 void warning_add(cJSON *warnings, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Appends s to an array of strings unless it is already there. */
+void json_add_unique_string(cJSON *arr, const char *s);
+
 /* A number, or null when value is NAN (unknown): never a 0 standing in for unknown. */
 cJSON *json_number_or_null(double value);
 void json_add_number_or_null(cJSON *obj, const char *key, double value);

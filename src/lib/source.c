@@ -22,14 +22,13 @@ static char *find_source(const char *root, const char *path)
 	char *real_root = realpath(root, NULL);
 	if (!real_root)
 		return NULL;
-	size_t rn = strlen(real_root);
 	for (const char *s = path; s; s = strchr(s + 1, '/')) {
 		const char *rel = *s == '/' ? s + 1 : s;
 		if (!*rel)
 			break;
 		char *full = xasprintf("%s/%s", root, rel);
 		char *real = stat(full, &st) == 0 && S_ISREG(st.st_mode) ? realpath(full, NULL) : NULL;
-		int inside = real && strncmp(real, real_root, rn) == 0 && (real[rn] == '/' || rn == 1);
+		int inside = real && path_inside(real, real_root);
 		free(real);
 		if (inside) {
 			free(real_root);
@@ -39,6 +38,12 @@ static char *find_source(const char *root, const char *path)
 	}
 	free(real_root);
 	return NULL;
+}
+
+int path_inside(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+	return strncmp(path, root, n) == 0 && (path[n] == '/' || n == 1);
 }
 
 cJSON *source_context(const char *root, const char *file, long line, int around, char **why)

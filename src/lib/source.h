@@ -9,6 +9,10 @@
  * (to free), when the file cannot be found or read. */
 cJSON *source_context(const char *root, const char *file, long line, int around, char **why);
 
+/* Whether the absolute, clean path lies inside root (also absolute and clean): the
+ * one rule for "a file of the tree", by which nothing outside it is ever quoted. */
+int path_inside(const char *path, const char *root);
+
 /* --context ROOT[:N]: quote N lines (default 3) around each line from the tree at ROOT. */
 struct context_option {
 	char *root;     /* NULL: no context */
