@@ -130,8 +130,13 @@ candidate() {
   PRISTINE="$RUN/pristine" "$TOP/bin/stage.sh" bench "$cand" 2> /dev/null
   run score < "$cand/bench.json"
   jq -r '"# past the gate: \(.error.message)"' <<<"$output" >&3
-  [ "$(jq -c '[.score.valid, .error.stage, .score.contract.ok]' <<<"$output")" = '[false,"contract",false]' ]
-  [[ "$(jq -r .error.message <<<"$output")" == "L0 held "*" files at the end of the "*"level0_stop_writes_trigger=6"* ]]
+  [ "$(jq -c '[.score.valid, .error.stage, .score.contract.ok, .score.contract.violation == .error.message]' <<<"$output")" = '[false,"contract",false,true]' ]
+  # which of the contract's two rules breaks first depends on where the run
+  # ends: L0 past the stop trigger plus the memtables, or (compaction having
+  # caught up at the end) the stall time collapsing while L0 grew
+  m=$(jq -r .error.message <<<"$output")
+  [[ "$m" == "L0 held "*" files at the end of the "*"level0_stop_writes_trigger=6"* ||
+     "$m" == "stall time fell from "*" while L0 grew from at most "*": the write stall was bypassed, not earned" ]]
 }
 
 @test "a 2 µs spin per write is never better than pristine, on either workload" {
