@@ -23,7 +23,7 @@ SCRIPT=run_track
 # shellcheck source=bin/common.sh
 . "$TOP/bin/common.sh"
 
-exp= track= iterations= seed= model= api_base= scripted= runs=
+exp='' track='' iterations='' seed='' model='' api_base='' scripted='' runs=''
 while [ $# -gt 0 ]; do
   case $1 in
     --track) track=$2; shift 2 ;;
@@ -169,7 +169,7 @@ for ((i = first_missing; i <= iterations; i++)); do
   parent_id=$(jq -r .id <<<"$parent")
   progress "$i" "$parent_id" propose
   "$BIN/stage.sh" checkout "$( [ "$parent_id" = pristine ] && echo pristine || echo "$run/$parent_id")"
-  mutate=("$BIN/llm-mutate" --experiment "$EXPERIMENTS/$exp" --track "$track" --tree "$TOP/build/rocksdb-src"
+  mutate=("$BIN/llm-mutate" --experiment "$EXPERIMENTS/$exp" --track "$track" --tree "$ROCKSDB_SRC"
           --archive "$archive" --run-dir "$run" --iteration "$i" --seed "$seed")
   if [ -n "$scripted" ]; then mutate+=(--scripted "$scripted"); else mutate+=(--model "$model" --api-base "$api_base"); fi
   [ -z "${AIOPT_LLM_RECORD:-}" ] || mutate+=(--record "$AIOPT_LLM_RECORD")

@@ -59,7 +59,7 @@ baseline: rocksdb-release
 #   eval "$(make -s --no-print-directory experiment-env EXP=experiment_a)"
 .PHONY: experiment-env
 experiment-env:
-	@$(foreach v,EXP EXPERIMENTS $(SETTINGS),printf '%s\n' $(call shell_quote,export $(v)=$(call shell_quote,$($(v))));)
+	@$(foreach v,EXP EXPERIMENTS ROCKSDB_SRC ROCKSDB_RELEASE ROCKSDB_TSAN $(SETTINGS),printf '%s\n' $(call shell_quote,export $(v)=$(call shell_quote,$($(v))));)
 
 # 'text' with each ' written as '\'' — a value as one shell word.
 shell_quote = '$(subst ','\'',$(1))'

@@ -2,6 +2,8 @@
 # The version is chosen here, in one place.
 ROCKSDB_VERSION ?= 7.8.3
 BUILD_DIR       ?= $(TOP)/build
+# Absolute: the stages run in other directories (BUILD_DIR=build/9.10.0 works).
+override BUILD_DIR := $(abspath $(BUILD_DIR))
 ROCKSDB_SRC     ?= $(BUILD_DIR)/rocksdb-src
 ROCKSDB_RELEASE ?= $(BUILD_DIR)/rocksdb-release
 # Patches to put on pristine besides Coz's progress point (which
@@ -26,13 +28,18 @@ ROCKSDB_CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DROCKSDB_BUILD_SHARED=OFF -DWITH_GFLAGS=ON -DWITH_TESTS=OFF -DWITH_LIBURING=OFF \
   -DFAIL_ON_WARNINGS=OFF -DPORTABLE=ON -DWITH_CORE_TOOLS=OFF -DWITH_TRACE_TOOLS=OFF
 
-.PHONY: rocksdb-src rocksdb-release
+.PHONY: rocksdb-src rocksdb-check rocksdb-release
 rocksdb-src: $(ROCKSDB_SRC)/.git
 $(ROCKSDB_SRC)/.git:
 	$(TOP)/bin/fetch-rocksdb.sh $(ROCKSDB_SRC) $(ROCKSDB_VERSION) $(ROCKSDB_PATCHES)
 
+# Before any build: is the tree the version asked for (a user's checkout is
+# whatever it is), and does it hold what the experiment uses?  Under a second.
+rocksdb-check: all | $(ROCKSDB_SRC)/.git
+	@$(TOP)/bin/check-rocksdb.sh $(ROCKSDB_SRC) $(if $(AIOPT_ROCKSDB_PATH),,$(ROCKSDB_VERSION))
+
 rocksdb-release: $(ROCKSDB_RELEASE)/db_bench
-$(ROCKSDB_RELEASE)/db_bench: | $(ROCKSDB_SRC)/.git
+$(ROCKSDB_RELEASE)/db_bench: | rocksdb-check
 	cmake -S $(ROCKSDB_SRC) -B $(ROCKSDB_RELEASE) $(ROCKSDB_CMAKE_FLAGS) > $(BUILD_DIR)/cmake-release.log
 	cmake --build $(ROCKSDB_RELEASE) --target db_bench -j $(ROCKSDB_JOBS)
 
@@ -51,7 +58,7 @@ ROCKSDB_TSAN_CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=Debug -DWITH_TSAN=ON \
   -DFAIL_ON_WARNINGS=OFF -DPORTABLE=ON -DWITH_CORE_TOOLS=OFF -DWITH_TRACE_TOOLS=OFF -DWITH_TOOLS=ON
 
 .PHONY: rocksdb-tests
-rocksdb-tests: | $(ROCKSDB_SRC)/.git
+rocksdb-tests: | rocksdb-check
 	@[ -f $(ROCKSDB_TSAN)/CMakeCache.txt ] || \
 	  cmake -S $(ROCKSDB_SRC) -B $(ROCKSDB_TSAN) $(ROCKSDB_TSAN_CMAKE_FLAGS) > $(BUILD_DIR)/cmake-tsan.log
 	cmake --build $(ROCKSDB_TSAN) --target $(ROCKSDB_GATE_TARGETS) -j $(ROCKSDB_JOBS)

@@ -1,6 +1,7 @@
 # mk/track.mk — whole runs.
 #   make experiment_a TRACK=profiler [MODEL=… API_BASE=…] [ITERATIONS=50] [SEED=1]
 #   make demo        the loop offline: real RocksDB, scripted edits, short workload
+#   make demo-9.10.0 the same on another RocksDB version
 # Both install what is missing first (make deps), then build, in that order: a
 # fresh machine has neither the compilers nor the libraries the builds need.
 .PHONY: demo run-prerequisites
@@ -20,6 +21,12 @@ demo: run-prerequisites
 	AIOPT_COZ_MIN_POINTS=3 AIOPT_BASELINE_RUNS=2 \
 	  $(TOP)/bin/run_track.sh experiment_a --track profiler --seed 1 --runs $(DEMO_RUNS) \
 	    --scripted $(TOP)/experiments/experiment_a/scripted --iterations 5
+
+# The demo on another RocksDB version (Debian's source package of it: 9.10.0 is
+# trixie's), with its own build and runs directories, so 7.8.3's stay as they
+# are: make demo-9.10.0.  Run by hand (the first time, two cold RocksDB builds).
+demo-%:
+	$(MAKE) demo ROCKSDB_VERSION=$* BUILD_DIR=$(TOP)/build/$* DEMO_RUNS=$(TOP)/runs/demo-$*
 
 # Tables and plots of every track: runs/<exp>/report.md, report.json, PNGs.
 RUNS ?= $(TOP)/runs

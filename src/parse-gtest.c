@@ -6,9 +6,10 @@
  * Writes {"passed", "failed", "failed_tests", "exits", "races"} per log: gtest's
  * "[       OK ]" and "[  FAILED  ]" lines (the summary's repeats and
  * parameter notes dropped), the programs that exited non-zero, and for each
- * ThreadSanitizer report its kind and its first frame outside the sanitizer, with
- * --source-root cut from paths (a short line the next prompt can show).  A log
- * without any "=== " line is not a gate log (exit 1). */
+ * ThreadSanitizer report its kind and its first frame outside the sanitizer, its
+ * file given relative to --source-root (a short line the next prompt can show;
+ * the file found as profiles' are, lib/source).  A log without any "=== " line
+ * is not a gate log (exit 1). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "lib/jsonl.h"
 #include "lib/lines.h"
 #include "lib/opts.h"
+#include "lib/source.h"
 #include "lib/util.h"
 
 /* At most this many race reports are kept: the first ones are what to fix. */
@@ -59,12 +61,18 @@ static void frame_line(struct log_state *st, const char *frame, const struct opt
 		last = p;
 	if (last && strchr(last, '+'))
 		*last = '\0';
-	if (o->source_root) {
-		size_t n = strlen(o->source_root);
-		for (char *p; (p = strstr(f, o->source_root)) != NULL;) {
-			size_t skip = n + (p[n] == '/');
-			memmove(p, p + skip, strlen(p + skip) + 1);
-		}
+	/* "FUNCTION FILE:LINE": FILE as the tree names it */
+	char *file = strrchr(f, ' '), *colon = file ? strrchr(file, ':') : NULL, *rel = NULL;
+	if (o->source_root && colon) {
+		*colon = '\0';
+		rel = source_relative(o->source_root, file + 1);
+		*colon = ':';
+	}
+	if (rel) {
+		char *shorter = xasprintf("%.*s %s%s", (int)(file - f), f, rel, colon);
+		free(f);
+		f = shorter;
+		free(rel);
 	}
 	if (cJSON_GetArraySize(st->races) < MAX_RACES) {
 		char *line = xasprintf("ThreadSanitizer: %s in %s", st->race_kind, f);
@@ -135,7 +143,7 @@ int main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct opt_spec specs[] = {
-		{ OPT_STRING("source-root", "DIR", &o.source_root, NULL, "cut DIR/ from the paths in race reports") },
+		{ OPT_STRING("source-root", "DIR", &o.source_root, NULL, "give race reports' files relative to the tree at DIR") },
 		{ OPT_END },
 	};
 	const struct opt_tool tool = {

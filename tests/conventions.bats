@@ -83,7 +83,7 @@ FIXTURE_EXPERIMENTS="$FIXTURES/experiments"
 }
 
 @test "scripts: --help prints the usage and exits 0; a bad option exits 2 naming it" {
-  for s in run_track stage report fetch-rocksdb; do
+  for s in run_track stage report fetch-rocksdb check-rocksdb coz-progress-point cxx-compat-flags; do
     run --separate-stderr "$TOP/bin/$s.sh" --help
     [ "$status" -eq 0 ]
     [[ "${lines[0]}" == "$s.sh "* ]]

@@ -3,7 +3,7 @@
 # source package, fetched as bin/fetch-rocksdb.sh does for 7.8.3) get the Coz
 # progress point in the right place, and hold everything experiment A uses: the
 # write-path functions the prompt cuts, the gate's programs, the crash test.
-# No build here (that is `make demo ROCKSDB_VERSION=9.10.0`, run by hand).
+# No build here (that is `make demo-9.10.0`, run by hand).
 
 load helpers/common
 
@@ -41,14 +41,30 @@ setup_file() {
   done
 }
 
-@test "9.10.0: the gate's programs are targets of its CMake build; the crash test is there" {
+@test "9.10.0: before any build, the setup says the tree holds what experiment A uses" {
+  run make -s --no-print-directory -C "$TOP" rocksdb-check ROCKSDB_SRC="$SRC910" ROCKSDB_VERSION=9.10.0
+  [ "$status" -eq 0 ]
+  [ "$output" = "check-rocksdb: $SRC910 (RocksDB 9.10.0) holds what experiment_a uses: 1 target file(s), 7 functions, 6 gate runs (3 tests named), 23 db_bench arguments" ]
+  [ -f "$SRC910/tools/db_crashtest.py" ]   # where the gate's db_stress flags come from
+}
+
+@test "9.10.0: what the version lacks is named before any build (a db_bench flag 7.8.3 had, a test, a program)" {
   eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"
-  for prog in $(awk -F'\t' '!/^#/ && NF {print $1}' "$AIOPT_GATE" | sort -u); do
-    if [ "$prog" = db_stress ]; then
-      grep -q 'add_executable(db_stress' "$SRC910/db_stress_tool/CMakeLists.txt"
-    else
-      grep -q "db/$prog.cc" "$SRC910/CMakeLists.txt" || { echo "# $prog: no test target" >&3; false; }
-    fi
-  done
-  [ -f "$SRC910/tools/db_crashtest.py" ]
+  printf 'db_test\t--gtest_filter=DBTest.SoftLimit:DBTest.NoSuchTest\nno_such_test\t\n' > "$BATS_TEST_TMPDIR/gate.tsv"
+  AIOPT_GATE="$BATS_TEST_TMPDIR/gate.tsv" AIOPT_BENCH_ARGS="$AIOPT_BENCH_ARGS --compaction_fadvice=NORMAL" \
+    run --separate-stderr "$TOP/bin/check-rocksdb.sh" "$SRC910" 9.10.0
+  [ "$status" -eq 1 ]
+  [ "${stderr_lines[0]}" = "check-rocksdb: $SRC910 (RocksDB 9.10.0) lacks what experiment_a uses:" ]
+  [[ "$stderr" == *"  db_bench --compaction_fadvice (no DEFINE_*(compaction_fadvice, …) in the tree)"* ]]
+  [[ "$stderr" == *"  test DBTest.NoSuchTest in db/db_test.cc"* ]]
+  [[ "$stderr" == *"  gate program no_such_test (no no_such_test.cc)"* ]]
+  [[ "$stderr" != *SoftLimit* ]]
+  # the flag is 7.8.3's: the same check passes there
+  grep -q 'DEFINE_string(compaction_fadvice' "$TOP/build/rocksdb-src/tools/db_bench_tool.cc"
+}
+
+@test "a tree of another version is refused, naming both and the way to keep both" {
+  run make -s --no-print-directory -C "$TOP" rocksdb-check ROCKSDB_SRC="$SRC910" ROCKSDB_VERSION=7.8.3
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"check-rocksdb: $SRC910 holds RocksDB 9.10.0, not 7.8.3: a tree is made once, so give each version its own build directory (make … ROCKSDB_VERSION=7.8.3 BUILD_DIR=build/7.8.3)"* ]]
 }

@@ -4,11 +4,10 @@
 # shellcheck disable=SC2034  # SRC, TSAN, GATE, TARGETS are for the stage files
 
 BIN=${AIOPT_BIN:-$TOP/bin}
-SRC=${ROCKSDB_SRC:-$TOP/build/rocksdb-src}
-RELEASE=${ROCKSDB_RELEASE:-$TOP/build/rocksdb-release}
-TSAN=${ROCKSDB_TSAN:-$TOP/build/rocksdb-tsan}
+# The tree and its builds: where mk/rocksdb.mk puts them (experiment-env says).
+SRC=$ROCKSDB_SRC RELEASE=$ROCKSDB_RELEASE TSAN=$ROCKSDB_TSAN
 GATE=$AIOPT_GATE
-LOCK=${AIOPT_TREE_LOCK:-$TOP/build/tree.lock}
+LOCK=${AIOPT_TREE_LOCK:-$(dirname "$SRC")/tree.lock}
 TARGETS=$AIOPT_TARGET_FILES
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 

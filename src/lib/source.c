@@ -15,8 +15,10 @@
 /* path itself when relative and present under root, else the longest suffix of it;
  * only a file that really lies inside root: a profile line naming
  * "../../etc/passwd" (or a symlink out of the tree) must not get it quoted into a
- * prompt sent to the model server. */
-static char *find_source(const char *root, const char *path)
+ * prompt sent to the model server.  Returns the file's clean path relative to
+ * root ("../rocksdb-src/db/x.cc" from a build directory beside the tree is
+ * "db/x.cc"). */
+char *source_relative(const char *root, const char *path)
 {
 	struct stat st;
 	char *real_root = realpath(root, NULL);
@@ -28,13 +30,15 @@ static char *find_source(const char *root, const char *path)
 			break;
 		char *full = xasprintf("%s/%s", root, rel);
 		char *real = stat(full, &st) == 0 && S_ISREG(st.st_mode) ? realpath(full, NULL) : NULL;
-		int inside = real && path_inside(real, real_root);
-		free(real);
-		if (inside) {
-			free(real_root);
-			return full;
-		}
 		free(full);
+		if (real && path_inside(real, real_root)) {
+			size_t n = strlen(real_root);
+			char *found = xstrdup(real + n + (n > 1));
+			free(real);
+			free(real_root);
+			return found;
+		}
+		free(real);
 	}
 	free(real_root);
 	return NULL;
@@ -48,19 +52,22 @@ int path_inside(const char *path, const char *root)
 
 cJSON *source_context(const char *root, const char *file, long line, int around, char **why)
 {
-	char *path = find_source(root, file);
-	if (!path) {
+	char *rel = source_relative(root, file);
+	if (!rel) {
 		*why = xasprintf("%s not found under %s", file, root);
 		return NULL;
 	}
+	char *path = xasprintf("%s/%s", root, rel);
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		*why = xasprintf("%s: %s", path, strerror(errno));
 		free(path);
+		free(rel);
 		return NULL;
 	}
 	cJSON *ctx = cJSON_CreateObject();
-	cJSON_AddStringToObject(ctx, "path", path + strlen(root) + 1);
+	cJSON_AddStringToObject(ctx, "path", rel);
+	free(rel);
 	cJSON *lines = cJSON_AddArrayToObject(ctx, "lines");
 	struct line_reader *lr = xmalloc(sizeof *lr);
 	lr_init(lr, f, path);

@@ -9,6 +9,12 @@
  * (to free), when the file cannot be found or read. */
 cJSON *source_context(const char *root, const char *file, long line, int around, char **why);
 
+/* file's clean path relative to root (to free): file itself when relative and
+ * there, else its longest suffix that names a file really inside root; NULL when
+ * none does.  Recorded paths are absolute from another machine, or relative to
+ * wherever the compiler ran (ccache's base_dir makes them so), at any depth. */
+char *source_relative(const char *root, const char *file);
+
 /* Whether the absolute, clean path lies inside root (also absolute and clean): the
  * one rule for "a file of the tree", by which nothing outside it is ever quoted. */
 int path_inside(const char *path, const char *root);
