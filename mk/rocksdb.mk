@@ -10,17 +10,18 @@ ROCKSDB_RELEASE ?= $(BUILD_DIR)/rocksdb-release
 # bin/coz-progress-point.sh places by what the code does, in any 7.x-10.x).
 ROCKSDB_PATCHES ?=
 
-# Coz 0.2.2 crashes on DWARF 5 and ignores gcc 12 line tables with location views.
-ROCKSDB_DEBUG_FLAGS := -gdwarf-4 -gno-variable-location-views
 # ccache keyed on paths relative to the project, so a fresh clone reuses the cache.
 export CCACHE_BASEDIR := $(TOP)
 export CCACHE_NOHASHDIR := 1
 ROCKSDB_JOBS ?= $(shell nproc)
 # What this machine's C++ compiler needs to build RocksDB (e.g. -include cstdint
-# under libstdc++ 13 for 7.x): probed by bin/cxx-compat-flags.sh, not set by hand;
-# recursive (=), so only a RocksDB configure runs the probe.
+# under libstdc++ 13 for 7.x), and the debug information Coz 0.2.2 can read
+# (DWARF 4; gcc without location views): probed by bin/cxx-compat-flags.sh, not
+# set by hand; recursive (=), so only a RocksDB configure runs the probe.
 # CXX as CMake will see it: the user's, when set; else CMake's own choice (c++).
-ROCKSDB_CXX_COMPAT = $(shell $(if $(filter default,$(origin CXX)),,CXX='$(CXX)') $(TOP)/bin/cxx-compat-flags.sh)
+ROCKSDB_CXX_PROBE = $(shell $(if $(filter default,$(origin CXX)),,CXX='$(CXX)') $(TOP)/bin/cxx-compat-flags.sh $(1))
+ROCKSDB_CXX_COMPAT = $(call ROCKSDB_CXX_PROBE)
+ROCKSDB_DEBUG_FLAGS = $(call ROCKSDB_CXX_PROBE,--coz)
 
 ROCKSDB_CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
