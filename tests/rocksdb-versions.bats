@@ -68,3 +68,26 @@ setup_file() {
   [ "$status" -ne 0 ]
   [[ "$output" == *"check-rocksdb: $SRC910 holds RocksDB 9.10.0, not 7.8.3: a tree is made once, so give each version its own build directory (make … ROCKSDB_VERSION=7.8.3 BUILD_DIR=build/7.8.3)"* ]]
 }
+
+@test "a user's checkout (AIOPT_ROCKSDB_PATH, a git repository of 9.10.0): exported, instrumented, checked, left untouched" {
+  co="$BATS_TEST_TMPDIR/my-rocksdb"
+  mkdir -p "$co"
+  tar -xzf "$BATS_FILE_TMPDIR/apt/rocksdb_9.10.0.orig.tar.gz" -C "$co" --strip-components=1
+  git -C "$co" init -q -b main
+  git -C "$co" add -A
+  git -C "$co" -c user.name=u -c user.email=u@u commit -qm "my RocksDB"
+  echo '// work in progress' >> "$co/db/db_impl/db_impl_write.cc"   # not committed: not taken
+  head=$(git -C "$co" rev-parse HEAD)
+  dest="$BATS_TEST_TMPDIR/build/rocksdb-src"
+  # ROCKSDB_VERSION says 7.8.3: a checkout is whatever it is, and the check says which
+  run make -s --no-print-directory -C "$TOP" rocksdb-check AIOPT_ROCKSDB_PATH="$co" ROCKSDB_SRC="$dest" ROCKSDB_VERSION=7.8.3
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"fetch-rocksdb: copying the checkout at $co (left untouched)"* ]]
+  [[ "$output" == *"coz-progress-point: tools/db_bench_tool.cc:5532: COZ_PROGRESS_NAMED"* ]]
+  [[ "$output" == *"check-rocksdb: $dest (RocksDB 9.10.0) holds what experiment_a uses"* ]]
+  ! grep -q 'work in progress' "$dest/db/db_impl/db_impl_write.cc"
+  # the user's checkout: same HEAD, no progress point, their change still there
+  [ "$(git -C "$co" rev-parse HEAD)" = "$head" ]
+  [ "$(git -C "$co" status --porcelain)" = " M db/db_impl/db_impl_write.cc" ]
+  ! grep -q COZ_PROGRESS "$co/tools/db_bench_tool.cc"
+}

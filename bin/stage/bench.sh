@@ -39,7 +39,7 @@ parsed_run() {   # LOGFILE EXIT CPU
 # ({"ops_per_sec": N, "p99_latency_us": N}; a relative path is inside the database
 # directory): the way to bring YCSB or a custom harness.  Prints the run object.
 user_bench_run() {   # BINARY DBDIR LOGBASE
-  local bin=$1 db=$2 logbase=$3 status=0 metrics= box=()
+  local bin=$1 db=$2 logbase=$3 status=0 metrics='' box=()
   if [ -n "${AIOPT_METRICS_JSON:-}" ]; then
     case $AIOPT_METRICS_JSON in /*) metrics=$AIOPT_METRICS_JSON ;; *) metrics=$db/$AIOPT_METRICS_JSON ;; esac
     mkdir -p "$(dirname "$metrics")"; rm -f "$metrics"
