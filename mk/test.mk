@@ -3,8 +3,9 @@
 #   make test-rocksdb      real RocksDB: source, builds, baseline, candidates through the stages
 #   make SAN=1 test-unit   the filters' suite against ASan + UBSan builds
 BATS ?= bats
-UNIT_TESTS ?= $(filter-out $(TOP)/tests/rocksdb.bats $(TOP)/tests/rocksdb-versions.bats $(TOP)/tests/run-track.bats,$(sort $(wildcard $(TOP)/tests/*.bats)))
-E2E_TESTS ?= $(wildcard $(TOP)/tests/rocksdb.bats $(TOP)/tests/rocksdb-versions.bats $(TOP)/tests/run-track.bats)
+# The end-to-end files (real RocksDB); every other bats file is a unit test.
+E2E_TESTS ?= $(addprefix $(TOP)/tests/,rocksdb.bats rocksdb-versions.bats run-track.bats)
+UNIT_TESTS ?= $(filter-out $(E2E_TESTS),$(sort $(wildcard $(TOP)/tests/*.bats)))
 
 .PHONY: test test-unit test-rocksdb bench
 test: deps
