@@ -33,11 +33,22 @@ for archive in "$dir"/*/seed-*/archive.jsonl; do
   seed=${seed_dir##*/seed-}
   jq -cR --arg track "$track" --arg seed "$seed" --arg dir "$seed_dir" \
     'fromjson? // empty | {track: $track, seed: $seed, run_dir: $dir, r: .}' "$archive"
-done > "$tmp/records.jsonl"
+  # What the track meant in this run (run_track.sh's settings.env): the ablation's
+  # switches and the parent strategy, printed beside the results.
+  if [ -f "$seed_dir/settings.env" ]; then
+    ( unset AIOPT_MODEL AIOPT_PROFILE_IN_PROMPT AIOPT_PROFILE_IN_FITNESS AIOPT_STRATEGY
+      # shellcheck disable=SC1091  # written by run_track.sh
+      . "$seed_dir/settings.env"
+      jq -cn --arg track "$track" --arg seed "$seed" --arg model "${AIOPT_MODEL:-}" \
+        --arg prompt "${AIOPT_PROFILE_IN_PROMPT:-}" --arg fitness "${AIOPT_PROFILE_IN_FITNESS:-}" --arg strategy "${AIOPT_STRATEGY:-}" \
+        '{settings: {track: $track, seed: $seed, model: $model, profile_in_prompt: $prompt, profile_in_fitness: $fitness,
+                     parents: (if $strategy == "" then "evolved" elif $strategy == "pristine" then "pristine (best-of-N)" else $strategy end)}}' ) >&5
+  fi
+done > "$tmp/records.jsonl" 5> "$tmp/settings.jsonl"
 [ "$found" = 1 ] || input_error "$dir: no archive.jsonl under <track>/seed-<n>/"
 
 # ---- the numbers ------------------------------------------------------------------
-jq -s -f /dev/stdin "$tmp/records.jsonl" > "$tmp/report.json" <<'JQ'
+jq -s --slurpfile settings "$tmp/settings.jsonl" -f /dev/stdin "$tmp/records.jsonl" > "$tmp/report.json" <<'JQ'
 def comparable: if .score.valid == true then .score.comparable_score else null end;
 def tokens: ((.llm.prompt_tokens // 0) + (.llm.completion_tokens // 0));
 def known_tokens: (.llm.prompt_tokens != null or .llm.completion_tokens != null);
@@ -66,6 +77,7 @@ group_by(.track) | map(
   ($all | map(. as $x | select($x.r.score.valid == true)) | max_by(.r.score.comparable_score)) as $best_entry |
   {
     track: $track,
+    settings: ($settings | map(.settings | select(.track == $track) | del(.track, .seed)) | unique),
     seeds: $seeds,
     final_best: ($seeds | map(.final_best)),
     by_iteration: ($seeds | map(.series[]) | group_by(.iteration) | map({
@@ -170,9 +182,10 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
 "",
 "## Tracks",
 "",
-"| track | seeds | records | final best (per seed) | tokens (per seed) |",
-"|---|---|---|---|---|",
-(.tracks[] | "| \(.track) | \(.seeds | length) | \(.seeds | map(.records) | add) | \(.final_best | map(f(4)) | join(", ")) | \(.seeds | map(.tokens // "– (scripted or not reported)" | tostring) | join(", ")) |"),
+"| track | model | profile in prompt / fitness | parents | seeds | records | final best (per seed) | tokens (per seed) |",
+"|---|---|---|---|---|---|---|---|",
+(.tracks[] | (.settings | if length == 0 then [{}] else . end) as $s |
+  "| \(.track) | \($s | map(.model // "–" | if . == "" then "(scripted)" else . end) | unique | join(", ")) | \($s | map("\(.profile_in_prompt // "–") / \(.profile_in_fitness // "–")") | unique | join(", ")) | \($s | map(.parents // "–") | unique | join(", ")) | \(.seeds | length) | \(.seeds | map(.records) | add) | \(.final_best | map(f(4)) | join(", ")) | \(.seeds | map(.tokens // "– (scripted or not reported)" | tostring) | join(", ")) |"),
 "",
 "## The funnel",
 "",

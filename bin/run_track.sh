@@ -15,6 +15,16 @@
 # AIOPT_API_BASE_{BASELINE,GPT5,PROFILER}, AIOPT_RUN_BCOZ, AIOPT_RUN_BPERF;
 # AIOPT_MODEL and AIOPT_API_BASE override the track's.  Keys: OPENAI_API_KEY or
 # AI_OPT_API_KEY, from the environment only.
+#
+# The tracks differ in one thing each (this table is where that is said):
+#   track          model        profile in prompt / in fitness   parents
+#   baseline       local        0 / 0                            evolved
+#   gpt5           GPT-5        0 / 0                            evolved
+#   profiler       local        1 / 1                            evolved
+#   gpt5_profiler  GPT-5        1 / 1                            evolved
+#   best_of_n      local        0 / 0                            pristine, always
+# AIOPT_PROFILE_IN_PROMPT and AIOPT_PROFILE_IN_FITNESS (0 or 1) override the
+# track's two profile routes, for the ablation; the profilers run when either is on.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -58,7 +68,10 @@ case $track in
   gpt5)          m=${AIOPT_MODEL_GPT5:-gpt-5};       a=${AIOPT_API_BASE_GPT5:-https://api.openai.com/v1};   mvar=AIOPT_MODEL_GPT5;     profiled=0 ;;
   profiler)      m=${AIOPT_MODEL_PROFILER:-};        a=${AIOPT_API_BASE_PROFILER:-http://127.0.0.1:8000/v1}; mvar=AIOPT_MODEL_PROFILER; profiled=1 ;;
   gpt5_profiler) m=${AIOPT_MODEL_GPT5:-gpt-5};       a=${AIOPT_API_BASE_GPT5:-https://api.openai.com/v1};   mvar=AIOPT_MODEL_GPT5;     profiled=1 ;;
-  *) usage_error "TRACK=$track: use baseline, gpt5, profiler or gpt5_profiler" ;;
+  # Best-of-N: baseline's model and reward, but no evolution (pick-parent --strategy pristine).
+  best_of_n)     m=${AIOPT_MODEL_BASELINE:-};        a=${AIOPT_API_BASE_BASELINE:-http://127.0.0.1:8000/v1}; mvar=AIOPT_MODEL_BASELINE; profiled=0
+                 export AIOPT_STRATEGY=pristine ;;
+  *) usage_error "TRACK=$track: use baseline, gpt5, profiler, gpt5_profiler or best_of_n" ;;
 esac
 model=${model:-$m}
 api_base=${api_base:-$a}
@@ -69,8 +82,13 @@ if [ -z "$scripted" ]; then
       usage_error "track $track talks to OpenAI: set OPENAI_API_KEY (or AI_OPT_API_KEY); without a model, run: make demo" ;;
   esac
 fi
-# Profilers follow the track: off on scalar tracks, on by default on profiler tracks.
-if [ "$profiled" = 1 ]; then
+# The profile's two routes follow the track unless set; the profilers run when
+# either route is on (on by default then; off otherwise).
+export AIOPT_PROFILE_IN_PROMPT=${AIOPT_PROFILE_IN_PROMPT:-$profiled} AIOPT_PROFILE_IN_FITNESS=${AIOPT_PROFILE_IN_FITNESS:-$profiled}
+for v in AIOPT_PROFILE_IN_PROMPT AIOPT_PROFILE_IN_FITNESS; do
+  [[ ${!v} =~ ^[01]$ ]] || usage_error "$v=${!v}: use 0 or 1"
+done
+if [ "$AIOPT_PROFILE_IN_PROMPT$AIOPT_PROFILE_IN_FITNESS" != 00 ]; then
   export AIOPT_RUN_BCOZ=${AIOPT_RUN_BCOZ:-1} AIOPT_RUN_BPERF=${AIOPT_RUN_BPERF:-1}
 else
   export AIOPT_RUN_BCOZ=0 AIOPT_RUN_BPERF=0
@@ -93,8 +111,9 @@ fi
 echo $$ > "$run/.run.pid"
 # The settings this run works with, beside its archive, so that its numbers can be
 # checked against what made them; a resumed run writes them again (same, or changed).
-{ printf '%s\n' "$settings"; printf 'export AIOPT_TRACK=%q AIOPT_SEED=%q AIOPT_MODEL=%q AIOPT_API_BASE=%q AIOPT_RUN_BCOZ=%q AIOPT_RUN_BPERF=%q\n' \
-    "$track" "$seed" "$model" "$api_base" "$AIOPT_RUN_BCOZ" "$AIOPT_RUN_BPERF"; } > "$run/settings.env"
+{ printf '%s\n' "$settings"; printf 'export AIOPT_TRACK=%q AIOPT_SEED=%q AIOPT_MODEL=%q AIOPT_API_BASE=%q AIOPT_RUN_BCOZ=%q AIOPT_RUN_BPERF=%q AIOPT_PROFILE_IN_PROMPT=%q AIOPT_PROFILE_IN_FITNESS=%q AIOPT_STRATEGY=%q\n' \
+    "$track" "$seed" "$model" "$api_base" "$AIOPT_RUN_BCOZ" "$AIOPT_RUN_BPERF" "$AIOPT_PROFILE_IN_PROMPT" "$AIOPT_PROFILE_IN_FITNESS" \
+    "${AIOPT_STRATEGY:-}"; } > "$run/settings.env"
 # What confines the candidate's programs on this machine, said once per run.
 "$TOP/bin/sandbox.sh" --check >&2
 

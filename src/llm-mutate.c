@@ -3,8 +3,8 @@
  * The prompt shows the model the exact code it is changing (the experiment's
  * functions cut from the parent's file, or the whole file when it fits), the
  * parent's measured results, what went wrong on the last attempts from this
- * parent, the best candidates so far, and — on profiler tracks only — Coz's
- * and the off-CPU profiler's top lines.  One client speaks to any
+ * parent, the best candidates so far, and — with AIOPT_PROFILE_IN_PROMPT=1, as
+ * profiler tracks set it — Coz's and the off-CPU profiler's top lines.  One client speaks to any
  * OpenAI-compatible server (vLLM, llama.cpp, ollama /v1, OpenAI) over libcurl;
  * --record/--replay make a run repeatable offline; --scripted takes the edits
  * from files (the demo), and says so.  The API key never leaves the request. */
@@ -150,7 +150,7 @@ static void build_prompt(const struct settings *s, const cJSON *parent, const cJ
 	const char *parent_id = json_path_string(parent, "id");
 	char *code = code_section(s, warnings), *results = results_section(parent);
 	char *history = history_section(s, archive, parent_id), *inspiration = inspiration_section(s, archive, parent_id);
-	char *profile = is_profiler_track(s->track) ? profile_section(s, parent) : xstrdup("");
+	char *profile = s->profile_in_prompt ? profile_section(s, parent) : xstrdup("");
 	const char *pairs[] = { "workload", s->workload, "results", results, "files", s->target_files,
 				"code", code, "history", history, "inspiration", inspiration,
 				"profile", profile, NULL };
@@ -265,7 +265,7 @@ static void parse_options(int argc, char **argv, struct settings *s)
 	struct opt_spec specs[] = {
 		{ OPT_STRING("experiment", "DIR", &s->experiment, "AIOPT_EXPERIMENT_DIR",
 			     "the experiment's directory: its prompts/ (settings come from the environment)"), .required = 1 },
-		{ OPT_STRING("track", "TRACK", &s->track, "AIOPT_TRACK", "baseline, gpt5, profiler or gpt5_profiler"),
+		{ OPT_STRING("track", "TRACK", &s->track, "AIOPT_TRACK", "the track's name, recorded in the child (bin/run_track.sh says what each means)"),
 		  .required = 1 },
 		{ OPT_STRING("model", "M", &s->model, "AIOPT_MODEL", "the model's name on the server") },
 		{ OPT_STRING("api-base", "URL", &s->api_base, "AIOPT_API_BASE",
@@ -293,8 +293,10 @@ static void parse_options(int argc, char **argv, struct settings *s)
 		{ SETTING_LONG("AIOPT_INSPIRATION_N", &s->inspiration_n, 0, 1000, "other good candidates shown"), .required = 1 },
 		{ SETTING_LONG("AIOPT_INSPIRATION_CHARS", &s->inspiration_chars, 0, 10000000, "the inspiration section's size"),
 		  .required = 1 },
-		{ SETTING_LONG("AIOPT_PROFILE_TOP", &s->profile_top, 0, 1000, "profile lines shown (profiler tracks)"),
+		{ SETTING_LONG("AIOPT_PROFILE_TOP", &s->profile_top, 0, 1000, "profile lines shown (AIOPT_PROFILE_IN_PROMPT=1)"),
 		  .required = 1 },
+		{ SETTING_LONG("AIOPT_PROFILE_IN_PROMPT", &s->profile_in_prompt, 0, 1,
+			       "1: the parent's profiles in the prompt (the track sets it: profiler tracks)") },
 		/* The wire: the client's own limits.  0 or a negative timeout would mean "no
 		 * limit" to libcurl, so every one has its range. */
 		{ SETTING_LONG("AIOPT_MAX_TOKENS", &s->max_tokens, 1, 10000000, "max_tokens of a request") },

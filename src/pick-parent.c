@@ -24,8 +24,10 @@
 #include "lib/opts.h"
 #include "lib/util.h"
 
-enum strategy { TOURNAMENT, BEST, ISLANDS };
-static const char *const strategy_names[] = { "tournament", "best", "islands", NULL };
+/* PRISTINE is the best-of-N control: every child's parent is pristine, so the run
+ * samples N independent edits and nothing evolves. */
+enum strategy { TOURNAMENT, BEST, ISLANDS, PRISTINE };
+static const char *const strategy_names[] = { "tournament", "best", "islands", "pristine", NULL };
 
 struct settings {
 	long seed;
@@ -91,6 +93,8 @@ static const cJSON *tournament(const cJSON **pool, size_t n, long k, uint64_t *r
 
 static const cJSON *choose(const struct settings *s, const cJSON **pool, size_t n, uint64_t *rng)
 {
+	if (s->strategy == PRISTINE)
+		return pool[0];   /* parent_pool puts the root first */
 	if (s->strategy == BEST) {
 		const cJSON *best = pool[0];
 		for (size_t i = 1; i < n; i++)
@@ -126,8 +130,9 @@ static void parse_options(int argc, char **argv, struct settings *s)
 		.operands = "< archive.jsonl",
 		.summary = "Reads a run's archive and writes one parent record: a valid candidate chosen by\n"
 		"tournament over combined_score (with probability --explore a uniformly random one),\n"
-		"the best, or by islands; pristine RocksDB when nothing valid exists.  The same seed\n"
-		"and archive give the same choice.",
+		"the best, or by islands; pristine RocksDB when nothing valid exists, and always\n"
+		"under --strategy pristine (best-of-N: no evolution).  The same seed and archive\n"
+		"give the same choice.",
 		.specs = specs,
 	};
 	int first = opts_parse(&tool, argc, argv);

@@ -40,7 +40,7 @@ struct settings {
 	const char *baseline_path, *parent_path;
 	cJSON *baseline, *parent;
 	int explain, more, summarize;
-	long min_pairs, max_pairs;
+	long min_pairs, max_pairs, profile_in_fitness;
 	double ci_target, screen, read_guard;
 };
 
@@ -299,12 +299,16 @@ static void measure_terms(const struct settings *s, const cJSON *rec, const stru
 	}
 
 	/* bcoz: Coz's headroom, (1 + pristine's max speedup) / (1 + the candidate's):
-	 * above 1 when the candidate left less to gain on its hottest line. */
+	 * above 1 when the candidate left less to gain on its hottest line.  Both
+	 * profile terms are left out (null) under --profile-in-fitness 0: the
+	 * ablation that keeps profiles in the prompt only. */
 	double b[3], c[3];
-	if (pristine_figure(s, rec, "coz", "max_speedup_pct", b) && profile_figure(rec, "coz", "max_speedup_pct", c))
+	if (s->profile_in_fitness && pristine_figure(s, rec, "coz", "max_speedup_pct", b) &&
+	    profile_figure(rec, "coz", "max_speedup_pct", c))
 		terms[BCOZ] = profile_term((100 + b[0]) / (100 + c[0]), (100 + b[1]) / (100 + c[2]), (100 + b[2]) / (100 + c[1]));
 	/* bperf: the writers' off-CPU share, pristine over candidate. */
-	if (pristine_figure(s, rec, "bperf", "off_cpu_ratio", b) && profile_figure(rec, "bperf", "off_cpu_ratio", c))
+	if (s->profile_in_fitness && pristine_figure(s, rec, "bperf", "off_cpu_ratio", b) &&
+	    profile_figure(rec, "bperf", "off_cpu_ratio", c))
 		terms[BPERF] = profile_term(b[0] / c[0], b[1] / c[2], b[2] / c[1]);
 }
 
@@ -606,7 +610,8 @@ static int summarize_stdin(void)
 static void parse_options(int argc, char **argv, struct settings *s)
 {
 	*s = (struct settings){ .weight = { [THROUGHPUT] = 0.3, [LATENCY] = 0.2, [BCOZ] = 0.3, [BPERF] = 0.2 },
-			      .min_pairs = 3, .max_pairs = 8, .ci_target = 0.03, .screen = 0.05, .read_guard = 0.10 };
+			      .min_pairs = 3, .max_pairs = 8, .ci_target = 0.03, .screen = 0.05, .read_guard = 0.10,
+			      .profile_in_fitness = 1 };
 	struct opt_spec specs[] = {
 		{ OPT_CALL("weights", "T=W,...", s->weight, parse_weights, "AIOPT_WEIGHTS",
 			   "term weights (default throughput=0.3,latency=0.2,bcoz=0.3,bperf=0.2,read=0,stall=0)") },
@@ -624,6 +629,8 @@ static void parse_options(int argc, char **argv, struct settings *s)
 			     "stop after one pair slower than pristine by more than F") },
 		{ OPT_DOUBLE("read-guard", "F", &s->read_guard, 0, 1, "AIOPT_READ_GUARD",
 			     "reads significantly slower by more than F make a candidate worse") },
+		{ OPT_LONG("profile-in-fitness", "0|1", &s->profile_in_fitness, 0, 1, "AIOPT_PROFILE_IN_FITNESS",
+			   "0: leave the profile terms (bcoz, bperf) out, measured or not (the track sets it)") },
 		{ OPT_FLAG("summarize", &s->summarize, "read pristine's bench runs (one a line) and write their medians") },
 		{ OPT_END },
 	};

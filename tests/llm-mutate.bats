@@ -227,13 +227,17 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
   [ ! -s "$BATS_TEST_TMPDIR/requests.jsonl" ]
 }
 
-@test "profiler and scalar tracks: the same prompt but for the profile section" {
+@test "AIOPT_PROFILE_IN_PROMPT (the ablation's prompt switch): the same prompt but for the profile section" {
   PARENT=$(jq -c '.coz = {"lines":[{"location":"db/db_impl/db_impl_write.cc:1380","point":"db_bench.write","impact_pct":12.5,"max_speedup_pct":30.2,"context":{"lines":[{"line":1380,"text":"      io_s = log.writer->file()->Sync(immutable_db_options_.use_fsync);"}]}}]}' <<<"$PARENT")
   serve "$(ok_reply "$EDIT_REPLY")"
-  run --separate-stderr mutate qwen2.5-coder-32b baseline --iteration 7
+  # the switch, not the track's name, decides: unset is off, even on a track called profiler
+  run --separate-stderr mutate qwen2.5-coder-32b profiler --iteration 7
   scalar=$(jq -r .dir <<<"$output")/prompt.md
-  run --separate-stderr mutate qwen2.5-coder-32b profiler --iteration 8
+  AIOPT_PROFILE_IN_PROMPT=1 run --separate-stderr mutate qwen2.5-coder-32b profiler --iteration 8
   profiler=$(jq -r .dir <<<"$output")/prompt.md
+  AIOPT_PROFILE_IN_PROMPT=2 run --separate-stderr mutate qwen2.5-coder-32b profiler --iteration 9
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *AIOPT_PROFILE_IN_PROMPT*2* ]]
   grep -q 'Where the time goes' "$profiler"
   grep -q 'db_impl_write.cc:1380 (progress point db_bench.write): .* up to 30.2 %' "$profiler"
   ! grep -q 'Where the time goes' "$scalar"

@@ -41,6 +41,11 @@ EOF2
   [ "$(jq -r .id <<<"$output")" = c0003-cccccc ]
 }
 
+@test "pristine (the best-of-N control): every seed, with valid candidates there, gives pristine" {
+  ids=$(for seed in $(seq 1 40); do archive | AIOPT_STRATEGY=pristine pick-parent --seed "$seed" --explore 1 | jq -r .id; done | sort -u)
+  [ "$ids" = pristine ]
+}
+
 @test "tournament favours the better: over 200 seeds the best is chosen most" {
   top=$(for seed in $(seq 1 200); do archive | pick-parent --seed "$seed" --explore 0 | jq -r .id; done | sort | uniq -c | sort -rn | head -1)
   [[ "$top" == *c0003-cccccc ]]

@@ -60,6 +60,19 @@ png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
   [ "$(jq -c '.tracks[] | select(.track == "profiler") | .best | [.id, .seed, .found_after.elapsed_s, .found_after.tokens]' "$j")" = '["a2","4",110,2200]' ]
 }
 
+@test "each track's settings beside its results: model, the profile's two routes, the parents (settings.env)" {
+  rec a 1 1.2 | archive profiler 1
+  rec b 1 1.0 | archive best_of_n 1
+  rec c 1 1.1 | archive baseline 1   # a run from before settings.env: unknown, said so
+  printf "export AIOPT_MODEL=qwen-7b AIOPT_PROFILE_IN_PROMPT=1 AIOPT_PROFILE_IN_FITNESS=0 AIOPT_STRATEGY=''\n" > "$RUNS/exp/profiler/seed-1/settings.env"
+  printf "export AIOPT_MODEL=qwen-7b AIOPT_PROFILE_IN_PROMPT=0 AIOPT_PROFILE_IN_FITNESS=0 AIOPT_STRATEGY=pristine\n" > "$RUNS/exp/best_of_n/seed-1/settings.env"
+  run "$TOP/bin/report.sh" exp "$RUNS"
+  [ "$status" -eq 0 ]
+  grep -q '^| profiler | qwen-7b | 1 / 0 | evolved | 1 | 1 | 1.2 |' "$RUNS/exp/report.md"
+  grep -q '^| best_of_n | qwen-7b | 0 / 0 | pristine (best-of-N) | 1 | 1 | 1 |' "$RUNS/exp/report.md"
+  grep -q '^| baseline | – | – / – | – | 1 | 1 | 1.1 |' "$RUNS/exp/report.md"
+}
+
 @test "two seeds per track: too few to conclude, and said so" {
   for s in 1 2; do rec a 1 1.2 | archive profiler "$s"; rec b 1 1.0 | archive gpt5 "$s"; done
   run "$TOP/bin/report.sh" exp "$RUNS"

@@ -99,3 +99,21 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   [ -z "$(git -C "$SRC" status --porcelain)" ]
   [[ "$output" == *"Next: make report"* ]]
 }
+
+@test "make experiment_a TRACK=best_of_n: baseline's model, no profile on either route, every parent pristine" {
+  b="$AIOPT_RUNS/experiment_a/best_of_n/seed-4"
+  mkdir -p "$b"
+  # To save a pristine build and its bench runs here, this run starts from the
+  # baseline run above: its pristine (same machine) and its three valid records,
+  # parents a tournament could pick; the fourth iteration is this track's own.
+  cp -a "$RUN/pristine" "$RUN"/c0* "$b/"
+  jq -c --arg from "$RUN/" --arg to "$b/" '.track = "best_of_n" | .dir |= sub($from; $to)' "$RUN/archive.jsonl" > "$b/archive.jsonl"
+  run make -s --no-print-directory -C "$TOP" experiment_a TRACK=best_of_n SEED=4 ITERATIONS=4
+  echo "$output" | tail -n 5
+  [ "$status" -eq 0 ]
+  grep -q "AIOPT_PROFILE_IN_PROMPT=0 AIOPT_PROFILE_IN_FITNESS=0 AIOPT_STRATEGY=pristine" "$b/settings.env"
+  grep -q "AIOPT_RUN_BCOZ=0 AIOPT_RUN_BPERF=0" "$b/settings.env"
+  r=$(jq -c 'select(.iteration == 4)' "$b/archive.jsonl")
+  [ "$(jq -c '[.parent, .track, .llm.model, has("coz"), has("bperf")]' <<<"$r")" = '["pristine","best_of_n","fake-coder",false,false]' ]
+  ! grep -q 'Where the time goes' "$(jq -r .dir <<<"$r")/prompt.md"
+}

@@ -142,6 +142,21 @@ num() { jq -rc "$1" <<<"$output"; }
   [ "$(num '.score.terms.bcoz.value')" = 0.5 ]
 }
 
+@test "AIOPT_PROFILE_IN_FITNESS=0 (the ablation's fitness switch): the same score but for the profile terms" {
+  rec=$(record "$(pair 1000 1030 110 100)" "$(pair 1000 1030 110 100)")
+  echo '{"coz": {"max_speedup_pct": 30, "max_speedup_pct_ci": {"low": 25, "high": 35}}}' > "$BATS_TEST_TMPDIR/baseline.json"
+  rec=$(jq -c '.coz = {max_speedup_pct: 10, max_speedup_pct_ci: {low: 8, high: 12}}' <<<"$rec")
+  on=$(score --baseline "$BATS_TEST_TMPDIR/baseline.json" <<<"$rec")
+  off=$(AIOPT_PROFILE_IN_FITNESS=0 score --baseline "$BATS_TEST_TMPDIR/baseline.json" <<<"$rec")
+  # the profile counted: combined 1.1044; left out: combined = comparable = 1.058
+  [ "$(jq -c '.score | [(.combined_score*10000|round), .terms.bcoz.counted]' <<<"$on")" = '[11044,true]' ]
+  [ "$(jq -c '.score | [(.combined_score*10000|round), (.comparable_score*10000|round), .terms.bcoz]' <<<"$off")" = '[10580,10580,null]' ]
+  # everything else is the same
+  [ "$(jq -cS '.score | del(.combined_score, .terms.bcoz)' <<<"$on")" = "$(jq -cS '.score | del(.combined_score, .terms.bcoz)' <<<"$off")" ]
+  run --separate-stderr score --profile-in-fitness 2 <<<"$rec"
+  [ "$status" -eq 2 ]
+}
+
 @test "bperf: the writers' off-CPU share, pristine over candidate, bounded, only with intervals" {
   rec=$(record "$(pair 1000 1000 100 100)")
   echo '{"bperf": {"off_cpu_ratio": 0.5, "off_cpu_ratio_ci": {"low": 0.45, "high": 0.55}}}' > "$BATS_TEST_TMPDIR/baseline.json"

@@ -14,6 +14,7 @@ struct settings {
 	/* from the experiment */
 	const char *target_files, *functions, *workload;
 	long code_chars, history_chars, history_k, inspiration_n, inspiration_chars, profile_top;
+	long profile_in_prompt;   /* 0 or 1: the track's choice (bin/run_track.sh) */
 	/* the wire */
 	long max_tokens, timeout_s, retries, backoff_ms, max_wait_s, max_reply_bytes;
 	double temperature;
@@ -29,7 +30,6 @@ cJSON *read_archive(const char *path, cJSON *warnings);
 char *history_section(const struct settings *s, const cJSON *archive, const char *parent_id);
 char *inspiration_section(const struct settings *s, const cJSON *archive, const char *parent_id);
 char *profile_section(const struct settings *s, const cJSON *parent);
-int is_profiler_track(const char *track);
 /* tmpl with each {{name}} replaced; pairs: name, value, ..., NULL. */
 char *fill(const char *tmpl, const char *const *pairs);
 char *read_template(const struct settings *s, const char *name);

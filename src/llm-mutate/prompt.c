@@ -1,6 +1,6 @@
 /* prompt.c — the prompt's other sections: the parent's results, the history of
- * attempts from it, the best candidates as inspiration, the profile (profiler tracks
- * only), and the templates they fill. */
+ * attempts from it, the best candidates as inspiration, the profile (with
+ * AIOPT_PROFILE_IN_PROMPT=1), and the templates they fill. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
@@ -158,7 +158,7 @@ char *inspiration_section(const struct settings *s, const cJSON *archive, const 
 	return buf_take(&b);
 }
 
-/* Profiler tracks only: Coz's top lines (parse-coz --context output in the parent's
+/* With AIOPT_PROFILE_IN_PROMPT=1 only: Coz's top lines (parse-coz --context output in the parent's
  * "coz") and the off-CPU profile's top stacks ("bperf"), when the parent has them. */
 char *profile_section(const struct settings *s, const cJSON *parent)
 {
@@ -202,11 +202,6 @@ char *profile_section(const struct settings *s, const cJSON *parent)
 			   json_path_string(st, "location") ? json_path_string(st, "location") : "?");
 	}
 	return buf_take(&b);
-}
-
-int is_profiler_track(const char *track)
-{
-	return track && strstr(track, "profiler") != NULL;
 }
 
 /* {{name}} → value, for each pair; unknown placeholders stay as they are. */
