@@ -115,7 +115,7 @@ FIXTURE_EXPERIMENTS="$FIXTURES/experiments"
   [[ "${lines[0]}" == "usage: score [--weights T=W,...]"* ]]
   [[ "$output" == *"--min-pairs N"*"[1 to 1000; default 3; env AIOPT_BENCH_MIN_PAIRS]"* ]]
   run --separate-stderr pick-parent --help
-  [[ "$output" == *"[tournament, best, islands; default tournament; env AIOPT_STRATEGY]"* ]]
+  [[ "$output" == *"[tournament, best, islands, pristine; default tournament; env AIOPT_STRATEGY]"* ]]
   # a bad value from the environment names the variable
   AIOPT_BENCH_SCREEN=lots run --separate-stderr score <<<'{}'
   [ "$status" -eq 2 ]
