@@ -13,8 +13,9 @@
 # through `make experiment-env` so that this script and make agree: AIOPT_TRACK,
 # AIOPT_ITERATIONS (50), AIOPT_SEED (1), AIOPT_MODEL_{BASELINE,GPT5,PROFILER},
 # AIOPT_API_BASE_{BASELINE,GPT5,PROFILER}, AIOPT_RUN_BCOZ, AIOPT_RUN_BPERF;
-# AIOPT_MODEL and AIOPT_API_BASE override the track's.  Keys: OPENAI_API_KEY or
-# AI_OPT_API_KEY, from the environment only.
+# AIOPT_MODEL and AIOPT_API_BASE override the track's; AIOPT_BUDGET=tokens:N,hours:N
+# bounds a run besides its iterations.  Keys: OPENAI_API_KEY or AI_OPT_API_KEY, from
+# the environment only.
 #
 # The tracks differ in one thing each (this table is where that is said):
 #   track          model        profile in prompt / in fitness   parents
@@ -61,6 +62,18 @@ scripted=${scripted:-${AIOPT_SCRIPTED:-}}
 runs=${runs:-${AIOPT_RUNS:-$TOP/runs}}
 [[ "$iterations" =~ ^[0-9]+$ ]] || usage_error "ITERATIONS=$iterations is not a number"
 [[ "$seed" =~ ^[0-9]+$ ]] || usage_error "SEED=$seed is not a number"
+# Equal budgets for the tracks: besides ITERATIONS, AIOPT_BUDGET=tokens:2e6,hours:12
+# stops the run before the next model call once the archive's tokens (prompt +
+# completion) or its candidates' wall time (timing.seconds: time the run worked,
+# not time it lay stopped) reach the limit.  Checked once, here.
+budget_tokens='' budget_hours=''
+IFS=, read -ra budget_items <<< "${AIOPT_BUDGET:-}"
+for item in ${budget_items[@]+"${budget_items[@]}"}; do
+  [[ $item =~ ^(tokens|hours):([0-9]+(\.[0-9]+)?([eE][0-9]+)?)$ ]] \
+    || usage_error "AIOPT_BUDGET=$AIOPT_BUDGET: \"$item\" is not tokens:N or hours:N (N a positive number; iterations are ITERATIONS)"
+  awk -v n="${BASH_REMATCH[2]}" 'BEGIN { exit !(n > 0) }' || usage_error "AIOPT_BUDGET=$AIOPT_BUDGET: \"$item\" is not positive"
+  printf -v "budget_${BASH_REMATCH[1]}" '%s' "${BASH_REMATCH[2]}"
+done
 
 # ---- the track: its model, endpoint and profilers -------------------------------
 case $track in
@@ -180,9 +193,28 @@ for d in "$run"/c[0-9]*; do
 done
 [ "$archived" = " " ] || echo "run_track: resuming $run at iteration $first_missing of $iterations" >&2
 
+# Prints why the run's budget is spent (and returns 0), or returns 1.  A tokens
+# budget needs the model to report its tokens: a run that cannot count them stops
+# rather than running unbounded.
+budget_spent() {
+  [ -n "$budget_tokens$budget_hours" ] && [ -f "$archive" ] || return 1
+  local spent
+  spent=$(jq -R 'fromjson? // empty' "$archive" | jq -rs '[(map(select(.llm.prompt_tokens != null or .llm.completion_tokens != null)) | length),
+      length, (map((.llm.prompt_tokens // 0) + (.llm.completion_tokens // 0)) | add // 0), (map(.timing.seconds // 0) | add // 0)] | @tsv')
+  awk -F'\t' -v t="$budget_tokens" -v h="$budget_hours" -v budget="$AIOPT_BUDGET" '{
+      if (t != "" && $2 > 0 && $1 < $2) { printf "budget %s: the model reported no tokens for %d of %d records, so the run cannot count them\n", budget, $2 - $1, $2; exit 0 }
+      if (t != "" && $3 >= t + 0) { printf "budget %s spent: %d tokens\n", budget, $3; exit 0 }
+      if (h != "" && $4 >= h * 3600) { printf "budget %s spent: %.2f hours of candidates\n", budget, $4 / 3600; exit 0 }
+      exit 1 }' <<< "$spent"
+}
+
 # ---- the loop -------------------------------------------------------------------------
 for ((i = first_missing; i <= iterations; i++)); do
   is_archived "$i" && continue
+  if why=$(budget_spent); then
+    echo "run_track: $why; stopping before iteration $i (a larger AIOPT_BUDGET resumes it)" >&2
+    break
+  fi
   t_iter=$(date +%s)
   parent=$( { cat "$archive" 2>/dev/null || true; } | "$BIN/pick-parent" --seed "$seed")
   parent_id=$(jq -r .id <<<"$parent")

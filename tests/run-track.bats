@@ -58,6 +58,16 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   [ ! -e "$AIOPT_RUNS/experiment_a/baseline/seed-9/pristine" ]
 }
 
+@test "a budget that is not tokens:N or hours:N: stops before any work, naming it" {
+  AIOPT_BUDGET=tokens:2e6,iterations:50 run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 9 --iterations 1
+  [ "$status" -eq 2 ]
+  [[ "$output" == *'AIOPT_BUDGET=tokens:2e6,iterations:50: "iterations:50" is not tokens:N or hours:N (N a positive number; iterations are ITERATIONS)'* ]]
+  AIOPT_BUDGET=hours:0 run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 9 --iterations 1
+  [ "$status" -eq 2 ]
+  [[ "$output" == *'"hours:0" is not positive'* ]]
+  [ ! -e "$AIOPT_RUNS/experiment_a/baseline/seed-9/pristine" ]
+}
+
 @test "kill -9 mid-build, resume, SIGTERM, resume: every iteration archived once, tree pristine" {
   start_run 3
   # kill -9 while the first candidate builds
@@ -116,4 +126,28 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   r=$(jq -c 'select(.iteration == 4)' "$b/archive.jsonl")
   [ "$(jq -c '[.parent, .track, .llm.model, has("coz"), has("bperf")]' <<<"$r")" = '["pristine","best_of_n","fake-coder",false,false]' ]
   ! grep -q 'Where the time goes' "$(jq -r .dir <<<"$r")/prompt.md"
+}
+
+@test "a budget spent stops the run cleanly before the next model call; hours count the candidates' time" {
+  [ "$(jq -s 'map(.timing.seconds) | add > 4' "$RUN/archive.jsonl")" = true ]   # the three records above
+  AIOPT_BUDGET=hours:0.001 run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 4 --iterations 5
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"run_track: budget hours:0.001 spent: 0.0"*" hours of candidates; stopping before iteration 4 (a larger AIOPT_BUDGET resumes it)"* ]]
+  [ "$(wc -l < "$RUN/archive.jsonl")" -eq 3 ]
+  # tokens: the fake model reports 1234 + 56 per request
+  AIOPT_BUDGET=hours:100,tokens:3000 run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 4 --iterations 5
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"run_track: budget hours:100,tokens:3000 spent: 3870 tokens; stopping before iteration 4"* ]]
+  [ "$(wc -l < "$RUN/archive.jsonl")" -eq 3 ]
+  # a model that reports no usage (as scripted edits do): a tokens budget cannot be
+  # kept, so the run stops rather than run unbounded (seed 5: the same records, their
+  # token counts removed, and the same pristine, to spare a build)
+  r5="$AIOPT_RUNS/experiment_a/baseline/seed-5"
+  mkdir -p "$r5" && cp -a "$RUN/pristine" "$r5/"
+  jq -c 'del(.llm.prompt_tokens, .llm.completion_tokens)' "$RUN/archive.jsonl" > "$r5/archive.jsonl"
+  AIOPT_BUDGET=tokens:1e6 run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 5 --iterations 5
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"budget tokens:1e6: the model reported no tokens for 3 of 3 records, so the run cannot count them; stopping before iteration 4"* ]]
+  [ "$(wc -l < "$r5/archive.jsonl")" -eq 3 ]
+  [ -z "$(git -C "$SRC" status --porcelain)" ]
 }
