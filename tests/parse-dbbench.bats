@@ -16,6 +16,21 @@ D="$FIXTURES/dbbench"
   [ "$(jq -c '[.benchmark,.ops_per_sec,.micros_per_op]' <<<"$output")" = '["fillrandom",23155,86.35]' ]
 }
 
+@test "9.10.0 L0-stall log: the same fields as 7.8.3's, read off a newer db_bench" {
+  # fillrandom   :      21.731 micros/op 46001 ops/sec 3.087 seconds 141999 operations;   18.3 MB/s
+  # Percentiles: P50: 2.72 P75: 3.66 P99: 24.63 P99.9: 4053.87 P99.99: 18533.40
+  # Cumulative writes: 141K writes, 141K keys, 141K commit groups, 1.0 writes per commit group, ...
+  # Cumulative stall: 00:00:1.312 H:M:S, 42.4 percent
+  #   L0      4/3    7.36 MB   0.5 ...
+  # Write Stall (count): ... l0-file-count-limit-delays: 17, l0-file-count-limit-stops: 0, ...
+  run --separate-stderr parse-dbbench "$D/rocksdb-9.10.0-fillrandom-l0-stall.log"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.version, .benchmark, .ops_per_sec, .micros_per_op, .benchmarks[0].operations, .p99_us, .p99_9_us, .warnings]' <<<"$output")" = \
+    '["9.10.0","fillrandom",46001,21.731,141999,24.63,4053.87,[]]' ]
+  [ "$(jq -c '.db_stats | [.writes, .commit_groups, .stall_seconds, .stall_pct]' <<<"$output")" = '[141000,141000,1.312,42.4]' ]
+  [ "$(jq -c '[.compaction.l0_files, .compaction.levels[0].files_compacting, .stalls["l0-file-count-limit-delays"], .stalls["total-stops"]]' <<<"$output")" = '[4,3,17,0]' ]
+}
+
 @test "7.8.3 L0-stall log: the write histogram, not the per-level read histograms" {
   # Count: 1000000 Average: 86.3503  StdDev: 604.14
   # Min: 3  Median: 5.9602  Max: 74095
