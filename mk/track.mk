@@ -25,8 +25,11 @@ demo: run-prerequisites
 # The demo on another RocksDB version (Debian's source package of it: 9.10.0 is
 # trixie's), with its own build and runs directories, so 7.8.3's stay as they
 # are: make demo-9.10.0.  Run by hand (the first time, two cold RocksDB builds).
+# The tree's paths this make exports are its own BUILD_DIR's: the sub-make must
+# derive them again from the new one, so they are not passed down.
 demo-%:
-	$(MAKE) demo ROCKSDB_VERSION=$* BUILD_DIR=$(TOP)/build/$* DEMO_RUNS=$(TOP)/runs/demo-$*
+	env -u ROCKSDB_SRC -u ROCKSDB_RELEASE -u ROCKSDB_TSAN \
+	  $(MAKE) demo ROCKSDB_VERSION=$* BUILD_DIR=$(TOP)/build/$* DEMO_RUNS=$(TOP)/runs/demo-$*
 
 # Tables and plots of every track: runs/<exp>/report.md, report.json, PNGs.
 RUNS ?= $(TOP)/runs
