@@ -131,12 +131,16 @@ echo $$ > "$run/.run.pid"
 "$TOP/bin/sandbox.sh" --check >&2
 
 mk=(make -s -f "$TOP/mk/candidate.mk" EXP="$exp" PRISTINE="$run/pristine")
+# The archive's records that parse, one a line: a torn last line (archive-append
+# moves it aside on the next append) must not fail the progress line, the resume,
+# the budget or the summary.  Nothing before the first record.
+records() { [ ! -f "$archive" ] || jq -c -R 'fromjson? // empty' "$archive"; }
 t_start=$SECONDS
 progress() {   # ITER ID STAGE
   local best funnel
-  read -r best funnel < <(jq -rs '[ (map(select(.score.valid == true and .pristine != true) | .score.comparable_score) | max // null),
+  read -r best funnel < <(records | jq -rs '[ (map(select(.score.valid == true and .pristine != true) | .score.comparable_score) | max // null),
       "applied \(map(select(.apply.ok == true)) | length) / built \(map(select(.build.ok == true)) | length) / tested \(map(select(.test.ok == true)) | length) / improved \(map(select(.score.better_than_pristine == true)) | length)" ]
-      | "\(if .[0] == null then "-" else (.[0] * 10000 | round / 10000 | tostring) end) \(.[1])"' "$archive" 2>/dev/null || echo "- -")
+      | "\(if .[0] == null then "-" else (.[0] * 10000 | round / 10000 | tostring) end) \(.[1])"')
   printf '[%s] iteration %s/%s  %s  %-8s  %5ds  best %s  %s\n' "$(date +%H:%M:%S)" "$1" "$iterations" "$2" "$3" \
     $((SECONDS - t_start)) "$best" "$funnel" >&2
 }
@@ -178,9 +182,8 @@ fi
 # ---- resume: drop what a killed run left in flight ----------------------------------
 # The iterations archived, by their number, not by a count of lines: a torn line
 # (archive-append moves it aside) must not shift every later iteration by one.
-archived=" "
-[ -f "$archive" ] && archived=" $(jq -R 'fromjson? // empty | .iteration // empty' "$archive" | sort -n -u | paste -sd' ' -) "
-is_archived() { [[ "$archived" == *" $1 "* ]]; }
+archived=$(records | jq '.iteration // empty' | sort -n -u | paste -sd' ' -)
+is_archived() { [[ " $archived " == *" $1 "* ]]; }
 first_missing=1
 while is_archived "$first_missing"; do first_missing=$((first_missing + 1)); done
 for d in "$run"/c[0-9]*; do
@@ -191,7 +194,7 @@ for d in "$run"/c[0-9]*; do
     rm -rf "$d"
   fi
 done
-[ "$archived" = " " ] || echo "run_track: resuming $run at iteration $first_missing of $iterations" >&2
+[ -z "$archived" ] || echo "run_track: resuming $run at iteration $first_missing of $iterations" >&2
 
 # Prints why the run's budget is spent (and returns 0), or returns 1.  A tokens
 # budget needs the model to report its tokens: a run that cannot count them stops
@@ -199,7 +202,7 @@ done
 budget_spent() {
   [ -n "$budget_tokens$budget_hours" ] && [ -f "$archive" ] || return 1
   local spent
-  spent=$(jq -R 'fromjson? // empty' "$archive" | jq -rs '[(map(select(.llm.prompt_tokens != null or .llm.completion_tokens != null)) | length),
+  spent=$(records | jq -rs '[(map(select(.llm.prompt_tokens != null or .llm.completion_tokens != null)) | length),
       length, (map((.llm.prompt_tokens // 0) + (.llm.completion_tokens // 0)) | add // 0), (map(.timing.seconds // 0) | add // 0)] | @tsv')
   awk -F'\t' -v t="$budget_tokens" -v h="$budget_hours" -v budget="$AIOPT_BUDGET" '{
       if (t != "" && $2 > 0 && $1 < $2) { printf "budget %s: the model reported no tokens for %d of %d records, so the run cannot count them\n", budget, $2 - $1, $2; exit 0 }
@@ -248,9 +251,6 @@ done
 
 "$BIN/stage.sh" checkout pristine
 echo >&2
-# Records that parse: a torn last line (archive-append moves it aside on the next
-# append) must not fail the summary.
-records() { jq -c -R 'fromjson? // empty' "$archive"; }
 echo "run_track: $run: $(records | wc -l) candidates in $archive" >&2
 records | jq -rs '(["iter", "id", "parent", "outcome", "comparable", "throughput", "p99"] | @tsv),
   (.[] | [.iteration, .id, .parent,
