@@ -31,8 +31,16 @@ for archive in "$dir"/*/seed-*/archive.jsonl; do
   seed_dir=$(dirname "$archive")
   track=$(basename "$(dirname "$seed_dir")")
   seed=${seed_dir##*/seed-}
+  # Each record with its confirmation (confirm.jsonl), as the record's "confirm".
   jq -cR --arg track "$track" --arg seed "$seed" --arg dir "$seed_dir" \
-    'fromjson? // empty | {track: $track, seed: $seed, run_dir: $dir, r: .}' "$archive"
+    --slurpfile conf <( [ ! -f "$seed_dir/confirm.jsonl" ] || jq -cR 'fromjson? // empty' "$seed_dir/confirm.jsonl") \
+    '($conf | map({(.id): .confirm}) | add // {}) as $c
+     | fromjson? // empty | {track: $track, seed: $seed, run_dir: $dir, r: (. + (if $c[.id] != null then {confirm: $c[.id]} else {} end))}' "$archive"
+  # The run's noise: its latest A/A calibration (pristine/calibration.jsonl).
+  if [ -f "$seed_dir/pristine/calibration.jsonl" ]; then
+    jq -cR --arg track "$track" --arg seed "$seed" 'fromjson? // empty | {noise: ({track: $track, seed: $seed} + .)}' \
+      "$seed_dir/pristine/calibration.jsonl" | tail -n 1 >&6
+  fi
   # What the track meant in this run (run_track.sh's settings.env): the ablation's
   # switches and the parent strategy, printed beside the results.
   if [ -f "$seed_dir/settings.env" ]; then
@@ -44,12 +52,17 @@ for archive in "$dir"/*/seed-*/archive.jsonl; do
         '{settings: {track: $track, seed: $seed, model: $model, profile_in_prompt: $prompt, profile_in_fitness: $fitness,
                      parents: (if $strategy == "" then "evolved" elif $strategy == "pristine" then "pristine (best-of-N)" else $strategy end)}}' ) >&5
   fi
-done > "$tmp/records.jsonl" 5> "$tmp/settings.jsonl"
+done > "$tmp/records.jsonl" 5> "$tmp/settings.jsonl" 6> "$tmp/noise.jsonl"
 [ "$found" = 1 ] || input_error "$dir: no archive.jsonl under <track>/seed-<n>/"
 
 # ---- the numbers ------------------------------------------------------------------
-jq -s --slurpfile settings "$tmp/settings.jsonl" -f /dev/stdin "$tmp/records.jsonl" > "$tmp/report.json" <<'JQ'
+jq -s --slurpfile settings "$tmp/settings.jsonl" --slurpfile noise "$tmp/noise.jsonl" -f /dev/stdin "$tmp/records.jsonl" > "$tmp/report.json" <<'JQ'
 def comparable: if .score.valid == true then .score.comparable_score else null end;
+# A claim the run stands behind: a figure from confirmation's fresh pairs, of a
+# candidate they found better than pristine.  Screening's figure of the best of
+# many noisy estimates is biased upward; it is shown, never claimed.
+def confirmed_better: .confirm.score.better_than_pristine == true;
+def confirmed: if confirmed_better then .confirm.score.comparable_score else null end;
 def tokens: ((.llm.prompt_tokens // 0) + (.llm.completion_tokens // 0));
 def known_tokens: (.llm.prompt_tokens != null or .llm.completion_tokens != null);
 # score decides what "better" means; the report only reads it.
@@ -57,24 +70,44 @@ def better_than_pristine: .score.better_than_pristine == true;
 # Normalised failure messages: numbers and paths vary, the kind of failure does not.
 def kind: .error.message // "" | gsub("[0-9]+"; "N") | .[0:110];
 
+def candidate: .seed as $seed | .r | {
+    id, seed: $seed, iteration, dir, patch: (.apply.patch // null),
+    comparable_score: .score.comparable_score, combined_score: .score.combined_score,
+    throughput: .score.terms.throughput, latency: .score.terms.latency, stall: .score.terms.stall,
+    confirm: (if .confirm == null then null else .confirm | {pairs: .score.pairs, duration_seconds, better_than_pristine: .score.better_than_pristine,
+              comparable_score: .score.comparable_score, throughput: .score.terms.throughput, latency: .score.terms.latency,
+              reason: .score.reason} end),
+    coz_max_speedup_pct_pristine: (.baseline.coz.max_speedup_pct // null),
+    coz_max_speedup_pct: (.coz.max_speedup_pct // null)};
+
 group_by(.track) | map(
   . as $all | .[0].track as $track |
   ($all | group_by(.seed) | map(
      sort_by(.r.iteration // 0) | . as $rs | .[0].seed as $seed |
      (map(.r.timing.started_at // empty) | min) as $t0 |
-     (reduce range(0; length) as $i ({best: null, tokens: 0, points: []};
+     # The best so far is the best confirmed so far, placed at the candidate's
+     # iteration; pristine (1) until a candidate is confirmed better.
+     (reduce range(0; length) as $i ({best: 1, tokens: 0, points: []};
         ($rs[$i].r) as $r |
         .tokens += ($r | tokens) |
-        .best = ([.best, ($r | comparable)] | map(select(. != null)) | max) |
+        .best = ([.best, ($r | confirmed)] | map(select(. != null)) | max) |
         .points += [{iteration: ($r.iteration // ($i + 1)), best: .best, tokens: .tokens,
                      elapsed_s: (if $t0 != null and $r.timing.finished_at != null then $r.timing.finished_at - $t0 else null end)}])) as $series |
      ($rs | map(.r | known_tokens) | any) as $has_tokens |
      ($series | .points |= map(if $has_tokens then . else .tokens = null end)) as $series |
+     ($noise | map(.noise | select(.track == $track and .seed == $seed)) | last // null) as $noise_of_run |
      {seed: $seed, records: length, final_best: $series.best, series: $series.points,
+      screening_best: ($rs | map(.r | comparable) | map(select(. != null)) | max),
+      screened: ($rs | map(select(.r.score.valid == true)) | length),
+      passed_screening: ($rs | map(select(.r.score.better_than_pristine == true)) | length),
+      confirmations: ($rs | map(select(.r.confirm != null)) | length),
+      confirmed: ($rs | map(select(.r | confirmed_better)) | length),
+      noise: (if $noise_of_run == null then null else $noise_of_run | {host, pairs, duration_seconds, throughput, log_ratio_sd, detectable_change} end),
       tokens: (if ($rs | map(.r | known_tokens) | any) then $series.tokens else null end),
       run_dir: .[0].run_dir})) as $seeds |
   [$all[].r] as $recs |
-  ($all | map(. as $x | select($x.r.score.valid == true)) | max_by(.r.score.comparable_score)) as $best_entry |
+  ($all | map(select(.r | confirmed_better)) | max_by(.r.confirm.score.comparable_score)) as $best_entry |
+  ($all | map(select(.r.score.valid == true)) | max_by(.r.score.comparable_score)) as $screening_entry |
   {
     track: $track,
     settings: ($settings | map(.settings | select(.track == $track) | del(.track, .seed)) | unique),
@@ -92,17 +125,16 @@ group_by(.track) | map(
       built: ($recs | map(select(.build.ok == true)) | length),
       tested: ($recs | map(select(.test.ok == true)) | length),
       better_than_parent: ($recs | map(select(.score.better_than_parent == true)) | length),
-      better_than_pristine: ($recs | map(select(better_than_pristine)) | length)
+      passed_screening: ($recs | map(select(better_than_pristine)) | length),
+      confirmed: ($recs | map(select(confirmed_better)) | length)
     },
     failures: ($recs | map(select(.error != null)) | group_by(.error.stage) | map({
         stage: .[0].error.stage, count: length,
         top: (group_by(kind) | map({message: .[0].error.message[0:200], count: length}) | sort_by(-.count) | .[0:3])})),
-    best: (if $best_entry == null then null else ($best_entry.r | {
-        id, seed: $best_entry.seed, iteration, dir, patch: (.apply.patch // null),
-        comparable_score: .score.comparable_score, combined_score: .score.combined_score,
-        throughput: .score.terms.throughput, latency: .score.terms.latency, stall: .score.terms.stall,
-        coz_max_speedup_pct_pristine: (.baseline.coz.max_speedup_pct // null),
-        coz_max_speedup_pct: (.coz.max_speedup_pct // null)}) end)
+    # The confirmed best, with its screening figures beside; else the best by
+    # screening, which the report shows as not confirmed.
+    best: (if $best_entry == null then null else ($best_entry | candidate) end),
+    screening_best: (if $best_entry != null or $screening_entry == null then null else ($screening_entry | candidate) end)
   } |
   # time and tokens spent until the best was found, in its seed
   .best as $b | .seeds as $s |
@@ -175,6 +207,7 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
 "",
 "Generated \(.generated) from the archives under this directory; no measurement was repeated.",
 "Scores are `comparable_score` (throughput and latency against pristine RocksDB, identical on every track; pristine = 1).",
+"The best so far, the final best, each track's best candidate and the test between tracks use **confirmed** figures: a candidate that passed screening was measured again with fresh, longer pairs (`bin/stage/confirm.sh`), and only a candidate those pairs found better than pristine counts; until one is, a run's best is pristine's 1. Screening's figures are shown beside them, never in their place.",
 "",
 "![best comparable_score against iteration](best-vs-iteration.png)",
 "",
@@ -182,18 +215,27 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
 "",
 "## Tracks",
 "",
-"| track | model | profile in prompt / fitness | parents | seeds | records | final best (per seed) | tokens (per seed) |",
-"|---|---|---|---|---|---|---|---|",
+"| track | model | profile in prompt / fitness | parents | seeds | records | final best, confirmed (per seed) | screening's best (per seed) | tokens (per seed) |",
+"|---|---|---|---|---|---|---|---|---|",
 (.tracks[] | (.settings | if length == 0 then [{}] else . end) as $s |
-  "| \(.track) | \($s | map(.model // "–" | if . == "" then "(scripted)" else . end) | unique | join(", ")) | \($s | map("\(.profile_in_prompt // "–") / \(.profile_in_fitness // "–")") | unique | join(", ")) | \($s | map(.parents // "–") | unique | join(", ")) | \(.seeds | length) | \(.seeds | map(.records) | add) | \(.final_best | map(f(4)) | join(", ")) | \(.seeds | map(.tokens // "– (scripted or not reported)" | tostring) | join(", ")) |"),
+  "| \(.track) | \($s | map(.model // "–" | if . == "" then "(scripted)" else . end) | unique | join(", ")) | \($s | map("\(.profile_in_prompt // "–") / \(.profile_in_fitness // "–")") | unique | join(", ")) | \($s | map(.parents // "–") | unique | join(", ")) | \(.seeds | length) | \(.seeds | map(.records) | add) | \(.final_best | map(f(4)) | join(", ")) | \(.seeds | map(.screening_best | f(4)) | join(", ")) | \(.seeds | map(.tokens // "– (scripted or not reported)" | tostring) | join(", ")) |"),
+"",
+"## Each run: screened, passed, confirmed, and its noise",
+"",
+"Noise: the run's own A/A pairs (pristine against a copy of itself, on the host it ran on; `pristine/calibration.jsonl`): their throughput ratio, and the smallest change the bench stage's pair budget detects with 80 % power at the 5 % level. A gain below that figure is one this run could not see.",
+"",
+"| track | seed | screened (valid) | passed screening | confirmed (of measured again) | A/A throughput (95 % CI) | smallest detectable change |",
+"|---|---|---|---|---|---|---|",
+(.tracks[] | .track as $t | .seeds[] |
+  "| \($t) | \(.seed) | \(.screened) | \(.passed_screening) | \(.confirmed) (of \(.confirmations)) | \(if .noise == null then "not calibrated" else "\(.noise.throughput | ci) (\(.noise.pairs) pairs of \(.noise.duration_seconds) s, \(.noise.host))" end) | \(if .noise.detectable_change.pct == null then "–" else "\(.noise.detectable_change.pct | f(1)) % (\(.noise.detectable_change.pairs) pairs)" end) |"),
 "",
 "## The funnel",
 "",
-"| track | proposed | applied | built | passed tests | better than parent | better than pristine |",
-"|---|---|---|---|---|---|---|",
-(.tracks[] | .funnel as $f | "| \(.track) | \($f.proposed) | \($f.applied) | \($f.built) | \($f.tested) | \($f.better_than_parent) | \($f.better_than_pristine) |"),
+"| track | proposed | applied | built | passed tests | better than parent | passed screening | confirmed better than pristine |",
+"|---|---|---|---|---|---|---|---|",
+(.tracks[] | .funnel as $f | "| \(.track) | \($f.proposed) | \($f.applied) | \($f.built) | \($f.tested) | \($f.better_than_parent) | \($f.passed_screening) | \($f.confirmed) |"),
 "",
-"\"Better than parent\" and \"better than pristine\": as `score` decides them (`better_than_parent`: valid, no term significantly worse, and the throughput or latency CI's lower end above the parent's ratio; `better_than_pristine`: no measured term significantly worse, and a throughput or latency CI above 1).",
+"\"Better than parent\", \"passed screening\" and \"confirmed\": as `score` decides them (`better_than_parent`: valid, no term significantly worse, and the throughput or latency CI's lower end above the parent's ratio; `better_than_pristine`: no measured term significantly worse, and a throughput or latency CI above 1), on the screening pairs, and for \"confirmed\" on the confirmation's fresh pairs.",
 "",
 "Most common failures at each gate:",
 "",
@@ -201,14 +243,26 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
 "",
 "## The best candidate of each track",
 "",
-(.tracks[] | if .best == null then "### \(.track)\n\nNo valid candidate.\n" else
-  .best as $b | "### \(.track): \($b.id) (seed \($b.seed), iteration \($b.iteration))\n\n" +
-  "| comparable | throughput (95 % CI) | p99 latency (95 % CI) | stall | Coz max speedup: pristine → candidate | found after |\n|---|---|---|---|---|---|\n" +
-  "| \($b.comparable_score | f(4)) | \($b.throughput | ci) | \($b.latency | ci) | \($b.stall | ci) | \($b.coz_max_speedup_pct_pristine | f(1)) % → \($b.coz_max_speedup_pct | f(1)) % | \($b.found_after.elapsed_s // "–") s, \($b.found_after.tokens // "–") tokens |\n\n" +
-  "Patch: `\($b.dir)/\($b.patch // "patch.diff")`\n" end),
+(.tracks[] |
+  if .best != null then
+    .best as $b | "### \(.track): \($b.id) (seed \($b.seed), iteration \($b.iteration)), confirmed better than pristine\n\n" +
+    "| measured by | comparable | throughput (95 % CI) | p99 latency (95 % CI) |\n|---|---|---|---|\n" +
+    "| confirmation (\($b.confirm.pairs) pairs of \($b.confirm.duration_seconds) s) | \($b.confirm.comparable_score | f(4)) | \($b.confirm.throughput | ci) | \($b.confirm.latency | ci) |\n" +
+    "| screening | \($b.comparable_score | f(4)) | \($b.throughput | ci) | \($b.latency | ci) |\n\n" +
+    "Stall (screening): \($b.stall | ci); Coz max speedup, pristine → candidate: \($b.coz_max_speedup_pct_pristine | f(1)) % → \($b.coz_max_speedup_pct | f(1)) %; found after \($b.found_after.elapsed_s // "–") s, \($b.found_after.tokens // "–") tokens.\n\n" +
+    "Patch: `\($b.dir)/\($b.patch // "patch.diff")`\n"
+  elif .screening_best == null then "### \(.track)\n\nNo valid candidate.\n"
+  else .screening_best as $b |
+    "### \(.track): no candidate confirmed better than pristine\n\n" +
+    "The best by screening, \($b.id) (seed \($b.seed), iteration \($b.iteration)), is not an improvement: " +
+    (if $b.confirm == null then "it was not measured again (it did not pass screening, or the run has not ended)"
+     else "measured again (\($b.confirm.pairs) pairs of \($b.confirm.duration_seconds) s) it scored \($b.confirm.comparable_score | f(4)), throughput \($b.confirm.throughput | ci)\(if $b.confirm.reason then " (\($b.confirm.reason))" else "" end)" end) +
+    ". Screening: comparable \($b.comparable_score | f(4)), throughput \($b.throughput | ci), p99 latency \($b.latency | ci).\n\n" +
+    "Patch: `\($b.dir)/\($b.patch // "patch.diff")`\n"
+  end),
 "## Between tracks",
 "",
-"Mann–Whitney U on the final best comparable_score of each seed (two-sided; a seed without a valid candidate counts as 0).",
+"Mann–Whitney U on the final best confirmed comparable_score of each seed (two-sided; a seed with no candidate confirmed better than pristine counts as pristine, 1).",
 "",
 (if (.comparisons | length) > 0 then "| tracks | seeds | U | p | method | conclusion |\n|---|---|---|---|---|---|" else empty end),
 (.comparisons[] | "| \(.a) vs \(.b) | \(.n_a) vs \(.n_b) | \(.u_a // "–") | \(.p_two_sided | f(4)) | \(.method // "–") | " +
@@ -219,10 +273,13 @@ JQ
 # Append each best patch, fenced, under its track.
 {
   cat "$dir/report.md.tmp"
-  for t in $(jq -r '.tracks[] | select(.best != null) | .track' "$dir/report.json"); do
-    patch=$(jq -r --arg t "$t" '.tracks[] | select(.track == $t) | .best | "\(.dir)/\(.patch // "patch.diff")"' "$dir/report.json")
+  for t in $(jq -r '.tracks[] | select(.best != null or .screening_best != null) | .track' "$dir/report.json"); do
+    read -r patch what < <(jq -r --arg t "$t" '.tracks[] | select(.track == $t)
+      | if .best != null then "\(.best.dir)/\(.best.patch // "patch.diff") confirmed"
+        else "\(.screening_best.dir)/\(.screening_best.patch // "patch.diff") screening" end' "$dir/report.json")
     if [ -f "$patch" ]; then
-      printf '\n### Patch of the best %s candidate\n\n```diff\n%s\n```\n' "$t" "$(head -c 6000 "$patch")"
+      if [ "$what" = confirmed ]; then title="the best $t candidate (confirmed)"; else title="the best $t candidate by screening (not confirmed: not an improvement)"; fi
+      printf '\n### Patch of %s\n\n```diff\n%s\n```\n' "$title" "$(head -c 6000 "$patch")"
     fi
   done
 } > "$dir/report.md"

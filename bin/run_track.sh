@@ -4,9 +4,12 @@
 #
 # The loop of one track: pick-parent → llm-mutate → apply → build → test →
 # bench → profile (profiler tracks) → score → archive, ITERATIONS times, in
-# runs/<experiment>/<track>/seed-<n>/.  Running it again resumes from the archive;
-# a run killed at any moment loses at most the candidate in flight.  The same
-# run as `make experiment_a TRACK=…`.
+# runs/<experiment>/<track>/seed-<n>/.  Before it, pristine is measured and the
+# run's noise calibrated (A/A pairs, pristine/calibration.jsonl).  A candidate that
+# passes screening as the run's best so far, and the run's AIOPT_CONFIRM_TOP best
+# at its end, are measured again (confirm.jsonl).  Running it again resumes from
+# the archive; a run killed at any moment loses at most the candidate in flight.
+# The same run as `make experiment_a TRACK=…`.
 #
 # Settings: the experiment's (mk/experiment.mk, which also maps the scaffold's
 # AI_OPT_* names and make's TRACK=, SEED=, ITERATIONS=, MODEL=, API_BASE=), read
@@ -135,11 +138,15 @@ mk=(make -s -f "$TOP/mk/candidate.mk" EXP="$exp" PRISTINE="$run/pristine")
 # moves it aside on the next append) must not fail the progress line, the resume,
 # the budget or the summary.  Nothing before the first record.
 records() { [ ! -f "$archive" ] || jq -c -R 'fromjson? // empty' "$archive"; }
+# Confirmations (bin/stage/confirm.sh), one a line: {id, iteration, confirm}.  Their
+# own file, so the archive stays one finished record per candidate.
+confirmations="$run/confirm.jsonl"
+confirmed() { [ ! -f "$confirmations" ] || jq -c -R 'fromjson? // empty' "$confirmations"; }
 t_start=$SECONDS
 progress() {   # ITER ID STAGE
   local best funnel
-  read -r best funnel < <(records | jq -rs '[ (map(select(.score.valid == true and .pristine != true) | .score.comparable_score) | max // null),
-      "applied \(map(select(.apply.ok == true)) | length) / built \(map(select(.build.ok == true)) | length) / tested \(map(select(.test.ok == true)) | length) / improved \(map(select(.score.better_than_pristine == true)) | length)" ]
+  read -r best funnel < <(records | jq -rs --slurpfile conf <(confirmed) '[ (map(select(.score.valid == true and .pristine != true) | .score.comparable_score) | max // null),
+      "applied \(map(select(.apply.ok == true)) | length) / built \(map(select(.build.ok == true)) | length) / tested \(map(select(.test.ok == true)) | length) / passed screening \(map(select(.score.better_than_pristine == true)) | length) / confirmed \($conf | map(select(.confirm.score.better_than_pristine == true)) | length)" ]
       | "\(if .[0] == null then "-" else (.[0] * 10000 | round / 10000 | tostring) end) \(.[1])"')
   printf '[%s] iteration %s/%s  %s  %-8s  %5ds  best %s  %s\n' "$(date +%H:%M:%S)" "$1" "$iterations" "$2" "$3" \
     $((SECONDS - t_start)) "$best" "$funnel" >&2
@@ -179,6 +186,14 @@ if [ ! -f "$run/pristine/baseline.json" ]; then
     [ "$stopping" = 1 ] && finish_on_signal; system_error "pristine baseline failed (see $run/pristine/)"; }
 fi
 
+# ---- the run's noise, measured here: on its first start, and again on another host ----
+if ! { [ -f "$run/pristine/calibration.jsonl" ] && jq -e -R --arg h "$(hostname)" 'fromjson? | select(.host == $h)' \
+         "$run/pristine/calibration.jsonl" > /dev/null; }; then
+  progress 0 pristine calibrate
+  run_child "$BIN/stage.sh" calibrate "$run/pristine" || {
+    [ "$stopping" = 1 ] && finish_on_signal; system_error "calibration failed (see $run/pristine/calibration/)"; }
+fi
+
 # ---- resume: drop what a killed run left in flight ----------------------------------
 # The iterations archived, by their number, not by a count of lines: a torn line
 # (archive-append moves it aside) must not shift every later iteration by one.
@@ -209,6 +224,21 @@ budget_spent() {
       if (t != "" && $3 >= t + 0) { printf "budget %s spent: %d tokens\n", budget, $3; exit 0 }
       if (h != "" && $4 >= h * 3600) { printf "budget %s spent: %.2f hours of candidates\n", budget, $4 / 3600; exit 0 }
       exit 1 }' <<< "$spent"
+}
+
+# ---- confirmation --------------------------------------------------------------------
+# The best screening figure among the archived candidates that passed screening (0: none).
+best_screened() { records | jq -s 'map(select(.score.better_than_pristine == true) | .score.comparable_score) | max // 0'; }
+confirm() {   # ITER ID
+  progress "$1" "$2" confirm
+  run_child "${mk[@]}" CAND="$run/$2" confirm.json > "$run/$2/confirm.log" 2>&1 || {
+    [ "$stopping" = 1 ] && finish_on_signal
+    tail -n 20 "$run/$2/confirm.log" >&2
+    system_error "confirmation of $2 failed to run (see $run/$2/confirm.log)"; }
+  [ "$stopping" = 0 ] || finish_on_signal
+}
+record_confirmation() {   # CAND
+  jq -c '{id, iteration, confirm}' "$1/confirm.json" | "$BIN/archive-append" "$confirmations"
 }
 
 # ---- the loop -------------------------------------------------------------------------
@@ -243,18 +273,46 @@ for ((i = first_missing; i <= iterations; i++)); do
       system_error "stage $stage of $id failed to run (see $cand/stages.log)"; }
     [ "$stopping" = 0 ] || finish_on_signal
   done
+  # A candidate that passes screening as the run's best so far is measured again
+  # before anything calls it better.
+  if jq -e --argjson best "$(best_screened)" '.score.better_than_pristine == true and .score.comparable_score > $best' \
+       "$cand/score.json" > /dev/null; then
+    confirm "$i" "$id"
+  fi
   jq -c --argjson t0 "$t_iter" --argjson t1 "$(date +%s)" '.timing = {started_at: $t0, finished_at: $t1, seconds: ($t1 - $t0)}' \
     "$cand/score.json" | "$BIN/archive-append" "$archive"
+  [ ! -f "$cand/confirm.json" ] || record_confirmation "$cand"
   rm -f "$cand/db_bench"   # 200+ MB each; the patch rebuilds it
   progress "$i" "$id" "$(jq -r 'if .score.valid then "valid \(.score.comparable_score * 1000 | round / 1000)" else "invalid: \(.error.stage // "score")" end' "$cand/score.json")"
 done
 
+# The run's AIOPT_CONFIRM_TOP best by screening, confirmed if they were not (and a
+# confirmation a killed run measured but did not record).  Not after a budget stop
+# or a signal: a resumed run does it when it ends.
+if [ "$i" -gt "$iterations" ]; then
+  recorded() { confirmed | jq -e --arg id "$1" 'select(.id == $id)' > /dev/null; }
+  for f in "$run"/c[0-9]*/confirm.json; do
+    [ -f "$f" ] || continue
+    id=$(basename "$(dirname "$f")")
+    recorded "$id" || ! grep -q "\"id\":\"$id\"" "$archive" || record_confirmation "$run/$id"
+  done
+  for id in $(records | jq -rs --argjson n "${AIOPT_CONFIRM_TOP}" \
+      'map(select(.score.better_than_pristine == true)) | sort_by(-.score.comparable_score) | .[0:$n][] | .id'); do
+    recorded "$id" && continue
+    confirm end "$id"
+    record_confirmation "$run/$id"
+    rm -f "$run/$id/db_bench"
+  done
+fi
 "$BIN/stage.sh" checkout pristine
 echo >&2
 echo "run_track: $run: $(records | wc -l) candidates in $archive" >&2
-records | jq -rs '(["iter", "id", "parent", "outcome", "comparable", "throughput", "p99"] | @tsv),
+records | jq -rs --slurpfile conf <(confirmed) '($conf | map({(.id): .confirm}) | add // {}) as $c |
+  (["iter", "id", "parent", "outcome", "comparable", "throughput", "p99"] | @tsv),
   (.[] | [.iteration, .id, .parent,
-          (if .score.better_than_pristine then "better" elif .score.valid then "valid" else "\(.error.stage // "invalid")" end),
+          (if $c[.id] != null then (if $c[.id].score.better_than_pristine then "confirmed better" else "passed screening, not confirmed" end)
+           elif .score.better_than_pristine then "passed screening" elif .score.valid then "valid"
+           else "\(.error.stage // "invalid")" end),
           (.score.comparable_score // "-" | tostring | .[0:6]),
           (.score.terms.throughput.value // "-" | tostring | .[0:6]),
           (.score.terms.latency.value // "-" | tostring | .[0:6])] | @tsv)' | column -t -s $'\t'

@@ -9,7 +9,10 @@
 #   coz     bench.json → coz.json: a Coz profile (profiler tracks), parse-coz on it
 #   bperf   coz.json   → bperf.json: off-CPU profile (bperf, else mainline perf), parse-offcpu
 #   score   bperf.json → score.json
+#   confirm score.json → confirm.json: fresh, longer pairs for a candidate that
+#           passed screening (bin/stage/confirm.sh)
 #   pristine PRISTINE_DIR: pristine db_bench, k bench runs and a profile → baseline.json
+#   calibrate PRISTINE_DIR: A/A pairs of pristine → calibration.jsonl (the run's noise)
 #   checkout CAND|pristine: put a candidate's code (its cumulative.diff) in the tree
 #
 # Every stage writes its record even when it fails (with "error"); a record that
@@ -31,12 +34,12 @@ if [ -z "${EXP:-}" ]; then eval "$(make -s --no-print-directory -C "$TOP" experi
 # shellcheck source=bin/stage/lib.sh
 . "$TOP/bin/stage/lib.sh"
 
-[ $# -eq 2 ] || usage_error "usage: stage.sh apply|build|test|bench|coz|bperf|score|pristine|checkout DIR (--help)"
+[ $# -eq 2 ] || usage_error "usage: stage.sh apply|build|test|bench|coz|bperf|score|confirm|pristine|calibrate|checkout DIR (--help)"
 case $1 in
   checkout)
     with_lock
     if [ "$2" = pristine ]; then tree_reset; rm -f "$SRC/.git/aiopt-holds"; else tree_put "$(cd "$2" && pwd)"; fi ;;
-  apply|build|test|bench|score|pristine)
+  apply|build|test|bench|score|confirm|pristine|calibrate)
     [ "$1" = pristine ] && mkdir -p "$2"
     # shellcheck source=/dev/null
     . "$TOP/bin/stage/$1.sh"

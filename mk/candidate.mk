@@ -4,7 +4,7 @@
 #        PRISTINE=runs/experiment_a/profiler/seed-1/pristine score.json
 #
 # record.json → apply.json (+ patch.diff) → build.json → test.json → bench.json
-# → coz.json → bperf.json → score.json.  Each file is the candidate record after that stage
+# → coz.json → bperf.json → score.json (→ confirm.json, asked for by name).  Each file is the candidate record after that stage
 # (with "error" once a stage failed), so make reruns exactly what is stale.
 ifndef TOP
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
@@ -32,8 +32,12 @@ $(CAND)/bperf.json: $(CAND)/coz.json
 	$(STAGE) bperf $(CAND)
 $(CAND)/score.json: $(CAND)/bperf.json
 	$(STAGE) score $(CAND)
+# Not part of every candidate's chain: the runner asks for it when a candidate
+# passes screening as its run's best, and for the run's top ones at its end.
+$(CAND)/confirm.json: $(CAND)/score.json
+	$(STAGE) confirm $(CAND)
 
-.PHONY: patch.diff apply.json build.json test.json bench.json coz.json bperf.json score.json
+.PHONY: patch.diff apply.json build.json test.json bench.json coz.json bperf.json score.json confirm.json
 patch.diff apply.json: $(CAND)/apply.json
 build.json: $(CAND)/build.json
 test.json: $(CAND)/test.json
@@ -41,4 +45,5 @@ bench.json: $(CAND)/bench.json
 coz.json: $(CAND)/coz.json
 bperf.json: $(CAND)/bperf.json
 score.json: $(CAND)/score.json
+confirm.json: $(CAND)/confirm.json
 endif

@@ -39,7 +39,9 @@ struct settings {
 	double weight[NTERMS];
 	const char *baseline_path, *parent_path;
 	cJSON *baseline, *parent;
-	int explain, more, summarize;
+	int explain, more, summarize, calibrate;
+	const char *calibration_path;
+	cJSON *calibration;
 	long min_pairs, max_pairs, profile_in_fitness;
 	double ci_target, screen, read_guard;
 };
@@ -453,6 +455,18 @@ static cJSON *score_record(const struct settings *s, const cJSON *rec, char **er
 
 /* ---- --more: is another pair needed? ------------------------------------------------- */
 
+/* How much slower one pair may be before the candidate is dropped: --screen, or,
+ * where the run's own A/A pairs (--calibration) say one pair of two equal programs
+ * swings further, 2.5 of those pairs' standard deviations (an equal program is then
+ * dropped by chance about once in 160): on a noisy machine a fixed 5 % screen would
+ * drop good candidates on one unlucky pair. */
+static double screen_threshold(const struct settings *s)
+{
+	double sd = json_path_number(s->calibration, "log_ratio_sd");
+	double by_noise = isnan(sd) ? 0 : 1 - exp(-2.5 * sd);
+	return by_noise > s->screen ? by_noise : s->screen;
+}
+
 static int needs_more(const struct settings *s, const cJSON *sc, char **why)
 {
 	const cJSON *t = json_path(sc, "terms.throughput");
@@ -461,9 +475,10 @@ static int needs_more(const struct settings *s, const cJSON *sc, char **why)
 		*why = xstrdup("enough: the candidate is not valid");
 		return 0;
 	}
-	if (pairs == 1 && v < 1 - s->screen) {
-		*why = xasprintf("enough: the first pair is %.1f %% slower than pristine (screen %.0f %%)",
-				 (1 - v) * 100, s->screen * 100);
+	double screen = screen_threshold(s);
+	if (pairs == 1 && v < 1 - screen) {
+		*why = xasprintf("enough: the first pair is %.1f %% slower than pristine (screen %.1f %%)",
+				 (1 - v) * 100, screen * 100);
 		return 0;
 	}
 	if (pairs >= (double)s->max_pairs) {
@@ -534,6 +549,84 @@ static void explain(const cJSON *rec, const cJSON *sc)
 	       "  the guard) and a throughput or latency interval above 1; a gain adds to the score only when\n"
 	       "  significant; profile terms count only when their intervals exclude 1; a run breaking\n"
 	       "  RocksDB's write-stall contract is invalid\n");
+}
+
+/* ---- --calibrate: the run's own noise ----------------------------------------------- */
+
+/* The smallest throughput change a paired t test over N pairs detects at the 5 %
+ * level with 80 % power, as a fraction, given the per-pair spread SD of the log
+ * ratios: (t.975 + t.80) * SD / sqrt(N), on the log scale. */
+static double detectable_change(double sd, long n)
+{
+	return n < 2 || isnan(sd) ? NAN : exp((t975(n - 1) + t80(n - 1)) * sd / sqrt((double)n)) - 1;
+}
+
+/* A/A pairs (pristine against a copy of itself) → the noise where the run runs:
+ * the throughput ratio and its interval (1 up to noise), the per-pair standard
+ * deviation of the log ratios, and the smallest change the bench stage's pair
+ * budget (--max-pairs) can detect.  NULL with *error set on input that is not
+ * two or more good pairs. */
+static cJSON *calibration(const struct settings *s, const cJSON *rec, char **error)
+{
+	struct outcome o = { 0 };
+	struct pair_values *pv = NULL;
+	size_t n = read_pairs(rec, &pv, &o);
+	if (!o.error && o.reason)
+		o.error = xasprintf("an A/A run failed: %s", o.reason);
+	if (!o.error && n < 2)
+		o.error = xasprintf("%zu A/A pair%s: a spread needs at least 2", n, n == 1 ? "" : "s");
+	free(o.reason);
+	if (o.error) {
+		*error = o.error;
+		free(pv);
+		return NULL;
+	}
+	double *r = xmalloc(n * sizeof *r), mean = 0, var = 0;
+	for (size_t i = 0; i < n; i++) {
+		r[i] = pv[i].ops_c / pv[i].ops_b;
+		mean += log(r[i]) / (double)n;
+	}
+	for (size_t i = 0; i < n; i++)
+		var += (log(r[i]) - mean) * (log(r[i]) - mean) / (double)(n - 1);
+	struct term_value t = pair_term(r, n);
+	free(r);
+	free(pv);
+	cJSON *out = cJSON_CreateObject(), *tj = cJSON_AddObjectToObject(out, "throughput");
+	if (t.present)
+		add_stats(tj, &t.st);
+	double sd = sqrt(var);
+	json_add_number_or_null(out, "log_ratio_sd", t.present ? sd : NAN);
+	cJSON *d = cJSON_AddObjectToObject(out, "detectable_change");
+	cJSON_AddNumberToObject(d, "pairs", (double)s->max_pairs);
+	json_add_number_or_null(d, "pct", t.present ? detectable_change(sd, s->max_pairs) * 100 : NAN);
+	cJSON_AddStringToObject(d, "rule", "paired t on log ratios, 5 % two-sided, 80 % power");
+	return out;
+}
+
+static int calibrate_stdin(const struct settings *s)
+{
+	struct line_reader *lr = xmalloc(sizeof *lr);
+	lr_init(lr, stdin, "stdin");
+	cJSON *rec;
+	int status = 0, records = 0;
+	while ((rec = jsonl_next(lr)) != NULL) {
+		records++;
+		char *error = NULL;
+		cJSON *c = calibration(s, rec, &error);
+		if (!c) {
+			warnx_("record %d: %s", records, error);
+			free(error);
+			status = EXIT_INPUT;
+		} else {
+			jsonl_write(stdout, c);
+			cJSON_Delete(c);
+		}
+		cJSON_Delete(rec);
+	}
+	jsonl_expect_records(lr, records);
+	lr_free(lr);
+	free(lr);
+	return status;
 }
 
 /* ---- options and main ---------------------------------------------------------------- */
@@ -632,6 +725,10 @@ static void parse_options(int argc, char **argv, struct settings *s)
 		{ OPT_LONG("profile-in-fitness", "0|1", &s->profile_in_fitness, 0, 1, "AIOPT_PROFILE_IN_FITNESS",
 			   "0: leave the profile terms (bcoz, bperf) out, measured or not (the track sets it)") },
 		{ OPT_FLAG("summarize", &s->summarize, "read pristine's bench runs (one a line) and write their medians") },
+		{ OPT_FLAG("calibrate", &s->calibrate, "read A/A pairs (pristine against a copy of itself) and write the run's "
+			   "noise and the smallest change --max-pairs pairs detect") },
+		{ OPT_STRING("calibration", "FILE", &s->calibration_path, NULL,
+			     "the run's noise (--calibrate's output): --more's screen widens to 2.5 of its per-pair sd") },
 		{ OPT_END },
 	};
 	const struct opt_tool tool = {
@@ -708,8 +805,10 @@ int main(int argc, char **argv)
 	parse_options(argc, argv, &s);
 	s.baseline = s.baseline_path ? read_object(s.baseline_path, "--baseline") : NULL;
 	s.parent = s.parent_path ? read_object(s.parent_path, "--parent") : NULL;
-	int status = s.summarize ? summarize_stdin() : score_stdin(&s);
+	s.calibration = s.calibration_path ? read_object(s.calibration_path, "--calibration") : NULL;
+	int status = s.summarize ? summarize_stdin() : s.calibrate ? calibrate_stdin(&s) : score_stdin(&s);
 	cJSON_Delete(s.baseline);
 	cJSON_Delete(s.parent);
+	cJSON_Delete(s.calibration);
 	return status;
 }

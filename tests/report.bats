@@ -10,7 +10,7 @@ rec() {
      timing: {started_at: (1000 + $it * 60), finished_at: (1000 + $it * 60 + 50)}}
     + if $fail == "" then
         {apply: {ok: true}, build: {ok: true}, test: {ok: true},
-         score: {valid: true, comparable_score: $c, combined_score: $c,
+         score: {valid: true, comparable_score: $c, combined_score: $c, better_than_pristine: ($c > 1),
                  terms: {throughput: {value: $c, ci_low: ($c - 0.01), ci_high: ($c + 0.01), significant: true},
                          latency: {value: 1, ci_low: 0.99, ci_high: 1.01, significant: false}}}}
       else {error: {stage: $fail, message: "\($fail) failed in \($id)"}, score: {valid: false, comparable_score: 0}}
@@ -24,6 +24,14 @@ archive() {   # TRACK SEED: records on stdin into RUNS/exp/TRACK/seed-SEED/archi
   cat > "$RUNS/exp/$1/seed-$2/archive.jsonl"
 }
 
+# conf TRACK SEED ID COMPARABLE BETTER: a synthetic confirmation of ID in confirm.jsonl
+conf() {
+  jq -cn --arg id "$3" --argjson c "$4" --argjson better "$5" '{id: $id, iteration: 1, confirm: {duration_seconds: 20,
+    score: {valid: true, pairs: 10, comparable_score: $c, better_than_pristine: $better,
+            terms: {throughput: {value: $c, ci_low: ($c - 0.02), ci_high: ($c + 0.02), significant: $better}}}}}' \
+    >> "$RUNS/exp/$1/seed-$2/confirm.jsonl"
+}
+
 setup() { RUNS="$BATS_TEST_TMPDIR/runs"; }
 
 png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] && [ "$(stat -c %s "$1")" -gt 5000 ]; }
@@ -35,9 +43,13 @@ png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
   j="$RUNS/experiment_a/report.json"
   [ "$(jq -c '.tracks[0] | [.track, .funnel.proposed, .funnel.applied, .funnel.built, .funnel.tested]' "$j")" = '["profiler",5,4,3,2]' ]
   [ "$(jq -r '.tracks[0].failures | map(.stage) | join(",")' "$j")" = apply,build,test ]
-  [ "$(jq -r '.tracks[0].best.id' "$j")" = c0001-885e86 ]
+  # nothing passed screening: no best, the best by screening shown as not an improvement
+  [ "$(jq -c '.tracks[0] | [.best, .screening_best.id, .final_best]' "$j")" = '[null,"c0001-885e86",[1]]' ]
   md="$RUNS/experiment_a/report.md"
-  grep -q '^| profiler | 5 | 4 | 3 | 2 | 0 | 0 |$' "$md"
+  grep -q '^| profiler | 5 | 4 | 3 | 2 | 0 | 0 | 0 |$' "$md"
+  grep -q '^### profiler: no candidate confirmed better than pristine' "$md"
+  grep -q 'The best by screening, c0001-885e86 (seed 1, iteration 1), is not an improvement: it was not measured again' "$md"
+  grep -q '^| profiler | 1 | 2 | 0 | 0 (of 0) | not calibrated | – |$' "$md"
   grep -q 'wal_bytes_since_sync_' "$md"
   grep -q 'Only one track so far' "$md"
   for p in best-vs-iteration best-vs-time best-vs-tokens; do png_ok "$RUNS/experiment_a/$p.png"; done
@@ -47,6 +59,8 @@ png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
   for s in 1 2 3 4; do
     { rec a1 1 1.0$s; rec a2 2 1.1$s; } | archive profiler "$s"
     { rec b1 1 0.9$s; rec b2 2 1.0$s; } | archive baseline "$s"
+    # each confirmed at its screening figure
+    conf profiler "$s" a1 1.0$s true; conf profiler "$s" a2 1.1$s true; conf baseline "$s" b2 1.0$s true
   done
   run "$TOP/bin/report.sh" exp "$RUNS"
   [ "$status" -eq 0 ]
@@ -68,9 +82,31 @@ png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
   printf "export AIOPT_MODEL=qwen-7b AIOPT_PROFILE_IN_PROMPT=0 AIOPT_PROFILE_IN_FITNESS=0 AIOPT_STRATEGY=pristine\n" > "$RUNS/exp/best_of_n/seed-1/settings.env"
   run "$TOP/bin/report.sh" exp "$RUNS"
   [ "$status" -eq 0 ]
-  grep -q '^| profiler | qwen-7b | 1 / 0 | evolved | 1 | 1 | 1.2 |' "$RUNS/exp/report.md"
-  grep -q '^| best_of_n | qwen-7b | 0 / 0 | pristine (best-of-N) | 1 | 1 | 1 |' "$RUNS/exp/report.md"
-  grep -q '^| baseline | – | – / – | – | 1 | 1 | 1.1 |' "$RUNS/exp/report.md"
+  grep -q '^| profiler | qwen-7b | 1 / 0 | evolved | 1 | 1 | 1 | 1.2 |' "$RUNS/exp/report.md"
+  grep -q '^| best_of_n | qwen-7b | 0 / 0 | pristine (best-of-N) | 1 | 1 | 1 | 1 |' "$RUNS/exp/report.md"
+  grep -q '^| baseline | – | – / – | – | 1 | 1 | 1 | 1.1 |' "$RUNS/exp/report.md"
+}
+
+@test "confirmed figures, not screening's: the refuted screening best is not the best; counts and the run's noise" {
+  # a1 passed screening at 1.10 and was refuted (0.99); a2 passed at 1.05 and was
+  # confirmed at 1.04; a3 is valid and did not pass
+  { rec a1 1 1.10; rec a2 2 1.05; rec a3 3 1.0; } | archive profiler 1
+  conf profiler 1 a1 0.99 false; conf profiler 1 a2 1.04 true
+  mkdir -p "$RUNS/exp/profiler/seed-1/pristine"
+  echo '{"host":"node7","at":1,"pairs":4,"duration_seconds":10,"throughput":{"value":1.001,"ci_low":0.98,"ci_high":1.022,"significant":false},
+         "log_ratio_sd":0.0183,"detectable_change":{"pairs":8,"pct":2.13}}' | jq -c . > "$RUNS/exp/profiler/seed-1/pristine/calibration.jsonl"
+  run "$TOP/bin/report.sh" exp "$RUNS"
+  [ "$status" -eq 0 ]
+  j="$RUNS/exp/report.json"
+  [ "$(jq -c '.tracks[0] | [.best.id, .best.confirm.comparable_score, .best.comparable_score, .final_best, .seeds[0].screening_best]' "$j")" = '["a2",1.04,1.05,[1.04],1.1]' ]
+  # the best so far: pristine until a2's confirmed figure, placed at its iteration
+  [ "$(jq -c '[.tracks[0].seeds[0].series[].best]' "$j")" = '[1,1.04,1.04]' ]
+  md="$RUNS/exp/report.md"
+  grep -q '^| profiler | 1 | 3 | 2 | 1 (of 2) | 1.001 \[0.98, 1.022\] (4 pairs of 10 s, node7) | 2.1 % (8 pairs) |$' "$md"
+  grep -q '^| profiler | 3 | 3 | 3 | 3 | 0 | 2 | 1 |$' "$md"
+  grep -q '^### profiler: a2 (seed 1, iteration 2), confirmed better than pristine' "$md"
+  grep -q '^| confirmation (10 pairs of 20 s) | 1.04 |' "$md"
+  grep -q '^| screening | 1.05 |' "$md"
 }
 
 @test "two seeds per track: too few to conclude, and said so" {
@@ -85,7 +121,7 @@ png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
   run "$TOP/bin/report.sh" exp "$RUNS"
   [ "$status" -eq 0 ]
   j="$RUNS/exp/report.json"
-  [ "$(jq -c '.tracks[0] | [.funnel.proposed, .funnel.applied, .funnel.built, .funnel.tested, .best, .final_best]' "$j")" = '[3,2,1,0,null,[null]]' ]
+  [ "$(jq -c '.tracks[0] | [.funnel.proposed, .funnel.applied, .funnel.built, .funnel.tested, .best, .final_best]' "$j")" = '[3,2,1,0,null,[1]]' ]
   grep -q 'No valid candidate' "$RUNS/exp/report.md"
   for p in best-vs-iteration best-vs-time best-vs-tokens; do png_ok "$RUNS/exp/$p.png"; done
 }

@@ -249,6 +249,33 @@ num() { jq -rc "$1" <<<"$output"; }
   [ "$status" -eq 0 ]; [[ "$stderr" == *"8 pairs, the budget"* ]]
 }
 
+@test "--more --calibration: on a noisy machine one slow pair does not drop a candidate" {
+  # the run's A/A pairs swing 3 % (sd of the log ratio 0.03): 2.5 sd is a 7.2 %
+  # screen, so a first pair 6 % slower runs on; 8 % slower still stops
+  echo '{"log_ratio_sd": 0.03}' > "$BATS_TEST_TMPDIR/noise.json"
+  run --separate-stderr score --more <<<"$(record "$(pair 1000 940 100 100)")"
+  [ "$status" -eq 0 ]; [[ "$stderr" == *"first pair is 6.0 % slower than pristine (screen 5.0 %)"* ]]
+  run --separate-stderr score --more --calibration "$BATS_TEST_TMPDIR/noise.json" <<<"$(record "$(pair 1000 940 100 100)")"
+  [ "$status" -eq 3 ]
+  run --separate-stderr score --more --calibration "$BATS_TEST_TMPDIR/noise.json" <<<"$(record "$(pair 1000 920 100 100)")"
+  [ "$status" -eq 0 ]; [[ "$stderr" == *"first pair is 8.0 % slower than pristine (screen 7.2 %)"* ]]
+}
+
+@test "--calibrate: the spread of A/A pairs; one pair, or a failed run, is an error naming it" {
+  # ratios 1.02 and 0.98: sd of the logs 0.0283; 8 pairs detect
+  # exp((2.365 + 0.896) × 0.0283 / √8) − 1 = 3.32 %
+  run --separate-stderr score --calibrate <<<"$(record "$(pair 1000 1020 100 100)" "$(pair 1000 980 100 100)")"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[(.log_ratio_sd * 10000 | round), .detectable_change.pairs, (.detectable_change.pct * 100 | round), .throughput.significant]' <<<"$output")" = '[283,8,332,false]' ]
+  run --separate-stderr score --calibrate --max-pairs 4 <<<"$(record "$(pair 1000 1020 100 100)" "$(pair 1000 980 100 100)")"
+  # 4 pairs: exp((3.182 + 0.978) × 0.0283 / 2) − 1 = 6.1 %
+  [ "$(jq -c '.detectable_change | [.pairs, (.pct * 10 | round)]' <<<"$output")" = '[4,61]' ]
+  run --separate-stderr score --calibrate <<<"$(record "$(pair 1000 1020 100 100)")"
+  [ "$status" -eq 1 ]; [[ "$stderr" == *"record 1: 1 A/A pair: a spread needs at least 2"* ]]
+  run --separate-stderr score --calibrate <<<"$(record "$(pair 1000 1020 100 100)" "$(pair 1000 980 100 100 | jq -c '.candidate.exit_status = 1')")"
+  [ "$status" -eq 1 ]; [[ "$stderr" == *"an A/A run failed"* ]]
+}
+
 @test "--explain: every term, its CI and weight" {
   run score --explain <<<"$(record "$(pair 1000 1020 100 100)" "$(pair 1000 1030 100 100)" "$(pair 1000 1040 100 100)")"
   [ "$status" -eq 0 ]

@@ -75,3 +75,64 @@ pristine_setup() {
   [ "$status" -eq 4 ]
   [[ "$stderr" == *"pristine does not build (exit 124): see $BATS_TEST_TMPDIR/base/build.log"* ]]
 }
+
+# A benchmark whose figures are chosen: pristine's binary always 1000 ops/s; any
+# other binary the next figure of FILE (one a line, consumed in order).  The file
+# is named in the command itself (the benchmark runs with an empty environment)
+# and read outside a mount namespace (AIOPT_SANDBOX_LEVEL=none).
+sequenced_bench() {   # FILE
+  export AIOPT_METRICS_JSON=metrics.json AIOPT_SANDBOX_LEVEL=none
+  export AIOPT_BENCH_CMD='case $1 in */pristine/db_bench) o=1000 ;; *) o=$(head -n 1 '"'$1'"'); sed -i 1d '"'$1'"' ;; esac
+    echo "{\"ops_per_sec\": $o, \"p99_latency_us\": 20}" > "$AIOPT_METRICS_JSON"'
+}
+
+@test "calibrate: A/A pairs of pristine against a copy of itself, the run's noise and the change it can detect" {
+  pristine_setup
+  export AIOPT_BUILD_CMD='cc -o my_bench bench.c' AIOPT_CALIBRATION_PAIRS=4 AIOPT_BENCH_MAX_PAIRS=8
+  "$TOP/bin/stage.sh" pristine "$BATS_TEST_TMPDIR/pristine" 2>/dev/null
+  # the copy reads 1020, 980, 1010, 990 against pristine's 1000
+  printf '%s\n' 1020 980 1010 990 > "$BATS_TEST_TMPDIR/seq"
+  sequenced_bench "$BATS_TEST_TMPDIR/seq"
+  run --separate-stderr "$TOP/bin/stage.sh" calibrate "$BATS_TEST_TMPDIR/pristine"
+  [ "$status" -eq 0 ]
+  line=$(cat "$BATS_TEST_TMPDIR/pristine/calibration.jsonl")
+  # log ratios ±0.0198, ±0.0100 (mean -0.000125): sd 0.01826; the smallest change
+  # 8 pairs detect: exp((t.975(7) 2.365 + t.80(7) 0.896) × 0.01826 / √8) − 1 = 2.13 %
+  [ "$(jq -c '[.host == $h, .pairs, .duration_seconds, .throughput.value, (.log_ratio_sd * 10000 | round), .detectable_change.pairs, (.detectable_change.pct * 100 | round)]' \
+        --arg h "$(hostname)" <<<"$line")" = "[true,4,$AIOPT_BENCH_DURATION,1,183,8,213]" ]
+  # the copy is a copy (two files, as pristine's and a candidate's are), removed after
+  [ ! -e "$BATS_TEST_TMPDIR/pristine/calibration/db_bench" ]
+  [ "$(ls "$BATS_TEST_TMPDIR/pristine/calibration/"pair-*-b.metrics.json | wc -l)" -eq 4 ]
+}
+
+@test "confirm: a candidate lucky at screening, measured again with fresh, longer pairs, is not confirmed" {
+  pristine_setup
+  export AIOPT_BUILD_CMD='cc -o my_bench bench.c' AIOPT_CALIBRATION_PAIRS=2
+  "$TOP/bin/stage.sh" pristine "$PRISTINE" 2>/dev/null
+  # screening: 1100 twice against 1000 (a lucky streak); confirmation: 1010, 990, 1000
+  printf '%s\n' 1100 1100 1010 990 1000 > "$BATS_TEST_TMPDIR/seq"
+  sequenced_bench "$BATS_TEST_TMPDIR/seq"
+  "$TOP/bin/stage.sh" bench "$CAND" 2>/dev/null
+  score --baseline "$PRISTINE/baseline.json" < "$CAND/bench.json" > "$CAND/score.json"
+  jq -e '.score.better_than_pristine == true and .score.terms.throughput.value == 1.1' "$CAND/score.json"
+  # an archived candidate keeps no binary: confirm builds it again from its patch
+  rm "$CAND/db_bench"; : > "$CAND/cumulative.diff"
+  export AIOPT_CONFIRM_PAIRS=3 AIOPT_CONFIRM_DURATION=7
+  run --separate-stderr "$TOP/bin/stage.sh" confirm "$CAND"
+  [ "$status" -eq 0 ]
+  [ -e "$CAND/confirm/build.log" ] && [ -x "$CAND/db_bench" ]
+  [ "$(jq -c '.confirm | [.duration_seconds, .score.pairs, .score.terms.throughput.value, .score.terms.throughput.significant, .score.better_than_pristine]' "$CAND/confirm.json")" = '[7,3,1,false,false]' ]
+  # every pair ran (no racing), each at the confirmation's length, and the
+  # screening figure is still there beside it
+  [ "$(jq -r .bench.workload "$CAND/confirm/bench.json")" = "$(jq -r .bench.workload "$CAND/bench.json" | sed "s/--duration=$AIOPT_BENCH_DURATION/--duration=7/")" ]
+  jq -e '.score.better_than_pristine == true' "$CAND/confirm.json"
+  [[ "$stderr" == *"not confirmed: no throughput or latency gain outside noise in fresh pairs"* ]]
+  [ ! -e "$CAND/confirm/db_bench" ]
+}
+
+@test "confirm: only a valid candidate, said so" {
+  echo '{"id":"c0001-aaaaaa","score":{"valid":false}}' > "$CAND/score.json"
+  run --separate-stderr "$TOP/bin/stage.sh" confirm "$CAND"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"$CAND/score.json: not a valid candidate: nothing to confirm"* ]]
+}

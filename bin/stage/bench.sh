@@ -123,6 +123,21 @@ offered_load() {   # PRISTINE_DIR
   jq -r '.offered_bytes_per_sec // empty' "$1/baseline.json"
 }
 
+# Pair I of two binaries, as {baseline, candidate}.  Who runs first alternates
+# (ABBA): a drift or an order effect of the machine (page cache, device state)
+# then cancels instead of favouring one side.
+bench_pair() {   # I BASELINE-BIN CANDIDATE-BIN BASELINE-LOGBASE CANDIDATE-LOGBASE SCRATCH OFFERED
+  local b c
+  if [ $(($1 % 2)) -eq 1 ]; then
+    b=$(bench_run "$2" "$4" "$6" "$7")
+    c=$(bench_run "$3" "$5" "$6" "$7")
+  else
+    c=$(bench_run "$3" "$5" "$6" "$7")
+    b=$(bench_run "$2" "$4" "$6" "$7")
+  fi
+  jq -cn --argjson b "$b" --argjson c "$c" '{baseline: $b, candidate: $c}'
+}
+
 stage_bench() {
   local cand=$1 in=$1/test.json out=$1/bench.json pristine=${PRISTINE:?PRISTINE is not set}
   if has_error "$in"; then cp "$in" "$out"; return; fi
@@ -132,27 +147,20 @@ stage_bench() {
   scratch=$(scratch_for "$cand")/bench
   mkdir -p "$scratch"; require_disk "$scratch"
   offered=$(offered_load "$pristine")
+  # The run's own noise (its latest A/A calibration) widens the first pair's screen.
+  local noise=()
+  [ ! -s "$pristine/calibration.jsonl" ] || noise=(--calibration <(tail -n 1 "$pristine/calibration.jsonl"))
   : > "$pairs"
   while [ "$more" -eq 3 ]; do
     i=$((i + 1))
-    local b c
-    # Alternate who runs first (ABBA): a drift or an order effect of the machine
-    # (page cache, device state) then cancels instead of favouring one side.
-    if [ $((i % 2)) -eq 1 ]; then
-      log "bench pair $i: pristine, then candidate"
-      b=$(bench_run "$pristine/db_bench" "$cand/bench-$i-pristine" "$scratch" "$offered")
-      c=$(bench_run "$cand/db_bench" "$cand/bench-$i-candidate" "$scratch" "$offered")
-    else
-      log "bench pair $i: candidate, then pristine"
-      c=$(bench_run "$cand/db_bench" "$cand/bench-$i-candidate" "$scratch" "$offered")
-      b=$(bench_run "$pristine/db_bench" "$cand/bench-$i-pristine" "$scratch" "$offered")
-    fi
-    jq -cn --argjson b "$b" --argjson c "$c" '{baseline: $b, candidate: $c}' >> "$pairs"
+    log "bench pair $i ($([ $((i % 2)) -eq 1 ] && echo "pristine first" || echo "candidate first"))"
+    bench_pair "$i" "$pristine/db_bench" "$cand/db_bench" "$cand/bench-$i-pristine" "$cand/bench-$i-candidate" \
+      "$scratch" "$offered" >> "$pairs"
     cp "$in" "$out.tmp"
     # The pairs only: score makes every statistic of them (score.medians, the terms).
     update "$out.tmp" --slurpfile p "$pairs" --arg args "$(bench_args)" '.bench = {workload: $args, pairs: $p}'
     more=0
-    "$BIN/score" --more < "$out.tmp" 2> "$cand/bench-$i.decision" || more=$?
+    "$BIN/score" --more ${noise[@]+"${noise[@]}"} < "$out.tmp" 2> "$cand/bench-$i.decision" || more=$?
     log "bench: $(cat "$cand/bench-$i.decision")"
     [ "$more" -eq 3 ] || [ "$more" -eq 0 ] || { more=0; }
   done

@@ -46,6 +46,15 @@ AIOPT_BENCH_MIN_PAIRS ?= 4
 AIOPT_BENCH_MAX_PAIRS ?= 8
 AIOPT_BENCH_CI_TARGET ?= 0.03
 AIOPT_BENCH_SCREEN ?= 0.05
+# The run's noise, measured where it runs: A/A pairs of pristine against a copy
+# of itself at the start of a run (and again on a resume on another host).
+AIOPT_CALIBRATION_PAIRS ?= 4
+# Confirmation: a candidate that passes screening as its run's best, and the
+# run's AIOPT_CONFIRM_TOP best at its end, measured again with fresh pairs, more
+# of them and longer, before the report calls it better than pristine.
+AIOPT_CONFIRM_PAIRS ?= 10
+AIOPT_CONFIRM_DURATION ?= 20
+AIOPT_CONFIRM_TOP ?= 3
 # The correctness gate: RocksDB's own tests and db_stress, run from the
 # ThreadSanitizer Debug build (gate.tsv: one program and its arguments a line),
 # and the time limit of each.
