@@ -9,8 +9,8 @@
 #     itself, so the check and the prompt cannot disagree;
 #   - the gate's programs (AIOPT_GATE): each a source file that a CMakeLists.txt
 #     builds, each test its gtest filter names exactly, each --flag it passes;
-#   - db_bench's benchmarks and --flags of both workloads (AIOPT_BENCH_ARGS,
-#     AIOPT_BENCH_ARGS_SYNC).
+#   - db_bench's benchmarks and --flags of every workload (AIOPT_BENCH_ARGS,
+#     AIOPT_BENCH_ARGS_SYNC, AIOPT_BENCH_ARGS_READHEAVY).
 # A flag counts as there when some source file defines it (gflags' DEFINE_*).
 # Prints one line of what was checked; exits 1 listing everything missing.
 set -euo pipefail
@@ -20,7 +20,7 @@ SCRIPT=check-rocksdb
 help_requested "$0" "$@"
 [ $# -eq 1 ] || [ $# -eq 2 ] || usage_error "usage: check-rocksdb.sh TREE [VERSION] (--help)"
 tree=$1 wanted=${2:-}
-for v in EXPERIMENTS EXP AIOPT_TARGET_FILES AIOPT_FUNCTIONS AIOPT_GATE AIOPT_BENCH_ARGS AIOPT_BENCH_ARGS_SYNC; do
+for v in EXPERIMENTS EXP AIOPT_TARGET_FILES AIOPT_FUNCTIONS AIOPT_GATE AIOPT_BENCH_ARGS AIOPT_BENCH_ARGS_SYNC AIOPT_BENCH_ARGS_READHEAVY; do
   [ -n "${!v+set}" ] || usage_error "$v is not set: run it with the experiment's settings (eval \"\$(make -s experiment-env)\")"
 done
 [ -d "$tree" ] || input_error "$tree: no such directory"
@@ -83,7 +83,7 @@ while IFS=$'\t' read -r prog args; do
 done < "$AIOPT_GATE"
 
 bench_flags=0
-for args in "$AIOPT_BENCH_ARGS" "$AIOPT_BENCH_ARGS_SYNC"; do
+for args in "$AIOPT_BENCH_ARGS" "$AIOPT_BENCH_ARGS_SYNC" "$AIOPT_BENCH_ARGS_READHEAVY"; do
   read -ra argv <<< "$args"
   bench_flags=$((bench_flags + ${#argv[@]}))
   flags_of db_bench "${argv[@]}"

@@ -31,11 +31,14 @@ for archive in "$dir"/*/seed-*/archive.jsonl; do
   seed_dir=$(dirname "$archive")
   track=$(basename "$(dirname "$seed_dir")")
   seed=${seed_dir##*/seed-}
-  # Each record with its confirmation (confirm.jsonl), as the record's "confirm".
+  # Each record with its confirmation (confirm.jsonl) and held-out workloads
+  # (heldout.jsonl), as the record's "confirm" and "heldout".
   jq -cR --arg track "$track" --arg seed "$seed" --arg dir "$seed_dir" \
     --slurpfile conf <( [ ! -f "$seed_dir/confirm.jsonl" ] || jq -cR 'fromjson? // empty' "$seed_dir/confirm.jsonl") \
-    '($conf | map({(.id): .confirm}) | add // {}) as $c
-     | fromjson? // empty | {track: $track, seed: $seed, run_dir: $dir, r: (. + (if $c[.id] != null then {confirm: $c[.id]} else {} end))}' "$archive"
+    --slurpfile held <( [ ! -f "$seed_dir/heldout.jsonl" ] || jq -cR 'fromjson? // empty' "$seed_dir/heldout.jsonl") \
+    '($conf | map({(.id): .confirm}) | add // {}) as $c | ($held | map({(.id): .heldout}) | add // {}) as $h
+     | fromjson? // empty | {track: $track, seed: $seed, run_dir: $dir,
+                            r: (. + (if $c[.id] != null then {confirm: $c[.id]} else {} end) + (if $h[.id] != null then {heldout: $h[.id]} else {} end))}' "$archive"
   # The run's noise: its latest A/A calibration (pristine/calibration.jsonl).
   if [ -f "$seed_dir/pristine/calibration.jsonl" ]; then
     jq -cR --arg track "$track" --arg seed "$seed" 'fromjson? // empty | {noise: ({track: $track, seed: $seed} + .)}' \
@@ -77,6 +80,8 @@ def candidate: .seed as $seed | .r | {
     confirm: (if .confirm == null then null else .confirm | {pairs: .score.pairs, duration_seconds, better_than_pristine: .score.better_than_pristine,
               comparable_score: .score.comparable_score, throughput: .score.terms.throughput, latency: .score.terms.latency,
               reason: .score.reason} end),
+    heldout: (if .heldout == null then null else .heldout | map_values({benchmark, better_than_pristine: .score.better_than_pristine,
+              valid: .score.valid, reason: .score.reason, pairs: .score.pairs, throughput: .score.terms.throughput}) end),
     coz_max_speedup_pct_pristine: (.baseline.coz.max_speedup_pct // null),
     coz_max_speedup_pct: (.coz.max_speedup_pct // null)};
 
@@ -250,6 +255,9 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
     "| confirmation (\($b.confirm.pairs) pairs of \($b.confirm.duration_seconds) s) | \($b.confirm.comparable_score | f(4)) | \($b.confirm.throughput | ci) | \($b.confirm.latency | ci) |\n" +
     "| screening | \($b.comparable_score | f(4)) | \($b.throughput | ci) | \($b.latency | ci) |\n\n" +
     "Stall (screening): \($b.stall | ci); Coz max speedup, pristine → candidate: \($b.coz_max_speedup_pct_pristine | f(1)) % → \($b.coz_max_speedup_pct | f(1)) %; found after \($b.found_after.elapsed_s // "–") s, \($b.found_after.tokens // "–") tokens.\n\n" +
+    (if $b.heldout == null then "Held-out workloads: not measured yet (the run measures them when it ends).\n\n"
+     else "Held-out workloads (not screened on; throughput against pristine, fresh pairs):\n\n| workload | result of | throughput (95 % CI) | verdict |\n|---|---|---|---|\n" +
+       ($b.heldout | to_entries | map("| \(.key) | \(.value.benchmark // "–") | \(.value.throughput | ci) | \(if .value.better_than_pristine then "the gain carries over" elif .value.valid != true then "invalid: \(.value.reason // "–")" elif .value.throughput.significant and .value.throughput.value < 1 then "slower: tuned to the screening workload" else "no significant difference" end) |") | join("\n")) + "\n\n" end) +
     "Patch: `\($b.dir)/\($b.patch // "patch.diff")`\n"
   elif .screening_best == null then "### \(.track)\n\nNo valid candidate.\n"
   else .screening_best as $b |

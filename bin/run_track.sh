@@ -7,7 +7,8 @@
 # runs/<experiment>/<track>/seed-<n>/.  Before it, pristine is measured and the
 # run's noise calibrated (A/A pairs, pristine/calibration.jsonl).  A candidate that
 # passes screening as the run's best so far, and the run's AIOPT_CONFIRM_TOP best
-# at its end, are measured again (confirm.jsonl).  Running it again resumes from
+# at its end, are measured again (confirm.jsonl), and the confirmed best on the
+# workloads the run did not screen on (heldout.jsonl).  Running it again resumes from
 # the archive; a run killed at any moment loses at most the candidate in flight.
 # The same run as `make experiment_a TRACK=…`.
 #
@@ -303,6 +304,18 @@ if [ "$i" -gt "$iterations" ]; then
     record_confirmation "$run/$id"
     rm -f "$run/$id/db_bench"
   done
+  # The confirmed best on the workloads it was not chosen on (bin/stage/heldout.sh).
+  best=$(confirmed | jq -rs 'map(select(.confirm.score.better_than_pristine == true)) | max_by(.confirm.score.comparable_score) | .id // empty')
+  if [ -n "$best" ] && ! { [ -f "$run/heldout.jsonl" ] && jq -e -R --arg id "$best" 'fromjson? | select(.id == $id)' "$run/heldout.jsonl" > /dev/null; }; then
+    progress end "$best" heldout
+    run_child "${mk[@]}" CAND="$run/$best" heldout.json > "$run/$best/heldout.log" 2>&1 || {
+      [ "$stopping" = 1 ] && finish_on_signal
+      tail -n 20 "$run/$best/heldout.log" >&2
+      system_error "the held-out workloads of $best failed to run (see $run/$best/heldout.log)"; }
+    [ "$stopping" = 0 ] || finish_on_signal
+    jq -c '{id, iteration, heldout}' "$run/$best/heldout.json" | "$BIN/archive-append" "$run/heldout.jsonl"
+    rm -f "$run/$best/db_bench"
+  fi
 fi
 "$BIN/stage.sh" checkout pristine
 echo >&2

@@ -4,7 +4,8 @@
 #        PRISTINE=runs/experiment_a/profiler/seed-1/pristine score.json
 #
 # record.json → apply.json (+ patch.diff) → build.json → test.json → bench.json
-# → coz.json → bperf.json → score.json (→ confirm.json, asked for by name).  Each file is the candidate record after that stage
+# → coz.json → bperf.json → score.json (→ confirm.json → heldout.json, asked for
+# by name).  Each file is the candidate record after that stage
 # (with "error" once a stage failed), so make reruns exactly what is stale.
 ifndef TOP
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
@@ -36,8 +37,10 @@ $(CAND)/score.json: $(CAND)/bperf.json
 # passes screening as its run's best, and for the run's top ones at its end.
 $(CAND)/confirm.json: $(CAND)/score.json
 	$(STAGE) confirm $(CAND)
+$(CAND)/heldout.json: $(CAND)/confirm.json
+	$(STAGE) heldout $(CAND)
 
-.PHONY: patch.diff apply.json build.json test.json bench.json coz.json bperf.json score.json confirm.json
+.PHONY: patch.diff apply.json build.json test.json bench.json coz.json bperf.json score.json confirm.json heldout.json
 patch.diff apply.json: $(CAND)/apply.json
 build.json: $(CAND)/build.json
 test.json: $(CAND)/test.json
@@ -46,4 +49,5 @@ coz.json: $(CAND)/coz.json
 bperf.json: $(CAND)/bperf.json
 score.json: $(CAND)/score.json
 confirm.json: $(CAND)/confirm.json
+heldout.json: $(CAND)/heldout.json
 endif

@@ -4,7 +4,7 @@
 #   make SAN=1 test-unit   the filters' suite against ASan + UBSan builds
 BATS ?= bats
 # The end-to-end files (real RocksDB); every other bats file is a unit test.
-E2E_TESTS ?= $(addprefix $(TOP)/tests/,rocksdb.bats rocksdb-versions.bats run-track.bats)
+E2E_TESTS ?= $(addprefix $(TOP)/tests/,rocksdb.bats rocksdb-versions.bats run-track.bats confirm.bats)
 UNIT_TESTS ?= $(filter-out $(E2E_TESTS),$(sort $(wildcard $(TOP)/tests/*.bats)))
 
 .PHONY: test test-unit test-rocksdb bench

@@ -107,6 +107,16 @@ png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
   grep -q '^### profiler: a2 (seed 1, iteration 2), confirmed better than pristine' "$md"
   grep -q '^| confirmation (10 pairs of 20 s) | 1.04 |' "$md"
   grep -q '^| screening | 1.05 |' "$md"
+  grep -q 'Held-out workloads: not measured yet' "$md"
+  # the held-out workloads, once measured: one carries the gain, one does not
+  jq -cn '{id: "a2", iteration: 2, heldout: {
+      sync: {benchmark: "fillrandom", score: {valid: true, pairs: 10, better_than_pristine: true,
+             terms: {throughput: {value: 1.03, ci_low: 1.01, ci_high: 1.05, significant: true}}}},
+      readheavy: {benchmark: "readrandomwriterandom", score: {valid: true, pairs: 10, better_than_pristine: false,
+             terms: {throughput: {value: 0.95, ci_low: 0.93, ci_high: 0.97, significant: true}}}}}}' > "$RUNS/exp/profiler/seed-1/heldout.jsonl"
+  run "$TOP/bin/report.sh" exp "$RUNS"
+  grep -q '^| sync | fillrandom | 1.03 \[1.01, 1.05\] \* | the gain carries over |$' "$md"
+  grep -q '^| readheavy | readrandomwriterandom | 0.95 \[0.93, 0.97\] \* | slower: tuned to the screening workload |$' "$md"
 }
 
 @test "two seeds per track: too few to conclude, and said so" {

@@ -136,3 +136,29 @@ sequenced_bench() {   # FILE
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"$CAND/score.json: not a valid candidate: nothing to confirm"* ]]
 }
+
+@test "heldout: a confirmed candidate on the workloads it was not chosen on, each named to the benchmark" {
+  pristine_setup
+  export AIOPT_BUILD_CMD='cc -o my_bench bench.c' AIOPT_CONFIRM_PAIRS=2 AIOPT_CONFIRM_DURATION=5 AIOPT_BENCH_WORKLOAD=l0
+  "$TOP/bin/stage.sh" pristine "$PRISTINE" 2>/dev/null
+  # the candidate is 10 % faster on sync, 5 % slower on readheavy (what the
+  # benchmark is told: AIOPT_BENCH_WORKLOAD, AIOPT_BENCH_DURATION)
+  export AIOPT_BENCH_CMD='case $1:$AIOPT_BENCH_WORKLOAD in */pristine/*) o=1000 ;; *:sync) o=1100 ;; *:readheavy) o=950 ;; *) o=1 ;; esac
+    echo "{\"ops_per_sec\": $o, \"p99_latency_us\": $AIOPT_BENCH_DURATION}" > "$AIOPT_METRICS_JSON"'
+  jq -c '.confirm = {score: {valid: true, better_than_pristine: true}}' "$CAND/test.json" > "$CAND/confirm.json"
+  run --separate-stderr "$TOP/bin/stage.sh" heldout "$CAND"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '.heldout | to_entries | map([.key, .value.score.pairs, .value.score.terms.throughput.value, .value.score.better_than_pristine, .value.dir])' "$CAND/heldout.json")" = \
+    '[["sync",2,1.1,true,"heldout-sync"],["readheavy",2,0.95,false,"heldout-readheavy"]]' ]
+  [ "$(jq -r .p99_latency_us "$CAND/heldout-sync/bench-1-candidate.metrics.json")" = 5 ]
+  # not confirmed: nothing to hold out
+  jq -c '.confirm.score.better_than_pristine = false' "$CAND/confirm.json" > "$CAND/c.tmp" && mv "$CAND/c.tmp" "$CAND/confirm.json"
+  run --separate-stderr "$TOP/bin/stage.sh" heldout "$CAND"
+  [ "$status" -eq 1 ]; [[ "$stderr" == *"not confirmed better than pristine: nothing to hold out"* ]]
+}
+
+@test "a workload that is not l0, sync or readheavy is refused by every stage, naming it" {
+  AIOPT_BENCH_WORKLOAD=l1 run --separate-stderr "$TOP/bin/stage.sh" bench "$CAND"
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"AIOPT_BENCH_WORKLOAD=l1: use one of: l0 sync readheavy"* ]]
+}

@@ -34,18 +34,22 @@ parsed_run() {   # LOGFILE EXIT CPU
 }
 
 # The user's own benchmark (AIOPT_BENCH_CMD; $1 the binary, $2 the database
-# directory): the saturation run only.  Its figures come from db_bench's output, or,
+# directory; AIOPT_BENCH_DURATION the seconds to run, AIOPT_BENCH_WORKLOAD the
+# workload, in its environment): the saturation run only.  Its figures come from db_bench's output, or,
 # when AIOPT_METRICS_JSON is set, from the JSON file the benchmark writes there
 # ({"ops_per_sec": N, "p99_latency_us": N}; a relative path is inside the database
 # directory): the way to bring YCSB or a custom harness.  Prints the run object.
 user_bench_run() {   # BINARY DBDIR LOGBASE
   local bin=$1 db=$2 logbase=$3 status=0 metrics='' box=()
+  # The run length and the workload are the benchmark's to honour: confirmation's
+  # runs are longer, and the held-out stage asks for the other workloads.
+  box=(--env "AIOPT_BENCH_DURATION=$AIOPT_BENCH_DURATION" --env "AIOPT_BENCH_WORKLOAD=$AIOPT_BENCH_WORKLOAD")
   if [ -n "${AIOPT_METRICS_JSON:-}" ]; then
     case $AIOPT_METRICS_JSON in /*) metrics=$AIOPT_METRICS_JSON ;; *) metrics=$db/$AIOPT_METRICS_JSON ;; esac
     mkdir -p "$(dirname "$metrics")"; rm -f "$metrics"
-    box=(--rw "$(dirname "$metrics")" --env "AIOPT_METRICS_JSON=$metrics")
+    box+=(--rw "$(dirname "$metrics")" --env "AIOPT_METRICS_JSON=$metrics")
   fi
-  sandboxed "$(run_limit "$AIOPT_BENCH_DURATION")" --ro "$bin" --rw "$db" ${box[@]+"${box[@]}"} -- \
+  sandboxed "$(run_limit "$AIOPT_BENCH_DURATION")" --ro "$bin" --rw "$db" "${box[@]}" -- \
     bash -c "$AIOPT_BENCH_CMD" _ "$bin" "$db" > "$logbase.log" 2>&1 || status=$?
   if [ -z "$metrics" ]; then
     parsed_run "$logbase.log" "$status" null
@@ -147,9 +151,13 @@ stage_bench() {
   scratch=$(scratch_for "$cand")/bench
   mkdir -p "$scratch"; require_disk "$scratch"
   offered=$(offered_load "$pristine")
-  # The run's own noise (its latest A/A calibration) widens the first pair's screen.
+  # The run's own noise (its latest A/A calibration) widens the first pair's screen;
+  # the candidate keeps the one it was screened with.
   local noise=()
-  [ ! -s "$pristine/calibration.jsonl" ] || noise=(--calibration <(tail -n 1 "$pristine/calibration.jsonl"))
+  if [ -s "$pristine/calibration.jsonl" ]; then
+    tail -n 1 "$pristine/calibration.jsonl" > "$cand/calibration.json"
+    noise=(--calibration "$cand/calibration.json")
+  fi
   : > "$pairs"
   while [ "$more" -eq 3 ]; do
     i=$((i + 1))
@@ -162,7 +170,13 @@ stage_bench() {
     more=0
     "$BIN/score" --more ${noise[@]+"${noise[@]}"} < "$out.tmp" 2> "$cand/bench-$i.decision" || more=$?
     log "bench: $(cat "$cand/bench-$i.decision")"
-    [ "$more" -eq 3 ] || [ "$more" -eq 0 ] || { more=0; }
+    # 1: the pairs cannot be scored (the score stage records why): no more pairs.
+    # Anything else is not the candidate's doing and must not pass for a decision.
+    case $more in
+      0|3) ;;
+      1) more=0 ;;
+      *) system_error "score --more failed (exit $more): $(cat "$cand/bench-$i.decision")" ;;
+    esac
   done
   rm -rf "$scratch"
   mv "$out.tmp" "$out"

@@ -23,6 +23,18 @@ build_cwd() { if [ -n "${AIOPT_BUILD_CMD:-}" ]; then echo "$SRC"; else echo "$RE
 # The binary a build makes: AIOPT_BENCH_BIN (a user's build), else CMake's.
 built_db_bench() { echo "${AIOPT_BENCH_BIN:-$RELEASE/db_bench}"; }
 
+# CAND's db_bench, built again from its patch when it is gone (the runner keeps no
+# binary once a candidate is archived: 200+ MB each).  LOG gets that build's output.
+candidate_binary() {   # CAND LOG
+  [ ! -x "$1/db_bench" ] || return 0
+  log "building $(basename "$1")'s db_bench again from its patch"
+  ( with_lock
+    tree_put "$1"
+    build_db_bench "$2" || system_error "$(basename "$1") no longer builds (exit $?): see $2"
+    # A hard link survives the next build (the linker replaces the file).
+    ln -f "$(built_db_bench)" "$1/db_bench" )
+}
+
 stage_build() {
   local cand=$1 in=$1/apply.json out=$1/build.json
   if has_error "$in"; then cp "$in" "$out"; return; fi

@@ -15,14 +15,7 @@ stage_confirm() {
   local cand=$1 in=$1/score.json out=$1/confirm.json dir=$1/confirm pristine=${PRISTINE:?PRISTINE is not set}
   jq -e '.score.valid == true' "$in" > /dev/null || input_error "$in: not a valid candidate: nothing to confirm"
   rm -rf "$dir"; mkdir -p "$dir"
-  # An archived candidate keeps no binary (200+ MB each): its patch builds it again.
-  if [ ! -x "$cand/db_bench" ]; then
-    log "confirm: building $(basename "$cand")'s db_bench again from its patch"
-    ( with_lock
-      tree_put "$cand"
-      build_db_bench "$dir/build.log" || system_error "confirm: $(basename "$cand") no longer builds (exit $?): see $dir/build.log"
-      ln -f "$(built_db_bench)" "$cand/db_bench" )
-  fi
+  candidate_binary "$cand" "$dir/build.log"
   ln -f "$cand/db_bench" "$dir/db_bench"
   jq -c 'del(.bench, .coz, .bperf, .score)' "$in" > "$dir/test.json"
   ( export AIOPT_BENCH_DURATION=$AIOPT_CONFIRM_DURATION AIOPT_BENCH_SCREEN=1 \

@@ -21,11 +21,25 @@ sandboxed() { local seconds=$1; shift; timeout --kill-after=10 "$seconds" "$TOP/
 # would measure nothing.
 scratch_for() { echo "${AIOPT_SCRATCH:-$1/scratch}"; }
 
-# db_bench's arguments for the experiment's workload (AIOPT_BENCH_WORKLOAD).
+# The experiment's workloads (AIOPT_BENCH_WORKLOAD names one): L0 pressure, WAL
+# sync, and a read-heavy mix after the write phase.
+WORKLOADS="l0 sync readheavy"
+[[ " $WORKLOADS " == *" ${AIOPT_BENCH_WORKLOAD} "* ]] || usage_error "AIOPT_BENCH_WORKLOAD=${AIOPT_BENCH_WORKLOAD}: use one of: $WORKLOADS"
+# db_bench's arguments for the workload AIOPT_BENCH_WORKLOAD.
 bench_args() {
   local args
-  if [ "${AIOPT_BENCH_WORKLOAD}" = sync ]; then args=${AIOPT_BENCH_ARGS_SYNC}; else args=${AIOPT_BENCH_ARGS}; fi
+  case ${AIOPT_BENCH_WORKLOAD} in
+    l0) args=${AIOPT_BENCH_ARGS} ;;
+    sync) args=${AIOPT_BENCH_ARGS_SYNC} ;;
+    readheavy) args=${AIOPT_BENCH_ARGS_READHEAVY} ;;
+  esac
   echo "$args --duration=${AIOPT_BENCH_DURATION}"
+}
+
+# The benchmark whose result a workload's run reports: the last one its
+# --benchmarks list names before "stats" (readheavy's mix, not its fill).
+measured_benchmark() {
+  bench_args | tr ' ' '\n' | sed -n 's/^--benchmarks=//p' | tail -n 1 | tr , '\n' | grep -vx stats | tail -n 1
 }
 
 workload_syncs() { [[ " $(bench_args) " =~ [[:space:]]--sync=(1|true)[[:space:]] ]]; }

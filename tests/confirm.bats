@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# Confirmation, end to end, on real RocksDB.  Seed 1: a run whose one candidate
+# passes screening by luck is refused at confirmation, and the report does not
+# call it an improvement.  Seed 2: a candidate confirmed better is measured on the
+# workloads it was not screened on, and the report shows whether its gain carries
+# over.  The candidate is the 2 µs spin per write of tests/fixtures/edits (about
+# two thirds of pristine's throughput on this workload); the gains are injected:
+# the test's benchmark (AIOPT_BENCH_CMD, real db_bench) reads some of the
+# candidate's runs twice as fast, a streak no real noise makes but one whose
+# outcome is certain.  Each run also calibrates its noise with real A/A pairs.
+
+load helpers/common
+
+settings() {
+  export AIOPT_BENCH_DURATION=2 AIOPT_BASELINE_RUNS=2 AIOPT_BENCH_MIN_PAIRS=3 AIOPT_BENCH_MAX_PAIRS=3 \
+         AIOPT_CALIBRATION_PAIRS=2 AIOPT_CONFIRM_PAIRS=3 AIOPT_CONFIRM_DURATION=3 \
+         AIOPT_LLM_BACKOFF_MS=50 AIOPT_RUNS="$BATS_FILE_TMPDIR/runs" AIOPT_METRICS_JSON=metrics.json
+  # Real db_bench; ops/s and p99 from its output.  Never scaled: pristine's runs
+  # and the A/A copy's (pristine/), seed 1's confirmation (confirm/), seed 2's
+  # held-out workloads (heldout-*/).  Scaled: every other candidate run.
+  # (one line: a setting is a make variable)
+  export AIOPT_BENCH_CMD='"$1" --db="$2" --benchmarks=fillrandom --num=100000000 --value_size=400 --compression_type=none --histogram --duration="$AIOPT_BENCH_DURATION" > "$2/out" 2>&1 || exit 1; case $1:$2 in */pristine/*) f=1 ;; */seed-2/*/heldout-*) f=1 ;; */seed-2/*) f=2 ;; */confirm/*) f=1 ;; *) f=2 ;; esac; awk -v f="$f" "/^fillrandom +:/ { ops = \$5 } /^Percentiles:/ { p99 = \$7 } END { printf \"{\\\"ops_per_sec\\\": %f, \\\"p99_latency_us\\\": %s}\\n\", ops * f, p99 }" "$2/out" > "$AIOPT_METRICS_JSON"; cat "$2/out"'
+  RUN="$AIOPT_RUNS/experiment_a/baseline/seed-1" RUN2="$AIOPT_RUNS/experiment_a/baseline/seed-2"
+}
+
+setup_file() {
+  settings
+  jq -n --rawfile c "$TOP/tests/fixtures/edits/spin-2us.md" \
+    '[{status: 200, body: {choices: [{index: 0, finish_reason: "stop", message: {role: "assistant", content: $c}}]}}]' \
+    > "$BATS_FILE_TMPDIR/script.json"
+  node "$TESTS_DIR/helpers/fake-openai.js" "$BATS_FILE_TMPDIR/script.json" "$BATS_FILE_TMPDIR/requests.jsonl" \
+    "$BATS_FILE_TMPDIR/port" 3>&- &
+  echo $! > "$BATS_FILE_TMPDIR/server.pid"
+  for _ in $(seq 100); do [ -s "$BATS_FILE_TMPDIR/port" ] && break; sleep 0.05; done
+}
+
+teardown_file() {
+  kill "$(cat "$BATS_FILE_TMPDIR/server.pid")" 2>/dev/null || true
+}
+
+setup() {
+  settings
+  export AIOPT_MODEL_BASELINE=fake-coder AIOPT_API_BASE_BASELINE="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/port")/v1"
+}
+
+@test "a candidate lucky at screening is refused at confirmation; the report does not call it an improvement" {
+  t0=$SECONDS
+  run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 1 --iterations 1
+  echo "# run_track, 1 iteration with confirmation: $((SECONDS - t0)) s" >&3
+  echo "$output" | tail -n 8
+  [ "$status" -eq 0 ]
+  r=$(cat "$RUN/archive.jsonl")
+  # screening: the lucky streak made it better than pristine
+  jq -r '"# screening: \(.score | {better_than_pristine, throughput: .terms.throughput | {value, ci_low, ci_high}})"' <<<"$r" >&3
+  [ "$(jq -c '[.test.ok, .score.better_than_pristine]' <<<"$r")" = '[true,true]' ]
+  # confirmation: fresh, longer pairs, as measured: not better, and recorded once
+  [ "$(wc -l < "$RUN/confirm.jsonl")" -eq 1 ]
+  c=$(cat "$RUN/confirm.jsonl")
+  jq -r '"# confirmation: \(.confirm.score | {better_than_pristine, throughput: .terms.throughput | {value, ci_low, ci_high}})"' <<<"$c" >&3
+  [ "$(jq -c '[.id, .confirm.duration_seconds, .confirm.score.pairs, .confirm.score.better_than_pristine, (.confirm.score.terms.throughput.value < 1)]' <<<"$c")" = \
+    "[$(jq -c .id <<<"$r"),3,3,false,true]" ]
+  [[ "$output" == *"passed screening, not confirmed"* ]]
+  # the run's noise, from real A/A pairs on this host
+  n=$(cat "$RUN/pristine/calibration.jsonl")
+  jq -r '"# calibration: \({throughput: .throughput | {value, ci_low, ci_high}, log_ratio_sd, detectable_change})"' <<<"$n" >&3
+  [ "$(jq -c '[.host == $h, .pairs, (.log_ratio_sd > 0), (.detectable_change.pct > 0)]' --arg h "$(hostname)" <<<"$n")" = '[true,2,true,true]' ]
+
+  run "$TOP/bin/report.sh" experiment_a "$AIOPT_RUNS"
+  [ "$status" -eq 0 ]
+  j="$AIOPT_RUNS/experiment_a/report.json"
+  [ "$(jq -c '.tracks[0] | [.best, .final_best, .funnel.passed_screening, .funnel.confirmed, .seeds[0].confirmations]' "$j")" = '[null,[1],1,0,1]' ]
+  md="$AIOPT_RUNS/experiment_a/report.md"
+  grep -q '^### baseline: no candidate confirmed better than pristine' "$md"
+  grep -q 'is not an improvement: measured again (3 pairs of 3 s)' "$md"
+  grep -q "^| baseline | 1 | 1 | 1 | 0 (of 1) | .* (2 pairs of 2 s, $(hostname)) | .* % (3 pairs) |\$" "$md"
+}
+
+@test "a confirmed candidate is measured on the held-out workloads; the report shows the gain did not carry over" {
+  run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 2 --iterations 1
+  echo "$output" | tail -n 8
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '.confirm.score.better_than_pristine' "$RUN2/confirm.jsonl")" = true ]
+  h=$(cat "$RUN2/heldout.jsonl")
+  jq -r '"# held out: \(.heldout | map_values(.score.terms.throughput | {value, ci_low, ci_high}))"' <<<"$h" >&3
+  [ "$(jq -c '[(.heldout | keys), (.heldout | map(.score.better_than_pristine) | any)]' <<<"$h")" = '[["readheavy","sync"],false]' ]
+  [[ "$output" == *"confirmed better"* ]]
+  run "$TOP/bin/report.sh" experiment_a "$AIOPT_RUNS"
+  [ "$status" -eq 0 ]
+  md="$AIOPT_RUNS/experiment_a/report.md"
+  grep -q "^### baseline: c0001-.* (seed 2, iteration 1), confirmed better than pristine" "$md"
+  grep -q '^| sync | .* | slower: tuned to the screening workload |$' "$md"
+  grep -q '^| readheavy | .* | slower: tuned to the screening workload |$' "$md"
+}
