@@ -7,8 +7,9 @@
 # runs/<experiment>/<track>/seed-<n>/.  Before it, pristine is measured and the
 # run's noise calibrated (A/A pairs, pristine/calibration.jsonl).  A candidate that
 # passes screening as the run's best so far, and the run's AIOPT_CONFIRM_TOP best
-# at its end, are measured again (confirm.jsonl), and the confirmed best on the
-# workloads the run did not screen on (heldout.jsonl).  Running it again resumes from
+# at its end, are measured again (confirm.jsonl); the confirmed best on the
+# workloads the run did not screen on (heldout.jsonl), and its smallest subset of
+# hunks that keeps the gain (minimize.jsonl).  Running it again resumes from
 # the archive; a run killed at any moment loses at most the candidate in flight.
 # The same run as `make experiment_a TRACK=…`.
 #
@@ -238,6 +239,22 @@ confirm() {   # ITER ID
     system_error "confirmation of $2 failed to run (see $run/$2/confirm.log)"; }
   [ "$stopping" = 0 ] || finish_on_signal
 }
+# The confirmed best through STAGE (heldout, minimize) once: its line {id, iteration,
+# STAGE} in STAGE.jsonl.  The stage's log lines that say how far it got are shown.
+finish_best() {   # STAGE ID
+  local stage=$1 id=$2 file=$run/$1.jsonl log=$run/$2/$1.log
+  ! { [ -f "$file" ] && jq -e -R --arg id "$id" 'fromjson? | select(.id == $id)' "$file" > /dev/null; } || return 0
+  progress end "$id" "$stage"
+  : > "$log"
+  run_child "${mk[@]}" CAND="$run/$id" "$stage.json" >> "$log" \
+      2> >(tee -a "$log" | grep --line-buffered -E '^\[[0-9:]+\] (held out|minimize):' >&2) || {
+    [ "$stopping" = 1 ] && finish_on_signal
+    tail -n 20 "$log" >&2
+    system_error "stage $stage of $id failed to run (see $log)"; }
+  [ "$stopping" = 0 ] || finish_on_signal
+  jq -c --arg s "$stage" '{id, iteration, ($s): .[$s]}' "$run/$id/$stage.json" | "$BIN/archive-append" "$file"
+  rm -f "$run/$id/db_bench"
+}
 record_confirmation() {   # CAND
   jq -c '{id, iteration, confirm}' "$1/confirm.json" | "$BIN/archive-append" "$confirmations"
 }
@@ -304,17 +321,12 @@ if [ "$i" -gt "$iterations" ]; then
     record_confirmation "$run/$id"
     rm -f "$run/$id/db_bench"
   done
-  # The confirmed best on the workloads it was not chosen on (bin/stage/heldout.sh).
+  # The confirmed best on the workloads it was not chosen on (bin/stage/heldout.sh),
+  # and the smallest part of it that keeps its gain (bin/stage/minimize.sh).
   best=$(confirmed | jq -rs 'map(select(.confirm.score.better_than_pristine == true)) | max_by(.confirm.score.comparable_score) | .id // empty')
-  if [ -n "$best" ] && ! { [ -f "$run/heldout.jsonl" ] && jq -e -R --arg id "$best" 'fromjson? | select(.id == $id)' "$run/heldout.jsonl" > /dev/null; }; then
-    progress end "$best" heldout
-    run_child "${mk[@]}" CAND="$run/$best" heldout.json > "$run/$best/heldout.log" 2>&1 || {
-      [ "$stopping" = 1 ] && finish_on_signal
-      tail -n 20 "$run/$best/heldout.log" >&2
-      system_error "the held-out workloads of $best failed to run (see $run/$best/heldout.log)"; }
-    [ "$stopping" = 0 ] || finish_on_signal
-    jq -c '{id, iteration, heldout}' "$run/$best/heldout.json" | "$BIN/archive-append" "$run/heldout.jsonl"
-    rm -f "$run/$best/db_bench"
+  if [ -n "$best" ]; then
+    finish_best heldout "$best"
+    finish_best minimize "$best"
   fi
 fi
 "$BIN/stage.sh" checkout pristine

@@ -12,6 +12,8 @@
 #   confirm score.json → confirm.json: fresh, longer pairs for a candidate that
 #           passed screening (bin/stage/confirm.sh)
 #   heldout confirm.json → heldout.json: a confirmed candidate on the other workloads
+#   minimize confirm.json → minimize.json: the smallest subset of its hunks that keeps
+#           the gain, each subset a candidate under minimize/ (bin/stage/minimize.sh)
 #   pristine PRISTINE_DIR: pristine db_bench, k bench runs and a profile → baseline.json
 #   calibrate PRISTINE_DIR: A/A pairs of pristine → calibration.jsonl (the run's noise)
 #   checkout CAND|pristine: put a candidate's code (its cumulative.diff) in the tree
@@ -35,12 +37,12 @@ if [ -z "${EXP:-}" ]; then eval "$(make -s --no-print-directory -C "$TOP" experi
 # shellcheck source=bin/stage/lib.sh
 . "$TOP/bin/stage/lib.sh"
 
-[ $# -eq 2 ] || usage_error "usage: stage.sh apply|build|test|bench|coz|bperf|score|confirm|heldout|pristine|calibrate|checkout DIR (--help)"
+[ $# -eq 2 ] || usage_error "usage: stage.sh apply|build|test|bench|coz|bperf|score|confirm|heldout|minimize|pristine|calibrate|checkout DIR (--help)"
 case $1 in
   checkout)
     with_lock
     if [ "$2" = pristine ]; then tree_reset; rm -f "$SRC/.git/aiopt-holds"; else tree_put "$(cd "$2" && pwd)"; fi ;;
-  apply|build|test|bench|score|confirm|heldout|pristine|calibrate)
+  apply|build|test|bench|score|confirm|heldout|minimize|pristine|calibrate)
     [ "$1" = pristine ] && mkdir -p "$2"
     # shellcheck source=/dev/null
     . "$TOP/bin/stage/$1.sh"

@@ -4,8 +4,8 @@
 #        PRISTINE=runs/experiment_a/profiler/seed-1/pristine score.json
 #
 # record.json → apply.json (+ patch.diff) → build.json → test.json → bench.json
-# → coz.json → bperf.json → score.json (→ confirm.json → heldout.json, asked for
-# by name).  Each file is the candidate record after that stage
+# → coz.json → bperf.json → score.json (→ confirm.json → heldout.json, and
+# confirm.json → minimize.json, asked for by name).  Each file is the candidate record after that stage
 # (with "error" once a stage failed), so make reruns exactly what is stale.
 ifndef TOP
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
@@ -39,8 +39,10 @@ $(CAND)/confirm.json: $(CAND)/score.json
 	$(STAGE) confirm $(CAND)
 $(CAND)/heldout.json: $(CAND)/confirm.json
 	$(STAGE) heldout $(CAND)
+$(CAND)/minimize.json: $(CAND)/confirm.json
+	$(STAGE) minimize $(CAND)
 
-.PHONY: patch.diff apply.json build.json test.json bench.json coz.json bperf.json score.json confirm.json heldout.json
+.PHONY: patch.diff apply.json build.json test.json bench.json coz.json bperf.json score.json confirm.json heldout.json minimize.json
 patch.diff apply.json: $(CAND)/apply.json
 build.json: $(CAND)/build.json
 test.json: $(CAND)/test.json
@@ -50,4 +52,5 @@ bperf.json: $(CAND)/bperf.json
 score.json: $(CAND)/score.json
 confirm.json: $(CAND)/confirm.json
 heldout.json: $(CAND)/heldout.json
+minimize.json: $(CAND)/minimize.json
 endif

@@ -60,6 +60,10 @@ AIOPT_CALIBRATION_PAIRS ?= 4
 AIOPT_CONFIRM_PAIRS ?= 10
 AIOPT_CONFIRM_DURATION ?= 20
 AIOPT_CONFIRM_TOP ?= 3
+# The smallest patch that keeps the gain: at most this many subsets of the
+# confirmed best's hunks are built, tested and measured (delta debugging,
+# bin/stage/minimize.sh); 0 measures none.
+AIOPT_MINIMIZE_SUBSETS ?= 16
 # The correctness gate: RocksDB's own tests and db_stress, run from the
 # ThreadSanitizer Debug build (gate.tsv: one program and its arguments a line),
 # and the time limit of each.

@@ -5,6 +5,7 @@
 #include "edit.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -51,6 +52,7 @@ void edit_free(struct edit *e)
 {
 	for (size_t i = 0; i < e->n; i++) {
 		free(e->b[i].file);
+		free(e->b[i].text);
 		lines_free(&e->b[i].search);
 		lines_free(&e->b[i].replace);
 	}
@@ -149,7 +151,21 @@ static int hunk_line(const char *l)
 	return l[0] == ' ' || l[0] == '+' || l[0] == '-' || l[0] == '\\' || l[0] == '\0';
 }
 
-/* Reads the edit's blocks.  Returns NULL, or an error message. */
+/* HEAD, then lines first..last of in, each ending in '\n': a block written alone. */
+static char *block_text(const char *head, const struct lines *in, size_t first, size_t last)
+{
+	size_t len = strlen(head) + 1;
+	for (size_t k = first; k <= last; k++)
+		len += strlen(in->v[k]) + 1;
+	char *t = xmalloc(len), *p = stpcpy(t, head);
+	for (size_t k = first; k <= last; k++) {
+		p = stpcpy(p, in->v[k]);
+		*p++ = '\n';
+	}
+	*p = '\0';
+	return t;
+}
+
 /* The SEARCH/REPLACE block whose "<<<<<<< SEARCH" is line i of in; *i moves to its
  * REPLACE line.  NULL, or what is wrong with the block. */
 static char *search_replace_block(const struct lines *in, size_t *i, struct edit *e)
@@ -173,6 +189,9 @@ static char *search_replace_block(const struct lines *in, size_t *i, struct edit
 		lines_push(&b->replace, xstrdup(in->v[k++]));
 	if (k == in->n || !marker(in->v[k], '>', "REPLACE"))
 		return xasprintf("block %zu: no >>>>>>> REPLACE line to end it", b->number);
+	char *head = xasprintf("%s\n", b->file ? b->file : "");
+	b->text = block_text(head, in, *i, k);
+	free(head);
 	*i = k;
 	return NULL;
 }
@@ -183,6 +202,11 @@ static void diff_hunk(const struct lines *in, size_t *i, const char *file, int n
 	struct block *b = new_block(e, file);
 	b->from_diff = 1;
 	b->new_file = new_file;
+	const char *at = in->v[*i] + 2;   /* "@@ -N,M +N,M @@": N is display only, never trusted */
+	while (*at == ' ')
+		at++;
+	if (*at == '-' && isdigit((unsigned char)at[1]))
+		b->old_line = strtol(at + 1, NULL, 10);
 	size_t k = *i + 1;
 	/* Hunk counts are unreliable in models' diffs: read while lines look like hunk lines. */
 	for (; k < in->n && hunk_line(in->v[k]); k++) {
@@ -203,6 +227,9 @@ static void diff_hunk(const struct lines *in, size_t *i, const char *file, int n
 		free(b->search.v[--b->search.n]);
 		free(b->replace.v[--b->replace.n]);
 	}
+	char *head = new_file ? xasprintf("--- /dev/null\n+++ b/%s\n", file) : xasprintf("--- a/%s\n+++ b/%s\n", file, file);
+	b->text = block_text(head, in, *i, k - 1);
+	free(head);
 	*i = k - 1;
 }
 

@@ -25,6 +25,8 @@ struct block {
 	struct lines search, replace;
 	int from_diff;          /* a unified-diff hunk */
 	int new_file;           /* diff from /dev/null */
+	long old_line;          /* a hunk's "@@ -N": where it starts in the old file; 0 unknown */
+	char *text;             /* the block alone, as an edit of its own (split-edit) */
 };
 
 struct edit {
