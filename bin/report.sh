@@ -31,14 +31,14 @@ for archive in "$dir"/*/seed-*/archive.jsonl; do
   seed_dir=$(dirname "$archive")
   track=$(basename "$(dirname "$seed_dir")")
   seed=${seed_dir##*/seed-}
-  # Each record with its confirmation (confirm.jsonl) and held-out workloads
-  # (heldout.jsonl), as the record's "confirm" and "heldout".
+  # Each record with what the run measured of it after screening, each stage in
+  # its own file of {id, iteration, STAGE} lines: confirm.jsonl, heldout.jsonl,
+  # minimize.jsonl.  Torn lines skipped.
   jq -cR --arg track "$track" --arg seed "$seed" --arg dir "$seed_dir" \
-    --slurpfile conf <( [ ! -f "$seed_dir/confirm.jsonl" ] || jq -cR 'fromjson? // empty' "$seed_dir/confirm.jsonl") \
-    --slurpfile held <( [ ! -f "$seed_dir/heldout.jsonl" ] || jq -cR 'fromjson? // empty' "$seed_dir/heldout.jsonl") \
-    '($conf | map({(.id): .confirm}) | add // {}) as $c | ($held | map({(.id): .heldout}) | add // {}) as $h
-     | fromjson? // empty | {track: $track, seed: $seed, run_dir: $dir,
-                            r: (. + (if $c[.id] != null then {confirm: $c[.id]} else {} end) + (if $h[.id] != null then {heldout: $h[.id]} else {} end))}' "$archive"
+    --slurpfile after <(for stage in confirm heldout minimize; do
+                          [ ! -f "$seed_dir/$stage.jsonl" ] || jq -cR 'fromjson? // empty' "$seed_dir/$stage.jsonl"; done) \
+    '(reduce $after[] as $l ({}; .[$l.id] += ($l | del(.id, .iteration)))) as $later
+     | fromjson? // empty | {track: $track, seed: $seed, run_dir: $dir, r: (. + ($later[.id] // {}))}' "$archive"
   # The run's noise: its latest A/A calibration (pristine/calibration.jsonl).
   if [ -f "$seed_dir/pristine/calibration.jsonl" ]; then
     jq -cR --arg track "$track" --arg seed "$seed" 'fromjson? // empty | {noise: ({track: $track, seed: $seed} + .)}' \
@@ -82,6 +82,11 @@ def candidate: .seed as $seed | .r | {
               reason: .score.reason} end),
     heldout: (if .heldout == null then null else .heldout | map_values({benchmark, better_than_pristine: .score.better_than_pristine,
               valid: .score.valid, reason: .score.reason, pairs: .score.pairs, throughput: .score.terms.throughput}) end),
+    minimize: (if .minimize == null then null else .minimize | {hunks, minimal, one_minimal, subsets_budget, patch,
+              subsets: (.subsets | length),
+              confirm: (if .confirm == null then null else .confirm | {pairs: .score.pairs, duration_seconds,
+                        better_than_pristine: .score.better_than_pristine, comparable_score: .score.comparable_score,
+                        throughput: .score.terms.throughput} end)} end),
     coz_max_speedup_pct_pristine: (.baseline.coz.max_speedup_pct // null),
     coz_max_speedup_pct: (.coz.max_speedup_pct // null)};
 
@@ -147,18 +152,29 @@ group_by(.track) | map(
     .best.found_after = ($s | map(select(.seed == $b.seed))[0].series | map(select(.iteration == $b.iteration))[0] |
                          {elapsed_s, tokens})
   end
-) | {tracks: .}
+) | {tracks: .} |
+# Equal budgets: on each axis every run has (iterations, tokens, hours of wall time),
+# the most that every run reached, and each seed's best confirmed by then.
+.tracks as $tracks | ($tracks | map(.seeds[])) as $runs |
+.equal_budget = [
+  ({axis: "iterations", key: "iteration", per: 1}, {axis: "tokens", key: "tokens", per: 1}, {axis: "hours", key: "elapsed_s", per: 3600}) as $ax |
+  ($runs | map(.series | map(.[$ax.key] | select(. != null)) | max)) as $reach |
+  select(($reach | length) > 0 and ($reach | all(. != null))) |
+  ($reach | min) as $budget |
+  {axis: $ax.axis, budget: ($budget / $ax.per),
+   tracks: ($tracks | map({track, best: (.seeds | map([.series[] | select(.[$ax.key] != null and .[$ax.key] <= $budget)] | last.best // 1))}))}]
 JQ
 
-# Between tracks: Mann-Whitney U on the final best comparable_score over seeds.
-jq -c '.tracks as $t | [range(0; $t | length) as $i | range($i + 1; $t | length) as $j |
-        {a_track: $t[$i].track, b_track: $t[$j].track,
-         a: ($t[$i].final_best | map(. // 0)), b: ($t[$j].final_best | map(. // 0))}] | .[]' \
+# Between tracks: Mann-Whitney U on the best confirmed comparable_score of each seed,
+# at the runs' ends and at each equal budget.
+jq -c '[{axis: "final", budget: null, by: (.tracks | map({track, best: .final_best}))}] + (.equal_budget | map({axis, budget, by: .tracks}))
+       | .[] | {axis, budget} + (.by as $t | range(0; $t | length) as $i | range($i + 1; $t | length) as $j |
+         {a_track: $t[$i].track, b_track: $t[$j].track, a: ($t[$i].best | map(. // 0)), b: ($t[$j].best | map(. // 0))})' \
   "$tmp/report.json" > "$tmp/pairs.jsonl"
 : > "$tmp/tests.jsonl"
 while read -r pair; do
   res=$(jq -c '{a, b}' <<<"$pair" | "$BIN/mann-whitney")
-  jq -c --argjson r "$res" '{a: .a_track, b: .b_track, n_a: (.a | length), n_b: (.b | length)} + $r' <<<"$pair" >> "$tmp/tests.jsonl"
+  jq -c --argjson r "$res" '{axis, budget, a: .a_track, b: .b_track, n_a: (.a | length), n_b: (.b | length)} + $r' <<<"$pair" >> "$tmp/tests.jsonl"
 done < "$tmp/pairs.jsonl"
 jq --slurpfile tests "$tmp/tests.jsonl" --arg exp "$exp" --arg generated "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
   '{experiment: $exp, generated: $generated} + . + {comparisons: $tests}' "$tmp/report.json" > "$dir/report.json.tmp"
@@ -258,6 +274,17 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
     (if $b.heldout == null then "Held-out workloads: not measured yet (the run measures them when it ends).\n\n"
      else "Held-out workloads (not screened on; throughput against pristine, fresh pairs):\n\n| workload | result of | throughput (95 % CI) | verdict |\n|---|---|---|---|\n" +
        ($b.heldout | to_entries | map("| \(.key) | \(.value.benchmark // "–") | \(.value.throughput | ci) | \(if .value.better_than_pristine then "the gain carries over" elif .value.valid != true then "invalid: \(.value.reason // "–")" elif .value.throughput.significant and .value.throughput.value < 1 then "slower: tuned to the screening workload" else "no significant difference" end) |") | join("\n")) + "\n\n" end) +
+    (if $b.minimize == null then "The smallest patch that keeps the gain: not searched yet (the run searches when it ends).\n\n"
+     else $b.minimize as $m | ($m.hunks | length) as $n |
+       "The smallest patch that keeps the gain: hunks \($m.minimal | map(tostring) | join(", ")) of \($n) " +
+       "(delta debugging over its hunks against pristine: \($m.subsets) subsets applied, built, tested and measured as candidates; " +
+       (if $m.one_minimal then "no hunk of it can be taken out" else "the budget of \($m.subsets_budget) subsets ran out first, so a smaller one may exist" end) + ").\n\n" +
+       "| hunk | where (pristine's line) | lines | carries the gain |\n|---|---|---|---|\n" +
+       ($m.hunks | map("| \(.block) | \(.file // "–"):\(.old_line // "–") | +\(.added) −\(.removed) | \(if .needed then "yes" else "no: not needed for the gain" end) |") | join("\n")) + "\n\n" +
+       (if $m.confirm == null then (if ($m.minimal | length) == $n then "Every hunk is needed: the whole patch is the smallest.\n\n" else "" end)
+        elif $m.confirm.better_than_pristine then "The smaller patch, measured again (\($m.confirm.pairs) pairs of \($m.confirm.duration_seconds) s): comparable \($m.confirm.comparable_score | f(4)), throughput \($m.confirm.throughput | ci): confirmed better than pristine.\n\n"
+        else "The smaller patch, measured again (\($m.confirm.pairs) pairs of \($m.confirm.duration_seconds) s): throughput \($m.confirm.throughput | ci): **not confirmed**; the whole patch is the smallest confirmed.\n\n" end) +
+       "Smallest patch: `\($b.dir)/\($m.patch)`\n\n" end) +
     "Patch: `\($b.dir)/\($b.patch // "patch.diff")`\n"
   elif .screening_best == null then "### \(.track)\n\nNo valid candidate.\n"
   else .screening_best as $b |
@@ -270,10 +297,13 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
   end),
 "## Between tracks",
 "",
-"Mann–Whitney U on the final best confirmed comparable_score of each seed (two-sided; a seed with no candidate confirmed better than pristine counts as pristine, 1).",
+"Mann–Whitney U on the best confirmed comparable_score of each seed (two-sided; a seed with no candidate confirmed better than pristine counts as pristine, 1): at the runs' ends, and at equal budget on each axis the runs have — the most iterations, tokens or hours of wall time that every run reached, each seed's best confirmed by then.",
 "",
-(if (.comparisons | length) > 0 then "| tracks | seeds | U | p | method | conclusion |\n|---|---|---|---|---|---|" else empty end),
-(.comparisons[] | "| \(.a) vs \(.b) | \(.n_a) vs \(.n_b) | \(.u_a // "–") | \(.p_two_sided | f(4)) | \(.method // "–") | " +
+(if (.equal_budget | length) > 0 then "| at equal budget | " + (.tracks | map("\(.track) (per seed)") | join(" | ")) + " |\n|---|" + (.tracks | map("---|") | join("")) else empty end),
+(.equal_budget[] | "| \(.axis) ≤ \(.budget | if . == null then "–" elif . == floor then tostring else f(2) end) | " + (.tracks | map(.best | map(f(4)) | join(", ")) | join(" | ")) + " |"),
+"",
+(if (.comparisons | length) > 0 then "| tracks | at | seeds | U | p | method | conclusion |\n|---|---|---|---|---|---|---|" else empty end),
+(.comparisons[] | "| \(.a) vs \(.b) | \(if .axis == "final" then "the runs' ends" else "\(.axis) ≤ \(.budget | if . == floor then tostring else f(2) end)" end) | \(.n_a) vs \(.n_b) | \(.u_a // "–") | \(.p_two_sided | f(4)) | \(.method // "–") | " +
   (if .min_possible_p > 0.05 then "too few seeds to conclude anything: the smallest p these sizes allow is \(.min_possible_p | f(3))"
    elif .p_two_sided < 0.05 then "differ at the 5 % level" else "no significant difference" end) + " |"),
 (if (.comparisons | length) == 0 then "Only one track so far: nothing to compare." else empty end)
@@ -288,6 +318,12 @@ JQ
     if [ -f "$patch" ]; then
       if [ "$what" = confirmed ]; then title="the best $t candidate (confirmed)"; else title="the best $t candidate by screening (not confirmed: not an improvement)"; fi
       printf '\n### Patch of %s\n\n```diff\n%s\n```\n' "$title" "$(head -c 6000 "$patch")"
+    fi
+    smallest=$(jq -r --arg t "$t" '.tracks[] | select(.track == $t) | .best.minimize // empty
+      | select(.confirm.better_than_pristine == true) | "\(.patch)"' "$dir/report.json")
+    if [ -n "$smallest" ] && [ -f "$(dirname "$patch")/$smallest" ]; then
+      printf '\n### The smallest patch of the best %s candidate that keeps its gain (confirmed)\n\n```diff\n%s\n```\n' "$t" \
+        "$(head -c 6000 "$(dirname "$patch")/$smallest")"
     fi
   done
 } > "$dir/report.md"

@@ -3,11 +3,14 @@
 # passes screening by luck is refused at confirmation, and the report does not
 # call it an improvement.  Seed 2: a candidate confirmed better is measured on the
 # workloads it was not screened on, and the report shows whether its gain carries
-# over.  The candidate is the 2 µs spin per write of tests/fixtures/edits (about
-# two thirds of pristine's throughput on this workload); the gains are injected:
-# the test's benchmark (AIOPT_BENCH_CMD, real db_bench) reads some of the
-# candidate's runs twice as fast, a streak no real noise makes but one whose
-# outcome is certain.  Each run also calibrates its noise with real A/A pairs.
+# over; then the smallest subset of its hunks that keeps the gain is searched.
+# The candidate is tests/fixtures/edits/spin-2us-marked.md: a 2 µs spin per write
+# (about two thirds of pristine's throughput on this workload) and, in a hunk of
+# its own, a marker string.  The gains are injected: the test's benchmark
+# (AIOPT_BENCH_CMD, real db_bench) reads some candidate runs twice as fast, a
+# streak no real noise makes but one whose outcome is certain; in seed 2, those
+# of a binary holding the marker, so the gain follows that hunk.  Each run also
+# calibrates its noise with real A/A pairs.
 
 load helpers/common
 
@@ -17,15 +20,16 @@ settings() {
          AIOPT_LLM_BACKOFF_MS=50 AIOPT_RUNS="$BATS_FILE_TMPDIR/runs" AIOPT_METRICS_JSON=metrics.json
   # Real db_bench; ops/s and p99 from its output.  Never scaled: pristine's runs
   # and the A/A copy's (pristine/), seed 1's confirmation (confirm/), seed 2's
-  # held-out workloads (heldout-*/).  Scaled: every other candidate run.
+  # held-out workloads (heldout-*/), seed 2's binaries without the marker.
+  # Scaled: every other candidate run.
   # (one line: a setting is a make variable)
-  export AIOPT_BENCH_CMD='"$1" --db="$2" --benchmarks=fillrandom --num=100000000 --value_size=400 --compression_type=none --histogram --duration="$AIOPT_BENCH_DURATION" > "$2/out" 2>&1 || exit 1; case $1:$2 in */pristine/*) f=1 ;; */seed-2/*/heldout-*) f=1 ;; */seed-2/*) f=2 ;; */confirm/*) f=1 ;; *) f=2 ;; esac; awk -v f="$f" "/^fillrandom +:/ { ops = \$5 } /^Percentiles:/ { p99 = \$7 } END { printf \"{\\\"ops_per_sec\\\": %f, \\\"p99_latency_us\\\": %s}\\n\", ops * f, p99 }" "$2/out" > "$AIOPT_METRICS_JSON"; cat "$2/out"'
+  export AIOPT_BENCH_CMD='"$1" --db="$2" --benchmarks=fillrandom --num=100000000 --value_size=400 --compression_type=none --histogram --duration="$AIOPT_BENCH_DURATION" > "$2/out" 2>&1 || exit 1; case $1:$2 in */pristine/*) f=1 ;; */seed-2/*/heldout-*) f=1 ;; */seed-2/*) if grep -qaF aiopt-test-marker "$1"; then f=2; else f=1; fi ;; */confirm/*) f=1 ;; *) f=2 ;; esac; awk -v f="$f" "/^fillrandom +:/ { ops = \$5 } /^Percentiles:/ { p99 = \$7 } END { printf \"{\\\"ops_per_sec\\\": %f, \\\"p99_latency_us\\\": %s}\\n\", ops * f, p99 }" "$2/out" > "$AIOPT_METRICS_JSON"; cat "$2/out"'
   RUN="$AIOPT_RUNS/experiment_a/baseline/seed-1" RUN2="$AIOPT_RUNS/experiment_a/baseline/seed-2"
 }
 
 setup_file() {
   settings
-  jq -n --rawfile c "$TOP/tests/fixtures/edits/spin-2us.md" \
+  jq -n --rawfile c "$TOP/tests/fixtures/edits/spin-2us-marked.md" \
     '[{status: 200, body: {choices: [{index: 0, finish_reason: "stop", message: {role: "assistant", content: $c}}]}}]' \
     > "$BATS_FILE_TMPDIR/script.json"
   node "$TESTS_DIR/helpers/fake-openai.js" "$BATS_FILE_TMPDIR/script.json" "$BATS_FILE_TMPDIR/requests.jsonl" \
@@ -75,7 +79,7 @@ setup() {
   grep -q "^| baseline | 1 | 1 | 1 | 0 (of 1) | .* (2 pairs of 2 s, $(hostname)) | .* % (3 pairs) |\$" "$md"
 }
 
-@test "a confirmed candidate is measured on the held-out workloads; the report shows the gain did not carry over" {
+@test "a confirmed candidate: held-out workloads (the gain did not carry over), and the smallest patch that keeps the gain" {
   run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 2 --iterations 1
   echo "$output" | tail -n 8
   [ "$status" -eq 0 ]
@@ -90,4 +94,15 @@ setup() {
   grep -q "^### baseline: c0001-.* (seed 2, iteration 1), confirmed better than pristine" "$md"
   grep -q '^| sync | .* | slower: tuned to the screening workload |$' "$md"
   grep -q '^| readheavy | .* | slower: tuned to the screening workload |$' "$md"
+  # the smallest patch: of the two hunks, the marker (hunk 1) keeps the gain
+  # alone; one subset measured, then confirmed with fresh pairs
+  m=$(cat "$RUN2/minimize.jsonl")
+  jq -r '"# smallest patch: hunks \(.minimize.minimal) of \(.minimize.hunks | length), \(.minimize.subsets | length) subset(s), confirmed \(.minimize.confirm.score.better_than_pristine)"' <<<"$m" >&3
+  [ "$(jq -c '.minimize | [.minimal, .one_minimal, (.hunks | map(.needed)), (.subsets | map(.outcome)), .confirm.score.better_than_pristine, .patch]' <<<"$m")" = \
+    '[[1],true,[true,false],["kept the gain"],true,"minimize/hunks-1/cumulative.diff"]' ]
+  grep -q '^The smallest patch that keeps the gain: hunks 1 of 2 ' "$md"
+  grep -q '^| 2 | db/db_impl/db_impl_write.cc:128 | +6 −0 | no: not needed for the gain |$' "$md"
+  grep -q '^### The smallest patch of the best baseline candidate that keeps its gain (confirmed)$' "$md"
+  grep -q 'aiopt-test-marker' "$md"
+  [ -z "$(find "$RUN2" -name db_bench -path '*/c0*')" ]
 }

@@ -67,11 +67,34 @@ png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
   j="$RUNS/exp/report.json"
   [ "$(jq -c '.comparisons[0] | [.a, .b, .n_a, .n_b, .u_a, .method]' "$j")" = '["baseline","profiler",4,4,0,"exact"]' ]
   [ "$(jq '.comparisons[0].p_two_sided * 70 | round' "$j")" = 2 ]
-  grep -q '| baseline vs profiler | 4 vs 4 | 0 | 0.0286 | exact | differ at the 5 % level |' "$RUNS/exp/report.md"
+  grep -q "| baseline vs profiler | the runs' ends | 4 vs 4 | 0 | 0.0286 | exact | differ at the 5 % level |" "$RUNS/exp/report.md"
   # mean and spread over seeds per iteration: iteration 2 best = 1.11..1.14
   [ "$(jq -c '.tracks[] | select(.track == "profiler") | .by_iteration[1] | [.iteration, .min, .max, (.mean * 1000 | round)]' "$j")" = '[2,1.11,1.14,1125]' ]
   # time and tokens to find the best (seed 4, iteration 2): 50 + 60 s after the first start, 2 × 1100 tokens
   [ "$(jq -c '.tracks[] | select(.track == "profiler") | .best | [.id, .seed, .found_after.elapsed_s, .found_after.tokens]' "$j")" = '["a2","4",110,2200]' ]
+}
+
+@test "equal budget: a track that ran longer is compared where every run had spent the same" {
+  # profiler ran 3 iterations and was confirmed at 1.5x in its third; baseline ran 2
+  # and was confirmed at 1.1x in its second; by iteration 2 profiler had 1.0x
+  for s in 1 2 3 4; do
+    { rec a1 1 1.0$s; rec a2 2 0.9; rec a3 3 1.5$s; } | archive profiler "$s"
+    { rec b1 1 1.05; rec b2 2 1.1$s; } | archive baseline "$s"
+    conf profiler "$s" a1 1.0$s true; conf profiler "$s" a3 1.5$s true
+    conf baseline "$s" b1 1.05 true; conf baseline "$s" b2 1.1$s true
+  done
+  run "$TOP/bin/report.sh" exp "$RUNS"
+  [ "$status" -eq 0 ]
+  j="$RUNS/exp/report.json"
+  # every run reached 2 iterations, 2 × 1100 tokens, 110 s (its second candidate's end)
+  [ "$(jq -c '.equal_budget | map([.axis, (.budget * 3600 | round)])' "$j")" = '[["iterations",7200],["tokens",7920000],["hours",110]]' ]
+  [ "$(jq -c '.equal_budget[0].tracks | map([.track, .best])' "$j")" = '[["baseline",[1.11,1.12,1.13,1.14]],["profiler",[1.01,1.02,1.03,1.04]]]' ]
+  # at the runs' ends profiler is ahead; at equal budget it is behind, on every axis
+  [ "$(jq -c '.comparisons | map([.axis, .u_a])' "$j")" = '[["final",0],["iterations",16],["tokens",16],["hours",16]]' ]
+  md="$RUNS/exp/report.md"
+  grep -q '^| iterations ≤ 2 | 1.11, 1.12, 1.13, 1.14 | 1.01, 1.02, 1.03, 1.04 |$' "$md"
+  grep -q '^| hours ≤ 0.03 | 1.11, 1.12, 1.13, 1.14 | 1.01, 1.02, 1.03, 1.04 |$' "$md"
+  grep -q '^| baseline vs profiler | tokens ≤ 2200 | 4 vs 4 | 16 | 0.0286 | exact | differ at the 5 % level |$' "$md"
 }
 
 @test "each track's settings beside its results: model, the profile's two routes, the parents (settings.env)" {
@@ -117,6 +140,42 @@ png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
   run "$TOP/bin/report.sh" exp "$RUNS"
   grep -q '^| sync | fillrandom | 1.03 \[1.01, 1.05\] \* | the gain carries over |$' "$md"
   grep -q '^| readheavy | readrandomwriterandom | 0.95 \[0.93, 0.97\] \* | slower: tuned to the screening workload |$' "$md"
+}
+
+@test "the confirmed best's smallest patch: its hunks, which carry the gain, its confirmation, the patch itself" {
+  rec a2 1 1.05 | jq -c --arg d "$RUNS/exp/profiler/seed-1/a2" '. + {dir: $d}' | archive profiler 1
+  conf profiler 1 a2 1.04 true
+  report() { run "$TOP/bin/report.sh" exp "$RUNS"; [ "$status" -eq 0 ]; }
+  report
+  md="$RUNS/exp/report.md"
+  grep -q '^The smallest patch that keeps the gain: not searched yet' "$md"
+  # minimize.jsonl as bin/stage/minimize.sh writes it (synthetic figures): of three
+  # hunks, the second carries the gain; the smaller patch was confirmed
+  mkdir -p "$RUNS/exp/profiler/seed-1/a2/minimize/hunks-2"
+  printf -- '--- a/db/db_impl/db_impl_write.cc\n+++ b/db/db_impl/db_impl_write.cc\n@@ -128,6 +128,7 @@\n+  // the hunk that carries it\n' \
+    > "$RUNS/exp/profiler/seed-1/a2/minimize/hunks-2/cumulative.diff"
+  jq -cn '{id: "a2", iteration: 1, minimize: {minimal: [2], one_minimal: true, subsets_budget: 16, patch: "minimize/hunks-2/cumulative.diff",
+      hunks: [{block: 1, file: "db/db_impl/db_impl_write.cc", old_line: 18, added: 2, removed: 0, needed: false},
+              {block: 2, file: "db/db_impl/db_impl_write.cc", old_line: 128, added: 6, removed: 1, needed: true},
+              {block: 3, file: "db/db_impl/db_impl_write.cc", old_line: 900, added: 1, removed: 1, needed: false}],
+      subsets: [{hunks: [1]}, {hunks: [2]}],
+      confirm: {duration_seconds: 20, score: {pairs: 10, comparable_score: 1.03, better_than_pristine: true,
+                terms: {throughput: {value: 1.03, ci_low: 1.01, ci_high: 1.05, significant: true}}}}}}' \
+    > "$RUNS/exp/profiler/seed-1/minimize.jsonl"
+  report
+  grep -q '^The smallest patch that keeps the gain: hunks 2 of 3 (delta debugging over its hunks against pristine: 2 subsets applied, built, tested and measured as candidates; no hunk of it can be taken out).$' "$md"
+  grep -q '^| 1 | db/db_impl/db_impl_write.cc:18 | +2 −0 | no: not needed for the gain |$' "$md"
+  grep -q '^| 2 | db/db_impl/db_impl_write.cc:128 | +6 −1 | yes |$' "$md"
+  grep -q '^The smaller patch, measured again (10 pairs of 20 s): comparable 1.03, throughput 1.03 \[1.01, 1.05\] \*: confirmed better than pristine.$' "$md"
+  grep -q '^### The smallest patch of the best profiler candidate that keeps its gain (confirmed)$' "$md"
+  grep -q '^+  // the hunk that carries it$' "$md"
+  [ "$(jq -c '.tracks[0].best.minimize | [.minimal, .subsets, .confirm.comparable_score]' "$RUNS/exp/report.json")" = '[[2],2,1.03]' ]
+  # not confirmed: said so, and the smaller patch is not printed as the result
+  jq -c '.minimize.confirm.score.better_than_pristine = false' "$RUNS/exp/profiler/seed-1/minimize.jsonl" > "$BATS_TEST_TMPDIR/m" \
+    && mv "$BATS_TEST_TMPDIR/m" "$RUNS/exp/profiler/seed-1/minimize.jsonl"
+  report
+  grep -q '\*\*not confirmed\*\*; the whole patch is the smallest confirmed' "$md"
+  ! grep -q '^### The smallest patch of the best' "$md"
 }
 
 @test "two seeds per track: too few to conclude, and said so" {
