@@ -57,9 +57,11 @@ for ns in $sizes; do
     AIOPT_BENCH_MIN_PAIRS=$pairs AIOPT_BENCH_MAX_PAIRS=$pairs AIOPT_BENCH_SCREEN=1 "$BIN/stage.sh" bench "$cand" 2>> "$cand/stages.log"
     rm -f "$cand/db_bench" "$cand"/bench-*.log
   fi
-  # The replay: score --more and score on resampled pairs, as the bench stage runs them.
+  # The replay: score --more and score on resampled pairs, as the bench stage runs
+  # them.  Beside throughput, the CPU seconds per operation (score's unweighted
+  # signal) on the same trials: a steadier signal, if it is one, shows here.
   RANDOM=$ns
-  detected=0 used=0
+  detected=0 detected_cpu=0 used=0
   for ((t = 0; t < trials; t++)); do
     draws=()
     while :; do
@@ -70,10 +72,17 @@ for ns in $sizes; do
       [ "$more" -eq 3 ] || break
     done
     used=$((used + ${#draws[@]}))
-    if "$BIN/score" < "$work/trial.json" | jq -e '.score.terms.throughput | .ci_low > 1 or .ci_high < 1' > /dev/null; then
-      detected=$((detected + 1))
-    fi
+    read -r thr cpu < <("$BIN/score" < "$work/trial.json" | jq -r '[.score.terms.throughput, .score.signals.cpu_per_op]
+      | map(if . != null and (.ci_low > 1 or .ci_high < 1) then 1 else 0 end) | @tsv')
+    detected=$((detected + thr)) detected_cpu=$((detected_cpu + cpu))
   done
-  "$BIN/score" < "$cand/bench.json" | jq -r --arg ns "$ns" --argjson det "$detected" --argjson n "$trials" --argjson used "$used" \
-    '.score.terms.throughput as $t | "power: spin \($ns) ns: throughput \($t.value * 1000 | round / 1000) [\($t.ci_low * 1000 | round / 1000), \($t.ci_high * 1000 | round / 1000)] over \($t.pairs) pairs (change \((1 - $t.value) * 1000 | round / 10) %); detected in \($det) of \($n) trials (\($det / $n * 100 | round) %), \($used / $n * 10 | round / 10) pairs a trial"'
+  noise=$(jq -c '{bench: {pairs: .bench.pairs}}' "$cand/bench.json" | "$BIN/score" --calibrate)
+  "$BIN/score" < "$cand/bench.json" | jq -r --arg ns "$ns" --argjson det "$detected" --argjson detc "$detected_cpu" --argjson n "$trials" \
+      --argjson used "$used" --argjson noise "$noise" '
+    def r3: . * 1000 | round / 1000;
+    .score.terms.throughput as $t | .score.signals.cpu_per_op as $c |
+    "power: spin \($ns) ns: throughput \($t.value | r3) [\($t.ci_low | r3), \($t.ci_high | r3)] over \($t.pairs) pairs " +
+    "(change \((1 - $t.value) * 1000 | round / 10) %, per-pair log sd \($noise.log_ratio_sd | r3)): " +
+    "detected in \($det) of \($n) trials (\($det / $n * 100 | round) %), \($used / $n * 10 | round / 10) pairs a trial; " +
+    "CPU per op \($c.value // null | if . == null then "-" else r3 end): detected in \($detc) of \($n) (\($detc / $n * 100 | round) %)"'
 done
