@@ -603,30 +603,21 @@ static cJSON *calibration(const struct settings *s, const cJSON *rec, char **err
 	return out;
 }
 
-static int calibrate_stdin(const struct settings *s)
+/* One record of A/A pairs → its calibration line. */
+static int calibrate_one(const struct settings *s, cJSON *rec, int number, void *ctx)
 {
-	struct line_reader *lr = xmalloc(sizeof *lr);
-	lr_init(lr, stdin, "stdin");
-	cJSON *rec;
-	int status = 0, records = 0;
-	while ((rec = jsonl_next(lr)) != NULL) {
-		records++;
-		char *error = NULL;
-		cJSON *c = calibration(s, rec, &error);
-		if (!c) {
-			warnx_("record %d: %s", records, error);
-			free(error);
-			status = EXIT_INPUT;
-		} else {
-			jsonl_write(stdout, c);
-			cJSON_Delete(c);
-		}
-		cJSON_Delete(rec);
+	(void)ctx;
+	char *error = NULL;
+	cJSON *c = calibration(s, rec, &error);
+	cJSON_Delete(rec);
+	if (!c) {
+		warnx_("record %d: %s", number, error);
+		free(error);
+		return EXIT_INPUT;
 	}
-	jsonl_expect_records(lr, records);
-	lr_free(lr);
-	free(lr);
-	return status;
+	jsonl_write(stdout, c);
+	cJSON_Delete(c);
+	return 0;
 }
 
 /* ---- options and main ---------------------------------------------------------------- */
@@ -679,23 +670,11 @@ static cJSON *read_object(const char *path, const char *option)
 	return o;
 }
 
-static int summarize_stdin(void)
+/* One of pristine's runs, kept for the summary (ctx: the array of them). */
+static int keep_run(const struct settings *s, cJSON *run, int number, void *runs)
 {
-	struct line_reader *lr = xmalloc(sizeof *lr);
-	lr_init(lr, stdin, "stdin");
-	cJSON *runs = cJSON_CreateArray(), *run;
-	long records = 0;
-	while ((run = jsonl_next(lr)) != NULL) {
-		records++;
-		cJSON_AddItemToArray(runs, run);
-	}
-	jsonl_expect_records(lr, records);
-	cJSON *out = summarize(runs);
-	jsonl_write(stdout, out);
-	cJSON_Delete(out);
-	cJSON_Delete(runs);
-	lr_free(lr);
-	free(lr);
+	(void)s, (void)number;
+	cJSON_AddItemToArray(runs, run);
 	return 0;
 }
 
@@ -749,49 +728,60 @@ static void parse_options(int argc, char **argv, struct settings *s)
 		die(EXIT_USAGE, "unexpected argument %s (records come on stdin)", argv[first]);
 }
 
-/* Scores each record on stdin; the exit status. */
-static int score_stdin(const struct settings *s)
+/* Scores one record and writes it (--more: says whether another pair is needed). */
+static int score_one(const struct settings *s, cJSON *rec, int number, void *ctx)
+{
+	(void)ctx;
+	int status = 0;
+	char *error = NULL, *contract = NULL;
+	cJSON *sc = score_record(s, rec, &error, &contract);
+	if (contract) {   /* an outcome of its own: the record says which rule broke */
+		record_set_error(rec, "contract", "%s", contract);
+		free(contract);
+	}
+	if (!sc) {
+		/* Contradictory input is never scored from a default. */
+		warnx_("record %d: %s", number, error);
+		record_set_error(rec, "score", "%s", error);
+		sc = invalid_score(error);
+		/* unscoreable: no number stands in for the score */
+		cJSON_ReplaceItemInObject(sc, "combined_score", cJSON_CreateNull());
+		cJSON_ReplaceItemInObject(sc, "comparable_score", cJSON_CreateNull());
+		status = EXIT_INPUT;
+		free(error);
+	}
+	if (s->more) {
+		char *why;
+		int more = needs_more(s, sc, &why);
+		warnx_("%s", why);
+		free(why);
+		if (more && status == 0)
+			status = EXIT_MORE;
+	}
+	add_medians(sc, rec);
+	add_better_than_parent(sc, s->parent);
+	cJSON_DeleteItemFromObjectCaseSensitive(rec, "score");
+	cJSON_AddItemToObject(rec, "score", sc);
+	if (s->explain)
+		explain(rec, sc);
+	else if (!s->more)
+		jsonl_write(stdout, rec);
+	cJSON_Delete(rec);
+	return status;
+}
+
+/* Hands each record on stdin, one a line, to EACH, which owns it; the status: the
+ * input error of any record, else --more's "another pair", else 0. */
+static int for_each_record(int (*each)(const struct settings *, cJSON *, int, void *), const struct settings *s, void *ctx)
 {
 	struct line_reader *lr = xmalloc(sizeof *lr);
 	lr_init(lr, stdin, "stdin");
 	cJSON *rec;
 	int status = 0, records = 0;
 	while ((rec = jsonl_next(lr)) != NULL) {
-		records++;
-		char *error = NULL, *contract = NULL;
-		cJSON *sc = score_record(s, rec, &error, &contract);
-		if (contract) {   /* an outcome of its own: the record says which rule broke */
-			record_set_error(rec, "contract", "%s", contract);
-			free(contract);
-		}
-		if (!sc) {
-			/* Contradictory input is never scored from a default. */
-			warnx_("record %d: %s", records, error);
-			record_set_error(rec, "score", "%s", error);
-			sc = invalid_score(error);
-			/* unscoreable: no number stands in for the score */
-			cJSON_ReplaceItemInObject(sc, "combined_score", cJSON_CreateNull());
-			cJSON_ReplaceItemInObject(sc, "comparable_score", cJSON_CreateNull());
-			status = EXIT_INPUT;
-			free(error);
-		}
-		if (s->more) {
-			char *why;
-			int more = needs_more(s, sc, &why);
-			warnx_("%s", why);
-			free(why);
-			if (more && status == 0)
-				status = EXIT_MORE;
-		}
-		add_medians(sc, rec);
-		add_better_than_parent(sc, s->parent);
-		cJSON_DeleteItemFromObjectCaseSensitive(rec, "score");
-		cJSON_AddItemToObject(rec, "score", sc);
-		if (s->explain)
-			explain(rec, sc);
-		else if (!s->more)
-			jsonl_write(stdout, rec);
-		cJSON_Delete(rec);
+		int st = each(s, rec, ++records, ctx);
+		if (st && (status == 0 || st == EXIT_INPUT))
+			status = st;
 	}
 	jsonl_expect_records(lr, records);
 	lr_free(lr);
@@ -806,7 +796,17 @@ int main(int argc, char **argv)
 	s.baseline = s.baseline_path ? read_object(s.baseline_path, "--baseline") : NULL;
 	s.parent = s.parent_path ? read_object(s.parent_path, "--parent") : NULL;
 	s.calibration = s.calibration_path ? read_object(s.calibration_path, "--calibration") : NULL;
-	int status = s.summarize ? summarize_stdin() : s.calibrate ? calibrate_stdin(&s) : score_stdin(&s);
+	int status;
+	if (s.summarize) {   /* pristine's runs, all of them, into one summary */
+		cJSON *runs = cJSON_CreateArray();
+		status = for_each_record(keep_run, &s, runs);
+		cJSON *out = summarize(runs);
+		jsonl_write(stdout, out);
+		cJSON_Delete(out);
+		cJSON_Delete(runs);
+	} else {
+		status = for_each_record(s.calibrate ? calibrate_one : score_one, &s, NULL);
+	}
 	cJSON_Delete(s.baseline);
 	cJSON_Delete(s.parent);
 	cJSON_Delete(s.calibration);

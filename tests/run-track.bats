@@ -19,17 +19,11 @@ settings() {
 setup_file() {
   settings
   # Every request gets the same real edit, as a model's reply.
-  jq -n --rawfile c "$TOP/experiments/experiment_a/scripted/01-comment-only.md" \
-    '[{status: 200, body: {choices: [{index: 0, finish_reason: "stop", message: {role: "assistant", content: $c}}]}}]' \
-    > "$BATS_FILE_TMPDIR/script.json"
-  node "$TESTS_DIR/helpers/fake-openai.js" "$BATS_FILE_TMPDIR/script.json" "$BATS_FILE_TMPDIR/requests.jsonl" \
-    "$BATS_FILE_TMPDIR/port" 3>&- &
-  echo $! > "$BATS_FILE_TMPDIR/server.pid"
-  for _ in $(seq 100); do [ -s "$BATS_FILE_TMPDIR/port" ] && break; sleep 0.05; done
+  start_fake_model "$BATS_FILE_TMPDIR" "$TOP/experiments/experiment_a/scripted/01-comment-only.md"
 }
 
 teardown_file() {
-  kill "$(cat "$BATS_FILE_TMPDIR/server.pid")" 2>/dev/null || true
+  stop_fake_model "$BATS_FILE_TMPDIR"
 }
 
 setup() {
