@@ -19,9 +19,12 @@ test-rocksdb: all rocksdb-release rocksdb-tests
 	AIOPT_BIN=$(BINDIR) $(BATS) $(E2E_TESTS)
 
 # Performance figures quoted in the README (not timed tests).
-.PHONY: bench-noise
+.PHONY: bench-noise bench-power
 bench: all
 	@for b in parse-dbbench parse-coz apply-diff; do AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/$$b.sh || exit 1; done
 # The noise floor of paired benchmarks on this machine (slow: real db_bench runs).
 bench-noise: all rocksdb-release
 	bash $(TOP)/tests/bench/noise.sh
+# The smallest change detected with 80 % power: known slowdowns swept (slow: ~25 min).
+bench-power: all rocksdb-release
+	bash $(TOP)/tests/bench/power.sh

@@ -11,18 +11,19 @@ experiment_%: run-prerequisites
 	$(TOP)/bin/run_track.sh $@
 
 # The demo's short workload (the experiment's defaults are 10 s runs, 60 s profiles,
-# 10 confirmation pairs of 20 s).
+# 10 confirmation pairs of 20 s, 16 subsets of the best's hunks measured).
 DEMO_RUNS ?= $(TOP)/runs/demo
 DEMO_BENCH_DURATION ?= 3
 DEMO_BCOZ_DURATION ?= 20
 DEMO_BPERF_DURATION ?= 3
 DEMO_CONFIRM_PAIRS ?= 4
 DEMO_CONFIRM_DURATION ?= 5
+DEMO_MINIMIZE_SUBSETS ?= 4
 demo: run-prerequisites
 	AIOPT_BENCH_DURATION=$(DEMO_BENCH_DURATION) AIOPT_BCOZ_DURATION=$(DEMO_BCOZ_DURATION) \
 	AIOPT_BPERF_DURATION=$(DEMO_BPERF_DURATION) \
 	AIOPT_CONFIRM_PAIRS=$(DEMO_CONFIRM_PAIRS) AIOPT_CONFIRM_DURATION=$(DEMO_CONFIRM_DURATION) \
-	AIOPT_COZ_MIN_POINTS=3 AIOPT_BASELINE_RUNS=2 \
+	AIOPT_MINIMIZE_SUBSETS=$(DEMO_MINIMIZE_SUBSETS) AIOPT_COZ_MIN_POINTS=3 AIOPT_BASELINE_RUNS=2 \
 	  $(TOP)/bin/run_track.sh experiment_a --track profiler --seed 1 --runs $(DEMO_RUNS) \
 	    --scripted $(TOP)/experiments/experiment_a/scripted --iterations 5
 
