@@ -59,17 +59,16 @@ done > "$tmp/records.jsonl" 5> "$tmp/settings.jsonl" 6> "$tmp/noise.jsonl"
 [ "$found" = 1 ] || input_error "$dir: no archive.jsonl under <track>/seed-<n>/"
 
 # ---- the numbers ------------------------------------------------------------------
-jq -s --slurpfile settings "$tmp/settings.jsonl" --slurpfile noise "$tmp/noise.jsonl" -f /dev/stdin "$tmp/records.jsonl" > "$tmp/report.json" <<'JQ'
+jq -L "$TOP/bin" -s --slurpfile settings "$tmp/settings.jsonl" --slurpfile noise "$tmp/noise.jsonl" -f /dev/stdin "$tmp/records.jsonl" > "$tmp/report.json" <<'JQ'
+# score's decisions by name: passed_screening, confirmed_better, confirmed_best.
+include "records";
 def comparable: if .score.valid == true then .score.comparable_score else null end;
 # A claim the run stands behind: a figure from confirmation's fresh pairs, of a
 # candidate they found better than pristine.  Screening's figure of the best of
 # many noisy estimates is biased upward; it is shown, never claimed.
-def confirmed_better: .confirm.score.better_than_pristine == true;
 def confirmed: if confirmed_better then .confirm.score.comparable_score else null end;
 def tokens: ((.llm.prompt_tokens // 0) + (.llm.completion_tokens // 0));
 def known_tokens: (.llm.prompt_tokens != null or .llm.completion_tokens != null);
-# score decides what "better" means; the report only reads it.
-def better_than_pristine: .score.better_than_pristine == true;
 # Normalised failure messages: numbers and paths vary, the kind of failure does not.
 def kind: .error.message // "" | gsub("[0-9]+"; "N") | .[0:110];
 
@@ -109,14 +108,14 @@ group_by(.track) | map(
      {seed: $seed, records: length, final_best: $series.best, series: $series.points,
       screening_best: ($rs | map(.r | comparable) | map(select(. != null)) | max),
       screened: ($rs | map(select(.r.score.valid == true)) | length),
-      passed_screening: ($rs | map(select(.r.score.better_than_pristine == true)) | length),
+      passed_screening: ($rs | map(select(.r | passed_screening)) | length),
       confirmations: ($rs | map(select(.r.confirm != null)) | length),
       confirmed: ($rs | map(select(.r | confirmed_better)) | length),
       noise: (if $noise_of_run == null then null else $noise_of_run | {host, pairs, duration_seconds, throughput, log_ratio_sd, detectable_change} end),
       tokens: (if ($rs | map(.r | known_tokens) | any) then $series.tokens else null end),
       run_dir: .[0].run_dir})) as $seeds |
   [$all[].r] as $recs |
-  ($all | map(select(.r | confirmed_better)) | max_by(.r.confirm.score.comparable_score)) as $best_entry |
+  ($all | confirmed_best(.r)) as $best_entry |
   ($all | map(select(.r.score.valid == true)) | max_by(.r.score.comparable_score)) as $screening_entry |
   {
     track: $track,
@@ -135,7 +134,7 @@ group_by(.track) | map(
       built: ($recs | map(select(.build.ok == true)) | length),
       tested: ($recs | map(select(.test.ok == true)) | length),
       better_than_parent: ($recs | map(select(.score.better_than_parent == true)) | length),
-      passed_screening: ($recs | map(select(better_than_pristine)) | length),
+      passed_screening: ($recs | map(select(passed_screening)) | length),
       confirmed: ($recs | map(select(confirmed_better)) | length)
     },
     failures: ($recs | map(select(.error != null)) | group_by(.error.stage) | map({

@@ -140,6 +140,8 @@ mk=(make -s -f "$TOP/mk/candidate.mk" EXP="$exp" PRISTINE="$run/pristine")
 # moves it aside on the next append) must not fail the progress line, the resume,
 # the budget or the summary.  Nothing before the first record.
 records() { [ ! -f "$archive" ] || jq -c -R 'fromjson? // empty' "$archive"; }
+# jq that knows score's decisions by name (bin/records.jq: passed_screening, confirmed_better, confirmed_best).
+JQ_RECORDS=(-L "$TOP/bin")
 # Confirmations (bin/stage/confirm.sh), one a line: {id, iteration, confirm}.  Their
 # own file, so the archive stays one finished record per candidate.
 confirmations="$run/confirm.jsonl"
@@ -147,8 +149,8 @@ confirmed() { [ ! -f "$confirmations" ] || jq -c -R 'fromjson? // empty' "$confi
 t_start=$SECONDS
 progress() {   # ITER ID STAGE
   local best funnel
-  read -r best funnel < <(records | jq -rs --slurpfile conf <(confirmed) '[ (map(select(.score.valid == true and .pristine != true) | .score.comparable_score) | max // null),
-      "applied \(map(select(.apply.ok == true)) | length) / built \(map(select(.build.ok == true)) | length) / tested \(map(select(.test.ok == true)) | length) / passed screening \(map(select(.score.better_than_pristine == true)) | length) / confirmed \($conf | map(select(.confirm.score.better_than_pristine == true)) | length)" ]
+  read -r best funnel < <(records | jq "${JQ_RECORDS[@]}" -rs --slurpfile conf <(confirmed) 'include "records"; [ (map(select(.score.valid == true and .pristine != true) | .score.comparable_score) | max // null),
+      "applied \(map(select(.apply.ok == true)) | length) / built \(map(select(.build.ok == true)) | length) / tested \(map(select(.test.ok == true)) | length) / passed screening \(map(select(passed_screening)) | length) / confirmed \($conf | map(select(confirmed_better)) | length)" ]
       | "\(if .[0] == null then "-" else (.[0] * 10000 | round / 10000 | tostring) end) \(.[1])"')
   printf '[%s] iteration %s/%s  %s  %-8s  %5ds  best %s  %s\n' "$(date +%H:%M:%S)" "$1" "$iterations" "$2" "$3" \
     $((SECONDS - t_start)) "$best" "$funnel" >&2
@@ -230,7 +232,7 @@ budget_spent() {
 
 # ---- confirmation --------------------------------------------------------------------
 # The best screening figure among the archived candidates that passed screening (0: none).
-best_screened() { records | jq -s 'map(select(.score.better_than_pristine == true) | .score.comparable_score) | max // 0'; }
+best_screened() { records | jq "${JQ_RECORDS[@]}" -s 'include "records"; map(select(passed_screening) | .score.comparable_score) | max // 0'; }
 confirm() {   # ITER ID
   progress "$1" "$2" confirm
   run_child "${mk[@]}" CAND="$run/$2" confirm.json > "$run/$2/confirm.log" 2>&1 || {
@@ -293,7 +295,7 @@ for ((i = first_missing; i <= iterations; i++)); do
   done
   # A candidate that passes screening as the run's best so far is measured again
   # before anything calls it better.
-  if jq -e --argjson best "$(best_screened)" '.score.better_than_pristine == true and .score.comparable_score > $best' \
+  if jq "${JQ_RECORDS[@]}" -e --argjson best "$(best_screened)" 'include "records"; passed_screening and .score.comparable_score > $best' \
        "$cand/score.json" > /dev/null; then
     confirm "$i" "$id"
   fi
@@ -314,8 +316,8 @@ if [ "$i" -gt "$iterations" ]; then
     id=$(basename "$(dirname "$f")")
     recorded "$id" || ! grep -q "\"id\":\"$id\"" "$archive" || record_confirmation "$run/$id"
   done
-  for id in $(records | jq -rs --argjson n "${AIOPT_CONFIRM_TOP}" \
-      'map(select(.score.better_than_pristine == true)) | sort_by(-.score.comparable_score) | .[0:$n][] | .id'); do
+  for id in $(records | jq "${JQ_RECORDS[@]}" -rs --argjson n "${AIOPT_CONFIRM_TOP}" \
+      'include "records"; map(select(passed_screening)) | sort_by(-.score.comparable_score) | .[0:$n][] | .id'); do
     recorded "$id" && continue
     confirm end "$id"
     record_confirmation "$run/$id"
@@ -323,7 +325,7 @@ if [ "$i" -gt "$iterations" ]; then
   done
   # The confirmed best on the workloads it was not chosen on (bin/stage/heldout.sh),
   # and the smallest part of it that keeps its gain (bin/stage/minimize.sh).
-  best=$(confirmed | jq -rs 'map(select(.confirm.score.better_than_pristine == true)) | max_by(.confirm.score.comparable_score) | .id // empty')
+  best=$(confirmed | jq "${JQ_RECORDS[@]}" -rs 'include "records"; confirmed_best(.) | .id // empty')
   if [ -n "$best" ]; then
     finish_best heldout "$best"
     finish_best minimize "$best"

@@ -14,7 +14,7 @@
 
 stage_heldout() {
   local cand=$1 in=$1/confirm.json out=$1/heldout.json pristine=${PRISTINE:?PRISTINE is not set}
-  jq -e '.confirm.score.better_than_pristine == true' "$in" > /dev/null \
+  jq -L "$TOP/bin" -e 'include "records"; confirmed_better' "$in" > /dev/null \
     || input_error "$in: not confirmed better than pristine: nothing to hold out"
   candidate_binary "$cand" "$cand/heldout-build.log"
   local results='{}' w

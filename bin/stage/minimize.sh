@@ -20,7 +20,7 @@
 
 stage_minimize() {
   local cand=$1 in=$1/confirm.json out=$1/minimize.json dir=$1/minimize
-  jq -e '.confirm.score.better_than_pristine == true' "$in" > /dev/null \
+  jq -L "$TOP/bin" -e 'include "records"; confirmed_better' "$in" > /dev/null \
     || input_error "$in: not confirmed better than pristine: there is no gain to keep"
   local budget=${AIOPT_MINIMIZE_SUBSETS}
   [[ $budget =~ ^[0-9]+$ ]] || usage_error "AIOPT_MINIMIZE_SUBSETS=$budget: a number of subsets (0 or more)"
@@ -50,7 +50,7 @@ stage_minimize() {
       make -s --no-print-directory -f "$TOP/mk/candidate.mk" EXP="$EXP" CAND="$sub" PRISTINE="$PRISTINE" score.json \
         > "$sub/stages.log" 2>&1 || system_error "the stages of subset $key failed to run (see $sub/stages.log)"
     fi
-    if jq -e '.score.better_than_pristine == true' "$sub/score.json" > /dev/null; then verdict=kept; else verdict=lost; fi
+    if jq -L "$TOP/bin" -e 'include "records"; passed_screening' "$sub/score.json" > /dev/null; then verdict=kept; else verdict=lost; fi
     [ "$verdict" = kept ] || rm -f "$sub/db_bench"   # 200+ MB; a kept one may be confirmed
     log "minimize: hunks $*: $verdict ($(jq -r '.error.stage // (.score.comparable_score // "-" | tostring | .[0:5])' "$sub/score.json"))"
   }
@@ -101,8 +101,8 @@ stage_minimize() {
   fi
   local tested='[]'
   for key in ${consulted[@]+"${consulted[@]}"}; do
-    tested=$(jq -c --argjson t "$tested" --arg key "$key" '$t + [{hunks: ($key | split("-") | map(tonumber)), id,
-        outcome: (if .error != null then "failed: \(.error.stage)" elif .score.better_than_pristine then "kept the gain" else "lost the gain" end),
+    tested=$(jq -L "$TOP/bin" -c --argjson t "$tested" --arg key "$key" 'include "records"; $t + [{hunks: ($key | split("-") | map(tonumber)), id,
+        outcome: (if .error != null then "failed: \(.error.stage)" elif passed_screening then "kept the gain" else "lost the gain" end),
         comparable_score: (.score.comparable_score // null), throughput: (.score.terms.throughput // null)}]' "$dir/hunks-$key/score.json")
   done
   jq -c --slurpfile hunks "$dir/hunks.jsonl" --argjson minimal "[$(IFS=,; echo "${c[*]}")]" --argjson tested "$tested" \
