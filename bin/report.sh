@@ -222,6 +222,8 @@ plot "$dir/best-vs-tokens.png" 'tokens spent (prompt + completion)' tokens
 # ---- report.md ---------------------------------------------------------------------
 jq -r -f /dev/stdin "$dir/report.json" > "$dir/report.md.tmp" <<'JQ'
 def f($d): if . == null then "–" else (. * pow(10; $d) | round / pow(10; $d) | tostring) end;
+# An equal budget as the tables name it: "iterations ≤ 2", "hours ≤ 0.03".
+def budget: "\(.axis) ≤ \(.budget | if . == floor then tostring else f(2) end)";
 def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci_high | f(3))]\(if .significant then " *" else "" end)" end;
 "# \(.experiment): the tracks side by side",
 "",
@@ -299,10 +301,10 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
 "Mann–Whitney U on the best confirmed comparable_score of each seed (two-sided; a seed with no candidate confirmed better than pristine counts as pristine, 1): at the runs' ends, and at equal budget on each axis the runs have — the most iterations, tokens or hours of wall time that every run reached, each seed's best confirmed by then.",
 "",
 (if (.equal_budget | length) > 0 then "| at equal budget | " + (.tracks | map("\(.track) (per seed)") | join(" | ")) + " |\n|---|" + (.tracks | map("---|") | join("")) else empty end),
-(.equal_budget[] | "| \(.axis) ≤ \(.budget | if . == null then "–" elif . == floor then tostring else f(2) end) | " + (.tracks | map(.best | map(f(4)) | join(", ")) | join(" | ")) + " |"),
+(.equal_budget[] | "| \(budget) | " + (.tracks | map(.best | map(f(4)) | join(", ")) | join(" | ")) + " |"),
 "",
 (if (.comparisons | length) > 0 then "| tracks | at | seeds | U | p | method | conclusion |\n|---|---|---|---|---|---|---|" else empty end),
-(.comparisons[] | "| \(.a) vs \(.b) | \(if .axis == "final" then "the runs' ends" else "\(.axis) ≤ \(.budget | if . == floor then tostring else f(2) end)" end) | \(.n_a) vs \(.n_b) | \(.u_a // "–") | \(.p_two_sided | f(4)) | \(.method // "–") | " +
+(.comparisons[] | "| \(.a) vs \(.b) | \(if .axis == "final" then "the runs' ends" else budget end) | \(.n_a) vs \(.n_b) | \(.u_a // "–") | \(.p_two_sided | f(4)) | \(.method // "–") | " +
   (if .min_possible_p > 0.05 then "too few seeds to conclude anything: the smallest p these sizes allow is \(.min_possible_p | f(3))"
    elif .p_two_sided < 0.05 then "differ at the 5 % level" else "no significant difference" end) + " |"),
 (if (.comparisons | length) == 0 then "Only one track so far: nothing to compare." else empty end)
