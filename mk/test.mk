@@ -19,7 +19,7 @@ test-rocksdb: all rocksdb-release rocksdb-tests
 	AIOPT_BIN=$(BINDIR) $(BATS) $(E2E_TESTS)
 
 # Performance figures quoted in the README (not timed tests).
-.PHONY: bench-noise bench-power
+.PHONY: bench-noise bench-power bench-levers
 bench: all
 	@for b in parse-dbbench parse-coz apply-diff; do AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/$$b.sh || exit 1; done
 # The noise floor of paired benchmarks on this machine (slow: real db_bench runs).
@@ -28,3 +28,6 @@ bench-noise: all rocksdb-release
 # The smallest change detected with 80 % power: known slowdowns swept (slow: ~25 min).
 bench-power: all rocksdb-release
 	bash $(TOP)/tests/bench/power.sh
+# The noise of workload variants (the levers tried to lower it), A/A pairs interleaved (~15 min).
+bench-levers: all rocksdb-release
+	bash $(TOP)/tests/bench/noise-levers.sh
