@@ -25,7 +25,7 @@
 # otherwise idle.  Slow: variants x pairs x 2 x (AIOPT_BENCH_DURATION + ~1) s.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-SCRIPT=noise-levers
+SCRIPT="noise-levers"
 # shellcheck source=bin/common.sh
 . "$TOP/bin/common.sh"
 help_requested "$0" "$@"
@@ -36,7 +36,7 @@ export AIOPT_BENCH_READ_SECONDS=0 AIOPT_RUN_BCOZ=0 AIOPT_RUN_BPERF=0
 # shellcheck source=bin/stage/bench.sh
 . "$TOP/bin/stage/bench.sh"
 pairs=${LEVERS_PAIRS:-8}
-[[ $pairs =~ ^[0-9]+$ ]] && [ "$pairs" -ge 2 ] || usage_error "LEVERS_PAIRS=$pairs: a spread needs at least 2 pairs"
+if ! [[ $pairs =~ ^[0-9]+$ ]] || [ "$pairs" -lt 2 ]; then usage_error "LEVERS_PAIRS=$pairs: a spread needs at least 2 pairs"; fi
 work=${LEVERS_DIR:-$TOP/build/levers}/${AIOPT_BENCH_WORKLOAD}-d${AIOPT_BENCH_DURATION}
 rm -rf "$work"; mkdir -p "$work"
 pristine=$work/pristine
