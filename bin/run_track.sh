@@ -299,8 +299,12 @@ for ((i = first_missing; i <= iterations; i++)); do
        "$cand/score.json" > /dev/null; then
     confirm "$i" "$id"
   fi
+  # Archived with its confirmation when it had one: pick-parent and llm-mutate rank
+  # a candidate measured again by that figure, not by screening's (archive_fitness).
+  finished=$cand/score.json
+  [ ! -f "$cand/confirm.json" ] || finished=$cand/confirm.json
   jq -c --argjson t0 "$t_iter" --argjson t1 "$(date +%s)" '.timing = {started_at: $t0, finished_at: $t1, seconds: ($t1 - $t0)}' \
-    "$cand/score.json" | "$BIN/archive-append" "$archive"
+    "$finished" | "$BIN/archive-append" "$archive"
   [ ! -f "$cand/confirm.json" ] || record_confirmation "$cand"
   rm -f "$cand/db_bench"   # 200+ MB each; the patch rebuilds it
   progress "$i" "$id" "$(jq -r 'if .score.valid then "valid \(.score.comparable_score * 1000 | round / 1000)" else "invalid: \(.error.stage // "score")" end' "$cand/score.json")"

@@ -1,7 +1,8 @@
 /* pick-parent — choose the next parent from a run's archive, reproducibly.
  *
  * Only valid candidates (score.valid, a combined_score) can be parents, and
- * pristine RocksDB — the root — always can.  The choice depends on nothing but
+ * pristine RocksDB — the root — always can.  A candidate measured again is
+ * ranked by its confirmation's figure, not its screening's (archive_fitness).  The choice depends on nothing but
  * the seed, the strategy and the archive: the random stream is seeded from
  * --seed and the number of records, so a resumed run makes the same choices.
  * A torn last line (a crash mid-write) is skipped with a warning: the run goes on
@@ -57,13 +58,13 @@ static size_t below(uint64_t *state, size_t n)
 
 static double combined(const cJSON *rec)
 {
-	return json_path_number(rec, "score.combined_score");
+	return archive_fitness(rec);
 }
 
 static int valid(const cJSON *rec)
 {
 	const cJSON *err = cJSON_GetObjectItemCaseSensitive(rec, "error");
-	return cJSON_IsTrue(json_path(rec, "score.valid")) && !isnan(combined(rec)) && (!err || cJSON_IsNull(err));
+	return !isnan(combined(rec)) && (!err || cJSON_IsNull(err));
 }
 
 static long island_of(const cJSON *rec)

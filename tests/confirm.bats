@@ -58,6 +58,9 @@ setup() {
   [ "$(jq -c '[.id, .confirm.duration_seconds, .confirm.score.pairs, .confirm.score.better_than_pristine, (.confirm.score.terms.throughput.value < 1)]' <<<"$c")" = \
     "[$(jq -c .id <<<"$r"),3,3,false,true]" ]
   [[ "$output" == *"passed screening, not confirmed"* ]]
+  # the archive keeps the confirmation with the record: the refuted win is not the next parent
+  [ "$(jq -c '.confirm.score.better_than_pristine' <<<"$r")" = false ]
+  [ "$(pick-parent --seed 1 --strategy best < "$RUN/archive.jsonl" | jq -r .id)" = pristine ]
   # the run's noise, from real A/A pairs on this host
   n=$(cat "$RUN/pristine/calibration.jsonl")
   jq -r '"# calibration: \({throughput: .throughput | {value, ci_low, ci_high}, log_ratio_sd, detectable_change})"' <<<"$n" >&3

@@ -218,6 +218,22 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
   [[ "$(jq -r '.warnings[0]' <<<"$output")" == *"archive.jsonl:3: unreadable last line (a torn write?): skipped"* ]]
 }
 
+@test "inspiration: the best by confirmed figures; a screening win that fresh pairs refuted comes last" {
+  mkdir -p "$RUN/c0001-aaaaaa" "$RUN/c0002-bbbbbb"
+  echo '--- screening-lucky patch' > "$RUN/c0001-aaaaaa/patch.diff"
+  echo '--- confirmed patch' > "$RUN/c0002-bbbbbb/patch.diff"
+  {
+    echo '{"id":"c0001-aaaaaa","parent":"pristine","dir":"'"$RUN"'/c0001-aaaaaa","apply":{"patch":"patch.diff"},"score":{"valid":true,"combined_score":1.09},"confirm":{"score":{"valid":true,"combined_score":0.98}}}'
+    echo '{"id":"c0002-bbbbbb","parent":"pristine","dir":"'"$RUN"'/c0002-bbbbbb","apply":{"patch":"patch.diff"},"score":{"valid":true,"combined_score":1.04}}'
+  } > "$BATS_TEST_TMPDIR/archive.jsonl"
+  serve "$(ok_reply "$EDIT_REPLY")"
+  run --separate-stderr mutate qwen2.5-coder-32b baseline --archive "$BATS_TEST_TMPDIR/archive.jsonl"
+  [ "$status" -eq 0 ]
+  prompt=$(cat "$(jq -r .dir <<<"$output")/prompt.md")
+  [[ "$prompt" == *'### c0002-bbbbbb (combined score 1.040)'*'### c0001-aaaaaa (combined score 0.980, measured again)'* ]]
+  [[ "$prompt" != *1.090* ]]
+}
+
 @test "an archive with a bad line before its last is not an archive: exit 1 naming file and line, no request" {
   printf '%s\n' '{"id":"c0001-aa"}' 'not json' '{"id":"c0002-bb"}' > "$BATS_TEST_TMPDIR/archive.jsonl"
   serve "$(ok_reply "$EDIT_REPLY")"

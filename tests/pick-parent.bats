@@ -41,6 +41,20 @@ EOF2
   [ "$(jq -r .id <<<"$output")" = c0003-cccccc ]
 }
 
+@test "a candidate measured again is ranked by its confirmation: a refuted screening win is not the best parent" {
+  # c0003's 1.08 was screening's; fresh pairs found 0.99.  c0005's confirmation was invalid.
+  refuted() {
+    archive | jq -c 'if .id == "c0003-cccccc" then .confirm = {score: {valid: true, combined_score: 0.99}}
+                     elif .id == "c0005-eeeeee" then .confirm = {score: {valid: false, combined_score: 0}} else . end'
+  }
+  run pick-parent --seed 1 --strategy best < <(refuted)
+  [ "$(jq -r .id <<<"$output")" = c0001-aaaaaa ]
+  for seed in $(seq 1 60); do
+    id=$(refuted | pick-parent --seed "$seed" --explore 0.5 | jq -r .id)
+    [ "$id" != c0005-eeeeee ]
+  done
+}
+
 @test "pristine (the best-of-N control): every seed, with valid candidates there, gives pristine" {
   ids=$(for seed in $(seq 1 40); do archive | AIOPT_STRATEGY=pristine pick-parent --seed "$seed" --explore 1 | jq -r .id; done | sort -u)
   [ "$ids" = pristine ]

@@ -1,8 +1,10 @@
 #include "archive.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonl.h"
 #include "lines.h"
 #include "util.h"
 
@@ -44,4 +46,13 @@ cJSON *archive_read(FILE *f, const char *name, char **warning, char **why)
 		return NULL;
 	}
 	return records;
+}
+
+double archive_fitness(const cJSON *rec)
+{
+	const cJSON *confirmed = json_path(rec, "confirm.score");
+	const cJSON *score = confirmed ? confirmed : json_path(rec, "score");
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(score, "valid")))
+		return NAN;
+	return json_path_number(score, "combined_score");
 }

@@ -13,4 +13,11 @@
  * ("NAME:N: not a JSON object: not an archive"; free it). */
 cJSON *archive_read(FILE *f, const char *name, char **warning, char **why);
 
+/* What a record is worth as a parent or an inspiration: its score.combined_score,
+ * or, when it was measured again (its "confirm", bin/stage/confirm.sh), the
+ * confirmation's.  A screening figure that fresh pairs refuted is noise, and
+ * evolution must not keep breeding from it.  NAN when the record has none (an
+ * invalid candidate, or one whose confirmation was invalid). */
+double archive_fitness(const cJSON *rec);
+
 #endif

@@ -123,14 +123,14 @@ char *inspiration_section(const struct settings *s, const cJSON *archive, const 
 	int n = 0, cap = s->inspiration_n < 8 ? (int)s->inspiration_n : 8;
 	const cJSON *rec;
 	cJSON_ArrayForEach(rec, archive) {
-		if (!cJSON_IsTrue(json_path(rec, "score.valid")) || isnan(json_path_number(rec, "score.combined_score")))
+		double v = archive_fitness(rec);
+		if (isnan(v))
 			continue;
 		const char *id = json_path_string(rec, "id");
 		if (id && parent_id && strcmp(id, parent_id) == 0)
 			continue;
-		double v = json_path_number(rec, "score.combined_score");
 		int at = n;
-		while (at > 0 && json_path_number(best[at - 1], "score.combined_score") < v)
+		while (at > 0 && archive_fitness(best[at - 1]) < v)
 			at--;
 		if (at >= cap)
 			continue;
@@ -143,8 +143,8 @@ char *inspiration_section(const struct settings *s, const cJSON *archive, const 
 	if (n == 0)
 		buf_puts(&b, "None yet.\n");
 	for (int i = 0; i < n; i++) {
-		buf_printf(&b, "### %s (combined score %.3f)\n\n", json_path_string(best[i], "id"),
-			   json_path_number(best[i], "score.combined_score"));
+		buf_printf(&b, "### %s (combined score %.3f%s)\n\n", json_path_string(best[i], "id"),
+			   archive_fitness(best[i]), json_path(best[i], "confirm.score") ? ", measured again" : "");
 		const char *dir = json_path_string(best[i], "dir"), *patch = json_path_string(best[i], "apply.patch");
 		char *path = dir && patch ? xasprintf("%s/%s", dir, patch) : NULL;
 		size_t len;
