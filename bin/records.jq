@@ -10,3 +10,9 @@ def confirmed_better: .confirm.score.better_than_pristine == true;
 # The best of an array by confirmed figures: of the elements whose f is confirmed
 # better, the one whose f has the highest confirmed comparable_score; null if none.
 def confirmed_best(f): map(select(f | confirmed_better)) | max_by(f | .confirm.score.comparable_score);
+
+# How far a run's records (an array) got, stage by stage, as the progress line and
+# make status print it; $conf: the run's confirm.jsonl lines.
+def funnel($conf): "applied \(map(select(.apply.ok == true)) | length) / built \(map(select(.build.ok == true)) | length) / tested \(map(select(.test.ok == true)) | length) / passed screening \(map(select(passed_screening)) | length) / confirmed \($conf | map(select(confirmed_better)) | length)";
+# The best screening figure of a run's records (an array): null before a valid candidate.
+def screening_best: map(select(.score.valid == true and .pristine != true) | .score.comparable_score) | max // null;

@@ -127,6 +127,25 @@ if [ -f "$run/.run.pid" ]; then
   fi
 fi
 echo $$ > "$run/.run.pid"
+# What the run is doing, for make status (bin/status.sh): "running", with its pid and
+# host; then how it ended: "finished" (every iteration), "stopped" (a signal or a
+# budget: resumable) or "failed" (the exit status).  A "running" whose pid is gone
+# was killed outright (kill -9, a node lost): status says so.
+stop_reason=
+write_state() {   # STATE [EXIT-STATUS]
+  jq -cn --arg state "$1" --argjson exit "${2:-null}" --argjson pid $$ --arg host "$(hostname)" \
+      --argjson at "$(date +%s)" --argjson n "$iterations" --arg why "$stop_reason" \
+      '{state: $state, pid: $pid, host: $host, at: $at, iterations: $n, exit_status: $exit,
+        reason: (if $why == "" then null else $why end)}' > "$run/state.json.tmp" && mv "$run/state.json.tmp" "$run/state.json"
+}
+on_exit() {
+  local status=$?
+  if [ "$status" -eq 0 ] && [ -z "$stop_reason" ]; then write_state finished 0
+  elif [ "$status" -eq 0 ] || [ "$status" -eq 130 ]; then write_state stopped "$status"
+  else write_state failed "$status"; fi
+}
+write_state running
+trap on_exit EXIT
 # The settings this run works with, beside its archive, so that its numbers can be
 # checked against what made them; a resumed run writes them again (same, or changed).
 { printf '%s\n' "$settings"; printf 'export AIOPT_TRACK=%q AIOPT_SEED=%q AIOPT_MODEL=%q AIOPT_API_BASE=%q AIOPT_RUN_BCOZ=%q AIOPT_RUN_BPERF=%q AIOPT_PROFILE_IN_PROMPT=%q AIOPT_PROFILE_IN_FITNESS=%q AIOPT_STRATEGY=%q\n' \
@@ -149,8 +168,7 @@ confirmed() { [ ! -f "$confirmations" ] || jq -c -R 'fromjson? // empty' "$confi
 t_start=$SECONDS
 progress() {   # ITER ID STAGE
   local best funnel
-  read -r best funnel < <(records | jq "${JQ_RECORDS[@]}" -rs --slurpfile conf <(confirmed) 'include "records"; [ (map(select(.score.valid == true and .pristine != true) | .score.comparable_score) | max // null),
-      "applied \(map(select(.apply.ok == true)) | length) / built \(map(select(.build.ok == true)) | length) / tested \(map(select(.test.ok == true)) | length) / passed screening \(map(select(passed_screening)) | length) / confirmed \($conf | map(select(confirmed_better)) | length)" ]
+  read -r best funnel < <(records | jq "${JQ_RECORDS[@]}" -rs --slurpfile conf <(confirmed) 'include "records"; [screening_best, funnel($conf)]
       | "\(if .[0] == null then "-" else (.[0] * 10000 | round / 10000 | tostring) end) \(.[1])"')
   printf '[%s] iteration %s/%s  %s  %-8s  %5ds  best %s  %s\n' "$(date +%H:%M:%S)" "$1" "$iterations" "$2" "$3" \
     $((SECONDS - t_start)) "$best" "$funnel" >&2
@@ -179,6 +197,7 @@ run_child() {
   return "$status"
 }
 finish_on_signal() {
+  stop_reason=signal
   "$BIN/stage.sh" checkout pristine || true
   exit 130
 }
@@ -266,6 +285,7 @@ for ((i = first_missing; i <= iterations; i++)); do
   is_archived "$i" && continue
   if why=$(budget_spent); then
     echo "run_track: $why; stopping before iteration $i (a larger AIOPT_BUDGET resumes it)" >&2
+    stop_reason=$why
     break
   fi
   t_iter=$(date +%s)

@@ -41,3 +41,8 @@ RUNS ?= $(TOP)/runs
 .PHONY: report
 report:
 	$(TOP)/bin/report.sh $(EXP) $(RUNS)
+
+# Every run of the experiment, one line each: state, iteration, best, funnel, time.
+.PHONY: status
+status:
+	@$(TOP)/bin/status.sh $(EXP) $(RUNS)

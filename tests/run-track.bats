@@ -43,6 +43,8 @@ wait_for() {   # SECONDS CONDITION...
   return 1
 }
 
+# run_state JQ: this run's line of make status (bin/status.sh --json), through JQ.
+run_state() { "$TOP/bin/status.sh" --json experiment_a "$AIOPT_RUNS" | jq -c "select(.track == \"baseline\" and .seed == 4) | $1"; }
 archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" -ge "$1" ]; }
 
 @test "a track without a model: stops before any work, naming the variables and make demo" {
@@ -67,9 +69,11 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   start_run 3
   # kill -9 while the first candidate builds
   wait_for 300 bash -c "ls '$RUN'/c0001-*/build.log >/dev/null 2>&1"
+  [ "$(run_state '.state')" = '"running"' ]
   kill -9 -- -"$RUN_PID"
   sleep 1
   [ ! -f "$RUN/archive.jsonl" ] || [ "$(wc -l < "$RUN/archive.jsonl")" -eq 0 ]
+  [ "$(run_state '[.state, .iterations_done, .iterations]')" = '["died",0,3]' ]
 
   # resume; stop it with SIGTERM once the first record is in
   start_run 3
@@ -78,6 +82,7 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   kill -TERM "$RUN_PID"
   wait "$RUN_PID" || status=$?
   [ "${status:-0}" -eq 130 ]
+  [ "$(run_state '[.state, .reason, .iterations_done]')" = '["stopped","signal",1]' ]
   grep -q "resuming .* at iteration 1\|dropping c0001-" "$BATS_FILE_TMPDIR/run.log" || true
   cat "$BATS_FILE_TMPDIR/run.log"
   grep -q "stopping: the candidate in flight is dropped" "$BATS_FILE_TMPDIR/run.log"
@@ -103,6 +108,7 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   [ "$(ls -d "$RUN"/c[0-9]* | wc -l)" -eq 3 ]
   [ -z "$(git -C "$SRC" status --porcelain)" ]
   [[ "$output" == *"Next: make report"* ]]
+  [ "$(run_state '[.state, .iterations_done, .iterations, .seconds_left]')" = '["finished",3,3,null]' ]
 }
 
 @test "make experiment_a TRACK=best_of_n: baseline's model, no profile on either route, every parent pristine" {
@@ -131,6 +137,11 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   [ "$status" -eq 0 ]
   [[ "$output" == *"run_track: budget hours:0.001 spent: $hours hours of candidates; stopping before iteration 4 (a larger AIOPT_BUDGET resumes it)"* ]]
   [ "$(wc -l < "$RUN/archive.jsonl")" -eq 3 ]
+  [ "$(run_state '[.state, .reason, .iterations_done, .iterations, (.seconds_left > 0)]')" = \
+    "[\"stopped\",\"budget hours:0.001 spent: $hours hours of candidates\",3,5,true]" ]
+  run make -s --no-print-directory -C "$TOP" status RUNS="$AIOPT_RUNS"
+  echo "$output"
+  [[ "$output" == *"baseline"*" 4 "*"stopped (budget hours:0.001 spent"*"3/5"* ]]
   # tokens: the fake model reports 1234 + 56 per request
   AIOPT_BUDGET=hours:100,tokens:3000 run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 4 --iterations 5
   [ "$status" -eq 0 ]

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# status.sh [--json] [EXPERIMENT] [RUNS] — every run of an experiment, one line each
+# (make status): track, seed, state, iterations archived of the run's total, the
+# best confirmed and the best screening figure, the funnel, the time the run has
+# worked and an estimate of the time left.
+#
+# The state is the runner's (state.json, written by bin/run_track.sh): running,
+# finished, stopped (a signal or a budget: rerunning resumes it) or failed (its exit
+# status); "died" is a run that says running on this host but whose runner is gone
+# (kill -9, a crash: rerunning resumes it); "not started" is a run directory with no
+# runner yet.  Time worked: the archived candidates' timing.seconds; left: their
+# mean times the iterations still to run.  Reads only; safe while runs write.
+# --json: one JSON object a run instead of the table.
+set -euo pipefail
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SCRIPT=status
+# shellcheck source=bin/common.sh
+. "$TOP/bin/common.sh"
+help_requested "$0" "$@"
+json=0
+[ "${1:-}" != --json ] || { json=1; shift; }
+case ${1:-} in -*) usage_error "unknown option $1 (--help)" ;; esac
+[ $# -le 2 ] || usage_error "usage: status.sh [--json] [EXPERIMENT] [RUNS]"
+exp=${1:-experiment_a}
+runs=${2:-$TOP/runs}
+dir="$runs/$exp"
+[ -d "$dir" ] || input_error "$dir: no runs of $exp (make experiment_a or make demo starts one)"
+
+lines=$(
+  for run in "$dir"/*/seed-*/; do
+    [ -d "$run" ] || continue
+    run=${run%/}
+    track=$(basename "$(dirname "$run")") seed=${run##*/seed-}
+    state='{}'
+    [ ! -s "$run/state.json" ] || state=$(jq -c . "$run/state.json" 2>/dev/null) || state='{}'
+    # A runner said to be running here, whose process is gone, died.
+    alive=null
+    if [ "$(jq -r '.state // ""' <<<"$state")" = running ] && [ "$(jq -r .host <<<"$state")" = "$(hostname)" ]; then
+      pid=$(jq -r .pid <<<"$state")
+      if kill -0 "$pid" 2>/dev/null && grep -q run_track "/proc/$pid/cmdline" 2>/dev/null; then alive=true; else alive=false; fi
+    fi
+    # Records and confirmations that parse (a torn line is skipped, as the runner does).
+    jq -n -c -L "$TOP/bin" --arg track "$track" --argjson seed "$seed" --argjson state "$state" --argjson alive "$alive" \
+        --arg host "$(hostname)" --slurpfile recs <([ ! -f "$run/archive.jsonl" ] || jq -cR 'fromjson? // empty' "$run/archive.jsonl") \
+        --slurpfile conf <([ ! -f "$run/confirm.jsonl" ] || jq -cR 'fromjson? // empty' "$run/confirm.jsonl") '
+      include "records";
+      ($recs | map(.iteration) | unique | length) as $done
+      | ($recs | map(.timing.seconds // empty)) as $secs
+      | ($secs | add // 0) as $worked
+      | {track: $track, seed: $seed,
+         state: (if $state.state == null then "not started"
+                 elif $state.state == "running" and $alive == false then "died"
+                 elif $state.state == "running" and $state.host != $host then "running on \($state.host)"
+                 else $state.state end),
+         reason: ($state.reason // (if $state.state == "failed" then "exit \($state.exit_status)" else null end)),
+         iterations_done: $done, iterations: ($state.iterations // null),
+         best_confirmed: ($conf | confirmed_best(.) | .confirm.score.comparable_score // null),
+         best_screening: ($recs | screening_best),
+         funnel: ($recs | funnel($conf)),
+         seconds_worked: $worked,
+         seconds_left: (if $state.iterations == null or ($secs | length) == 0 or $state.state == "finished" then null
+                        else ([$state.iterations - $done, 0] | max) * $worked / ($secs | length) | round end)}'
+  done
+)
+[ -n "$lines" ] || input_error "$dir: no runs of $exp (make experiment_a or make demo starts one)"
+if [ "$json" = 1 ]; then printf '%s\n' "$lines"; exit 0; fi
+jq -rs 'def f4: if . == null then "–" else . * 10000 | round / 10000 | tostring end;
+        def hms: if . == null then "–" else "\(. / 3600 | floor)h\(. % 3600 / 60 | floor | tostring | if length < 2 then "0" + . else . end)m" end;
+  (["track", "seed", "state", "iteration", "best confirmed", "best screening", "funnel", "worked", "left"] | @tsv),
+  (.[] | [.track, .seed, (.state + (if .reason == null then "" else " (\(.reason))" end)),
+          "\(.iterations_done)/\(.iterations // "?")", (.best_confirmed | f4), (.best_screening | f4), .funnel,
+          (.seconds_worked | hms), (.seconds_left | hms)] | @tsv)' <<<"$lines" | column -t -s $'\t'
