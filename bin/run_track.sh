@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# run_track.sh [EXPERIMENT] [--track T] [--iterations N] [--seed N]
+# run_track.sh [EXPERIMENT] [--track T[,T...]] [--iterations N] [--seed N|N-M[,...]]
 #              [--primary-model M] [--api-base URL] [--scripted DIR] [--runs DIR]
 #
+# Several tracks or seeds (TRACK="baseline gpt5 profiler" SEED=1-5) are a matrix:
+# each track x seed a run of its own, one after the other; make status shows them.
 # The loop of one track: pick-parent → llm-mutate → apply → build → test →
 # bench → profile (profiler tracks) → score → archive, ITERATIONS times, in
 # runs/<experiment>/<track>/seed-<n>/.  Before it, pristine is measured and the
@@ -40,15 +42,16 @@ SCRIPT=run_track
 . "$TOP/bin/common.sh"
 
 exp='' track='' iterations='' seed='' model='' api_base='' scripted='' runs=''
+cell_args=()   # the options a run of the matrix gets: all but --track and --seed
 while [ $# -gt 0 ]; do
   case $1 in
     --track) track=$2; shift 2 ;;
-    --iterations) iterations=$2; shift 2 ;;
+    --iterations) iterations=$2; cell_args+=("$1" "$2"); shift 2 ;;
     --seed) seed=$2; shift 2 ;;
-    --primary-model) model=$2; shift 2 ;;
-    --api-base) api_base=$2; shift 2 ;;
-    --scripted) scripted=$(cd "$2" && pwd); shift 2 ;;
-    --runs) runs=$2; shift 2 ;;
+    --primary-model) model=$2; cell_args+=("$1" "$2"); shift 2 ;;
+    --api-base) api_base=$2; cell_args+=("$1" "$2"); shift 2 ;;
+    --scripted) scripted=$(cd "$2" && pwd); cell_args+=("$1" "$scripted"); shift 2 ;;
+    --runs) runs=$2; cell_args+=("$1" "$2"); shift 2 ;;
     -h|--help) print_help "$0"; exit 0 ;;
     -*) usage_error "unknown option $1 (--help)" ;;
     *) exp=$1; shift ;;
@@ -66,7 +69,43 @@ api_base=${api_base:-${AIOPT_API_BASE:-}}
 scripted=${scripted:-${AIOPT_SCRIPTED:-}}
 runs=${runs:-${AIOPT_RUNS:-$TOP/runs}}
 [[ "$iterations" =~ ^[0-9]+$ ]] || usage_error "ITERATIONS=$iterations is not a number"
-[[ "$seed" =~ ^[0-9]+$ ]] || usage_error "SEED=$seed is not a number"
+
+# ---- the matrix: TRACK and SEED may be lists, each track x seed a run of its own ----
+# TRACK="baseline gpt5 profiler" (spaces or commas), SEED=1-5 (ranges and commas:
+# 1-3,7).  The runs go one after the other, each as if started alone (its own
+# directory, pristine, calibration and resume); one that fails does not stop the
+# others, a signal stops them all.  make status shows the matrix.
+seeds=()
+IFS=, read -ra seed_items <<< "$seed"
+for item in ${seed_items[@]+"${seed_items[@]}"}; do
+  if [[ $item =~ ^([0-9]+)-([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -le "${BASH_REMATCH[2]}" ]; then
+    for ((n = BASH_REMATCH[1]; n <= BASH_REMATCH[2]; n++)); do seeds+=("$n"); done
+  elif [[ $item =~ ^[0-9]+$ ]]; then
+    seeds+=("$item")
+  else
+    usage_error "SEED=$seed: \"$item\" is not a seed (a number) or a range (1-5)"
+  fi
+done
+[ ${#seeds[@]} -gt 0 ] || usage_error "SEED is empty"
+read -ra tracks <<< "${track//,/ }"
+[ ${#tracks[@]} -gt 0 ] || usage_error "TRACK is empty"
+if [ $((${#tracks[@]} * ${#seeds[@]})) -gt 1 ]; then
+  cells=$((${#tracks[@]} * ${#seeds[@]})) cell=0 failed=()
+  for t in "${tracks[@]}"; do
+    for s in "${seeds[@]}"; do
+      cell=$((cell + 1))
+      echo "run_track: run $cell of $cells: $exp, track $t, seed $s" >&2
+      status=0
+      "$0" "$exp" --track "$t" --seed "$s" ${cell_args[@]+"${cell_args[@]}"} || status=$?
+      [ "$status" -ne 130 ] || { echo "run_track: stopped by a signal at run $cell of $cells" >&2; exit 130; }
+      [ "$status" -eq 0 ] || failed+=("$t seed $s (exit $status)")
+    done
+  done
+  "$TOP/bin/status.sh" "$exp" "$runs" >&2 || true
+  [ ${#failed[@]} -eq 0 ] || system_error "${#failed[@]} of $cells runs failed: $(IFS=,; echo "${failed[*]}")"
+  exit 0
+fi
+seed=${seeds[0]} track=${tracks[0]}
 # Equal budgets for the tracks: besides ITERATIONS, AIOPT_BUDGET=tokens:2e6,hours:12
 # stops the run before the next model call once the archive's tokens (prompt +
 # completion) or its candidates' wall time (timing.seconds: time the run worked,

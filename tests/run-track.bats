@@ -55,6 +55,20 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   [ ! -e "$AIOPT_RUNS/experiment_a/baseline/seed-9/pristine" ]
 }
 
+@test "a matrix (TRACK and SEED lists): every track x seed runs, one failing does not stop the others; bad lists are refused" {
+  unset AIOPT_MODEL_BASELINE
+  run "$TOP/bin/run_track.sh" experiment_a --track baseline,gpt5 --seed 8-9 --iterations 1
+  [ "$status" -eq 4 ]
+  [[ "$output" == *"run 1 of 4: experiment_a, track baseline, seed 8"*"run 4 of 4: experiment_a, track gpt5, seed 9"* ]]
+  [[ "$output" == *"4 of 4 runs failed: baseline seed 8 (exit 2),baseline seed 9 (exit 2),gpt5 seed 8 (exit 2),gpt5 seed 9 (exit 2)"* ]]
+  run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 1-x
+  [ "$status" -eq 2 ]
+  [[ "$output" == *'SEED=1-x: "1-x" is not a seed (a number) or a range (1-5)'* ]]
+  run make -s --no-print-directory -C "$TOP" experiment_a TRACKS="baseline gpt5"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'TRACKS=baseline gpt5: not a setting; TRACK and SEED take lists'* ]]
+}
+
 @test "a budget that is not tokens:N or hours:N: stops before any work, naming it" {
   AIOPT_BUDGET=tokens:2e6,iterations:50 run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 9 --iterations 1
   [ "$status" -eq 2 ]
@@ -127,6 +141,25 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   r=$(jq -c 'select(.iteration == 4)' "$b/archive.jsonl")
   [ "$(jq -c '[.parent, .track, .llm.model, has("coz"), has("bperf")]' <<<"$r")" = '["pristine","best_of_n","fake-coder",false,false]' ]
   ! grep -q 'Where the time goes' "$(jq -r .dir <<<"$r")/prompt.md"
+}
+
+@test "make experiment_a with TRACK and SEED lists: each cell its own run, finished, and make status shows the matrix" {
+  # Each cell starts from the run above's pristine (same machine): measured, calibrated.
+  for s in 6 7; do
+    mkdir -p "$AIOPT_RUNS/experiment_a/baseline/seed-$s" "$AIOPT_RUNS/experiment_a/best_of_n/seed-$s"
+    cp -a "$RUN/pristine" "$AIOPT_RUNS/experiment_a/baseline/seed-$s/"
+    cp -a "$RUN/pristine" "$AIOPT_RUNS/experiment_a/best_of_n/seed-$s/"
+  done
+  run make -s --no-print-directory -C "$TOP" experiment_a TRACK="baseline best_of_n" SEED=6,7 ITERATIONS=0
+  echo "$output" | tail -n 8
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"run 4 of 4: experiment_a, track best_of_n, seed 7"* ]]
+  for t in baseline best_of_n; do for s in 6 7; do
+    [ "$(jq -c '[.state, .iterations]' "$AIOPT_RUNS/experiment_a/$t/seed-$s/state.json")" = '["finished",0]' ]
+    grep -q "AIOPT_TRACK=$t AIOPT_SEED=$s " "$AIOPT_RUNS/experiment_a/$t/seed-$s/settings.env"
+  done; done
+  # the matrix's table, printed at its end
+  [[ "$output" == *"best_of_n  7     finished"*"0/0"* ]]
 }
 
 @test "a budget spent stops the run cleanly before the next model call; hours count the candidates' time" {
