@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# run_track.sh [EXPERIMENT] [--track T[,T...]] [--iterations N] [--seed N|N-M[,...]]
+# run_track.sh [EXPERIMENT] [--track T] [--iterations N] [--seed N]
 #              [--primary-model M] [--api-base URL] [--scripted DIR] [--runs DIR]
+#              [--tracks "T T..."] [--seeds N-M[,N...]]
 #
-# Several tracks or seeds (TRACK="baseline gpt5 profiler" SEED=1-5) are a matrix:
+# --tracks and --seeds (TRACKS="baseline gpt5 profiler" SEEDS=1-5) make a matrix:
 # each track x seed a run of its own, one after the other; make status shows them.
 # The loop of one track: pick-parent → llm-mutate → apply → build → test →
 # bench → profile (profiler tracks) → score → archive, ITERATIONS times, in
@@ -16,7 +17,7 @@
 # The same run as `make experiment_a TRACK=…`.
 #
 # Settings: the experiment's (mk/experiment.mk, which also maps the scaffold's
-# AI_OPT_* names and make's TRACK=, SEED=, ITERATIONS=, MODEL=, API_BASE=), read
+# AI_OPT_* names and make's TRACK=, SEED=, TRACKS=, SEEDS=, ITERATIONS=, MODEL=, API_BASE=), read
 # through `make experiment-env` so that this script and make agree: AIOPT_TRACK,
 # AIOPT_ITERATIONS (50), AIOPT_SEED (1), AIOPT_MODEL_{BASELINE,GPT5,PROFILER},
 # AIOPT_API_BASE_{BASELINE,GPT5,PROFILER}, AIOPT_RUN_BCOZ, AIOPT_RUN_BPERF;
@@ -41,11 +42,13 @@ SCRIPT=run_track
 # shellcheck source=bin/common.sh
 . "$TOP/bin/common.sh"
 
-exp='' track='' iterations='' seed='' model='' api_base='' scripted='' runs=''
-cell_args=()   # the options a run of the matrix gets: all but --track and --seed
+exp='' track='' iterations='' seed='' model='' api_base='' scripted='' runs='' tracks='' seeds=''
+cell_args=()   # the options a run of the matrix gets: all but the track and seed options
 while [ $# -gt 0 ]; do
   case $1 in
     --track) track=$2; shift 2 ;;
+    --tracks) tracks=$2; shift 2 ;;
+    --seeds) seeds=$2; shift 2 ;;
     --iterations) iterations=$2; cell_args+=("$1" "$2"); shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --primary-model) model=$2; cell_args+=("$1" "$2"); shift 2 ;;
@@ -70,33 +73,38 @@ scripted=${scripted:-${AIOPT_SCRIPTED:-}}
 runs=${runs:-${AIOPT_RUNS:-$TOP/runs}}
 [[ "$iterations" =~ ^[0-9]+$ ]] || usage_error "ITERATIONS=$iterations is not a number"
 
-# ---- the matrix: TRACK and SEED may be lists, each track x seed a run of its own ----
-# TRACK="baseline gpt5 profiler" (spaces or commas), SEED=1-5 (ranges and commas:
-# 1-3,7).  The runs go one after the other, each as if started alone (its own
-# directory, pristine, calibration and resume); one that fails does not stop the
-# others, a signal stops them all.  make status shows the matrix.
-seeds=()
-IFS=, read -ra seed_items <<< "$seed"
+[[ "$seed" =~ ^[0-9]+$ ]] || usage_error "SEED=$seed is not a number"
+
+# ---- the matrix: TRACKS x SEEDS, each a run of its own ------------------------------
+# TRACKS="baseline gpt5 profiler" (spaces or commas), SEEDS=1-5 (ranges and commas:
+# 1-3,7); each defaults to the one TRACK and SEED.  The runs go one after the other,
+# each as if started alone (its own directory, pristine, calibration and resume);
+# one that fails does not stop the others, a signal stops them all.
+tracks=${tracks:-${AIOPT_TRACKS:-$track}} seeds=${seeds:-${AIOPT_SEEDS:-$seed}}
+seed_list=()
+IFS=, read -ra seed_items <<< "$seeds"
 for item in ${seed_items[@]+"${seed_items[@]}"}; do
   if [[ $item =~ ^([0-9]+)-([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -le "${BASH_REMATCH[2]}" ]; then
-    for ((n = BASH_REMATCH[1]; n <= BASH_REMATCH[2]; n++)); do seeds+=("$n"); done
+    for ((n = BASH_REMATCH[1]; n <= BASH_REMATCH[2]; n++)); do seed_list+=("$n"); done
   elif [[ $item =~ ^[0-9]+$ ]]; then
-    seeds+=("$item")
+    seed_list+=("$item")
   else
-    usage_error "SEED=$seed: \"$item\" is not a seed (a number) or a range (1-5)"
+    usage_error "SEEDS=$seeds: \"$item\" is not a seed (a number) or a range (1-5)"
   fi
 done
-[ ${#seeds[@]} -gt 0 ] || usage_error "SEED is empty"
-read -ra tracks <<< "${track//,/ }"
-[ ${#tracks[@]} -gt 0 ] || usage_error "TRACK is empty"
-if [ $((${#tracks[@]} * ${#seeds[@]})) -gt 1 ]; then
-  cells=$((${#tracks[@]} * ${#seeds[@]})) cell=0 failed=()
-  for t in "${tracks[@]}"; do
-    for s in "${seeds[@]}"; do
+read -ra track_list <<< "${tracks//,/ }"
+[ ${#seed_list[@]} -gt 0 ] || usage_error "SEEDS is empty"
+[ ${#track_list[@]} -gt 0 ] || usage_error "TRACKS is empty"
+if [ $((${#track_list[@]} * ${#seed_list[@]})) -gt 1 ]; then
+  cells=$((${#track_list[@]} * ${#seed_list[@]})) cell=0 failed=()
+  for t in "${track_list[@]}"; do
+    for s in "${seed_list[@]}"; do
       cell=$((cell + 1))
       echo "run_track: run $cell of $cells: $exp, track $t, seed $s" >&2
       status=0
-      "$0" "$exp" --track "$t" --seed "$s" ${cell_args[@]+"${cell_args[@]}"} || status=$?
+      # The cell's own track and seed, as a matrix of one (make passes TRACKS= on to
+      # the settings every run reads).
+      "$0" "$exp" --track "$t" --seed "$s" --tracks "$t" --seeds "$s" ${cell_args[@]+"${cell_args[@]}"} || status=$?
       [ "$status" -ne 130 ] || { echo "run_track: stopped by a signal at run $cell of $cells" >&2; exit 130; }
       [ "$status" -eq 0 ] || failed+=("$t seed $s (exit $status)")
     done
@@ -105,7 +113,7 @@ if [ $((${#tracks[@]} * ${#seeds[@]})) -gt 1 ]; then
   [ ${#failed[@]} -eq 0 ] || system_error "${#failed[@]} of $cells runs failed: $(IFS=,; echo "${failed[*]}")"
   exit 0
 fi
-seed=${seeds[0]} track=${tracks[0]}
+track=${track_list[0]} seed=${seed_list[0]}
 # Equal budgets for the tracks: besides ITERATIONS, AIOPT_BUDGET=tokens:2e6,hours:12
 # stops the run before the next model call once the archive's tokens (prompt +
 # completion) or its candidates' wall time (timing.seconds: time the run worked,

@@ -30,9 +30,7 @@ $(foreach v,$(filter AIOPT_% AI_OPT_%,$(.VARIABLES)),\
 $(foreach n,$(filter-out API_KEY,$(patsubst AI_OPT_%,%,$(filter AI_OPT_%,$(.VARIABLES)))),\
   $(eval AIOPT_$(n) ?= $$(AI_OPT_$(n))))
 # make's short command-line names: make experiment_a TRACK=gpt5 SEED=2 …
-$(foreach n,TRACK SEED ITERATIONS MODEL API_BASE,$(if $($(n)),$(eval AIOPT_$(n) ?= $$($(n)))))
-# A matrix of runs is TRACK and SEED given as lists: they have no second name.
-$(foreach n,TRACKS SEEDS,$(if $($(n)),$(error $(n)=$($(n)): not a setting; TRACK and SEED take lists (TRACK="baseline gpt5" SEED=1-5))))
+$(foreach n,TRACK SEED TRACKS SEEDS ITERATIONS MODEL API_BASE,$(if $($(n)),$(eval AIOPT_$(n) ?= $$($(n)))))
 ifdef AI_OPT_TARGET_FILE   # the scaffold's single-file form
 AIOPT_TARGET_FILES ?= $(AI_OPT_TARGET_FILE)
 endif
