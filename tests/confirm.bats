@@ -89,8 +89,10 @@ setup() {
   [ "$status" -eq 0 ]
   md="$AIOPT_RUNS/experiment_a/report.md"
   grep -q "^### baseline: c0001-.* (seed 2, iteration 1), confirmed better than pristine" "$md"
-  grep -q '^| sync | .* | slower: tuned to the screening workload |$' "$md"
-  grep -q '^| readheavy | .* | slower: tuned to the screening workload |$' "$md"
+  # Not carried over: slower, or within noise (3 pairs of 3 s of the WAL-sync workload,
+  # where a 2 us spin is small beside an fsync, measured 0.67 to 1.01 on this machine).
+  grep -Eq '^\| sync \| .* \| (slower: tuned to the screening workload|no significant difference) \|$' "$md"
+  grep -Eq '^\| readheavy \| .* \| (slower: tuned to the screening workload|no significant difference) \|$' "$md"
   # the smallest patch: of the two hunks, the marker (hunk 1) keeps the gain
   # alone; one subset measured, then confirmed with fresh pairs
   m=$(cat "$RUN2/minimize.jsonl")
