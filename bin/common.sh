@@ -19,3 +19,26 @@ help_requested() {   # FILE "$@"
   local file=$1; shift
   case ${1:-} in -h|--help) print_help "$file"; exit 0 ;; esac
 }
+
+# ---- the machine: one benchmark at a time, and no build or test beside it --------
+# Runs that share a machine (JOBS=2, Slurm jobs on one node) take turns at
+# measuring: a benchmark pair or a profile holds AIOPT_BENCH_LOCK (a path on the
+# machine itself: /run/lock/aiopt-bench.lock) exclusively, a build or a test run of
+# the gate holds it shared.  A readers-writer lock over two files: a benchmark
+# first takes the gate (LOCK.gate), so that no new build starts while it waits for
+# those running to finish, then the lock itself.  Builds are
+# waited for, not paused: a stopped test's timeout keeps counting, and a paused TSan
+# run killed by it would fail a sound candidate.  Always taken after the tree's lock,
+# never before it (no cycle between two runs on one tree).
+machine_lock() {   # exclusive|shared CMD...
+  local mode=$1; shift
+  local lock=${AIOPT_BENCH_LOCK:-/run/lock/aiopt-bench.lock}
+  [ -d "$(dirname "$lock")" ] && [ -w "$(dirname "$lock")" ] \
+    || usage_error "AIOPT_BENCH_LOCK=$lock: its directory is not writable (a path every run of this machine can lock)"
+  (
+    exec 5>"$lock.gate" 6>"$lock"
+    if [ "$mode" = exclusive ]; then flock -x 5; flock -x 6; else flock -s 5; flock -s 6; fi
+    exec 5>&-
+    "$@"
+  )
+}

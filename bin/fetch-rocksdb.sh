@@ -62,7 +62,9 @@ fi
 cd "$stage"
 for p in ${patches[@]+"${patches[@]}"}; do patch -p1 --quiet < "$p" || input_error "patch $p does not apply"; done
 git init -q -b pristine .
-git add -A
+# Every file of the source, those its .gitignore names too (RocksDB 7.x ignores its
+# own cmake/modules): a clone of pristine (a run's own tree) must build.
+git add -A --force
 git -c user.name=aiopt -c user.email=aiopt@localhost commit -q -m "pristine RocksDB $version + aiopt instrumentation"
 cd - >/dev/null
 mv "$stage" "$dest"

@@ -8,8 +8,12 @@
 # finished, stopped (a signal or a budget: rerunning resumes it) or failed (its exit
 # status); "died" is a run that says running on this host but whose runner is gone
 # (kill -9, a crash: rerunning resumes it); "not started" is a run directory with no
-# runner yet.  Time worked: the archived candidates' timing.seconds; left: their
-# mean times the iterations still to run.  Reads only; safe while runs write.
+# runner yet.  A run submitted to Slurm (bin/matrix.sh, slurm.json) is "queued"
+# while squeue says its job is pending, and "died" when its job has left the queue
+# with the runner still said to be running (a node lost, a job killed outright;
+# sacct's state with it, where the cluster keeps accounting).  Time worked: the
+# archived candidates' timing.seconds; left: their mean times the iterations still
+# to run.  Reads only; safe while runs write.
 # --json: one JSON object a run instead of the table.
 set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,6 +30,11 @@ runs=${2:-$TOP/runs}
 dir="$runs/$exp"
 [ -d "$dir" ] || input_error "$dir: no runs of $exp (make experiment_a or make demo starts one)"
 
+# Slurm's view of every job, once: "JOBID_TASK STATE" a line (none without squeue).
+queue='' queried=false
+if command -v squeue > /dev/null && ls "$dir"/*/seed-*/slurm.json > /dev/null 2>&1; then
+  queue=$(squeue -h -r -o '%i %T' 2>/dev/null) && queried=true || queue=''
+fi
 lines=$(
   for run in "$dir"/*/seed-*/; do
     [ -d "$run" ] || continue
@@ -39,20 +48,35 @@ lines=$(
       pid=$(jq -r .pid <<<"$state")
       if kill -0 "$pid" 2>/dev/null && grep -q run_track "/proc/$pid/cmdline" 2>/dev/null; then alive=true; else alive=false; fi
     fi
+    job='' job_state=''
+    if [ -s "$run/slurm.json" ]; then
+      job=$(jq -r '.job_id // ""' "$run/slurm.json" 2>/dev/null) || job=''
+      # The iterations asked for, until the runner says (a queued run has not).
+      [ "$state" != '{}' ] || state=$(jq -c '{iterations}' "$run/slurm.json" 2>/dev/null) || state='{}'
+      job_state=$(awk -v j="$job" '$1 == j { print $2 }' <<<"$queue")
+      if [ -z "$job_state" ] && command -v sacct > /dev/null; then
+        job_state=$(sacct -n -X -P -o State -j "$job" 2>/dev/null | head -n 1 | awk '{ print $1 }') || job_state=''
+      fi
+    fi
     # Records and confirmations that parse (a torn line is skipped, as the runner does).
     jq -n -c -L "$TOP/bin" --arg track "$track" --argjson seed "$seed" --argjson state "$state" --argjson alive "$alive" \
-        --arg host "$(hostname)" --slurpfile recs <([ ! -f "$run/archive.jsonl" ] || jq -cR 'fromjson? // empty' "$run/archive.jsonl") \
+        --arg host "$(hostname)" --arg job "$job" --arg job_state "$job_state" --argjson queried "$queried" --slurpfile recs <([ ! -f "$run/archive.jsonl" ] || jq -cR 'fromjson? // empty' "$run/archive.jsonl") \
         --slurpfile conf <([ ! -f "$run/confirm.jsonl" ] || jq -cR 'fromjson? // empty' "$run/confirm.jsonl") '
       include "records";
       ($recs | map(.iteration) | unique | length) as $done
       | ($recs | map(.timing.seconds // empty)) as $secs
       | ($secs | add // 0) as $worked
+      # A job the queue answered for, that is not pending or running there, has ended.
+      | ($job != "" and $queried and ($job_state | IN("PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED") | not)) as $job_ended
       | {track: $track, seed: $seed,
-         state: (if $state.state == null then "not started"
+         state: (if $job_state == "PENDING" then "queued"
+                 elif $state.state == null then (if $job != "" and ($job_ended | not) then "starting" else "not started" end)
                  elif $state.state == "running" and $alive == false then "died"
-                 elif $state.state == "running" and $state.host != $host then "running on \($state.host)"
+                 elif $state.state == "running" and $state.host != $host then
+                   (if $job_ended then "died" else "running on \($state.host)" end)
                  else $state.state end),
          reason: ($state.reason // (if $state.state == "failed" then "exit \($state.exit_status)" else null end)),
+         slurm: (if $job == "" then null else {job_id: $job, state: (if $job_state == "" then null else $job_state end)} end),
          iterations_done: $done, iterations: ($state.iterations // null),
          best_confirmed: ($conf | confirmed_best(.) | .confirm.score.comparable_score // null),
          best_screening: ($recs | screening_best),
@@ -67,6 +91,7 @@ if [ "$json" = 1 ]; then printf '%s\n' "$lines"; exit 0; fi
 jq -rs 'def f4: if . == null then "–" else . * 10000 | round / 10000 | tostring end;
         def hms: if . == null then "–" else "\(. / 3600 | floor)h\(. % 3600 / 60 | floor | tostring | if length < 2 then "0" + . else . end)m" end;
   (["track", "seed", "state", "iteration", "best confirmed", "best screening", "funnel", "worked", "left"] | @tsv),
-  (.[] | [.track, .seed, (.state + (if .reason == null then "" else " (\(.reason))" end)),
+  (.[] | [.track, .seed, (.state + (if .reason == null then "" else " (\(.reason))" end)
+                           + (if .slurm == null then "" else " [job \(.slurm.job_id)\(if .slurm.state == null then "" else " \(.slurm.state)" end)]" end)),
           "\(.iterations_done)/\(.iterations // "?")", (.best_confirmed | f4), (.best_screening | f4), .funnel,
           (.seconds_worked | hms), (.seconds_left | hms)] | @tsv)' <<<"$lines" | column -t -s $'\t'

@@ -29,8 +29,8 @@ $(foreach v,$(filter AIOPT_% AI_OPT_%,$(.VARIABLES)),\
 # line is AIOPT_X, unless AIOPT_X itself is set.  This is the only place that knows.
 $(foreach n,$(filter-out API_KEY,$(patsubst AI_OPT_%,%,$(filter AI_OPT_%,$(.VARIABLES)))),\
   $(eval AIOPT_$(n) ?= $$(AI_OPT_$(n))))
-# make's short command-line names: make experiment_a TRACK=gpt5 SEED=2 …
-$(foreach n,TRACK SEED TRACKS SEEDS ITERATIONS MODEL API_BASE,$(if $($(n)),$(eval AIOPT_$(n) ?= $$($(n)))))
+# make's short command-line names: make experiment_a TRACK=gpt5 SEED=2 LAUNCHER=slurm JOBS=2 …
+$(foreach n,TRACK SEED TRACKS SEEDS ITERATIONS MODEL API_BASE LAUNCHER JOBS,$(if $($(n)),$(eval AIOPT_$(n) ?= $$($(n)))))
 ifdef AI_OPT_TARGET_FILE   # the scaffold's single-file form
 AIOPT_TARGET_FILES ?= $(AI_OPT_TARGET_FILE)
 endif

@@ -11,7 +11,7 @@ ROCKSDB_RELEASE ?= $(BUILD_DIR)/rocksdb-release
 ROCKSDB_PATCHES ?=
 
 # ccache keyed on paths relative to the project, so a fresh clone reuses the cache.
-export CCACHE_BASEDIR := $(TOP)
+export CCACHE_BASEDIR := $(BUILD_DIR)
 export CCACHE_NOHASHDIR := 1
 ROCKSDB_JOBS ?= $(shell nproc)
 # What this machine's C++ compiler needs to build RocksDB (e.g. -include cstdint

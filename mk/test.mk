@@ -4,7 +4,7 @@
 #   make SAN=1 test-unit   the filters' suite against ASan + UBSan builds
 BATS ?= bats
 # The end-to-end files (real RocksDB); every other bats file is a unit test.
-E2E_TESTS ?= $(addprefix $(TOP)/tests/,rocksdb.bats rocksdb-versions.bats run-track.bats confirm.bats)
+E2E_TESTS ?= $(addprefix $(TOP)/tests/,rocksdb.bats rocksdb-versions.bats run-track.bats confirm.bats slurm.bats)
 UNIT_TESTS ?= $(filter-out $(E2E_TESTS),$(sort $(wildcard $(TOP)/tests/*.bats)))
 
 .PHONY: test test-unit test-rocksdb bench
@@ -19,7 +19,7 @@ test-rocksdb: all rocksdb-release rocksdb-tests
 	AIOPT_BIN=$(BINDIR) $(BATS) $(E2E_TESTS)
 
 # Performance figures quoted in the README (not timed tests).
-.PHONY: bench-noise bench-power bench-levers
+.PHONY: bench-noise bench-power bench-levers bench-shared
 bench: all
 	@for b in parse-dbbench parse-coz apply-diff; do AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/$$b.sh || exit 1; done
 # The noise floor of paired benchmarks on this machine (slow: real db_bench runs).
@@ -31,3 +31,6 @@ bench-power: all rocksdb-release
 # The noise of workload variants (the levers tried to lower it), A/A pairs interleaved (~15 min).
 bench-levers: all rocksdb-release
 	bash $(TOP)/tests/bench/noise-levers.sh
+# A benchmark's noise with a second run building beside it, with and without the lock (~25 min).
+bench-shared: all rocksdb-release
+	bash $(TOP)/tests/bench/shared-machine.sh $(TREE)

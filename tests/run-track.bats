@@ -66,6 +66,25 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   [[ "$output" == *'SEEDS=1-x: "1-x" is not a seed (a number) or a range (1-5)'* ]]
 }
 
+@test "a matrix two at a time (JOBS=2): every run's output in its run.log and on the terminal by track and seed; bad launcher settings refused" {
+  unset AIOPT_MODEL_BASELINE
+  AIOPT_JOBS=2 run "$TOP/bin/run_track.sh" experiment_a --tracks baseline,gpt5 --seeds 8-9 --iterations 1
+  [ "$status" -eq 4 ]
+  [[ "$output" == *"4 of 4 runs failed: baseline seed 8 (exit 2),baseline seed 9 (exit 2),gpt5 seed 8 (exit 2),gpt5 seed 9 (exit 2)"* ]]
+  [[ "$output" == *"baseline/seed-9: run_track: track baseline has no model"* ]]
+  [[ "$output" == *"gpt5/seed-8: run_track: track gpt5 talks to OpenAI: set OPENAI_API_KEY"* ]]
+  grep -q "track baseline has no model" "$AIOPT_RUNS/experiment_a/baseline/seed-8/run.log"
+  AIOPT_JOBS=0 run "$TOP/bin/run_track.sh" experiment_a --tracks baseline,gpt5 --iterations 1
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"AIOPT_JOBS=0: the number of runs at a time (1 or more)"* ]]
+  AIOPT_LAUNCHER=pbs run "$TOP/bin/run_track.sh" experiment_a --track baseline --iterations 1
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"AIOPT_LAUNCHER=pbs: use local or slurm"* ]]
+  AIOPT_MODEL_BASELINE=fake-coder AIOPT_OWN_TREE=yes run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 9 --iterations 1
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"AIOPT_OWN_TREE=yes: use 0 (the shared tree) or 1 (a tree of the run's own)"* ]]
+}
+
 @test "a budget that is not tokens:N or hours:N: stops before any work, naming it" {
   AIOPT_BUDGET=tokens:2e6,iterations:50 run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 9 --iterations 1
   [ "$status" -eq 2 ]

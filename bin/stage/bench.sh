@@ -130,7 +130,9 @@ offered_load() {   # PRISTINE_DIR
 # Pair I of two binaries, as {baseline, candidate}.  Who runs first alternates
 # (ABBA): a drift or an order effect of the machine (page cache, device state)
 # then cancels instead of favouring one side.
-bench_pair() {   # I BASELINE-BIN CANDIDATE-BIN BASELINE-LOGBASE CANDIDATE-LOGBASE SCRATCH OFFERED
+# The pair holds the machine (machine_lock): both sides measured alike.
+bench_pair() { machine_lock exclusive bench_pair_alone "$@"; }
+bench_pair_alone() {   # I BASELINE-BIN CANDIDATE-BIN BASELINE-LOGBASE CANDIDATE-LOGBASE SCRATCH OFFERED
   local b c
   if [ $(($1 % 2)) -eq 1 ]; then
     b=$(bench_run "$2" "$4" "$6" "$7")

@@ -4,14 +4,14 @@
 
 # Builds db_bench from the tree as it stands, the same way for candidates and for
 # pristine: AIOPT_BUILD_CMD when set (run in the tree), else CMake's db_bench target,
-# within AIOPT_BUILD_TIMEOUT.  LOG gets the output; returns the build's status
+# within AIOPT_BUILD_TIMEOUT, beside no benchmark (machine_lock).  LOG gets the output; returns the build's status
 # (124: it took too long).
 build_db_bench() {   # LOG
   local status=0
   if [ -n "${AIOPT_BUILD_CMD:-}" ]; then
-    (cd "$SRC" && timeout "${AIOPT_BUILD_TIMEOUT}" bash -c "$AIOPT_BUILD_CMD") > "$1" 2>&1 || status=$?
+    (cd "$SRC" && machine_lock shared timeout "${AIOPT_BUILD_TIMEOUT}" bash -c "$AIOPT_BUILD_CMD") > "$1" 2>&1 || status=$?
   else
-    timeout "${AIOPT_BUILD_TIMEOUT}" cmake --build "$RELEASE" --target db_bench -j "$(nproc)" > "$1" 2>&1 || status=$?
+    machine_lock shared timeout "${AIOPT_BUILD_TIMEOUT}" cmake --build "$RELEASE" --target db_bench -j "$(nproc)" > "$1" 2>&1 || status=$?
   fi
   return "$status"
 }
@@ -31,8 +31,7 @@ candidate_binary() {   # CAND LOG
   ( with_lock
     tree_put "$1"
     build_db_bench "$2" || system_error "$(basename "$1") no longer builds (exit $?): see $2"
-    # A hard link survives the next build (the linker replaces the file).
-    ln -f "$(built_db_bench)" "$1/db_bench" )
+    keep_binary "$(built_db_bench)" "$1/db_bench" )
 }
 
 stage_build() {
@@ -44,8 +43,7 @@ stage_build() {
   build_db_bench "$cand/build.log" || status=$?
   local seconds=$((SECONDS - t0))
   if [ "$status" -eq 0 ]; then
-    # A hard link survives the next build (the linker replaces the file).
-    ln -f "$(built_db_bench)" "$cand/db_bench"
+    keep_binary "$(built_db_bench)" "$cand/db_bench"
     cp "$in" "$out"
     update "$out" --argjson s "$seconds" '.build = {ok: true, seconds: $s, log: "build.log"}'
   else

@@ -16,7 +16,7 @@ stage_confirm() {
   jq -e '.score.valid == true' "$in" > /dev/null || input_error "$in: not a valid candidate: nothing to confirm"
   rm -rf "$dir"; mkdir -p "$dir"
   candidate_binary "$cand" "$dir/build.log"
-  ln -f "$cand/db_bench" "$dir/db_bench"
+  keep_binary "$cand/db_bench" "$dir/db_bench"
   jq -c 'del(.bench, .coz, .bperf, .score)' "$in" > "$dir/test.json"
   ( export AIOPT_BENCH_DURATION=$AIOPT_CONFIRM_DURATION AIOPT_BENCH_SCREEN=1 \
            AIOPT_BENCH_MIN_PAIRS=$AIOPT_CONFIRM_PAIRS AIOPT_BENCH_MAX_PAIRS=$AIOPT_CONFIRM_PAIRS

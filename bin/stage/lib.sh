@@ -100,3 +100,10 @@ tree_put() {   # CAND
 
 with_lock() { exec 9>"$LOCK"; flock 9; }
 
+# A built binary kept at DEST: a hard link survives the next build (the linker
+# replaces the file); across filesystems (a run's own tree in node-local scratch,
+# its archive on the shared one) a copy, put in place whole.
+keep_binary() {   # BINARY DEST
+  ln -f "$1" "$2" 2>/dev/null || { cp "$1" "$2.tmp" && mv -f "$2.tmp" "$2"; }
+}
+

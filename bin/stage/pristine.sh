@@ -17,8 +17,7 @@ stage_pristine() {
   rm -f "$SRC/.git/aiopt-holds"
   log "pristine: building db_bench"
   build_db_bench "$dir/build.log" || system_error "pristine does not build (exit $?): see $dir/build.log"
-  # A hard link survives the next build (the linker replaces the file).
-  ln -f "$(built_db_bench)" "$dir/db_bench"
+  keep_binary "$(built_db_bench)" "$dir/db_bench"
   exec 9>&-
   local runs=${AIOPT_BASELINE_RUNS} scratch
   scratch=$(scratch_for "$dir")/bench
@@ -26,7 +25,7 @@ stage_pristine() {
   : > "$dir/runs.jsonl"
   for i in $(seq "$runs"); do
     log "pristine: bench run $i of $runs"
-    bench_run "$dir/db_bench" "$dir/bench-$i" "$scratch" >> "$dir/runs.jsonl"
+    machine_lock exclusive bench_run "$dir/db_bench" "$dir/bench-$i" "$scratch" >> "$dir/runs.jsonl"
   done
   rm -rf "$scratch"
   jq -e -s 'all(.exit_status == 0 and .ops_per_sec != null)' "$dir/runs.jsonl" > /dev/null \

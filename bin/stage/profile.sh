@@ -17,7 +17,7 @@ coz_profile() {   # BINARY DIR
   [ "$coz" = bcoz ] && [ -n "${AIOPT_BCOZ_PROGRESS_POINTS:-}" ] && progress=(-p "$AIOPT_BCOZ_PROGRESS_POINTS")
   # shellcheck disable=SC2046
   # Coz samples with perf events: it keeps the capabilities (--keep-caps).
-  sandboxed "$(run_limit "$duration")" --keep-caps --ro "$bin" --ro "$SRC" --rw "$dir" --rw "$db" -- \
+  machine_lock exclusive sandboxed "$(run_limit "$duration")" --keep-caps --ro "$bin" --ro "$SRC" --rw "$dir" --rw "$db" -- \
     "$coz" run -o "$dir/profile.coz" -s "${AIOPT_BCOZ_SCOPE}" \
     ${progress[@]+"${progress[@]}"} --- "$bin" --db="$db" $(AIOPT_BENCH_DURATION=$duration bench_args) \
     > "$dir/coz-run.log" 2>&1 || status=$?
@@ -42,12 +42,12 @@ offcpu_profile() {   # BINARY DIR
   local box=(--keep-caps --ro "$bin" --rw "$dir" --rw "$db")
   # shellcheck disable=SC2046
   if [ -n "$bperf" ]; then
-    sandboxed "$(run_limit "$duration")" "${box[@]}" --ro "$bperf" -- "$bperf" record -g -e task-clock -c 1000000 --weight -o "$dir/bperf.data" \
+    machine_lock exclusive sandboxed "$(run_limit "$duration")" "${box[@]}" --ro "$bperf" -- "$bperf" record -g -e task-clock -c 1000000 --weight -o "$dir/bperf.data" \
       -- "$bin" --db="$db" $(AIOPT_BENCH_DURATION=$duration bench_args) > "$dir/offcpu-run.log" 2>&1 || status=$?
     "$bperf" report -i "$dir/bperf.data" --stdio > "$dir/offcpu.txt" 2>> "$dir/offcpu-run.log" || status=$?
     rm -f "$dir/bperf.data"
   else
-    sandboxed "$(run_limit "$duration")" "${box[@]}" -- perf record -q -e task-clock -c 1000000 -e sched:sched_switch \
+    machine_lock exclusive sandboxed "$(run_limit "$duration")" "${box[@]}" -- perf record -q -e task-clock -c 1000000 -e sched:sched_switch \
       --call-graph "dwarf,${AIOPT_OFFCPU_STACK_BYTES}" -o "$dir/perf.data" \
       -- "$bin" --db="$db" $(AIOPT_BENCH_DURATION=$duration bench_args) > "$dir/offcpu-run.log" 2>&1 || status=$?
     perf script -i "$dir/perf.data" > "$dir/offcpu.txt" 2>> "$dir/offcpu-run.log" || status=$?

@@ -17,7 +17,7 @@ stage_test() {
   local programs t0=$SECONDS status=0
   programs=$(gate_lines | cut -f1 | sort -u | paste -sd' ' -)
   # shellcheck disable=SC2086
-  timeout "${AIOPT_BUILD_TIMEOUT}" cmake --build "$TSAN" --target $programs -j "$(nproc)" > "$cand/test-build.log" 2>&1 || status=$?
+  machine_lock shared timeout "${AIOPT_BUILD_TIMEOUT}" cmake --build "$TSAN" --target $programs -j "$(nproc)" > "$cand/test-build.log" 2>&1 || status=$?
   if [ "$status" -ne 0 ]; then
     local why; why=$(build_errors "$cand/test-build.log" "$TSAN" "see test-build.log")
     cp "$in" "$out"
@@ -38,7 +38,7 @@ stage_test() {
     local t1=$SECONDS rc=0
     # shellcheck disable=SC2086
     local bin; bin=$(gate_binary "$prog")
-    sandboxed "${AIOPT_TEST_TIMEOUT}" --ro "$bin" --rw "$scratch" \
+    machine_lock shared sandboxed "${AIOPT_TEST_TIMEOUT}" --ro "$bin" --rw "$scratch" \
       --env "TEST_TMPDIR=$scratch" --env "TSAN_OPTIONS=$tsan" -- \
       "$bin" $args >> "$cand/test.log" 2>&1 || rc=$?
     if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then

@@ -16,11 +16,11 @@ done < <(compgen -e | grep -E '^(AIOPT_|AI_OPT_)')
 unset _var OPENAI_API_KEY EXP EXPERIMENTS
 
 # A fake model on loopback (tests/helpers/fake-openai.js) answering every request
-# with the edit in EDIT-FILE as a model's reply; in DIR: port, requests.jsonl,
-# server.pid.  stop_fake_model DIR stops it.
-start_fake_model() {   # DIR EDIT-FILE
-  jq -n --rawfile c "$2" \
-    '[{status: 200, body: {choices: [{index: 0, finish_reason: "stop", message: {role: "assistant", content: $c}}]}}]' \
+# with the edit in EDIT-FILE as a model's reply, DELAY-MS (0) after it came; in DIR:
+# port, requests.jsonl, server.pid.  stop_fake_model DIR stops it.
+start_fake_model() {   # DIR EDIT-FILE [DELAY-MS]
+  jq -n --rawfile c "$2" --argjson delay "${3:-0}" \
+    '[{status: 200, delay_ms: $delay, body: {choices: [{index: 0, finish_reason: "stop", message: {role: "assistant", content: $c}}]}}]' \
     > "$1/script.json"
   node "$TESTS_DIR/helpers/fake-openai.js" "$1/script.json" "$1/requests.jsonl" "$1/port" 3>&- &
   echo $! > "$1/server.pid"

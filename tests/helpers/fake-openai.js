@@ -6,7 +6,8 @@
 // SCRIPT.json: an array of replies, served in order (the last repeats):
 //   {"status": 200, "headers": {...}, "body": <object or raw string>, "delay_ms": 0}
 // A body object with "choices" gets "usage" filled in when it has none.
-// Every request is appended to LOG.jsonl as {method, path, authorization, body}.
+// Every request is appended to LOG.jsonl as {method, path, authorization, body,
+// received_at_ms} (the Unix time it came in, in ms).
 // The port it listens on (127.0.0.1, chosen by the OS) is written to PORTFILE.
 'use strict';
 const http = require('http');
@@ -24,7 +25,7 @@ const server = http.createServer((req, res) => {
     fs.appendFileSync(logPath, JSON.stringify({
       method: req.method, path: req.url,
       authorization: req.headers.authorization || null,
-      content_type: req.headers['content-type'] || null, body }) + '\n');
+      content_type: req.headers['content-type'] || null, body, received_at_ms: Date.now() }) + '\n');
     const reply = script[Math.min(next++, script.length - 1)];
     setTimeout(() => {
       const headers = Object.assign({}, reply.headers || {});
