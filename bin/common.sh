@@ -23,21 +23,32 @@ help_requested() {   # FILE "$@"
 # ---- the machine: one benchmark at a time, and no build or test beside it --------
 # Runs that share a machine (JOBS=2, Slurm jobs on one node) take turns at
 # measuring: a benchmark pair or a profile holds AIOPT_BENCH_LOCK (a path on the
-# machine itself: /run/lock/aiopt-bench.lock) exclusively, a build or a test run of
-# the gate holds it shared.  A readers-writer lock over two files: a benchmark
-# first takes the gate (LOCK.gate), so that no new build starts while it waits for
-# those running to finish, then the lock itself.  Builds are
-# waited for, not paused: a stopped test's timeout keeps counting, and a paused TSan
-# run killed by it would fail a sound candidate.  Always taken after the tree's lock,
-# never before it (no cycle between two runs on one tree).
+# machine itself: /run/lock/aiopt-bench.lock, else /tmp/aiopt-bench.lock)
+# exclusively, a build or a test run of the gate holds it shared.  A readers-writer
+# lock over two files: a benchmark first takes the gate (LOCK.gate), so that no new
+# build starts while it waits for those running to finish, then the lock itself.
+# Builds are waited for, not paused: a stopped test's timeout keeps counting, and a
+# paused TSan run killed by it would fail a sound candidate.  Always taken after the
+# tree's lock, never before it (no cycle between two runs on one tree).
 machine_lock() {   # exclusive|shared CMD...
   local mode=$1; shift
-  local lock=${AIOPT_BENCH_LOCK:-/run/lock/aiopt-bench.lock}
+  local lock=${AIOPT_BENCH_LOCK:-}
+  if [ -z "$lock" ]; then   # the machine's lock directory; /tmp where it has none (a container)
+    lock=/tmp/aiopt-bench.lock
+    [ ! -w /run/lock ] || lock=/run/lock/aiopt-bench.lock
+  fi
   [ -d "$(dirname "$lock")" ] && [ -w "$(dirname "$lock")" ] \
     || usage_error "AIOPT_BENCH_LOCK=$lock: its directory is not writable (a path every run of this machine can lock)"
   (
     exec 5>"$lock.gate" 6>"$lock"
-    if [ "$mode" = exclusive ]; then flock -x 5; flock -x 6; else flock -s 5; flock -s 6; fi
+    if [ "$mode" = exclusive ]; then
+      flock -x 5; flock -x 6
+      # What a build just wrote (objects, a 200 MB binary) is written back now, not
+      # during the measurement, where its I/O would compete with the WAL's.
+      sync
+    else
+      flock -s 5; flock -s 6
+    fi
     exec 5>&-
     "$@"
   )

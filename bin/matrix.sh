@@ -136,7 +136,7 @@ else
   pids=()
   stop_all() {
     echo "matrix: stopping every run" >&2
-    for p in ${pids[@]+"${pids[@]}"}; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in ${pids[@]+"${pids[@]}"}; do kill -TERM -- "-$p" 2>/dev/null || true; done
     wait || true
     rm -rf "$status_dir"
     exit 130
@@ -149,6 +149,8 @@ else
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
     echo "matrix: run $cell of $n: $exp, track $t, seed $s (log: $(run_dir "$t" "$s")/run.log)" >&2
     mkdir -p "$(run_dir "$t" "$s")"
+    # In a process group of its own, so that stop_all reaches the runner itself.
+    set -m
     (
       [ -z "${AIOPT_SCRATCH:-}" ] || export AIOPT_SCRATCH="$AIOPT_SCRATCH/aiopt/$exp/$t/seed-$s"
       status=0
@@ -156,6 +158,7 @@ else
       echo "$status" > "$status_dir/$t-$s"
     ) &
     pids+=($!)
+    set +m
   done
   wait || true
   trap - INT TERM

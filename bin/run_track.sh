@@ -18,10 +18,13 @@
 # The same run as `make experiment_a TRACK=…`.
 #
 # Settings: the experiment's (mk/experiment.mk, which also maps the scaffold's
-# AI_OPT_* names and make's TRACK=, SEED=, TRACKS=, SEEDS=, ITERATIONS=, MODEL=, API_BASE=), read
+# AI_OPT_* names and make's TRACK=, SEED=, TRACKS=, SEEDS=, ITERATIONS=, MODEL=, API_BASE=,
+# LAUNCHER=, JOBS=), read
 # through `make experiment-env` so that this script and make agree: AIOPT_TRACK,
 # AIOPT_ITERATIONS (50), AIOPT_SEED (1), AIOPT_MODEL_{BASELINE,GPT5,PROFILER},
-# AIOPT_API_BASE_{BASELINE,GPT5,PROFILER}, AIOPT_RUN_BCOZ, AIOPT_RUN_BPERF;
+# AIOPT_API_BASE_{BASELINE,GPT5,PROFILER}, AIOPT_RUN_BCOZ, AIOPT_RUN_BPERF,
+# AIOPT_PROPOSALS_IN_FLIGHT (2: the next proposal asked for while a candidate is
+# evaluated), AIOPT_OWN_TREE (0: the project's tree; 1: one of the run's own);
 # AIOPT_MODEL and AIOPT_API_BASE override the track's; AIOPT_BUDGET=tokens:N,hours:N
 # bounds a run besides its iterations.  Keys: OPENAI_API_KEY or AI_OPT_API_KEY, from
 # the environment only.
@@ -175,7 +178,9 @@ write_state() {   # STATE [EXIT-STATUS]
         reason: (if $why == "" then null else $why end)}' > "$run/state.json.tmp" && mv "$run/state.json.tmp" "$run/state.json"
 }
 on_exit() {
-  local status=$?
+  local status=$? p
+  # Proposals still asking (a budget's stop, a failure) would write candidates later.
+  for p in ${proposer[@]+"${proposer[@]}"}; do kill -TERM -- "-$p" 2>/dev/null || true; done
   # A signal stops the run, whatever the command it cut short returned: a scheduler
   # (scancel, a time limit) signals every process of the job, the runner's too.
   [ "$stopping" = 0 ] && [ "$status" -ne 143 ] || stop_reason=signal
@@ -186,11 +191,15 @@ on_exit() {
 # ---- stop cleanly on SIGINT/SIGTERM ----------------------------------------------
 child=
 stopping=0
+declare -A proposer=()   # iteration → the process group asking the model for it
 exec 7>&2   # the trap may run inside a redirected stage call: speak on the real stderr
 on_signal() {
   stopping=1
-  echo "run_track: stopping: the candidate in flight is dropped, the tree restored" >&7
-  [ -z "$child" ] || kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true
+  echo "run_track: stopping: the candidates in flight are dropped, the tree restored" >&7
+  local p
+  for p in "$child" ${proposer[@]+"${proposer[@]}"}; do
+    [ -z "$p" ] || kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
+  done
 }
 trap on_signal INT TERM
 write_state running
@@ -298,6 +307,16 @@ archived=$(records | jq '.iteration // empty' | sort -n -u | paste -sd' ' -)
 is_archived() { [[ " $archived " == *" $1 "* ]]; }
 first_missing=1
 while is_archived "$first_missing"; do first_missing=$((first_missing + 1)); done
+# Proposals a runner killed outright left asking (their process groups, in
+# .proposers): stopped before anything else, so none writes a candidate later.
+if [ -f "$run/.proposers" ]; then
+  while read -r p; do
+    ! grep -q run_track "/proc/$p/cmdline" 2>/dev/null || kill -TERM -- "-$p" 2>/dev/null || true
+  done < "$run/.proposers"
+fi
+: > "$run/.proposers"
+rm -f "$run"/.proposal-*.json "$run"/.proposal-*.json.tmp
+rm -rf "$run"/.code-*
 for d in "$run"/c[0-9]*; do
   [ -d "$d" ] || continue
   id=$(basename "$d")
@@ -354,31 +373,89 @@ record_confirmation() {   # CAND
   jq -c '{id, iteration, confirm}' "$1/confirm.json" | "$BIN/archive-append" "$confirmations"
 }
 
+# ---- proposals: the model's wait overlaps the evaluation ---------------------------------
+# AIOPT_PROPOSALS_IN_FLIGHT (2): the model is asked for the next proposals while the
+# current candidate is built, tested and measured.  Each picks its parent from the
+# archive as it stands when it is asked (without the candidates still in flight) and
+# reads the parent's code from a copy of its target files (the tree belongs to the
+# candidate being built).  1: each proposal after the candidate before it is archived.
+# A run stopped or killed with proposals in flight drops them, as it drops the
+# candidate in flight, and asks again for the same iteration numbers.
+in_flight=${AIOPT_PROPOSALS_IN_FLIGHT}
+[[ $in_flight =~ ^[1-9][0-9]*$ ]] || usage_error "AIOPT_PROPOSALS_IN_FLIGHT=$in_flight: the proposals asked for at once (1 or more)"
+# The parent's target files as its code has them: pristine's, and its cumulative patch.
+parent_code() {   # PARENT-ID DIR
+  local f
+  for f in ${AIOPT_TARGET_FILES//,/ }; do
+    mkdir -p "$2/$(dirname "$f")"
+    git -C "$ROCKSDB_SRC" show "pristine:$f" > "$2/$f"
+  done
+  [ "$1" = pristine ] || [ ! -s "$run/$1/cumulative.diff" ] || patch -s -p1 -d "$2" < "$run/$1/cumulative.diff"
+}
+# Iteration ITER's proposal: its record in .proposal-ITER.json once the model answered.
+propose() {   # ITER
+  local i=$1 parent parent_id code=$run/.code-$1
+  parent=$( { cat "$archive" 2>/dev/null || true; } | "$BIN/pick-parent" --seed "$seed")
+  parent_id=$(jq -r .id <<<"$parent")
+  progress "$i" "$parent_id" propose
+  rm -rf "$code"
+  parent_code "$parent_id" "$code"
+  local mutate=("$BIN/llm-mutate" --experiment "$EXPERIMENTS/$exp" --track "$track" --tree "$code"
+                --archive "$archive" --run-dir "$run" --iteration "$i" --seed "$seed")
+  if [ -n "$scripted" ]; then mutate+=(--scripted "$scripted"); else mutate+=(--model "$model" --api-base "$api_base"); fi
+  [ -z "${AIOPT_LLM_RECORD:-}" ] || mutate+=(--record "$AIOPT_LLM_RECORD")
+  [ -z "${AIOPT_LLM_REPLAY:-}" ] || mutate+=(--replay "$AIOPT_LLM_REPLAY")
+  "${mutate[@]}" <<<"$parent" > "$run/.proposal-$i.json.tmp"
+  mv "$run/.proposal-$i.json.tmp" "$run/.proposal-$i.json"
+  rm -rf "$code"
+}
+# Asks for ITER's proposal in the background, in a process group of its own.
+start_proposal() {   # ITER
+  [ "$stopping" = 0 ] || finish_on_signal
+  set -m
+  propose "$1" &
+  proposer[$1]=$!
+  set +m
+  echo "${proposer[$1]}" >> "$run/.proposers"
+}
+# Waits for ITER's proposal; its exit status.
+wait_proposal() {   # ITER
+  local pid=${proposer[$1]} status=0
+  wait "$pid" || status=$?
+  while kill -0 "$pid" 2>/dev/null; do wait "$pid" || status=$?; done
+  unset "proposer[$1]"
+  return "$status"
+}
+
 # ---- the loop -------------------------------------------------------------------------
+t_last=$(date +%s)
 for ((i = first_missing; i <= iterations; i++)); do
   is_archived "$i" && continue
+  # The budget, before each iteration: a proposal already asked for (in flight) is
+  # dropped with the run's stop, so a budget is passed by those calls at most.
   if why=$(budget_spent); then
     echo "run_track: $why; stopping before iteration $i (a larger AIOPT_BUDGET resumes it)" >&2
     stop_reason=$why
     break
   fi
-  t_iter=$(date +%s)
-  parent=$( { cat "$archive" 2>/dev/null || true; } | "$BIN/pick-parent" --seed "$seed")
-  parent_id=$(jq -r .id <<<"$parent")
-  progress "$i" "$parent_id" propose
-  "$BIN/stage.sh" checkout "$( [ "$parent_id" = pristine ] && echo pristine || echo "$run/$parent_id")"
-  mutate=("$BIN/llm-mutate" --experiment "$EXPERIMENTS/$exp" --track "$track" --tree "$ROCKSDB_SRC"
-          --archive "$archive" --run-dir "$run" --iteration "$i" --seed "$seed")
-  if [ -n "$scripted" ]; then mutate+=(--scripted "$scripted"); else mutate+=(--model "$model" --api-base "$api_base"); fi
-  [ -z "${AIOPT_LLM_RECORD:-}" ] || mutate+=(--record "$AIOPT_LLM_RECORD")
-  [ -z "${AIOPT_LLM_REPLAY:-}" ] || mutate+=(--replay "$AIOPT_LLM_REPLAY")
-  printf '%s\n' "$parent" > "$run/.parent.json"
-  run_child "${mutate[@]}" < "$run/.parent.json" > "$run/.child.json" || {
-    [ "$stopping" = 1 ] && finish_on_signal; system_error "llm-mutate failed"; }
+  # This iteration's proposal and the next ones', up to in_flight, asked for now
+  # unless they are already.
+  asked=0
+  for ((j = i; j <= iterations && asked < in_flight; j++)); do
+    is_archived "$j" && continue
+    asked=$((asked + 1))
+    [ -n "${proposer[$j]:-}" ] || start_proposal "$j"
+  done
+  # The iteration's time: from when the last one ended (the runner's time is the
+  # candidates' sum, whatever overlapped).
+  t_iter=$t_last
+  status=0
+  wait_proposal "$i" || status=$?
   [ "$stopping" = 0 ] || finish_on_signal
-  cand=$(jq -r .dir "$run/.child.json")
-  id=$(jq -r .id "$run/.child.json")
-  mv "$run/.child.json" "$cand/record.json"
+  [ "$status" -eq 0 ] || system_error "llm-mutate failed (iteration $i, exit $status)"
+  cand=$(jq -r .dir "$run/.proposal-$i.json")
+  id=$(jq -r .id "$run/.proposal-$i.json")
+  mv "$run/.proposal-$i.json" "$cand/record.json"
   for stage in apply build test bench coz bperf score; do
     progress "$i" "$id" "$stage"
     run_child "${mk[@]}" CAND="$cand" "$stage.json" > "$cand/stages.log" 2>&1 || {
@@ -401,6 +478,7 @@ for ((i = first_missing; i <= iterations; i++)); do
     "$finished" | "$BIN/archive-append" "$archive"
   [ ! -f "$cand/confirm.json" ] || record_confirmation "$cand"
   rm -f "$cand/db_bench"   # 200+ MB each; the patch rebuilds it
+  t_last=$(date +%s)
   progress "$i" "$id" "$(jq -r 'if .score.valid then "valid \(.score.comparable_score * 1000 | round / 1000)" else "invalid: \(.error.stage // "score")" end' "$cand/score.json")"
 done
 

@@ -19,7 +19,7 @@ test-rocksdb: all rocksdb-release rocksdb-tests
 	AIOPT_BIN=$(BINDIR) $(BATS) $(E2E_TESTS)
 
 # Performance figures quoted in the README (not timed tests).
-.PHONY: bench-noise bench-power bench-levers bench-shared
+.PHONY: bench-noise bench-power bench-levers bench-shared bench-in-flight bench-matrix
 bench: all
 	@for b in parse-dbbench parse-coz apply-diff; do AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/$$b.sh || exit 1; done
 # The noise floor of paired benchmarks on this machine (slow: real db_bench runs).
@@ -34,3 +34,9 @@ bench-levers: all rocksdb-release
 # A benchmark's noise with a second run building beside it, with and without the lock (~25 min).
 bench-shared: all rocksdb-release
 	bash $(TOP)/tests/bench/shared-machine.sh $(TREE)
+# Candidates per hour with a model answering after 30 s, proposals in flight 1 and 2 (~15 min).
+bench-in-flight: all rocksdb-release rocksdb-tests
+	bash $(TOP)/tests/bench/in-flight.sh
+# A 2 x 2 matrix's wall time with JOBS=1, JOBS=2 and under Slurm; disk per extra tree (~30 min).
+bench-matrix: all rocksdb-release rocksdb-tests
+	bash $(TOP)/tests/bench/matrix.sh

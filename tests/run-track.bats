@@ -115,7 +115,7 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   [ "$(run_state '[.state, .reason, .iterations_done]')" = '["stopped","signal",1]' ]
   grep -q "resuming .* at iteration 1\|dropping c0001-" "$BATS_FILE_TMPDIR/run.log" || true
   cat "$BATS_FILE_TMPDIR/run.log"
-  grep -q "stopping: the candidate in flight is dropped" "$BATS_FILE_TMPDIR/run.log"
+  grep -q "stopping: the candidates in flight are dropped" "$BATS_FILE_TMPDIR/run.log"
   [ -z "$(git -C "$SRC" status --porcelain)" ]
 
   # a kill -9 in the middle of appending iteration 2's record would leave it torn
@@ -207,4 +207,34 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   [[ "$output" == *"budget tokens:1e6: the model reported no tokens for 3 of 3 records, so the run cannot count them; stopping before iteration 4"* ]]
   [ "$(wc -l < "$r5/archive.jsonl")" -eq 3 ]
   [ -z "$(git -C "$SRC" status --porcelain)" ]
+}
+
+@test "proposals in flight (2): the next iteration's request goes out while the candidate before it is evaluated, its parent from the archive as it stood" {
+  # a model that answers after 2 s, on a port of its own
+  mkdir -p "$BATS_TEST_TMPDIR/slow"
+  start_fake_model "$BATS_TEST_TMPDIR/slow" "$TOP/experiments/experiment_a/scripted/01-comment-only.md" 2000
+  export AIOPT_API_BASE_BASELINE="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/slow/port")/v1"
+  # one quick program in the gate: this test is about the loop
+  printf 'db_write_test\t--gtest_filter=*SyncAndDisableWAL*\n' > "$BATS_TEST_TMPDIR/gate.tsv"
+  AIOPT_GATE="$BATS_TEST_TMPDIR/gate.tsv" AIOPT_PROPOSALS_IN_FLIGHT=2 \
+    run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 21 --iterations 2
+  stop_fake_model "$BATS_TEST_TMPDIR/slow"
+  echo "$output" | tail -n 8
+  [ "$status" -eq 0 ]
+  r="$AIOPT_RUNS/experiment_a/baseline/seed-21"
+  [ "$(jq -s 'map(.iteration)' -c "$r/archive.jsonl")" = '[1,2]' ]
+  requests="$BATS_TEST_TMPDIR/slow/requests.jsonl"
+  [ "$(wc -l < "$requests")" -eq 2 ]
+  # the second request came in before the first candidate's record was archived ...
+  first_archived_ms=$(jq -s 'map(select(.iteration == 1))[0].timing.finished_at * 1000' "$r/archive.jsonl")
+  second_asked_ms=$(jq -s '.[1].received_at_ms' "$requests")
+  [ "$second_asked_ms" -lt "$first_archived_ms" ]
+  # ... so its parent is pristine, the archive being empty then
+  [ "$(jq -s 'map(select(.iteration == 2))[0].parent' -r "$r/archive.jsonl")" = pristine ]
+  # the iterations' times add up to the loop's, not more
+  [ "$(jq -s '.[1].timing.started_at == .[0].timing.finished_at' "$r/archive.jsonl")" = true ]
+  [ -z "$(ls -a "$r" | grep -E '^\.(proposal|code)-')" ]
+  AIOPT_PROPOSALS_IN_FLIGHT=0 run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 21 --iterations 3
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"AIOPT_PROPOSALS_IN_FLIGHT=0: the proposals asked for at once (1 or more)"* ]]
 }

@@ -60,6 +60,9 @@ AIOPT_CALIBRATION_PAIRS ?= 4
 AIOPT_CONFIRM_PAIRS ?= 10
 AIOPT_CONFIRM_DURATION ?= 20
 AIOPT_CONFIRM_TOP ?= 3
+# Proposals asked for at once: the next is asked for while the current candidate is
+# built, tested and measured (bin/run_track.sh); 1 asks after each is archived.
+AIOPT_PROPOSALS_IN_FLIGHT ?= 2
 # The smallest patch that keeps the gain: at most this many subsets of the
 # confirmed best's hunks are built, tested and measured (delta debugging,
 # bin/stage/minimize.sh); 0 measures none.

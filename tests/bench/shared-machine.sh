@@ -45,11 +45,11 @@ make -s -C "$TOP" baseline BASELINE_DIR="$pristine" AIOPT_BASELINE_RUNS=1 > "$wo
 cp "$pristine/db_bench" "$work/copy"   # a copy, not a link: two files, as a candidate's are
 
 # The second run: db_bench rebuilt from a touched source, again and again, each build
-# under the lock named (the machine's, or one of its own that nothing else takes).
+# under the machine's lock, or under one of its own that nothing else takes.
 builder=
-start_builds() {   # LOCK: in a process group of its own, so that stop_builds ends every compiler too
+start_builds() {   # [LOCK]: in a process group of its own, so that stop_builds ends every compiler too
   set -m
-  ( export AIOPT_BENCH_LOCK=$1
+  ( [ -z "${1:-}" ] || export AIOPT_BENCH_LOCK=$1
     while :; do
       touch "$tree/rocksdb-src/db/db_impl/db_impl_write.cc"
       machine_lock shared cmake --build "$tree/rocksdb-release" --target db_bench -j "$(nproc)" > /dev/null 2>&1 || true
@@ -68,7 +68,7 @@ for ((i = 1; i <= pairs; i++)); do
   for name in "${names[@]}"; do
     d=$work/$name; mkdir -p "$d"
     case $name in
-      locked) start_builds "${AIOPT_BENCH_LOCK:-/run/lock/aiopt-bench.lock}" ;;
+      locked) start_builds ;;
       unlocked) start_builds "$work/builder.lock" ;;
     esac
     bench_pair "$i" "$pristine/db_bench" "$work/copy" "$d/pair-$i-a" "$d/pair-$i-b" "$work/scratch" "" >> "$d/pairs.jsonl"

@@ -1,7 +1,8 @@
 # A single-node Slurm cluster of the test's own (Debian's slurm-wlm 22.05 and
 # munge), in DIR: munged with a key it generates, slurmctld and slurmd as root with
-# a slurm.conf written there, on ports of their own.  SLURM_CONF points sbatch,
-# squeue and scontrol at it.  stop_slurm DIR stops every daemon by its pid.
+# a slurm.conf written there, on ports of their own.  The node has 2 CPUs whatever
+# the machine has (config_overrides), so that jobs of one CPU run two at a time
+# everywhere.  SLURM_CONF points sbatch, squeue and scontrol at it.  stop_slurm DIR stops every daemon by its pid.
 start_slurm() {   # DIR
   local d=$1 host port
   host=$(hostname -s) port=$(shuf -i 20000-39998 -n 1)
@@ -38,7 +39,8 @@ ReturnToService=2
 JobCompType=jobcomp/none
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
-NodeName=$host CPUs=$(nproc) RealMemory=$(free -m | awk '/^Mem:/ { print $2 }') State=UNKNOWN
+SlurmdParameters=config_overrides
+NodeName=$host CPUs=2 RealMemory=$(free -m | awk '/^Mem:/ { print $2 }') State=UNKNOWN
 PartitionName=aiopt Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
   export SLURM_CONF=$d/slurm.conf
