@@ -1,7 +1,7 @@
 # mk/deps.mk — everything aiopt needs from Debian/Ubuntu, installed only when missing.
 DEPS_PACKAGES := build-essential pkg-config libcjson-dev libcurl4-openssl-dev jq bats \
   coz-profiler ccache cmake libgflags-dev gnuplot-nox nodejs dpkg-dev git patch \
-  binutils util-linux bsdextrautils time linux-perf afl++ clang slurm-wlm munge
+  binutils util-linux bsdextrautils time linux-perf afl++ clang slurm-wlm munge chromium
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 

@@ -36,11 +36,13 @@ demo-%:
 	env -u ROCKSDB_SRC -u ROCKSDB_RELEASE -u ROCKSDB_TSAN \
 	  $(MAKE) demo ROCKSDB_VERSION=$* BUILD_DIR=$(TOP)/build/$* DEMO_RUNS=$(TOP)/runs/demo-$*
 
-# Tables and plots of every track: runs/<exp>/report.md, report.json, PNGs.
+# Tables and plots of every track: runs/<exp>/report.md, report.json, PNGs; and the
+# runs to browse: runs/<exp>/html/index.html (bin/explore.sh).
 RUNS ?= $(TOP)/runs
 .PHONY: report
 report:
 	$(TOP)/bin/report.sh $(EXP) $(RUNS)
+	$(TOP)/bin/explore.sh $(EXP) $(RUNS)
 
 # Every run of the experiment, one line each: state, iteration, best, funnel, time.
 .PHONY: status

@@ -37,7 +37,7 @@ SH
   [ "$output" = "-gdwarf-4 -gno-variable-location-views" ]
   CXX=clang++ run --separate-stderr "$TOP/bin/cxx-compat-flags.sh" --coz
   [ "$output" = "-gdwarf-4" ]
-  ! clang++ -x c++ -fsyntax-only -gno-variable-location-views - <<<'int main() { return 0; }' 2>/dev/null
+  ! clang++ -x c++ -fsyntax-only -gno-variable-location-views - <<<'int main() { return 0; }' 2>/dev/null || false
   CXX=clang++ run --separate-stderr "$TOP/bin/cxx-compat-flags.sh"
   [ "$status" -eq 0 ] && [ "$output" = "" ]
   run make -n -B -C "$TOP" rocksdb-release CXX=clang++

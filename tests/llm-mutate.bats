@@ -61,7 +61,7 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
   [ -f "$dir/prompt.md" ] && [ -f "$dir/response.md" ]
   [ "$(jq -r .diff <<<"$output")" = "$(printf "$EDIT_REPLY")" ]
   # The key reaches the Authorization header and nothing else.
-  ! grep -rq sk-test-secret "$RUN"
+  ! grep -rq sk-test-secret "$RUN" || false
   [[ "$output" != *sk-test-secret* ]]
 }
 
@@ -169,7 +169,7 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
   run --separate-stderr mutate qwen2.5-coder-32b baseline --replay "$BATS_TEST_TMPDIR/cassette.jsonl"
   [ "$status" -eq 0 ]
   [ "$(jq -c 'del(.llm.seconds,.llm.api_base)' <<<"$output")" = "$first" ]
-  ! grep -q Authorization "$BATS_TEST_TMPDIR/cassette.jsonl"
+  ! grep -q Authorization "$BATS_TEST_TMPDIR/cassette.jsonl" || false
   run --separate-stderr mutate other-model baseline --replay "$BATS_TEST_TMPDIR/cassette.jsonl"
   [[ "$(jq -r .error.message <<<"$output")" == *"no recorded reply for this request"* ]]
 }
@@ -256,11 +256,11 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
   [[ "$stderr" == *AIOPT_PROFILE_IN_PROMPT*2* ]]
   grep -q 'Where the time goes' "$profiler"
   grep -q 'db_impl_write.cc:1380 (progress point db_bench.write): .* up to 30.2 %' "$profiler"
-  ! grep -q 'Where the time goes' "$scalar"
+  ! grep -q 'Where the time goes' "$scalar" || false
   # The only difference: one block of lines added on the profiler track, the profile section.
   run diff "$scalar" "$profiler"
   [ "$status" -eq 1 ]
-  ! grep -q '^<' <<<"$output"
+  ! grep -q '^<' <<<"$output" || false
   [ "$(grep -c '^[0-9]' <<<"$output")" -eq 1 ]
   grep -q '^> ## Where the time goes' <<<"$output"
 }

@@ -67,7 +67,7 @@ C
   s="$CAND/minimize/hunks-1-3"
   [ "$(jq -c '[.parent, .hunks, .apply.ok, .build.ok, .test.ok, .score.better_than_pristine]' "$s/score.json")" = '["pristine",[1,3],true,true,true,true]' ]
   grep -q '^+GAIN_A' "$s/cumulative.diff" && grep -q '^+GAIN_C' "$s/cumulative.diff"
-  ! grep -q NOISE "$s/cumulative.diff"
+  ! grep -q NOISE "$s/cumulative.diff" || false
   # the smaller patch is confirmed with fresh pairs, and is the patch shown
   [ "$(jq -c '[.confirm.score.pairs, .confirm.score.better_than_pristine, .patch]' <<<"$m")" = '[2,true,"minimize/hunks-1-3/cumulative.diff"]' ]
   # no binary is left behind

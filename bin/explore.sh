@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# explore.sh [EXPERIMENT] [RUNS] — the runs as static HTML pages (make report writes
+# them too): RUNS/EXPERIMENT/html/, opened from file:// in any browser, with no
+# network and no server (no script, no font or style from elsewhere).
+#
+#   index.html              every track x seed: state, best confirmed with its
+#                           interval, the funnel, time and tokens; the tracks compared
+#                           (report.json's Mann-Whitney figures, when make report ran)
+#   TRACK-seed-N.html       the run's genealogy tree (a node per candidate, coloured by
+#                           outcome: valid, better, apply, build, test, bench, …;
+#                           labelled by score; a click opens it), best-so-far by
+#                           iteration, wall time and tokens
+#   TRACK-seed-N/ID.html    a candidate: its patch against its parent and against
+#                           pristine as a coloured diff, the prompt and the model's
+#                           answer, the first errors (apply, compiler, tests), its
+#                           benchmark pairs as a plot with the interval, its Coz and
+#                           off-CPU figures beside pristine's, its parent and children
+#
+# From the archives and candidate directories only: nothing is measured again.
+set -euo pipefail
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SCRIPT=explore
+# shellcheck source=bin/common.sh
+. "$TOP/bin/common.sh"
+help_requested "$0" "$@"
+case ${1:-} in -*) usage_error "unknown option $1 (--help)" ;; esac
+[ $# -le 2 ] || usage_error "usage: explore.sh [EXPERIMENT] [RUNS]"
+exp=${1:-experiment_a}
+runs=${2:-$TOP/runs}
+dir="$runs/$exp"
+[ -d "$dir" ] || input_error "$dir: no runs of $exp (run make demo or make experiment_a first)"
+html=$dir/html
+rm -rf "$html.partial"; mkdir -p "$html.partial"
+JQ=(jq -L "$TOP/bin")
+
+# The pages' frame: jq's own @html escapes every text that goes in.
+page_defs='
+def style: "<style>body{font:14px/1.4 sans-serif;margin:1.5em;max-width:1200px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}pre{background:#f6f6f6;padding:.5em;overflow:auto;max-height:40em}.add{background:#e6ffec}.del{background:#ffebe9}.hunk{color:#0550ae}.file{font-weight:bold}svg text{font:11px sans-serif}a{color:#0550ae}</style>";
+def page($title; $body): "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>\($title | @html)</title>\(style)</head><body><h1>\($title | @html)</h1>\($body)</body></html>";
+def f3: if . == null then "–" else . * 1000 | round / 1000 | tostring end;
+def outcome: if .score.better_than_pristine == true then "better" elif .score.valid == true then "valid" else (.error.stage // "invalid") end;
+def colour: {better: "#1a7f37", valid: "#54aeff", apply: "#bf8700", build: "#cf222e", test: "#8250df", bench: "#fb8500", contract: "#6e7781"}[.] // "#6e7781";
+def diff_html: split("\n") | map(
+    if startswith("+++") or startswith("---") or startswith("diff ") then "<span class=\"file\">\(@html)</span>"
+    elif startswith("@@") then "<span class=\"hunk\">\(@html)</span>"
+    elif startswith("+") then "<span class=\"add\">\(@html)</span>"
+    elif startswith("-") then "<span class=\"del\">\(@html)</span>"
+    else @html end) | "<pre>" + join("\n") + "</pre>";
+'
+
+runs_found=0
+for run in "$dir"/*/seed-*/; do
+  run=${run%/}
+  [ -f "$run/archive.jsonl" ] || continue
+  runs_found=$((runs_found + 1))
+  track=$(basename "$(dirname "$run")") seed=${run##*/seed-}
+  name="$track-seed-$seed"
+  mkdir -p "$html.partial/$name"
+  jq -cR 'fromjson? // empty' "$run/archive.jsonl" > "$html.partial/$name/.records"
+  { [ ! -f "$run/confirm.jsonl" ] || jq -cR 'fromjson? // empty' "$run/confirm.jsonl"; } > "$html.partial/$name/.confirm"
+
+  # ---- the run: genealogy tree (layers by generation), best so far, time, tokens ----
+  "${JQ[@]}" -rs --arg name "$name" --slurpfile conf "$html.partial/$name/.confirm" "$page_defs"'
+    (map({(.id): .}) | add // {}) as $by
+    | (reduce .[] as $r ({}; .[$r.id] = (if $r.parent == "pristine" or $by[$r.parent] == null then 1 else .[$r.parent] + 1 end))) as $depth
+    | (sort_by(.iteration)) as $recs
+    | ([$recs[] | {id, d: $depth[.id]}] | group_by(.d) | map(to_entries | map({key: .value.id, value: {x: .key, y: .value.d}}) ) | add | from_entries) as $pos
+    | ([$pos[] | .x] | max // 0) as $w | ([$pos[] | .y] | max // 0) as $h
+    | (($w + 1) * 110 + 60) as $W | (($h + 1) * 70 + 60) as $H
+    | def px($id): if $id == "pristine" or $pos[$id] == null then {x: ($W / 2), y: 30} else {x: ($pos[$id].x * 110 + 60), y: ($pos[$id].y * 70 + 30)} end;
+      ("<svg id=\"tree\" width=\"\($W)\" height=\"\($H)\" xmlns=\"http://www.w3.org/2000/svg\">"
+      + ([$recs[] | px(.parent) as $p | px(.id) as $c | "<line x1=\"\($p.x)\" y1=\"\($p.y)\" x2=\"\($c.x)\" y2=\"\($c.y)\" stroke=\"#999\"/>"] | join(""))
+      + "<circle cx=\"\($W / 2)\" cy=\"30\" r=\"12\" fill=\"#24292f\"/><text x=\"\($W / 2 + 16)\" y=\"34\">pristine</text>"
+      + ([$recs[] | px(.id) as $c | outcome as $o
+          | "<a href=\"\($name)/\(.id).html\"><g class=\"node\" data-id=\"\(.id)\" data-outcome=\"\($o)\"><circle cx=\"\($c.x)\" cy=\"\($c.y)\" r=\"12\" fill=\"\($o | colour)\"><title>\(.id | @html): \($o)</title></circle>"
+            + "<text x=\"\($c.x - 30)\" y=\"\($c.y + 26)\">\(.iteration): \(if .score.valid then (.score.comparable_score | f3) else $o end)</text></g></a>"] | join(""))
+      + "</svg>") as $tree
+    | (reduce $recs[] as $r ([]; . + [[(if length > 0 then .[-1][1] else null end), (if $r.score.valid then $r.score.comparable_score else null end)]
+                                      | [$r.iteration, (map(select(. != null)) | max)]])) as $best
+    | ($best | map(.[1] // empty)) as $vals
+    | (if ($vals | length) == 0 then "<p>No valid candidate yet.</p>" else
+        ([$vals[], 1] | min) as $lo | ([$vals[], 1] | max) as $hi | (if $hi > $lo then $hi - $lo else 1 end) as $span
+        | ([$best[] | .[0]] | max) as $n
+        | "<svg id=\"best\" width=\"520\" height=\"220\" xmlns=\"http://www.w3.org/2000/svg\"><polyline fill=\"none\" stroke=\"#0550ae\" stroke-width=\"2\" points=\""
+          + ([$best[] | select(.[1] != null) | "\(40 + (.[0] - 1) * 460 / ([$n - 1, 1] | max)),\(190 - (.[1] - $lo) * 160 / $span)"] | join(" "))
+          + "\"/>" + ([$best[] | select(.[1] != null) | "<circle cx=\"\(40 + (.[0] - 1) * 460 / ([$n - 1, 1] | max))\" cy=\"\(190 - (.[1] - $lo) * 160 / $span)\" r=\"3\" fill=\"#0550ae\"/>"] | join(""))
+          + "<line x1=\"40\" x2=\"500\" y1=\"\(190 - (1 - $lo) * 160 / $span)\" y2=\"\(190 - (1 - $lo) * 160 / $span)\" stroke=\"#999\" stroke-dasharray=\"4\"/>"
+          + "<text x=\"2\" y=\"\(194 - (1 - $lo) * 160 / $span)\">1.0</text><text x=\"2\" y=\"34\">\($hi | f3)</text><text x=\"40\" y=\"210\">iteration 1</text><text x=\"440\" y=\"210\">iteration \($n)</text></svg>" end) as $plot
+    | "<p><a href=\"index.html\">all runs</a></p><h2>Genealogy</h2><p>A node per candidate, under its parent; coloured by outcome (green: better than pristine, blue: valid, then the stage that ended it: apply, build, test, bench); labelled iteration: comparable score. Click one to open it.</p>"
+      + $tree + "<h2>Best so far</h2>" + $plot
+      + "<h2>Candidates</h2><table><tr><th>iteration</th><th>candidate</th><th>parent</th><th>outcome</th><th>comparable</th><th>confirmed</th><th>seconds</th><th>tokens</th></tr>"
+      + ([$recs[] | . as $r | ($conf | map(select(.id == $r.id)) | last) as $c
+          | "<tr><td>\(.iteration)</td><td><a href=\"\($name)/\(.id).html\">\(.id)</a></td><td>\(.parent)</td><td>\(outcome)</td><td>\(if .score.valid then (.score.comparable_score | f3) else "–" end)</td><td>\(if $c == null then "–" else ($c.confirm.score.comparable_score | f3) end)</td><td>\(.timing.seconds // "–")</td><td>\(if .llm.prompt_tokens == null then "–" else (.llm.prompt_tokens + (.llm.completion_tokens // 0)) end)</td></tr>"] | join(""))
+      + "</table><p>Wall time \($recs | map(.timing.seconds // 0) | add) s; tokens \($recs | map((.llm.prompt_tokens // 0) + (.llm.completion_tokens // 0)) | add)\(if ($recs | map(select(.llm.prompt_tokens == null)) | length) > 0 then " (the model reported none for \($recs | map(select(.llm.prompt_tokens == null)) | length) of \($recs | length) candidates)" else "" end).</p>"
+    | page("\($name)"; .)' "$html.partial/$name/.records" > "$html.partial/$name.html"
+
+  # ---- each candidate -------------------------------------------------------------
+  while read -r id; do
+    c=$run/$id
+    text() { [ -f "$c/$1" ] && head -c 200000 "$c/$1" || true; }   # FILE: at most 200 kB of it
+    "${JQ[@]}" -rs --arg id "$id" --arg name "$name" --rawfile patch <(text patch.diff) --rawfile cumulative <(text cumulative.diff) \
+        --rawfile prompt <(text prompt.md) --rawfile answer <(text response.md) --rawfile testlog <(text test.log | grep -E '^\[  FAILED  \]|^WARNING: ThreadSanitizer|^=== .* exited' | head -n 30) \
+        --slurpfile conf "$html.partial/$name/.confirm" "$page_defs"'
+      (map(select(.id == $id)) | first) as $r
+      | (map(select(.parent == $id)) | map(.id)) as $children
+      | ($conf | map(select(.id == $id)) | last) as $c
+      | ($r.bench.pairs // [] | map(select(.baseline.ops_per_sec != null and .candidate.ops_per_sec != null) | .candidate.ops_per_sec / .baseline.ops_per_sec)) as $ratios
+      | ($r.score.terms.throughput // null) as $t
+      | (if ($ratios | length) == 0 then "<p>No benchmark pair.</p>" else
+          ([$ratios[], ($t.ci_low // empty), ($t.ci_high // empty), 1] | min - 0.02) as $lo | ([$ratios[], ($t.ci_low // empty), ($t.ci_high // empty), 1] | max + 0.02) as $hi
+          | def y($v): 170 - ($v - $lo) * 150 / ($hi - $lo);
+          "<svg id=\"pairs\" width=\"420\" height=\"190\" xmlns=\"http://www.w3.org/2000/svg\">"
+          + (if $t.ci_low != null then "<rect x=\"40\" width=\"360\" y=\"\(y($t.ci_high))\" height=\"\(y($t.ci_low) - y($t.ci_high))\" fill=\"#ddf4ff\"/><line x1=\"40\" x2=\"400\" y1=\"\(y($t.value))\" y2=\"\(y($t.value))\" stroke=\"#0550ae\"/>" else "" end)
+          + "<line x1=\"40\" x2=\"400\" y1=\"\(y(1))\" y2=\"\(y(1))\" stroke=\"#999\" stroke-dasharray=\"4\"/><text x=\"2\" y=\"\(y(1) + 4)\">1.0</text>"
+          + ([$ratios | to_entries[] | "<circle class=\"pair\" cx=\"\(60 + .key * 320 / ([($ratios | length) - 1, 1] | max))\" cy=\"\(y(.value))\" r=\"4\" fill=\"#24292f\"><title>pair \(.key + 1): \(.value | f3)</title></circle>"] | join(""))
+          + "</svg><p>Throughput ratio (candidate / pristine) of each pair; the band is the 95 % interval of the throughput term (\($t.value | f3) [\($t.ci_low | f3), \($t.ci_high | f3)]).</p>" end) as $plot
+      | "<p><a href=\"../\($name).html\">the run</a> · parent: \(if $r.parent == "pristine" then "pristine" else "<a href=\"\($r.parent).html\">\($r.parent)</a>" end) · children: \(if ($children | length) == 0 then "none" else ($children | map("<a href=\"\(.).html\">\(.)</a>") | join(", ")) end)</p>"
+        + "<table><tr><th>iteration</th><td>\($r.iteration)</td></tr><tr><th>outcome</th><td>\($r | outcome)</td></tr>"
+        + "<tr><th>comparable score</th><td>\(if $r.score.valid then ($r.score.comparable_score | f3) else "–" end)</td></tr>"
+        + "<tr><th>confirmed</th><td>\(if $c == null then "–" else "\($c.confirm.score.comparable_score | f3) (\(if $c.confirm.score.better_than_pristine then "better than pristine" else "not better" end))" end)</td></tr>"
+        + "<tr><th>model</th><td>\($r.llm.model // "–" | @html), \($r.llm.prompt_tokens // "–") + \($r.llm.completion_tokens // "–") tokens, \($r.llm.seconds // "–") s</td></tr></table>"
+        + (if $r.error != null then "<h2>Why it stopped: \($r.error.stage | @html)</h2><pre id=\"error\">\($r.error.message | @html)</pre>" else "" end)
+        + (if $testlog != "" then "<h3>Failing tests</h3><pre>\($testlog | @html)</pre>" else "" end)
+        + "<h2>Benchmark pairs</h2>" + $plot
+        + (if $r.score.terms then "<table><tr><th>term</th><th>ratio</th><th>95 % interval</th><th>counted</th></tr>" + ([$r.score.terms | to_entries[] | select(.value.value != null) | "<tr><td>\(.key)</td><td>\(.value.value | f3)</td><td>[\(.value.ci_low | f3), \(.value.ci_high | f3)]</td><td>\(.value.counted // false)</td></tr>"] | join("")) + "</table>" else "" end)
+        + (if $r.coz.lines then "<h2>Coz</h2><table id=\"coz\"><tr><th>line</th><th>speedup %</th></tr>" + ([$r.coz.lines[0:10][] | "<tr><td>\(.location // .line // "" | @html)</td><td>\(.max_speedup_pct // .speedup_pct // "" | tostring)</td></tr>"] | join("")) + "</table><p>Pristine: largest speedup \($r.baseline.coz.max_speedup_pct // "–" | tostring) %.</p>" else "" end)
+        + (if $r.bperf.classes then "<h2>Off-CPU</h2><pre>\($r.bperf.classes | tojson | @html)</pre><p>Pristine: off-CPU ratio \($r.baseline.bperf.off_cpu_ratio // "–" | tostring).</p>" else "" end)
+        + "<h2>Patch against its parent</h2>" + (if $patch == "" then "<p>None.</p>" else ($patch | diff_html) end)
+        + "<h2>Patch against pristine</h2>" + (if $cumulative == "" then "<p>None.</p>" else ($cumulative | diff_html) end)
+        + "<h2>The model'"'"'s answer</h2><pre id=\"answer\">\($answer | @html)</pre>"
+        + "<h2>The prompt</h2><pre id=\"prompt\">\($prompt | @html)</pre>"
+      | page("\($name) \($id)"; .)' "$html.partial/$name/.records" > "$html.partial/$name/$id.html"
+  done < <(jq -r '.id' "$html.partial/$name/.records")
+done
+[ "$runs_found" -gt 0 ] || input_error "$dir: no archive.jsonl under <track>/seed-<n>/"
+
+# ---- the index --------------------------------------------------------------------
+"$TOP/bin/status.sh" --json "$exp" "$runs" > "$html.partial/.status" 2>/dev/null || : > "$html.partial/.status"
+"${JQ[@]}" -rs --slurpfile report <(if [ -f "$dir/report.json" ]; then cat "$dir/report.json"; else echo null; fi) --arg exp "$exp" "$page_defs"'
+  def pct: if . == null then "–" else . * 1000 | round / 10 | tostring end;
+  "<table id=\"runs\"><tr><th>track</th><th>seed</th><th>state</th><th>iterations</th><th>best confirmed</th><th>best screening</th><th>funnel</th><th>worked (s)</th></tr>"
+  + (map("<tr><td>\(.track)</td><td><a href=\"\(.track)-seed-\(.seed).html\">\(.seed)</a></td><td>\(.state)\(if .reason then " (\(.reason | @html))" else "" end)</td><td>\(.iterations_done)/\(.iterations // "?")</td><td>\(.best_confirmed | f3)</td><td>\(.best_screening | f3)</td><td>\(.funnel)</td><td>\(.seconds_worked)</td></tr>") | join(""))
+  + "</table>"
+  + (if $report[0] == null then "<p>No report.json yet: make report writes the tracks compared.</p>"
+     else "<h2>The tracks compared</h2><pre id=\"comparisons\">\($report[0].comparisons | tojson | @html)</pre>" end)
+  | page("\($exp): every run"; .)' "$html.partial/.status" > "$html.partial/index.html"
+rm -f "$html.partial"/.status "$html.partial"/*/.records "$html.partial"/*/.confirm
+rm -rf "$html"; mv "$html.partial" "$html"
+echo "explore: $html/index.html ($(find "$html" -name '*.html' | wc -l) pages)"

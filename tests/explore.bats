@@ -1,0 +1,68 @@
+#!/usr/bin/env bats
+# explore.sh: the runs as static HTML, opened in a real browser (Debian's chromium,
+# headless).  The run is the real demo archive in the fixtures; the best candidate's
+# directory is made here by apply-diff from that record's own edit on the fixture
+# RocksDB source (real tool output), and its answer file is constructed to hold
+# markup that must come out as text.
+
+load helpers/common
+
+FIX="$FIXTURES/archives/demo/experiment_a/profiler/seed-1"
+
+setup() {
+  RUNS="$BATS_TEST_TMPDIR/runs"
+  RUN="$RUNS/experiment_a/profiler/seed-1"
+  mkdir -p "$RUN"
+  cp "$FIX/archive.jsonl" "$RUN/"
+  cp -r "$FIXTURES/rocksdb-7.8.3" "$BATS_TEST_TMPDIR/tree"
+  best=c0001-885e86
+  mkdir -p "$RUN/$best"
+  jq -c "select(.id == \"$best\")" "$RUN/archive.jsonl" \
+    | apply-diff --tree "$BATS_TEST_TMPDIR/tree" --allow db/db_impl/db_impl_write.cc --out "$RUN/$best" > /dev/null
+  cp "$RUN/$best/patch.diff" "$RUN/$best/cumulative.diff"
+  printf 'An answer with markup: <script>alert(1)</script> & <b>bold</b>\n' > "$RUN/$best/response.md"
+}
+
+# The DOM after the browser has loaded PAGE (headless chromium, no network).
+dom() { timeout 120 chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$1" 2>/dev/null; }
+
+@test "make report's explorer: an index, a run page whose tree has a node per candidate, a page per candidate" {
+  run explore.sh experiment_a "$RUNS"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == "explore: $RUNS/experiment_a/html/index.html (7 pages)" ]]
+  html="$RUNS/experiment_a/html"
+  # the tree, as the browser sees it: five candidates, each coloured by its outcome
+  dom "$html/profiler-seed-1.html" > "$BATS_TEST_TMPDIR/run.dom"
+  [ "$(grep -o 'class="node"' "$BATS_TEST_TMPDIR/run.dom" | wc -l)" -eq 5 ]
+  [ "$(grep -o 'data-outcome="[a-z]*"' "$BATS_TEST_TMPDIR/run.dom" | paste -sd' ')" = \
+    'data-outcome="valid" data-outcome="build" data-outcome="test" data-outcome="apply" data-outcome="valid"' ]
+  grep -q "href=\"profiler-seed-1/$best.html\"" "$BATS_TEST_TMPDIR/run.dom"
+  # the best candidate's page: its diff coloured, its answer as text, its pairs plotted
+  dom "$html/profiler-seed-1/$best.html" > "$BATS_TEST_TMPDIR/best.dom"
+  grep -q '<span class="add">+// Merges the write group' "$BATS_TEST_TMPDIR/best.dom"
+  grep -q '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;' "$BATS_TEST_TMPDIR/best.dom"
+  [ "$(grep -c '<script>alert' "$html/profiler-seed-1/$best.html")" -eq 0 ]
+  [ "$(grep -o 'class="pair"' "$BATS_TEST_TMPDIR/best.dom" | wc -l)" -eq "$(jq -s "map(select(.id == \"$best\"))[0].bench.pairs | length" "$RUN/archive.jsonl")" ]
+  # a failed candidate says why
+  dom "$html/profiler-seed-1/c0002-9884d8.html" | grep -q "was not declared in this scope"
+  # the index links every run
+  dom "$html/index.html" | grep -q 'href="profiler-seed-1.html"'
+  # nothing from elsewhere: no URL with a scheme or a host in any src or href
+  [ -z "$(grep -rlE '(src|href)="([a-z]+:)?//' "$html")" ]
+  # screenshots of the index and the best candidate's page, kept as test artefacts
+  mkdir -p "$TOP/build/artifacts"
+  (cd "$BATS_TEST_TMPDIR" && timeout 120 chromium --headless --no-sandbox --disable-gpu --window-size=1200,900 \
+     --screenshot="$TOP/build/artifacts/explore-index.png" "file://$html/index.html" > /dev/null 2>&1)
+  (cd "$BATS_TEST_TMPDIR" && timeout 120 chromium --headless --no-sandbox --disable-gpu --window-size=1200,1400 \
+     --screenshot="$TOP/build/artifacts/explore-candidate.png" "file://$html/profiler-seed-1/$best.html" > /dev/null 2>&1)
+  [ -s "$TOP/build/artifacts/explore-index.png" ] && [ -s "$TOP/build/artifacts/explore-candidate.png" ]
+}
+
+@test "explore.sh: no runs, say so (exit 1); an unknown option (exit 2)" {
+  run explore.sh experiment_a "$BATS_TEST_TMPDIR/none"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no runs of experiment_a"* ]]
+  run explore.sh --open
+  [ "$status" -eq 2 ]
+}
