@@ -39,10 +39,12 @@ $(ROCKSDB_SRC)/.git:
 rocksdb-check: all | $(ROCKSDB_SRC)/.git
 	@$(TOP)/bin/check-rocksdb.sh $(ROCKSDB_SRC) $(if $(AIOPT_ROCKSDB_PATH),,$(ROCKSDB_VERSION))
 
+# A cold build takes minutes (17 here): one progress line (bin/build-progress.sh),
+# the compiler's lines in build-release.log / build-tsan.log beside the trees.
 rocksdb-release: $(ROCKSDB_RELEASE)/db_bench
 $(ROCKSDB_RELEASE)/db_bench: | rocksdb-check
 	cmake -S $(ROCKSDB_SRC) -B $(ROCKSDB_RELEASE) $(ROCKSDB_CMAKE_FLAGS) > $(BUILD_DIR)/cmake-release.log
-	cmake --build $(ROCKSDB_RELEASE) --target db_bench -j $(ROCKSDB_JOBS)
+	$(TOP)/bin/build-progress.sh $(BUILD_DIR)/build-release.log cmake --build $(ROCKSDB_RELEASE) --target db_bench -j $(ROCKSDB_JOBS)
 
 # RocksDB's tests are built only in Debug (sync points are compiled out under
 # NDEBUG), and with ThreadSanitizer: the write group is concurrent code, and a race
@@ -62,4 +64,4 @@ ROCKSDB_TSAN_CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=Debug -DWITH_TSAN=ON \
 rocksdb-tests: | rocksdb-check
 	@[ -f $(ROCKSDB_TSAN)/CMakeCache.txt ] || \
 	  cmake -S $(ROCKSDB_SRC) -B $(ROCKSDB_TSAN) $(ROCKSDB_TSAN_CMAKE_FLAGS) > $(BUILD_DIR)/cmake-tsan.log
-	cmake --build $(ROCKSDB_TSAN) --target $(ROCKSDB_GATE_TARGETS) -j $(ROCKSDB_JOBS)
+	$(TOP)/bin/build-progress.sh $(BUILD_DIR)/build-tsan.log cmake --build $(ROCKSDB_TSAN) --target $(ROCKSDB_GATE_TARGETS) -j $(ROCKSDB_JOBS)
