@@ -3,13 +3,13 @@
 # them too): RUNS/EXPERIMENT/html/, opened from file:// in any browser, with no
 # network and no server (no script, no font or style from elsewhere).
 #
-#   index.html              every track x seed: state, best confirmed with its
-#                           interval, the funnel, time and tokens; the tracks compared
+#   index.html              every track x seed: state, best confirmed, the funnel,
+#                           time and cost (make status's figures); the tracks compared
 #                           (report.json's Mann-Whitney figures, when make report ran)
 #   TRACK-seed-N.html       the run's genealogy tree (a node per candidate, coloured by
 #                           outcome: valid, better, apply, build, test, bench, …;
 #                           labelled by score; a click opens it), best-so-far by
-#                           iteration, wall time and tokens
+#                           iteration, wall time, tokens and cost
 #   TRACK-seed-N/ID.html    a candidate: its patch against its parent and against
 #                           pristine as a coloured diff, the prompt and the model's
 #                           answer, the first errors (apply, compiler, tests), its
@@ -60,7 +60,7 @@ for run in "$dir"/*/seed-*/; do
   { [ ! -f "$run/confirm.jsonl" ] || jq -cR 'fromjson? // empty' "$run/confirm.jsonl"; } > "$html.partial/$name/.confirm"
 
   # ---- the run: genealogy tree (layers by generation), best so far, time, tokens ----
-  "${JQ[@]}" -rs --arg name "$name" --slurpfile conf "$html.partial/$name/.confirm" "$page_defs"'
+  "${JQ[@]}" -rs --arg name "$name" --slurpfile conf "$html.partial/$name/.confirm" 'include "records";'"$page_defs"'
     (map({(.id): .}) | add // {}) as $by
     | (reduce .[] as $r ({}; .[$r.id] = (if $r.parent == "pristine" or $by[$r.parent] == null then 1 else .[$r.parent] + 1 end))) as $depth
     | (sort_by(.iteration)) as $recs
@@ -91,7 +91,7 @@ for run in "$dir"/*/seed-*/; do
       + "<h2>Candidates</h2><table><tr><th>iteration</th><th>candidate</th><th>parent</th><th>outcome</th><th>comparable</th><th>confirmed</th><th>seconds</th><th>tokens</th></tr>"
       + ([$recs[] | . as $r | ($conf | map(select(.id == $r.id)) | last) as $c
           | "<tr><td>\(.iteration)</td><td><a href=\"\($name)/\(.id).html\">\(.id)</a></td><td>\(.parent)</td><td>\(outcome)</td><td>\(if .score.valid then (.score.comparable_score | f3) else "–" end)</td><td>\(if $c == null then "–" else ($c.confirm.score.comparable_score | f3) end)</td><td>\(.timing.seconds // "–")</td><td>\(if .llm.prompt_tokens == null then "–" else (.llm.prompt_tokens + (.llm.completion_tokens // 0)) end)</td></tr>"] | join(""))
-      + "</table><p>Wall time \($recs | map(.timing.seconds // 0) | add) s; tokens \($recs | map((.llm.prompt_tokens // 0) + (.llm.completion_tokens // 0)) | add)\(if ($recs | map(select(.llm.prompt_tokens == null)) | length) > 0 then " (the model reported none for \($recs | map(select(.llm.prompt_tokens == null)) | length) of \($recs | length) candidates)" else "" end).</p>"
+      + "</table><p>Wall time \($recs | map(.timing.seconds // 0) | add) s; tokens \($recs | map((.llm.prompt_tokens // 0) + (.llm.completion_tokens // 0)) | add)\(if ($recs | map(select(.llm.prompt_tokens == null)) | length) > 0 then " (the model reported none for \($recs | map(select(.llm.prompt_tokens == null)) | length) of \($recs | length) candidates)" else "" end); cost \($recs | cost_usd | if . == null then "unknown (a call unpriced)" else "$\(. * 100 | round / 100)" end).</p>"
     | page("\($name)"; .)' "$html.partial/$name/.records" > "$html.partial/$name.html"
 
   # ---- each candidate -------------------------------------------------------------
@@ -138,8 +138,8 @@ done
 "$TOP/bin/status.sh" --json "$exp" "$runs" > "$html.partial/.status" 2>/dev/null || : > "$html.partial/.status"
 "${JQ[@]}" -rs --slurpfile report <(if [ -f "$dir/report.json" ]; then cat "$dir/report.json"; else echo null; fi) --arg exp "$exp" "$page_defs"'
   def pct: if . == null then "–" else . * 1000 | round / 10 | tostring end;
-  "<table id=\"runs\"><tr><th>track</th><th>seed</th><th>state</th><th>iterations</th><th>best confirmed</th><th>best screening</th><th>funnel</th><th>worked (s)</th></tr>"
-  + (map("<tr><td>\(.track)</td><td><a href=\"\(.track)-seed-\(.seed).html\">\(.seed)</a></td><td>\(.state)\(if .reason then " (\(.reason | @html))" else "" end)</td><td>\(.iterations_done)/\(.iterations // "?")</td><td>\(.best_confirmed | f3)</td><td>\(.best_screening | f3)</td><td>\(.funnel)</td><td>\(.seconds_worked)</td></tr>") | join(""))
+  "<table id=\"runs\"><tr><th>track</th><th>seed</th><th>state</th><th>iterations</th><th>best confirmed</th><th>best screening</th><th>funnel</th><th>worked (s)</th><th>cost (USD)</th></tr>"
+  + (map("<tr><td>\(.track)</td><td><a href=\"\(.track)-seed-\(.seed).html\">\(.seed)</a></td><td>\(.state)\(if .reason then " (\(.reason | @html))" else "" end)</td><td>\(.iterations_done)/\(.iterations // "?")</td><td>\(.best_confirmed | f3)</td><td>\(.best_screening | f3)</td><td>\(.funnel)</td><td>\(.seconds_worked)</td><td>\(if .cost_usd == null then "?" else (.cost_usd * 100 | round / 100 | tostring) end)</td></tr>") | join(""))
   + "</table>"
   + (if $report[0] == null then "<p>No report.json yet: make report writes the tracks compared.</p>"
      else "<h2>The tracks compared</h2><pre id=\"comparisons\">\($report[0].comparisons | tojson | @html)</pre>" end)

@@ -16,3 +16,7 @@ def confirmed_best(f): map(select(f | confirmed_better)) | max_by(f | .confirm.s
 def funnel($conf): "applied \(map(select(.apply.ok == true)) | length) / built \(map(select(.build.ok == true)) | length) / tested \(map(select(.test.ok == true)) | length) / passed screening \(map(select(passed_screening)) | length) / confirmed \($conf | map(select(confirmed_better)) | length)";
 # The best screening figure of a run's records (an array): null before a valid candidate.
 def screening_best: map(select(.score.valid == true and .pristine != true) | .score.comparable_score) | max // null;
+# What a run's records (an array) cost in model calls, USD (their llm.cost_usd, priced
+# by AIOPT_PRICES): null when any call's cost is unknown (an unpriced remote model),
+# never a sum that leaves those out.
+def cost_usd: if any(.[]; .llm.cost_usd == null) then null else map(.llm.cost_usd) | add // 0 end;

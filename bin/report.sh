@@ -113,6 +113,7 @@ group_by(.track) | map(
       confirmed: ($rs | map(select(.r | confirmed_better)) | length),
       noise: (if $noise_of_run == null then null else $noise_of_run | {host, pairs, duration_seconds, throughput, log_ratio_sd, detectable_change} end),
       tokens: (if ($rs | map(.r | known_tokens) | any) then $series.tokens else null end),
+      cost_usd: ($rs | map(.r) | cost_usd),
       run_dir: .[0].run_dir})) as $seeds |
   [$all[].r] as $recs |
   ($all | confirmed_best(.r)) as $best_entry |
@@ -137,6 +138,11 @@ group_by(.track) | map(
       passed_screening: ($recs | map(select(passed_screening)) | length),
       confirmed: ($recs | map(select(confirmed_better)) | length)
     },
+    # What the track's model calls cost (null: a call's cost unknown), and that over
+    # the candidates confirmed better than pristine (null: none).
+    cost_usd: ($recs | cost_usd),
+    cost_per_confirmed_usd: (($recs | cost_usd) as $c | ($recs | map(select(confirmed_better)) | length) as $n
+                             | if $c == null or $n == 0 then null else $c / $n end),
     failures: ($recs | map(select(.error != null)) | group_by(.error.stage) | map({
         stage: .[0].error.stage, count: length,
         top: (group_by(kind) | map({message: .[0].error.message[0:200], count: length}) | sort_by(-.count) | .[0:3])})),
@@ -241,6 +247,15 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
 "|---|---|---|---|---|---|---|---|---|",
 (.tracks[] | (.settings | if length == 0 then [{}] else . end) as $s |
   "| \(.track) | \($s | map(.model // "–" | if . == "" then "(scripted)" else . end) | unique | join(", ")) | \($s | map("\(.profile_in_prompt // "–") / \(.profile_in_fitness // "–")") | unique | join(", ")) | \($s | map(.parents // "–") | unique | join(", ")) | \(.seeds | length) | \(.seeds | map(.records) | add) | \(.final_best | map(f(4)) | join(", ")) | \(.seeds | map(.screening_best | f(4)) | join(", ")) | \(.seeds | map(.tokens // "– (scripted or not reported)" | tostring) | join(", ")) |"),
+"",
+"## Cost",
+"",
+"The model calls' `llm.cost_usd`, priced by `AIOPT_PRICES` (USD per million input and output tokens a model; a local model unpriced costs 0; a remote one unpriced is unknown, ?).",
+"",
+"| track | cost (per seed) | total | per candidate confirmed better |",
+"|---|---|---|---|",
+(.tracks[] | def usd: if . == null then "?" else "$\(. * 100 | round / 100)" end;
+  "| \(.track) | \(.seeds | map(.cost_usd | usd) | join(", ")) | \(.cost_usd | usd) | \(if .cost_per_confirmed_usd == null then "– (none confirmed, or a cost unknown)" else (.cost_per_confirmed_usd | usd) end) |"),
 "",
 "## Each run: screened, passed, confirmed, and its noise",
 "",

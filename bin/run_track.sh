@@ -26,7 +26,8 @@
 # AIOPT_PROPOSALS_IN_FLIGHT (2: the next proposal asked for while a candidate is
 # evaluated), AIOPT_OWN_TREE (0: the project's tree; 1: one of the run's own);
 # AIOPT_MODEL and AIOPT_API_BASE override the track's; AIOPT_BUDGET=tokens:N,hours:N
-# bounds a run besides its iterations.  Keys: OPENAI_API_KEY or AI_OPT_API_KEY, from
+# bounds a run besides its iterations, and AIOPT_MAX_COST_USD its spending (the
+# calls' llm.cost_usd, priced by AIOPT_PRICES: USD per million tokens a model).  Keys: OPENAI_API_KEY or AI_OPT_API_KEY, from
 # the environment only.
 #
 # The tracks differ in one thing each (this table is where that is said):
@@ -116,6 +117,14 @@ for item in ${budget_items[@]+"${budget_items[@]}"}; do
   awk -v n="${BASH_REMATCH[2]}" 'BEGIN { exit !(n > 0) }' || usage_error "AIOPT_BUDGET=$AIOPT_BUDGET: \"$item\" is not positive"
   printf -v "budget_${BASH_REMATCH[1]}" '%s' "${BASH_REMATCH[2]}"
 done
+
+# A spending cap: AIOPT_MAX_COST_USD stops the run before a model call that would
+# pass it (the calls' llm.cost_usd, priced by AIOPT_PRICES; checked here, once).
+max_cost=${AIOPT_MAX_COST_USD:-}
+if [ -n "$max_cost" ]; then
+  [[ $max_cost =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v n="$max_cost" 'BEGIN { exit !(n > 0) }' \
+    || usage_error "AIOPT_MAX_COST_USD=$max_cost: a positive number of US dollars"
+fi
 
 # ---- the track: its model, endpoint and profilers -------------------------------
 case $track in
@@ -342,6 +351,24 @@ budget_spent() {
       exit 1 }' <<< "$spent"
 }
 
+# Prints why CALLS more model calls would pass AIOPT_MAX_COST_USD (and returns 0), or
+# returns 1.  The archived calls' cost plus CALLS at their mean (the calls in flight,
+# not yet archived, among them); the first call is made unpriced (nothing to go by).
+# A call whose cost is unknown (null: an unpriced remote model) cannot be counted, so
+# a capped run stops rather than spend without a bound.
+cost_cap_reached() {   # CALLS
+  [ -n "$max_cost" ] && [ -f "$archive" ] || return 1
+  records | jq "${JQ_RECORDS[@]}" -rs --argjson cap "$max_cost" --argjson calls "$1" 'include "records";
+    def usd: . * 10000 | round / 10000;
+    if length == 0 then empty
+    elif cost_usd == null then
+      "cost cap $\($cap): \(map(select(.llm.cost_usd == null)) | length) of \(length) calls have no known cost (price the model: AIOPT_PRICES), so the run cannot keep to it"
+    else cost_usd as $spent | ($spent / length) as $mean
+      | if $spent + $calls * $mean > $cap then
+          "cost cap $\($cap): $\($spent | usd) spent on \(length) calls; \($calls) more at $\($mean | usd) each would pass it"
+        else empty end end' | grep . 
+}
+
 # ---- confirmation --------------------------------------------------------------------
 # The best screening figure among the archived candidates that passed screening (0: none).
 best_screened() { records | jq "${JQ_RECORDS[@]}" -s 'include "records"; map(select(passed_screening) | .score.comparable_score) | max // 0'; }
@@ -444,7 +471,15 @@ for ((i = first_missing; i <= iterations; i++)); do
   for ((j = i; j <= iterations && asked < in_flight; j++)); do
     is_archived "$j" && continue
     asked=$((asked + 1))
-    [ -n "${proposer[$j]:-}" ] || start_proposal "$j"
+    [ -z "${proposer[$j]:-}" ] || continue
+    # No call that would pass the spending cap, counting those in flight.
+    if why=$(cost_cap_reached $((${#proposer[@]} + 1))); then
+      [ "$j" -eq "$i" ] || break
+      echo "run_track: $why; stopping before iteration $i (a higher AIOPT_MAX_COST_USD resumes it)" >&2
+      stop_reason=$why
+      break 2
+    fi
+    start_proposal "$j"
   done
   # The iteration's time: from when the last one ended (the runner's time is the
   # candidates' sum, whatever overlapped).

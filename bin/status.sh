@@ -13,7 +13,9 @@
 # with the runner still said to be running (a node lost, a job killed outright;
 # sacct's state with it, where the cluster keeps accounting).  Time worked: the
 # archived candidates' timing.seconds; left: their mean times the iterations still
-# to run.  Reads only; safe while runs write.
+# to run; cost: the model calls' llm.cost_usd (bin/records.jq's cost_usd: "?" when a
+# call's cost is unknown), and per track over its seeds, below the table.  Reads only; safe while
+# runs write.
 # --json: one JSON object a run instead of the table.
 set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -82,6 +84,7 @@ lines=$(
          best_screening: ($recs | screening_best),
          funnel: ($recs | funnel($conf)),
          seconds_worked: $worked,
+         cost_usd: ($recs | cost_usd),
          seconds_left: (if $state.iterations == null or ($secs | length) == 0 or $state.state == "finished" then null
                         else ([$state.iterations - $done, 0] | max) * $worked / ($secs | length) | round end)}'
   done
@@ -89,9 +92,13 @@ lines=$(
 [ -n "$lines" ] || input_error "$dir: no runs of $exp (make experiment_a or make demo starts one)"
 if [ "$json" = 1 ]; then printf '%s\n' "$lines"; exit 0; fi
 jq -rs 'def f4: if . == null then "–" else . * 10000 | round / 10000 | tostring end;
+        def usd: if . == null then "?" else "$\(. * 100 | round / 100)" end;
         def hms: if . == null then "–" else "\(. / 3600 | floor)h\(. % 3600 / 60 | floor | tostring | if length < 2 then "0" + . else . end)m" end;
-  (["track", "seed", "state", "iteration", "best confirmed", "best screening", "funnel", "worked", "left"] | @tsv),
+  (["track", "seed", "state", "iteration", "best confirmed", "best screening", "funnel", "worked", "left", "cost"] | @tsv),
   (.[] | [.track, .seed, (.state + (if .reason == null then "" else " (\(.reason))" end)
                            + (if .slurm == null then "" else " [job \(.slurm.job_id)\(if .slurm.state == null then "" else " \(.slurm.state)" end)]" end)),
           "\(.iterations_done)/\(.iterations // "?")", (.best_confirmed | f4), (.best_screening | f4), .funnel,
-          (.seconds_worked | hms), (.seconds_left | hms)] | @tsv)' <<<"$lines" | column -t -s $'\t'
+          (.seconds_worked | hms), (.seconds_left | hms), (.cost_usd | usd)] | @tsv)' <<<"$lines" | column -t -s $'\t'
+# What each track's runs cost, all seeds together.
+jq -rs 'def usd: if . == null then "?" else "$\(. * 100 | round / 100)" end;
+  "cost per track: " + (group_by(.track) | map("\(.[0].track) \(if any(.[]; .cost_usd == null) then null else map(.cost_usd) | add end | usd) (\(length) seed\(if length > 1 then "s" else "" end))") | join(", "))' <<<"$lines"

@@ -30,6 +30,7 @@
 #include "lib/edit.h"
 #include "lib/jsonl.h"
 #include "lib/lines.h"
+#include "lib/number.h"
 #include "lib/opts.h"
 #include "lib/safefile.h"
 #include "lib/util.h"
@@ -197,11 +198,67 @@ static void answer(const struct settings *s, long iteration, const char *system,
 	free(shown);
 }
 
+/* ---- the ledger ------------------------------------------------------------------------ */
+
+/* AIOPT_PRICES: "MODEL=IN/OUT,…", USD per million prompt (IN) and completion (OUT)
+ * tokens.  Checked whole once, even for a model it does not name: a typo in another
+ * track's price must not wait for that track's run to be found.  Sets s->priced and
+ * the price of s->model when the table names it. */
+static void read_prices(struct settings *s)
+{
+	if (!s->prices || !*s->prices)
+		return;
+	char *table = xstrdup(s->prices), *save = NULL;
+	for (char *entry = strtok_r(table, ",", &save); entry; entry = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(entry, '='), *slash = eq ? strchr(eq, '/') : NULL;
+		if (!eq || eq == entry || !slash)
+			die(EXIT_USAGE, "AIOPT_PRICES=%s: \"%s\" is not MODEL=IN/OUT (USD per million input/output tokens)",
+			    s->prices, entry);
+		*eq = *slash = '\0';
+		double in, out;
+		char *why = NULL;
+		if (number_double(eq + 1, 0, 1e6, &in, &why) != 0 || number_double(slash + 1, 0, 1e6, &out, &why) != 0)
+			die(EXIT_USAGE, "AIOPT_PRICES=%s: %s's price: %s", s->prices, entry, why);
+		if (s->model && strcmp(entry, s->model) == 0) {
+			s->priced = 1;
+			s->usd_per_m_in = in;
+			s->usd_per_m_out = out;
+		}
+	}
+	free(table);
+}
+
+/* 1 when the API base is on this machine (a local model, served here). */
+static int on_loopback(const char *api_base)
+{
+	const char *host = strstr(api_base, "://");
+	host = host ? host + 3 : api_base;
+	const char *at = strchr(host, '@'), *slash = strchr(host, '/');
+	if (at && (!slash || at < slash))
+		host = at + 1;   /* past user:password@ */
+	return strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost", 9) == 0 || strncmp(host, "[::1]", 5) == 0;
+}
+
+/* The call's cost in USD: its tokens at the model's price; 0 for a scripted edit and,
+ * unless priced, for a model served on this machine; NaN (null) where it is not known:
+ * an unpriced remote model, or a priced one whose reply reported no tokens. */
+static double call_cost_usd(const struct settings *s, const struct exchange *x)
+{
+	if (s->scripted)
+		return 0;
+	if (!s->priced)
+		return on_loopback(s->api_base) ? 0 : NAN;
+	if (isnan(x->prompt_tokens) || isnan(x->completion_tokens))
+		return NAN;
+	return (x->prompt_tokens * s->usd_per_m_in + x->completion_tokens * s->usd_per_m_out) / 1e6;
+}
+
 /* The exchange into the child: llm's figures, response.md, and the diff or the error. */
-static void record_answer(cJSON *child, cJSON *llm, struct exchange *x, const char *dir)
+static void record_answer(const struct settings *s, cJSON *child, cJSON *llm, struct exchange *x, const char *dir)
 {
 	json_add_number_or_null(llm, "prompt_tokens", x->prompt_tokens);
 	json_add_number_or_null(llm, "completion_tokens", x->completion_tokens);
+	json_add_number_or_null(llm, "cost_usd", call_cost_usd(s, x));
 	cJSON_AddNumberToObject(llm, "seconds", round(x->seconds * 1000) / 1000);
 	cJSON_AddItemToObject(llm, "finish_reason", x->finish_reason[0] ? cJSON_CreateString(x->finish_reason) : cJSON_CreateNull());
 	cJSON_AddNumberToObject(llm, "attempts", (double)x->attempts);
@@ -242,7 +299,7 @@ static cJSON *mutate(const struct settings *s, cJSON *parent, const cJSON *archi
 	struct exchange x = { .prompt_tokens = NAN, .completion_tokens = NAN };
 	cJSON *llm = cJSON_CreateObject();
 	answer(s, iteration, system, user, &x, llm);
-	record_answer(child, llm, &x, dir);
+	record_answer(s, child, llm, &x, dir);
 	free(x.content);
 	free(x.raw);
 	free(x.error);
@@ -308,14 +365,18 @@ static void parse_options(int argc, char **argv, struct settings *s)
 		{ SETTING_LONG("AIOPT_LLM_MAX_WAIT", &s->max_wait_s, 0, 86400, "longest Retry-After honoured, seconds") },
 		{ SETTING_LONG("AIOPT_LLM_MAX_REPLY_BYTES", &s->max_reply_bytes, 1024, 1L << 30, "largest reply read") },
 		{ SETTING_STRING("AIOPT_LLM_EXTRA", &s->extra, "a JSON object merged into the request") },
+		{ SETTING_STRING("AIOPT_PRICES", &s->prices,
+				 "MODEL=IN/OUT,…: USD per million input/output tokens (llm.cost_usd)") },
 		{ OPT_END },
 	};
 	const struct opt_tool tool = {
 		.name = "llm-mutate",
 		.operands = "< parents",
 		.summary = "Reads parent records and writes one child record per parent with a model's edit\n"
-		"(\"diff\") and \"llm\" {model, api_base, prompt_tokens, completion_tokens, seconds,\n"
-		"finish_reason, attempts}; prompt.md and response.md go into the child's dir.\n"
+		"(\"diff\") and \"llm\" {model, api_base, prompt_tokens, completion_tokens, cost_usd,\n"
+		"seconds, finish_reason, attempts}; prompt.md and response.md go into the child's dir.\n"
+		"cost_usd: the tokens at the model's AIOPT_PRICES; 0 for a scripted edit or, unpriced,\n"
+		"a model on loopback; null when unknown (an unpriced remote model, no token counts).\n"
 		"--record, --replay and --scripted exclude each other; without --scripted, --model\n"
 		"and --api-base are required.\n"
 		"The API key comes from AI_OPT_API_KEY or OPENAI_API_KEY and is sent only in the\n"
@@ -331,6 +392,7 @@ static void parse_options(int argc, char **argv, struct settings *s)
 	if (!s->scripted && (!s->model || !s->api_base))
 		die(EXIT_USAGE, "--model and --api-base are required (or --scripted DIR); "
 			"for an offline run without a model, try: make demo");
+	read_prices(s);
 }
 
 int main(int argc, char **argv)

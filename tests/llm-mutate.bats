@@ -174,13 +174,41 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
   [[ "$(jq -r .error.message <<<"$output")" == *"no recorded reply for this request"* ]]
 }
 
+@test "the ledger: llm.cost_usd from AIOPT_PRICES; 0 for a local model unpriced; null for a remote one unpriced or without token counts" {
+  serve "$(ok_reply "$EDIT_REPLY")"
+  # priced: 1234 prompt tokens at 2 USD/M + 56 completion tokens at 8 USD/M
+  AIOPT_PRICES='gpt-5=1.25/10,qwen2.5-coder-32b=2/8' run --separate-stderr mutate qwen2.5-coder-32b baseline --record "$BATS_TEST_TMPDIR/cassette.jsonl"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.llm.prompt_tokens, .llm.completion_tokens, .llm.cost_usd]' <<<"$output")" = '[1234,56,0.002916]' ]
+  # a model served on this machine (loopback), not priced: costs nothing
+  run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$(jq -c .llm.cost_usd <<<"$output")" = 0 ]
+  # a remote model not priced (the recorded reply, replayed as from a remote base): unknown, never 0
+  kill "$SERVER_PID"; SERVER_PID=
+  run --separate-stderr llm-mutate --experiment "$EXPERIMENT_DIR" --track baseline --model qwen2.5-coder-32b \
+    --api-base https://api.example.com/v1 --tree "$TREE" --run-dir "$RUN" --replay "$BATS_TEST_TMPDIR/cassette.jsonl" <<<"$PARENT"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.llm.prompt_tokens, .llm.cost_usd]' <<<"$output")" = '[1234,null]' ]
+  # priced, but the server reported no tokens: unknown
+  serve '{"status":200,"body":{"usage":{},"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"x"}}]}}'
+  AIOPT_PRICES='qwen2.5-coder-32b=2/8' run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$(jq -c '[.llm.prompt_tokens, .llm.cost_usd]' <<<"$output")" = '[null,null]' ]
+  # a table that does not parse: refused before any request, naming the entry
+  AIOPT_PRICES='gpt-5=1.25/10,qwen=cheap' run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *'AIOPT_PRICES=gpt-5=1.25/10,qwen=cheap: "qwen=cheap" is not MODEL=IN/OUT (USD per million input/output tokens)'* ]]
+  AIOPT_PRICES='qwen=1/-2' run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"AIOPT_PRICES=qwen=1/-2: qwen's price: "*"-2"* ]]
+}
+
 @test "--scripted DIR: edits from files in order, labelled scripted" {
   mkdir -p "$BATS_TEST_TMPDIR/scripted"
   printf "$EDIT_REPLY" > "$BATS_TEST_TMPDIR/scripted/01-annotate.md"
   run --separate-stderr llm-mutate --experiment "$EXPERIMENT_DIR" --track profiler --scripted "$BATS_TEST_TMPDIR/scripted" \
     --tree "$TREE" --run-dir "$RUN" --iteration 1 <<<"$PARENT"
   [ "$status" -eq 0 ]
-  [ "$(jq -c '[.llm.model,.llm.script,.llm.prompt_tokens,has("error")]' <<<"$output")" = '["scripted","01-annotate.md",null,false]' ]
+  [ "$(jq -c '[.llm.model,.llm.script,.llm.prompt_tokens,.llm.cost_usd,has("error")]' <<<"$output")" = '["scripted","01-annotate.md",null,0,false]' ]
   run --separate-stderr llm-mutate --experiment "$EXPERIMENT_DIR" --track profiler --scripted "$BATS_TEST_TMPDIR/scripted" \
     --tree "$TREE" --run-dir "$RUN" --iteration 2 <<<"$PARENT"
   [[ "$(jq -r .error.message <<<"$output")" == *"no edit for iteration 2 (the directory has 1)"* ]]

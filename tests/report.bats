@@ -3,10 +3,11 @@
 
 load helpers/common
 
-# rec ID ITERATION COMPARABLE [STAGE-THAT-FAILED]: a synthetic archive record
+# rec ID ITERATION COMPARABLE [STAGE-THAT-FAILED]: a synthetic archive record (its
+# model call: 1000 + 100 tokens at 2/8 USD per million: $0.0028)
 rec() {
   jq -cn --arg id "$1" --argjson it "$2" --argjson c "$3" --arg fail "${4:-}" '
-    {id: $id, parent: "pristine", iteration: $it, llm: {prompt_tokens: 1000, completion_tokens: 100},
+    {id: $id, parent: "pristine", iteration: $it, llm: {prompt_tokens: 1000, completion_tokens: 100, cost_usd: 0.0028},
      timing: {started_at: (1000 + $it * 60), finished_at: (1000 + $it * 60 + 50)}}
     + if $fail == "" then
         {apply: {ok: true}, build: {ok: true}, test: {ok: true},
@@ -72,6 +73,10 @@ png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
   [ "$(jq -c '.tracks[] | select(.track == "profiler") | .by_iteration[1] | [.iteration, .min, .max, (.mean * 1000 | round)]' "$j")" = '[2,1.11,1.14,1125]' ]
   # time and tokens to find the best (seed 4, iteration 2): 50 + 60 s after the first start, 2 × 1100 tokens
   [ "$(jq -c '.tracks[] | select(.track == "profiler") | .best | [.id, .seed, .found_after.elapsed_s, .found_after.tokens]' "$j")" = '["a2","4",110,2200]' ]
+  # cost: 2 calls a seed; profiler's 8 calls over 8 confirmed better, baseline's over its 4 (b2 at 1.01..1.04)
+  [ "$(jq -c '.tracks | map([.track, (.cost_usd * 10000 | round), (.cost_per_confirmed_usd * 10000 | round), (.seeds | map(.cost_usd * 10000 | round))])' "$j")" = \
+    '[["baseline",224,56,[56,56,56,56]],["profiler",224,28,[56,56,56,56]]]' ]
+  grep -q '^| baseline | \$0.01, \$0.01, \$0.01, \$0.01 | \$0.02 | \$0.01 |$' "$RUNS/exp/report.md"
 }
 
 @test "equal budget: a track that ran longer is compared where every run had spent the same" {

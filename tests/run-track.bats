@@ -209,6 +209,37 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   [ -z "$(git -C "$SRC" status --porcelain)" ]
 }
 
+@test "a spending cap: priced calls stop the run before the call that would pass the cap; a higher cap resumes it" {
+  # seed 7: seed 4's three records and pristine (to spare a build), their calls priced
+  # here as AIOPT_PRICES prices them below (constructed: 1234 + 56 tokens at 1000 USD
+  # per million each way, $1.29 a call)
+  r7="$AIOPT_RUNS/experiment_a/baseline/seed-7"
+  mkdir -p "$r7" && cp -a "$RUN/pristine" "$r7/"
+  jq -c '.llm.cost_usd = 1.29' "$RUN/archive.jsonl" > "$r7/archive.jsonl"
+  export AIOPT_PRICES='fake-coder=1000/1000'
+  # $3.87 spent; one more call at $1.29 would pass $5
+  AIOPT_MAX_COST_USD=5 run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 7 --iterations 4
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'run_track: cost cap $5: $3.87 spent on 3 calls; 1 more at $1.29 each would pass it; stopping before iteration 4 (a higher AIOPT_MAX_COST_USD resumes it)'* ]]
+  [ "$(wc -l < "$r7/archive.jsonl")" -eq 3 ]
+  [ "$(jq -r .state "$r7/state.json")" = stopped ]
+  # a higher cap: iteration 4 runs, its call priced by the table
+  AIOPT_MAX_COST_USD=6 run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 7 --iterations 4
+  echo "$output" | tail -n 5
+  [ "$status" -eq 0 ]
+  [ "$(jq -s 'map(.iteration)' -c "$r7/archive.jsonl")" = '[1,2,3,4]' ]
+  [ "$(jq -s '.[3].llm.cost_usd' "$r7/archive.jsonl")" = 1.29 ]
+  run make -s --no-print-directory -C "$TOP" status RUNS="$AIOPT_RUNS"
+  [[ "$output" == *"baseline"*" 7 "*"finished"*"4/4"*'$5.16'* ]]
+  # an unpriced remote model's calls cannot be kept to a cap: the run says so
+  jq -c '.llm.cost_usd = null' "$RUN/archive.jsonl" > "$r7/archive.jsonl"
+  AIOPT_MAX_COST_USD=100 run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 7 --iterations 5
+  [[ "$output" == *'cost cap $100: 3 of 3 calls have no known cost (price the model: AIOPT_PRICES), so the run cannot keep to it'* ]]
+  AIOPT_MAX_COST_USD=lots run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 7 --iterations 5
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"AIOPT_MAX_COST_USD=lots: a positive number of US dollars"* ]]
+}
+
 @test "proposals in flight (2): the next iteration's request goes out while the candidate before it is evaluated, its parent from the archive as it stood" {
   # a model that answers after 2 s, on a port of its own
   mkdir -p "$BATS_TEST_TMPDIR/slow"

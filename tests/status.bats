@@ -12,20 +12,21 @@ run_dir() {
   d="$RUNS/experiment_a/$1/seed-$2"; mkdir -p "$d"
   [ -z "$3" ] || echo "$3" > "$d/state.json"
 }
-# rec ITERATION COMPARABLE SECONDS [BETTER]: an archived record
+# rec ITERATION COMPARABLE SECONDS [BETTER] [COST-USD]: an archived record (its model
+# call's cost null, unknown, unless given)
 rec() {
-  jq -cn --argjson it "$1" --argjson c "$2" --argjson s "$3" --argjson b "${4:-false}" \
+  jq -cn --argjson it "$1" --argjson c "$2" --argjson s "$3" --argjson b "${4:-false}" --argjson usd "${5:-null}" \
     '{id: "c000\($it)-aaaaaa", iteration: $it, apply: {ok: true}, build: {ok: true}, test: {ok: true},
-      score: {valid: true, comparable_score: $c, better_than_pristine: $b}, timing: {seconds: $s}}'
+      score: {valid: true, comparable_score: $c, better_than_pristine: $b}, timing: {seconds: $s}, llm: {cost_usd: $usd}}'
 }
 
 @test "finished, stopped by a budget, failed, died, not started: each said, with best, funnel and time left" {
   run_dir baseline 1 '{"state":"finished","pid":1,"host":"h","at":1,"iterations":2,"exit_status":0,"reason":null}'
-  { rec 1 1.01 100; rec 2 1.06 300 true; } > "$RUNS/experiment_a/baseline/seed-1/archive.jsonl"
+  { rec 1 1.01 100 false 0.125; rec 2 1.06 300 true 0.25; } > "$RUNS/experiment_a/baseline/seed-1/archive.jsonl"
   jq -cn '{id: "c0002-aaaaaa", iteration: 2, confirm: {score: {valid: true, comparable_score: 1.04, better_than_pristine: true}}}' \
     > "$RUNS/experiment_a/baseline/seed-1/confirm.jsonl"
   run_dir baseline 2 '{"state":"stopped","pid":1,"host":"h","at":1,"iterations":5,"exit_status":0,"reason":"budget hours:0.1 spent: 0.11 hours of candidates"}'
-  { rec 1 0.98 200; rec 2 0.99 400; } > "$RUNS/experiment_a/baseline/seed-2/archive.jsonl"
+  { rec 1 0.98 200 false 0.5; rec 2 0.99 400 false 0.5; } > "$RUNS/experiment_a/baseline/seed-2/archive.jsonl"
   echo '{"id":"c0003-torn","iter' >> "$RUNS/experiment_a/baseline/seed-2/archive.jsonl"   # a torn last line
   run_dir profiler 1 '{"state":"failed","pid":1,"host":"h","at":1,"iterations":50,"exit_status":4,"reason":null}'
   # running on this host, but the runner is gone (pid 2^22 + 1 is above pid_max's default)
@@ -44,11 +45,14 @@ rec() {
   [ "$(s profiler 1 '[.state, .reason, .iterations_done, .seconds_left]')" = '["failed","exit 4",0,null]' ]
   [ "$(s profiler 2 '[.state, .iterations_done, .seconds_left]')" = '["died",1,120]' ]
   [ "$(s gpt5 1 '[.state, .iterations, .best_screening]')" = '["not started",null,null]' ]
+  # cost: the calls' sum; unknown when a call's is (profiler 2's record has none)
+  [ "$(s baseline 1 .cost_usd)" = 0.375 ] && [ "$(s profiler 2 .cost_usd)" = null ] && [ "$(s gpt5 1 .cost_usd)" = 0 ]
 
   run make -s --no-print-directory -C "$TOP" status EXP=experiment_a RUNS="$RUNS"
   [ "$status" -eq 0 ]
   echo "$output"
-  [[ "${lines[0]}" == "track"*"state"*"iteration"*"best confirmed"*"funnel"*"left" ]]
+  [[ "${lines[0]}" == "track"*"state"*"iteration"*"best confirmed"*"funnel"*"left"*"cost" ]]
+  [[ "$output" == *"cost per track: baseline \$1.38 (2 seeds), gpt5 \$0 (1 seed), profiler ? (2 seeds)" ]]
   [[ "$output" == *"baseline  2     stopped (budget hours:0.1 spent: 0.11 hours of candidates)"*"2/5"*"0.99"*"0h10m"*"0h15m"* ]]
   [[ "$output" == *"profiler  1     failed (exit 4)"* ]]
 }

@@ -19,6 +19,10 @@ struct settings {
 	long max_tokens, timeout_s, retries, backoff_ms, max_wait_s, max_reply_bytes;
 	double temperature;
 	const char *reasoning_effort, *extra;
+	/* the ledger: AIOPT_PRICES as given, and this model's price once found */
+	const char *prices;
+	int priced;                       /* 1 when AIOPT_PRICES names the model */
+	double usd_per_m_in, usd_per_m_out;
 };
 
 /* code.c */
