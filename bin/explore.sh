@@ -123,8 +123,8 @@ for run in "$dir"/*/seed-*/; do
         + (if $testlog != "" then "<h3>Failing tests</h3><pre>\($testlog | @html)</pre>" else "" end)
         + "<h2>Benchmark pairs</h2>" + $plot
         + (if $r.score.terms then "<table><tr><th>term</th><th>ratio</th><th>95 % interval</th><th>counted</th></tr>" + ([$r.score.terms | to_entries[] | select(.value.value != null) | "<tr><td>\(.key)</td><td>\(.value.value | f3)</td><td>[\(.value.ci_low | f3), \(.value.ci_high | f3)]</td><td>\(.value.counted // false)</td></tr>"] | join("")) + "</table>" else "" end)
-        + (if $r.coz.lines then "<h2>Coz</h2><table id=\"coz\"><tr><th>line</th><th>speedup %</th></tr>" + ([$r.coz.lines[0:10][] | "<tr><td>\(.location // .line // "" | @html)</td><td>\(.max_speedup_pct // .speedup_pct // "" | tostring)</td></tr>"] | join("")) + "</table><p>Pristine: largest speedup \($r.baseline.coz.max_speedup_pct // "–" | tostring) %.</p>" else "" end)
-        + (if $r.bperf.classes then "<h2>Off-CPU</h2><pre>\($r.bperf.classes | tojson | @html)</pre><p>Pristine: off-CPU ratio \($r.baseline.bperf.off_cpu_ratio // "–" | tostring).</p>" else "" end)
+        + (if $r.coz.lines then "<h2>Coz</h2><p>The lines Coz says would speed the write path up most (max speedup %), beside pristine'"'"'s largest: \($r.baseline.coz.max_speedup_pct | f3) %.</p><table id=\"coz\"><tr><th>line</th><th>max speedup %</th><th>impact %</th><th>experiments</th></tr>" + ([$r.coz.lines[0:10][] | "<tr><td>\(.context.path // .file | @html):\(.line)</td><td>\(.max_speedup_pct | f3)</td><td>\(.impact_pct | f3)</td><td>\(.experiments)</td></tr>"] | join("")) + "</table>" else "" end)
+        + (if $r.bperf.classes then "<h2>Off-CPU</h2><p>Where the writer threads waited: off-CPU ratio \($r.bperf.off_cpu_ratio | f3) [\($r.bperf.off_cpu_ratio_ci.low | f3), \($r.bperf.off_cpu_ratio_ci.high | f3)], pristine'"'"'s \($r.baseline.bperf.off_cpu_ratio | f3).</p><table id=\"offcpu\"><tr><th>class</th><th>seconds</th><th>share %</th></tr>" + ([$r.bperf.classes | to_entries[] | "<tr><td>\(.key)</td><td>\(.value.seconds | f3)</td><td>\(.value.share_pct | f3)</td></tr>"] | join("")) + "</table>" else "" end)
         + "<h2>Patch against its parent</h2>" + (if $patch == "" then "<p>None.</p>" else ($patch | diff_html) end)
         + "<h2>Patch against pristine</h2>" + (if $cumulative == "" then "<p>None.</p>" else ($cumulative | diff_html) end)
         + "<h2>The model'"'"'s answer</h2><pre id=\"answer\">\($answer | @html)</pre>"
@@ -142,7 +142,9 @@ done
   + (map("<tr><td>\(.track)</td><td><a href=\"\(.track)-seed-\(.seed).html\">\(.seed)</a></td><td>\(.state)\(if .reason then " (\(.reason | @html))" else "" end)</td><td>\(.iterations_done)/\(.iterations // "?")</td><td>\(.best_confirmed | f3)</td><td>\(.best_screening | f3)</td><td>\(.funnel)</td><td>\(.seconds_worked)</td><td>\(if .cost_usd == null then "?" else (.cost_usd * 100 | round / 100 | tostring) end)</td></tr>") | join(""))
   + "</table>"
   + (if $report[0] == null then "<p>No report.json yet: make report writes the tracks compared.</p>"
-     else "<h2>The tracks compared</h2><pre id=\"comparisons\">\($report[0].comparisons | tojson | @html)</pre>" end)
+     elif ($report[0].comparisons | length) == 0 then "<p>Only one track so far: nothing to compare.</p>"
+     else "<h2>The tracks compared</h2><p>Mann–Whitney U on the best confirmed comparable_score of each seed (make report).</p><table id=\"comparisons\"><tr><th>tracks</th><th>at</th><th>seeds</th><th>U</th><th>p</th><th>method</th><th>conclusion</th></tr>"
+       + ($report[0].comparisons | map("<tr><td>\(.a) vs \(.b)</td><td>\(if .axis == "final" then "the runs&#39; ends" else "\(.axis) \(.budget)" end)</td><td>\(.n_a) vs \(.n_b)</td><td>\(.u_a // "–")</td><td>\(.p_two_sided | f3)</td><td>\(.method // "–")</td><td>\(.conclusion | @html)</td></tr>") | join("")) + "</table>" end)
   | page("\($exp): every run"; .)' "$html.partial/.status" > "$html.partial/index.html"
 rm -f "$html.partial"/.status "$html.partial"/*/.records "$html.partial"/*/.confirm
 rm -rf "$html"; mv "$html.partial" "$html"

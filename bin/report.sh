@@ -179,7 +179,10 @@ jq -c '[{axis: "final", budget: null, by: (.tracks | map({track, best: .final_be
 : > "$tmp/tests.jsonl"
 while read -r pair; do
   res=$(jq -c '{a, b}' <<<"$pair" | "$BIN/mann-whitney")
-  jq -c --argjson r "$res" '{axis, budget, a: .a_track, b: .b_track, n_a: (.a | length), n_b: (.b | length)} + $r' <<<"$pair" >> "$tmp/tests.jsonl"
+  # What the test says, in words, here only: report.md and the explorer print it.
+  jq -c --argjson r "$res" '{axis, budget, a: .a_track, b: .b_track, n_a: (.a | length), n_b: (.b | length)} + $r
+    | .conclusion = (if .min_possible_p > 0.05 then "too few seeds to conclude anything: the smallest p these sizes allow is \(.min_possible_p * 1000 | round / 1000)"
+                     elif .p_two_sided < 0.05 then "differ at the 5 % level" else "no significant difference" end)' <<<"$pair" >> "$tmp/tests.jsonl"
 done < "$tmp/pairs.jsonl"
 jq --slurpfile tests "$tmp/tests.jsonl" --arg exp "$exp" --arg generated "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
   '{experiment: $exp, generated: $generated} + . + {comparisons: $tests}' "$tmp/report.json" > "$dir/report.json.tmp"
@@ -319,9 +322,7 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
 (.equal_budget[] | "| \(budget) | " + (.tracks | map(.best | map(f(4)) | join(", ")) | join(" | ")) + " |"),
 "",
 (if (.comparisons | length) > 0 then "| tracks | at | seeds | U | p | method | conclusion |\n|---|---|---|---|---|---|---|" else empty end),
-(.comparisons[] | "| \(.a) vs \(.b) | \(if .axis == "final" then "the runs' ends" else budget end) | \(.n_a) vs \(.n_b) | \(.u_a // "–") | \(.p_two_sided | f(4)) | \(.method // "–") | " +
-  (if .min_possible_p > 0.05 then "too few seeds to conclude anything: the smallest p these sizes allow is \(.min_possible_p | f(3))"
-   elif .p_two_sided < 0.05 then "differ at the 5 % level" else "no significant difference" end) + " |"),
+(.comparisons[] | "| \(.a) vs \(.b) | \(if .axis == "final" then "the runs' ends" else budget end) | \(.n_a) vs \(.n_b) | \(.u_a // "–") | \(.p_two_sided | f(4)) | \(.method // "–") | \(.conclusion) |"),
 (if (.comparisons | length) == 0 then "Only one track so far: nothing to compare." else empty end)
 JQ
 # Append each best patch, fenced, under its track.

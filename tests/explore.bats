@@ -2,8 +2,10 @@
 # explore.sh: the runs as static HTML, opened in a real browser (Debian's chromium,
 # headless).  The run is the real demo archive in the fixtures; the best candidate's
 # directory is made here by apply-diff from that record's own edit on the fixture
-# RocksDB source (real tool output), and its answer file is constructed to hold
-# markup that must come out as text.
+# RocksDB source (real tool output); its record is given the off-CPU profile
+# parse-offcpu makes of the fixtures' real perf recording (a constructed pairing: the
+# demo did not profile off-CPU), and its answer file is constructed to hold markup
+# that must come out as text.
 
 load helpers/common
 
@@ -20,6 +22,12 @@ setup() {
   jq -c "select(.id == \"$best\")" "$RUN/archive.jsonl" \
     | apply-diff --tree "$BATS_TEST_TMPDIR/tree" --allow db/db_impl/db_impl_write.cc --out "$RUN/$best" > /dev/null
   cp "$RUN/$best/patch.diff" "$RUN/$best/cumulative.diff"
+  # its off-CPU profile: parse-offcpu on the real perf recording in the fixtures
+  zcat "$FIXTURES/offcpu/rocksdb-7.8.3-db_bench-sync-4threads.perf-script.gz" > "$BATS_TEST_TMPDIR/offcpu.txt"
+  parse-offcpu --top 3 --thread-with DBImpl::WriteImpl "$BATS_TEST_TMPDIR/offcpu.txt" > "$BATS_TEST_TMPDIR/bperf.json"
+  jq -c --slurpfile b "$BATS_TEST_TMPDIR/bperf.json" --arg id "$best" \
+    'if .id == $id then .bperf = $b[0] | .baseline.bperf = {off_cpu_ratio: $b[0].off_cpu_ratio} else . end' \
+    "$RUN/archive.jsonl" > "$RUN/archive.tmp" && mv "$RUN/archive.tmp" "$RUN/archive.jsonl"
   printf 'An answer with markup: <script>alert(1)</script> & <b>bold</b>\n' > "$RUN/$best/response.md"
 }
 
@@ -44,6 +52,9 @@ dom() { timeout 120 chromium --headless --no-sandbox --disable-gpu --dump-dom "f
   grep -q '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;' "$BATS_TEST_TMPDIR/best.dom"
   [ "$(grep -c '<script>alert' "$html/profiler-seed-1/$best.html")" -eq 0 ]
   [ "$(grep -o 'class="pair"' "$BATS_TEST_TMPDIR/best.dom" | wc -l)" -eq "$(jq -s "map(select(.id == \"$best\"))[0].bench.pairs | length" "$RUN/archive.jsonl")" ]
+  # its profiles beside pristine's: Coz's lines, the off-CPU classes
+  grep -q '<table id="coz">' "$BATS_TEST_TMPDIR/best.dom"
+  grep -q '<td>lock</td>' "$BATS_TEST_TMPDIR/best.dom"
   # a failed candidate says why
   dom "$html/profiler-seed-1/c0002-9884d8.html" | grep -q "was not declared in this scope"
   # the index links every run
