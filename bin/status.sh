@@ -8,13 +8,14 @@
 # finished, stopped (a signal or a budget: rerunning resumes it) or failed (its exit
 # status); "died" is a run that says running on this host but whose runner is gone
 # (kill -9, a crash: rerunning resumes it); "not started" is a run directory with no
-# runner yet.  A run submitted to Slurm (bin/matrix.sh, slurm.json) is "queued"
-# while squeue says its job is pending, and "died" when its job has left the queue
-# with the runner still said to be running (a node lost, a job killed outright;
-# sacct's state with it, where the cluster keeps accounting).  Time worked: the
-# archived candidates' timing.seconds; left: their mean times the iterations still
-# to run; cost: the model calls' llm.cost_usd (bin/records.jq's cost_usd: "?" when a
-# call's cost is unknown), and per track over its seeds, below the table.  Reads only; safe while
+# runner yet; "unknown", records without a state.json (an archive copied here).  A
+# run submitted to Slurm (bin/matrix.sh, slurm.json) is "queued" while squeue says
+# its job is pending, and "died" when its job has left the queue with the runner
+# still said to be running (a node lost, a job killed outright; sacct's state with
+# it, where the cluster keeps accounting).  Time worked: the archived candidates'
+# timing.seconds; left: their mean times the iterations still to run; cost: the
+# model calls' llm.cost_usd (bin/records.jq's cost_usd: "?" when a call's cost is
+# unknown), and per track over its seeds, below the table.  Reads only; safe while
 # runs write.
 # --json: one JSON object a run instead of the table.
 set -euo pipefail
@@ -72,7 +73,8 @@ lines=$(
       | ($job != "" and $queried and ($job_state | IN("PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED") | not)) as $job_ended
       | {track: $track, seed: $seed,
          state: (if $job_state == "PENDING" then "queued"
-                 elif $state.state == null then (if $job != "" and ($job_ended | not) then "starting" else "not started" end)
+                 elif $state.state == null then
+                   (if $job != "" and ($job_ended | not) then "starting" elif $done > 0 then "unknown" else "not started" end)
                  elif $state.state == "running" and $alive == false then "died"
                  elif $state.state == "running" and $state.host != $host then
                    (if $job_ended then "died" else "running on \($state.host)" end)
