@@ -509,11 +509,11 @@ for ((i = first_missing; i <= iterations; i++)); do
   # a candidate measured again by that figure, not by screening's (archive_fitness).
   finished=$cand/score.json
   [ ! -f "$cand/confirm.json" ] || finished=$cand/confirm.json
-  jq -c --argjson t0 "$t_iter" --argjson t1 "$(date +%s)" '.timing = {started_at: $t0, finished_at: $t1, seconds: ($t1 - $t0)}' \
+  t_last=$(date +%s)   # this iteration's end, the next one's start
+  jq -c --argjson t0 "$t_iter" --argjson t1 "$t_last" '.timing = {started_at: $t0, finished_at: $t1, seconds: ($t1 - $t0)}' \
     "$finished" | "$BIN/archive-append" "$archive"
   [ ! -f "$cand/confirm.json" ] || record_confirmation "$cand"
   rm -f "$cand/db_bench"   # 200+ MB each; the patch rebuilds it
-  t_last=$(date +%s)
   progress "$i" "$id" "$(jq -r 'if .score.valid then "valid \(.score.comparable_score * 1000 | round / 1000)" else "invalid: \(.error.stage // "score")" end' "$cand/score.json")"
 done
 
