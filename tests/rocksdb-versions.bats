@@ -85,9 +85,9 @@ setup_file() {
   [[ "$output" == *"fetch-rocksdb: copying the checkout at $co (left untouched)"* ]]
   [[ "$output" == *"coz-progress-point: tools/db_bench_tool.cc:5532: COZ_PROGRESS_NAMED"* ]]
   [[ "$output" == *"check-rocksdb: $dest (RocksDB 9.10.0) holds what experiment_a uses"* ]]
-  ! grep -q 'work in progress' "$dest/db/db_impl/db_impl_write.cc"
+  ! grep -q 'work in progress' "$dest/db/db_impl/db_impl_write.cc" || false
   # the user's checkout: same HEAD, no progress point, their change still there
   [ "$(git -C "$co" rev-parse HEAD)" = "$head" ]
   [ "$(git -C "$co" status --porcelain)" = " M db/db_impl/db_impl_write.cc" ]
-  ! grep -q COZ_PROGRESS "$co/tools/db_bench_tool.cc"
+  ! grep -q COZ_PROGRESS "$co/tools/db_bench_tool.cc" || false
 }

@@ -156,7 +156,7 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   grep -q "AIOPT_RUN_BCOZ=0 AIOPT_RUN_BPERF=0" "$b/settings.env"
   r=$(jq -c 'select(.iteration == 4)' "$b/archive.jsonl")
   [ "$(jq -c '[.parent, .track, .llm.model, has("coz"), has("bperf")]' <<<"$r")" = '["pristine","best_of_n","fake-coder",false,false]' ]
-  ! grep -q 'Where the time goes' "$(jq -r .dir <<<"$r")/prompt.md"
+  ! grep -q 'Where the time goes' "$(jq -r .dir <<<"$r")/prompt.md" || false
 }
 
 @test "make experiment_a TRACKS=… SEEDS=…: each cell its own run, finished, and make status shows the matrix" {
