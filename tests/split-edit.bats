@@ -33,7 +33,7 @@ setup() {
   jq -r 'select(.block == 2) | .edit' "$BATS_TEST_TMPDIR/hunks.jsonl" | apply-diff --tree "$TREE" --allow "$W" --raw > /dev/null
   git -C "$TREE" diff > "$BATS_TEST_TMPDIR/two.diff"
   grep -q '^+.*spin_until' "$BATS_TEST_TMPDIR/two.diff"
-  ! grep -q 'aiopt-test-marker' "$BATS_TEST_TMPDIR/two.diff"
+  ! grep -q 'aiopt-test-marker' "$BATS_TEST_TMPDIR/two.diff" || false
   git -C "$TREE" checkout -q -- .
   jq -r '.edit' "$BATS_TEST_TMPDIR/hunks.jsonl" | apply-diff --tree "$TREE" --allow "$W" --raw > /dev/null
   git -C "$TREE" diff | cmp - "$BATS_TEST_TMPDIR/full.diff"
