@@ -210,11 +210,11 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
 }
 
 @test "a spending cap: priced calls stop the run before the call that would pass the cap; a higher cap resumes it" {
-  # seed 7: seed 4's three records and pristine (to spare a build), their calls priced
-  # here as AIOPT_PRICES prices them below (constructed: 1234 + 56 tokens at 1000 USD
-  # per million each way, $1.29 a call)
+  # seed 7: seed 4's three candidates and pristine (to spare a build), their calls
+  # priced here as AIOPT_PRICES prices them below (constructed: 1234 + 56 tokens at
+  # 1000 USD per million each way, $1.29 a call)
   r7="$AIOPT_RUNS/experiment_a/baseline/seed-7"
-  mkdir -p "$r7" && cp -a "$RUN/pristine" "$r7/"
+  mkdir -p "$r7" && cp -a "$RUN/pristine" "$RUN"/c[0-9]* "$r7/"
   jq -c '.llm.cost_usd = 1.29' "$RUN/archive.jsonl" > "$r7/archive.jsonl"
   export AIOPT_PRICES='fake-coder=1000/1000'
   # $3.87 spent; one more call at $1.29 would pass $5

@@ -4,7 +4,8 @@
 # IN_FLIGHT_DELAY_S (30) seconds with the same real edit (the scripted comment-only
 # one: every candidate goes through every stage), and a run of IN_FLIGHT_ITERATIONS
 # (3) iterations goes with AIOPT_PROPOSALS_IN_FLIGHT=1, then another with 2, on the
-# demo's short workload (3 s bench runs).  A run's rate: its candidates over the
+# demo's short workload (3 s bench runs) with 2 to 4 pairs a candidate and 2 A/A
+# pairs of calibration: what is measured is the loop's pace, not the noise.  A run's rate: its candidates over the
 # time from its first iteration's start to its last one's end (the archive's
 # timing), pristine's measurement and calibration left out.
 #
@@ -29,7 +30,8 @@ start_fake_model "$work/model" "$TOP/experiments/experiment_a/scripted/01-commen
 trap 'stop_fake_model "$work/model"' EXIT
 port=$(cat "$work/model/port")
 export AIOPT_RUNS=$work/runs AIOPT_MODEL_BASELINE=fake-coder AIOPT_API_BASE_BASELINE="http://127.0.0.1:$port/v1" \
-       AIOPT_BENCH_DURATION=3 AIOPT_BASELINE_RUNS=2 AIOPT_CONFIRM_PAIRS=4 AIOPT_CONFIRM_DURATION=5 AIOPT_MINIMIZE_SUBSETS=4
+       AIOPT_BENCH_DURATION=3 AIOPT_BASELINE_RUNS=2 AIOPT_CONFIRM_PAIRS=4 AIOPT_CONFIRM_DURATION=5 AIOPT_MINIMIZE_SUBSETS=4 \
+       AIOPT_CALIBRATION_PAIRS=2 AIOPT_BENCH_MIN_PAIRS=2 AIOPT_BENCH_MAX_PAIRS=4
 echo "in-flight: model answers after $delay s; $iterations iterations a run; $(nproc) cores, $(hostname)"
 for n in 1 2; do
   AIOPT_PROPOSALS_IN_FLIGHT=$n "$TOP/bin/run_track.sh" experiment_a --track baseline --seed "$n" --iterations "$iterations" \
