@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# matrix.sh EXPERIMENT RUNS "TRACK..." "SEED..." [RUN-TRACK-OPTION...] — every
-# track x seed of an experiment, each a run of its own (bin/run_track.sh, given the
-# options after the lists), where AIOPT_LAUNCHER says.  run_track.sh --tracks/--seeds
+# matrix.sh EXPERIMENT RUNS ITERATIONS "TRACK..." "SEED..." [RUN-TRACK-OPTION...] —
+# every track x seed of an experiment, each a run of its own of ITERATIONS
+# (bin/run_track.sh, which read them, given the options after the lists), where
+# AIOPT_LAUNCHER says.  run_track.sh --tracks/--seeds
 # and make experiment_a TRACKS=… SEEDS=… LAUNCHER=… JOBS=… come here.
 #
 #   local (the default)  on this machine, AIOPT_JOBS runs at a time (1).  With more
@@ -29,9 +30,10 @@ SCRIPT=matrix
 # shellcheck source=bin/common.sh
 . "$TOP/bin/common.sh"
 help_requested "$0" "$@"
-[ $# -ge 4 ] || usage_error "usage: matrix.sh EXPERIMENT RUNS \"TRACK...\" \"SEED...\" [RUN-TRACK-OPTION...] (--help)"
-exp=$1 runs=$2 tracks=$3 seeds=$4; shift 4
-cell_args=("$@")
+[ $# -ge 5 ] || usage_error "usage: matrix.sh EXPERIMENT RUNS ITERATIONS \"TRACK...\" \"SEED...\" [RUN-TRACK-OPTION...] (--help)"
+exp=$1 runs=$2 iterations=$3 tracks=$4 seeds=$5; shift 5
+[[ $iterations =~ ^[0-9]+$ ]] || usage_error "ITERATIONS=$iterations is not a number"
+cell_args=(--iterations "$iterations" "$@")
 launcher=${AIOPT_LAUNCHER:-local}
 jobs=${AIOPT_JOBS:-1}
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || usage_error "AIOPT_JOBS=$jobs: the number of runs at a time (1 or more)"
@@ -47,10 +49,6 @@ if [ "$launcher" = slurm ]; then
   command -v sbatch > /dev/null || system_error "AIOPT_LAUNCHER=slurm: no sbatch on PATH (Debian's slurm-client)"
   # A run finished with as many iterations as asked, or whose job is still in the
   # queue, is not submitted again.
-  iterations=${AIOPT_ITERATIONS:-50}
-  for ((k = 0; k < ${#cell_args[@]}; k++)); do
-    [ "${cell_args[k]}" != --iterations ] || iterations=${cell_args[k + 1]}
-  done
   queued=$(squeue -h -r -o '%i' 2>/dev/null || true)
   todo=()
   for c in "${cells[@]}"; do

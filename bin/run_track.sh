@@ -48,13 +48,13 @@ SCRIPT=run_track
 . "$TOP/bin/common.sh"
 
 exp='' track='' iterations='' seed='' model='' api_base='' scripted='' runs='' tracks='' seeds=''
-cell_args=()   # the options a run of the matrix gets: all but the track and seed options
+cell_args=()   # the options a run of the matrix gets besides its track, seed and iterations
 while [ $# -gt 0 ]; do
   case $1 in
     --track) track=$2; shift 2 ;;
     --tracks) tracks=$2; shift 2 ;;
     --seeds) seeds=$2; shift 2 ;;
-    --iterations) iterations=$2; cell_args+=("$1" "$2"); shift 2 ;;
+    --iterations) iterations=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --primary-model) model=$2; cell_args+=("$1" "$2"); shift 2 ;;
     --api-base) api_base=$2; cell_args+=("$1" "$2"); shift 2 ;;
@@ -102,7 +102,7 @@ read -ra track_list <<< "${tracks//,/ }"
 [ ${#track_list[@]} -gt 0 ] || usage_error "TRACKS is empty"
 # A matrix, or any run for Slurm: bin/matrix.sh launches each run (this script again).
 if [ $((${#track_list[@]} * ${#seed_list[@]})) -gt 1 ] || [ "${AIOPT_LAUNCHER:-local}" != local ]; then
-  exec "$TOP/bin/matrix.sh" "$exp" "$runs" "${track_list[*]}" "${seed_list[*]}" ${cell_args[@]+"${cell_args[@]}"}
+  exec "$TOP/bin/matrix.sh" "$exp" "$runs" "$iterations" "${track_list[*]}" "${seed_list[*]}" ${cell_args[@]+"${cell_args[@]}"}
 fi
 track=${track_list[0]} seed=${seed_list[0]}
 # Equal budgets for the tracks: besides ITERATIONS, AIOPT_BUDGET=tokens:2e6,hours:12

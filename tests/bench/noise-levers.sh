@@ -29,24 +29,15 @@ SCRIPT="noise-levers"
 # shellcheck source=bin/common.sh
 . "$TOP/bin/common.sh"
 help_requested "$0" "$@"
-eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"
-export AIOPT_BENCH_READ_SECONDS=0 AIOPT_RUN_BCOZ=0 AIOPT_RUN_BPERF=0
-# shellcheck source=bin/stage/lib.sh
-. "$TOP/bin/stage/lib.sh"
-# shellcheck source=bin/stage/bench.sh
-. "$TOP/bin/stage/bench.sh"
-pairs=${LEVERS_PAIRS:-8}
-if ! [[ $pairs =~ ^[0-9]+$ ]] || [ "$pairs" -lt 2 ]; then usage_error "LEVERS_PAIRS=$pairs: a spread needs at least 2 pairs"; fi
+# shellcheck source=tests/bench/aa.bash
+. "$TOP/tests/bench/aa.bash"
+pairs=$(aa_pairs LEVERS_PAIRS "${LEVERS_PAIRS:-8}")
 work=${LEVERS_DIR:-$TOP/build/levers}/${AIOPT_BENCH_WORKLOAD}-d${AIOPT_BENCH_DURATION}
-rm -rf "$work"; mkdir -p "$work"
-pristine=$work/pristine
-make -s -C "$TOP" baseline BASELINE_DIR="$pristine" AIOPT_BASELINE_RUNS=1 > "$work/pristine.log" 2>&1 \
-  || { tail -n 20 "$work/pristine.log"; exit 1; }
-cp "$pristine/db_bench" "$work/copy"   # a copy, not a link: two files, as a candidate's are
+aa_setup "$work"
 
 names=(default) extra=("")
 if [ $# -eq 0 ]; then
-  writes=$(jq -r --argjson s "$AIOPT_BENCH_DURATION" '.ops_per_sec * $s | round' "$pristine/baseline.json")
+  writes=$(jq -r --argjson s "$AIOPT_BENCH_DURATION" '.ops_per_sec * $s | round' "$work/pristine/baseline.json")
   set -- "fixed-work=--duration=0 --writes=$writes" \
          "small-l1=--max_bytes_for_level_base=16777216 --target_file_size_base=2097152" \
          "stall-free=--write_buffer_size=268435456 --level0_slowdown_writes_trigger=20 --level0_stop_writes_trigger=36"
@@ -64,16 +55,11 @@ for ((i = 1; i <= pairs; i++)); do
     AIOPT_BENCH_ARGS="$base_args ${extra[k]}" AIOPT_BENCH_ARGS_SYNC="$base_sync ${extra[k]}" \
       AIOPT_BENCH_ARGS_READHEAVY="$base_read ${extra[k]}" AIOPT_BENCH_DURATION=$base_seconds
     [[ " ${extra[k]} " =~ [[:space:]]--duration=([0-9]+)[[:space:]] ]] && AIOPT_BENCH_DURATION=${BASH_REMATCH[1]}
-    d=$work/${names[k]}; mkdir -p "$d"
-    bench_pair "$i" "$pristine/db_bench" "$work/copy" "$d/pair-$i-a" "$d/pair-$i-b" "$work/scratch" "" >> "$d/pairs.jsonl"
+    aa_pair "$i" "$work/${names[k]}"
   done
   echo "levers: pair $i of $pairs measured for every variant" >&2
 done
 for k in "${!names[@]}"; do
-  d=$work/${names[k]}
-  jq -sc '{bench: {pairs: .}}' "$d/pairs.jsonl" | "$BIN/score" --calibrate > "$d/noise.json" \
-    || input_error "$d/pairs.jsonl: the A/A pairs cannot be scored (see $d/)"
-  jq -r --arg name "${names[k]}" --arg args "${extra[k]}" --slurpfile p "$d/pairs.jsonl" 'def r3: . * 1000 | round / 1000;
-    "levers: \($name)\(if $args == "" then "" else " (\($args))" end): \($p | map(.baseline.ops_per_sec) | add / length | round) ops/s; A/A \(.throughput.value | r3) [\(.throughput.ci_low | r3), \(.throughput.ci_high | r3)]; per-pair log sd \(.log_ratio_sd * 10000 | round / 10000); \(.detectable_change.pairs) pairs detect \(.detectable_change.pct * 10 | round / 10) % (80 % power)"' "$d/noise.json"
+  aa_summary "levers: ${names[k]}${extra[k]:+ (${extra[k]})}" "$work/${names[k]}"
 done
-rm -rf "$work/scratch" "$work/copy"
+aa_cleanup

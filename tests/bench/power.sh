@@ -71,13 +71,15 @@ for ns in $sizes; do
 done
 
 # ---- 2. the noise: every pair, its size's mean effect taken out ---------------------
+size_files=()
+for size in $sizes; do size_files+=("$work/spin-$size/bench.json"); done
 jq -c -s 'def cpo: . as $r | ([$r.benchmarks[]? | select(.name == $r.benchmark) | .operations] | first) as $ops
             | if $r.cpu_seconds != null and $ops != null and $ops > 0 then $r.cpu_seconds / $ops else null end;
   map(.bench.pairs | map(select(.candidate.cpu_seconds != null and .baseline.cpu_seconds != null))
       | (map(.candidate.ops_per_sec / .baseline.ops_per_sec | log) | add / length) as $mt
       | (map((.candidate | cpo) / (.baseline | cpo) | log) | add / length) as $mc
       | map(.candidate.ops_per_sec *= (-$mt | exp) | .candidate.cpu_seconds *= (-$mc | exp))) | add' \
-  $(printf "$work/spin-%s/bench.json " $sizes) > "$work/residuals.json"
+  "${size_files[@]}" > "$work/residuals.json"
 echo "power: the noise, $(jq length "$work/residuals.json") pairs less their size's mean: $(jq -c '{bench: {pairs: .}}' "$work/residuals.json" | "$BIN/score" --calibrate \
   | jq -r '"per-pair log sd \(.log_ratio_sd * 10000 | round / 10000); a paired t test over \(.detectable_change.pairs) pairs detects \(.detectable_change.pct * 10 | round / 10) % with 80 % power (analytic)"')"
 

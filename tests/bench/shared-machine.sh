@@ -29,20 +29,11 @@ help_requested "$0" "$@"
 [ $# -eq 1 ] || usage_error "usage: tests/bench/shared-machine.sh TREE (a BUILD_DIR with db_bench built; --help)"
 tree=$(cd "$1" && pwd)
 [ -x "$tree/rocksdb-release/db_bench" ] || usage_error "$tree/rocksdb-release/db_bench: build the second tree first (BUILD_DIR=$tree make rocksdb-release)"
-eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"
-export AIOPT_BENCH_READ_SECONDS=0 AIOPT_RUN_BCOZ=0 AIOPT_RUN_BPERF=0
-# shellcheck source=bin/stage/lib.sh
-. "$TOP/bin/stage/lib.sh"
-# shellcheck source=bin/stage/bench.sh
-. "$TOP/bin/stage/bench.sh"
-pairs=${SHARED_PAIRS:-8}
-if ! [[ $pairs =~ ^[0-9]+$ ]] || [ "$pairs" -lt 2 ]; then usage_error "SHARED_PAIRS=$pairs: a spread needs at least 2 pairs"; fi
+# shellcheck source=tests/bench/aa.bash
+. "$TOP/tests/bench/aa.bash"
+pairs=$(aa_pairs SHARED_PAIRS "${SHARED_PAIRS:-8}")
 work=$TOP/build/shared-machine
-rm -rf "$work"; mkdir -p "$work"
-pristine=$work/pristine
-make -s -C "$TOP" baseline BASELINE_DIR="$pristine" AIOPT_BASELINE_RUNS=1 > "$work/pristine.log" 2>&1 \
-  || { tail -n 20 "$work/pristine.log"; exit 1; }
-cp "$pristine/db_bench" "$work/copy"   # a copy, not a link: two files, as a candidate's are
+aa_setup "$work"
 
 # The second run: db_bench rebuilt from a touched source, again and again, each build
 # under the machine's lock, or under one of its own that nothing else takes.
@@ -66,21 +57,14 @@ names=(alone locked unlocked)
 echo "shared-machine: workload ${AIOPT_BENCH_WORKLOAD}, ${AIOPT_BENCH_DURATION} s runs, $pairs A/A pairs a condition, interleaved; $(nproc) cores, $(hostname)"
 for ((i = 1; i <= pairs; i++)); do
   for name in "${names[@]}"; do
-    d=$work/$name; mkdir -p "$d"
     case $name in
       locked) start_builds ;;
       unlocked) start_builds "$work/builder.lock" ;;
     esac
-    bench_pair "$i" "$pristine/db_bench" "$work/copy" "$d/pair-$i-a" "$d/pair-$i-b" "$work/scratch" "" >> "$d/pairs.jsonl"
+    aa_pair "$i" "$work/$name"
     [ -z "$builder" ] || stop_builds
   done
   echo "shared-machine: pair $i of $pairs measured in every condition ($(wc -l < "$work/builds" 2>/dev/null || echo 0) builds so far)" >&2
 done
-for name in "${names[@]}"; do
-  d=$work/$name
-  jq -sc '{bench: {pairs: .}}' "$d/pairs.jsonl" | "$BIN/score" --calibrate > "$d/noise.json" \
-    || input_error "$d/pairs.jsonl: the A/A pairs cannot be scored (see $d/)"
-  jq -r --arg name "$name" --slurpfile p "$d/pairs.jsonl" 'def r3: . * 1000 | round / 1000;
-    "shared-machine: \($name): \($p | map(.baseline.ops_per_sec) | add / length | round) ops/s; A/A \(.throughput.value | r3) [\(.throughput.ci_low | r3), \(.throughput.ci_high | r3)] (half-width \((.throughput.ci_high - .throughput.ci_low) / 2 * 1000 | round / 10) %); per-pair log sd \(.log_ratio_sd * 10000 | round / 10000); \(.detectable_change.pairs) pairs detect \(.detectable_change.pct * 10 | round / 10) % (80 % power)"' "$d/noise.json"
-done
-rm -rf "$work/scratch" "$work/copy"
+for name in "${names[@]}"; do aa_summary "shared-machine: $name" "$work/$name"; done
+aa_cleanup
