@@ -94,16 +94,33 @@ for run in "$dir"/*/seed-*/; do
       + "</table><p>Wall time \($recs | map(.timing.seconds // 0) | add) s; tokens \($recs | map((.llm.prompt_tokens // 0) + (.llm.completion_tokens // 0)) | add)\(if ($recs | map(select(.llm.prompt_tokens == null)) | length) > 0 then " (the model reported none for \($recs | map(select(.llm.prompt_tokens == null)) | length) of \($recs | length) candidates)" else "" end); cost \($recs | cost_usd | if . == null then "unknown (a call unpriced)" else "$\(. * 100 | round / 100)" end).</p>"
     | page("\($name)"; .)' "$html.partial/$name/.records" > "$html.partial/$name.html"
 
-  # ---- each candidate -------------------------------------------------------------
-  while read -r id; do
-    c=$run/$id
-    text() { [ -f "$c/$1" ] && head -c 200000 "$c/$1" || true; }   # FILE: at most 200 kB of it
-    "${JQ[@]}" -rs --arg id "$id" --arg name "$name" --rawfile patch <(text patch.diff) --rawfile cumulative <(text cumulative.diff) \
-        --rawfile prompt <(text prompt.md) --rawfile answer <(text response.md) --rawfile testlog <(text test.log | grep -E '^\[  FAILED  \]|^WARNING: ThreadSanitizer|^=== .* exited' | head -n 30) \
-        --slurpfile conf "$html.partial/$name/.confirm" "$page_defs"'
-      (map(select(.id == $id)) | first) as $r
-      | (map(select(.parent == $id)) | map(.id)) as $children
+  # ---- each candidate: every page of the run from one jq --------------------------
+  # A page per line (its newlines written &#10;, which HTML reads as a newline), split
+  # into files by awk: one jq a run however long the run, not one a candidate.  The
+  # candidates' texts go in as named arguments (ID/FILE); the failing tests' lines
+  # are cut from every test.log by one awk.
+  texts=() logs=()
+  for c in "$run"/c[0-9]*/; do
+    c=${c%/} id=${c##*/}
+    for f in patch.diff cumulative.diff prompt.md response.md; do
+      if [ -f "$c/$f" ]; then texts+=(--rawfile "$id/$f" "$c/$f"); fi
+    done
+    if [ -f "$c/test.log" ]; then logs+=("$c/test.log"); fi
+  done
+  if [ ${#logs[@]} -gt 0 ]; then
+    awk -v out="$html.partial/$name" '
+      FNR == 1 { if (f != "") close(f); n = 0; id = FILENAME; sub(/\/test\.log$/, "", id); sub(/.*\//, "", id); f = out "/" id ".testlog"; printf "" > f }
+      /^\[  FAILED  \]|^WARNING: ThreadSanitizer|^=== .* exited/ && n++ < 30 { print > f }' "${logs[@]}"
+    for f in "$html.partial/$name"/*.testlog; do id=${f##*/}; texts+=(--rawfile "${id%.testlog}/.testlog" "$f"); done
+  fi
+  "${JQ[@]}" -rs --arg name "$name" ${texts[@]+"${texts[@]}"} --slurpfile conf "$html.partial/$name/.confirm" "$page_defs"'
+      def text($id; $file): $ARGS.named["\($id)/\($file)"] // "" | .[0:200000];   # at most 200 kB of each
+      (reduce .[] as $x ({}; .[$x.parent] += [$x.id])) as $kids
+      | .[] as $r | $r.id as $id
+      | ($kids[$id] // []) as $children
       | ($conf | map(select(.id == $id)) | last) as $c
+      | text($id; "patch.diff") as $patch | text($id; "cumulative.diff") as $cumulative
+      | text($id; "prompt.md") as $prompt | text($id; "response.md") as $answer | text($id; ".testlog") as $testlog
       | ($r.bench.pairs // [] | map(select(.baseline.ops_per_sec != null and .candidate.ops_per_sec != null) | .candidate.ops_per_sec / .baseline.ops_per_sec)) as $ratios
       | ($r.score.terms.throughput // null) as $t
       | (if ($ratios | length) == 0 then "<p>No benchmark pair.</p>" else
@@ -129,8 +146,9 @@ for run in "$dir"/*/seed-*/; do
         + "<h2>Patch against pristine</h2>" + (if $cumulative == "" then "<p>None.</p>" else ($cumulative | diff_html) end)
         + "<h2>The model'"'"'s answer</h2><pre id=\"answer\">\($answer | @html)</pre>"
         + "<h2>The prompt</h2><pre id=\"prompt\">\($prompt | @html)</pre>"
-      | page("\($name) \($id)"; .)' "$html.partial/$name/.records" > "$html.partial/$name/$id.html"
-  done < <(jq -r '.id' "$html.partial/$name/.records")
+      | "\($id)\t" + (page("\($name) \($id)"; .) | split("\n") | join("&#10;"))' "$html.partial/$name/.records" \
+    | awk -F '\t' -v out="$html.partial/$name" '{ f = out "/" $1 ".html"; sub(/^[^\t]*\t/, ""); print > f; close(f) }'
+  rm -f "$html.partial/$name"/*.testlog
 done
 [ "$runs_found" -gt 0 ] || input_error "$dir: no archive.jsonl under <track>/seed-<n>/"
 
