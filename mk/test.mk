@@ -2,7 +2,8 @@
 #   make test-unit         the bats suite of the C filters (seconds)
 #   make test-rocksdb      real RocksDB: source, builds, baseline, candidates through the stages
 #   make SAN=1 test-unit   the filters' suite against ASan + UBSan builds
-BATS ?= bats
+# --timing: each test's seconds on its line, so a slow one is seen where it runs (CI too).
+BATS ?= bats --timing
 # The end-to-end files (real RocksDB); every other bats file is a unit test.
 E2E_TESTS ?= $(addprefix $(TOP)/tests/,rocksdb.bats rocksdb-versions.bats run-track.bats confirm.bats slurm.bats)
 UNIT_TESTS ?= $(filter-out $(E2E_TESTS),$(sort $(wildcard $(TOP)/tests/*.bats)))
