@@ -35,7 +35,7 @@ bench-levers: all rocksdb-release
 # A benchmark's noise with a second run building beside it, with and without the lock (~25 min).
 bench-shared: all rocksdb-release
 	bash $(TOP)/tests/bench/shared-machine.sh $(TREE)
-# Candidates per hour with a model answering after 30 s, proposals in flight 1 and 2 (~15 min).
+# Candidates per hour with a model answering after 30 s, proposals in flight 1 and 2 (~22 min).
 bench-in-flight: all rocksdb-release rocksdb-tests
 	bash $(TOP)/tests/bench/in-flight.sh
 # A 2 x 2 matrix's wall time with JOBS=1, JOBS=2 and under Slurm; disk per extra tree (~30 min).
