@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The wall time of a 2 x 2 matrix — tracks baseline and best_of_n x seeds 1-2, two
-# iterations each of the scripted edits, on the demo's short workload — launched
+# The wall time of a 2 x 2 matrix — tracks baseline and best_of_n x seeds 1-2,
+# MATRIX_ITERATIONS (1) iterations each of the scripted edits, on the demo's short
+# workload with 2 pairs a candidate and 2 of calibration, and one quick test in the
+# gate (what is measured is the launchers, not the candidates) — launched
 # three ways, each from scratch: JOBS=1 (one run after the other, the project's
 # tree), JOBS=2 (two at a time, each run a tree of its own: its builds from the
 # shared ccache are part of the time) and LAUNCHER=slurm on a single-node cluster
@@ -22,15 +24,19 @@ help_requested "$0" "$@"
 . "$TOP/tests/helpers/slurm.bash"
 work=$TOP/build/matrix-bench
 rm -rf "$work" "$TOP/build/trees/experiment_a"; mkdir -p "$work"
-export AIOPT_SCRIPTED=$TOP/experiments/experiment_a/scripted \
-       AIOPT_BENCH_DURATION=3 AIOPT_BASELINE_RUNS=2 AIOPT_CONFIRM_PAIRS=4 AIOPT_CONFIRM_DURATION=5 AIOPT_MINIMIZE_SUBSETS=4
+iterations=${MATRIX_ITERATIONS:-1}
+[[ $iterations =~ ^[1-9][0-9]*$ ]] || usage_error "MATRIX_ITERATIONS=$iterations: 1 or more"
+printf 'db_write_test\t--gtest_filter=*SyncAndDisableWAL*\n' > "$work/gate.tsv"
+export AIOPT_SCRIPTED=$TOP/experiments/experiment_a/scripted AIOPT_GATE=$work/gate.tsv \
+       AIOPT_BENCH_DURATION=3 AIOPT_BENCH_READ_SECONDS=1 AIOPT_BASELINE_RUNS=2 AIOPT_CALIBRATION_PAIRS=2 \
+       AIOPT_BENCH_MIN_PAIRS=2 AIOPT_BENCH_MAX_PAIRS=2 AIOPT_CONFIRM_PAIRS=2 AIOPT_CONFIRM_DURATION=3 AIOPT_MINIMIZE_SUBSETS=2
 matrix() {   # RUNS VAR=VALUE: the matrix, timed
   local runs=$1 t0=$SECONDS
-  AIOPT_RUNS=$runs make -s -C "$TOP" experiment_a TRACKS="baseline best_of_n" SEEDS=1-2 ITERATIONS=2 "$2" \
+  AIOPT_RUNS=$runs make -s -C "$TOP" experiment_a TRACKS="baseline best_of_n" SEEDS=1-2 ITERATIONS="$iterations" "$2" \
     > "$runs.log" 2>&1 || { tail -n 20 "$runs.log"; system_error "the matrix ($2) failed (see $runs.log)"; }
   echo "matrix: $2: $((SECONDS - t0)) s"
 }
-echo "matrix: 2 tracks x 2 seeds x 2 iterations, 3 s bench runs; $(nproc) cores, $(hostname)"
+echo "matrix: 2 tracks x 2 seeds x $iterations iteration(s), 3 s bench runs; $(nproc) cores, $(hostname)"
 matrix "$work/jobs-1" JOBS=1
 matrix "$work/jobs-2" JOBS=2
 du -sh "$TOP/build/trees/experiment_a/baseline/seed-1" | awk '{ print "matrix: an extra tree (source and both builds): " $1 }'
@@ -40,7 +46,7 @@ trap 'stop_slurm "$work/slurm"' EXIT
 mkdir -p "$work/node-local"
 t0=$SECONDS
 TMPDIR=$work/node-local AIOPT_SLURM_CPUS=1 AIOPT_RUNS=$work/slurm-runs \
-  make -s -C "$TOP" experiment_a LAUNCHER=slurm TRACKS="baseline best_of_n" SEEDS=1-2 ITERATIONS=2 > "$work/slurm-runs.log" 2>&1 \
+  make -s -C "$TOP" experiment_a LAUNCHER=slurm TRACKS="baseline best_of_n" SEEDS=1-2 ITERATIONS="$iterations" > "$work/slurm-runs.log" 2>&1 \
   || { cat "$work/slurm-runs.log"; system_error "sbatch failed"; }
 for _ in $(seq 7200); do [ -z "$(squeue -h -r -o %i)" ] && break; sleep 0.5; done
 [ -z "$(squeue -h -r -o %i)" ] || system_error "the Slurm jobs did not end within an hour"
