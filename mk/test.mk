@@ -38,6 +38,6 @@ bench-shared: all rocksdb-release
 # Candidates per hour with a model answering after 30 s, proposals in flight 1 and 2 (~22 min).
 bench-in-flight: all rocksdb-release rocksdb-tests
 	bash $(TOP)/tests/bench/in-flight.sh
-# A 2 x 2 matrix's wall time with JOBS=1, JOBS=2 and under Slurm; disk per extra tree (~30 min).
+# A 2 x 2 matrix's wall time with JOBS=1, JOBS=2 and under Slurm; disk per extra tree (~35 min).
 bench-matrix: all rocksdb-release rocksdb-tests
 	bash $(TOP)/tests/bench/matrix.sh

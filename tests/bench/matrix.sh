@@ -13,7 +13,7 @@
 #
 # Runs in build/matrix-bench/.  Needs make rocksdb-release rocksdb-tests, Debian's
 # slurm-wlm and munge (make deps), root (slurmd), the machine otherwise idle.  Slow:
-# about 3 x 10 minutes here.
+# about 35 minutes here.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SCRIPT="matrix-bench"
