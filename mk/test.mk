@@ -20,7 +20,7 @@ test-rocksdb: all rocksdb-release rocksdb-tests
 	AIOPT_BIN=$(BINDIR) $(BATS) $(E2E_TESTS)
 
 # Performance figures quoted in the README (not timed tests).
-.PHONY: bench-noise bench-power bench-levers bench-shared bench-in-flight bench-matrix
+.PHONY: bench-noise bench-power bench-levers bench-shared bench-in-flight bench-matrix bench-explore
 bench: all
 	@for b in parse-dbbench parse-coz apply-diff; do AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/$$b.sh || exit 1; done
 # The noise floor of paired benchmarks on this machine (slow: real db_bench runs).
@@ -41,3 +41,6 @@ bench-in-flight: all rocksdb-release rocksdb-tests
 # A 2 x 2 matrix's wall time with JOBS=1, JOBS=2 and under Slurm; disk per extra tree (~35 min).
 bench-matrix: all rocksdb-release rocksdb-tests
 	bash $(TOP)/tests/bench/matrix.sh
+# The explorer's pages for a run of 500 candidates (the demo's, repeated; seconds).
+bench-explore: all
+	bash $(TOP)/tests/bench/explore.sh
