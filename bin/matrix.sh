@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # matrix.sh EXPERIMENT RUNS ITERATIONS "TRACK..." "SEED..." [RUN-TRACK-OPTION...] —
 # every track x seed of an experiment, each a run of its own of ITERATIONS
-# (bin/run_track.sh, which read them, given the options after the lists), where
-# AIOPT_LAUNCHER says.  run_track.sh --tracks/--seeds
-# and make experiment_a TRACKS=… SEEDS=… LAUNCHER=… JOBS=… come here.
+# iterations (bin/run_track.sh, given the options after the lists), where
+# AIOPT_LAUNCHER says.  run_track.sh --tracks/--seeds (which resolves ITERATIONS) and
+# make experiment_a TRACKS=… SEEDS=… LAUNCHER=… JOBS=… come here.
 #
 #   local (the default)  on this machine, AIOPT_JOBS runs at a time (1).  With more
 #                        than one, each run gets a RocksDB tree of its own
