@@ -27,9 +27,11 @@ show() {   # PERCENT
 }
 show 0
 shown=0
+# Elsewhere, no line at 100 % before the end: with several targets CMake counts each
+# to 100 % in turn, and the line at the end says when the build really ended.
 while kill -0 "$pid" 2>/dev/null; do
   p=$(percent)
-  if [ -n "$p" ] && { [ "$tty" = 1 ] || [ $((p / 10)) -gt $((shown / 10)) ]; }; then show "$p"; shown=$p; fi
+  if [ -n "$p" ] && { [ "$tty" = 1 ] || { [ $((p / 10)) -gt $((shown / 10)) ] && [ "$p" -lt 100 ]; }; }; then show "$p"; shown=$p; fi
   sleep 1
 done
 status=0

@@ -3,13 +3,14 @@
 # terminal; a failure shows the compiler's last lines and keeps the build's status.
 # The "build" is constructed: a script printing lines in the form CMake's Makefile
 # generator prints while it builds ("[ 45%] Building CXX object …"), slowly enough
-# to be seen, then a compiler's error line.
+# to be seen, for two targets (each counted to 100 % in turn, as CMake counts them),
+# then a compiler's error line.
 
 load helpers/common
 
 fake_build() {   # STATUS
   cat > "$BATS_TEST_TMPDIR/build.sh" <<SH
-for p in 3 15 48 71 100; do echo "[ \$p%] Building CXX object CMakeFiles/rocksdb.dir/db/x\$p.cc.o"; sleep 1.2; done
+for p in 3 15 48 100 60 100; do echo "[ \$p%] Building CXX object CMakeFiles/rocksdb.dir/db/x\$p.cc.o"; sleep 1.2; done
 echo "db/db_impl/db_impl_write.cc:12:3: error: 'Statuss' was not declared in this scope"
 exit $1
 SH
@@ -24,8 +25,10 @@ SH
   [[ "$stderr" == "build-release:   0 %, 0m00s elapsed (log: $BATS_TEST_TMPDIR/build-release.log)"* ]]
   [[ "$stderr" == *"build-release: 100 %, 0m0"*"s elapsed (log: $BATS_TEST_TMPDIR/build-release.log)" ]]
   [[ "$stderr" == *"build-release:  48 %"* ]]
+  # 100 % once, at the end: not when the first target is done
+  [ "$(grep -c ' 100 %' <<<"$stderr")" -eq 1 ]
   [[ "$stderr" != *"Building CXX"* ]]
-  [ "$(grep -c 'Building CXX' "$BATS_TEST_TMPDIR/build-release.log")" -eq 5 ]
+  [ "$(grep -c 'Building CXX' "$BATS_TEST_TMPDIR/build-release.log")" -eq 6 ]
 }
 
 @test "a failed build: its status kept, the compiler's last lines and the log's path shown" {
