@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# sandbox.sh [--rw DIR]... [--ro PATH]... [--env NAME=VALUE]... [--keep-caps] -- CMD [ARG...]
+# sandbox.sh [--rw DIR]... [--ro PATH]... [--program PATH] [--env NAME=VALUE]... [--keep-caps]
+#            [--kernel-count BASE] -- CMD [ARG...]
 # sandbox.sh --check
 #
 # Runs model-written code (db_bench, RocksDB's tests, db_stress) where it can read
@@ -10,6 +11,16 @@
 # the program cannot mount its way back out of the chroot.  Where the machine does
 # not allow a mount namespace (not root, a restrictive container) it runs the
 # command with the network off only, or as it is, and --check says which.
+#
+# --program PATH: the candidate's program, mounted read-only at /aiopt/program and run
+# under that name (every word of the command equal to PATH becomes it).  The
+# benchmark and the gate's tests then look alike by name, path and /proc/self/exe:
+# code that skips work only when it is the benchmark cannot tell so from its name.
+# --kernel-count BASE: the kernel's account of everything the command did, written
+# outside the sandbox where the command can neither read nor forge it: BASE.perf,
+# perf stat's count of the sync system calls (where perf may count tracepoints),
+# and BASE.io, /proc/PID/io of a process that reaped them all (the kernel adds a
+# reaped child's I/O counts to its parent's), so its write calls and bytes.
 set -euo pipefail
 die() { echo "sandbox: $*" >&2; exit 125; }
 
@@ -32,23 +43,40 @@ if [ "${1:-}" = --check ]; then
   exit 0
 fi
 
-rw=() ro=() envs=() keep_caps=0
+rw=() ro=() envs=() keep_caps=0 program='' kernel_count=''
 while [ $# -gt 0 ]; do
   case $1 in
     --rw) rw+=("$2"); shift 2 ;;
     --ro) ro+=("$2"); shift 2 ;;
+    --program) program=$2; shift 2 ;;
+    --kernel-count) kernel_count=$2; shift 2 ;;
     --env) envs+=("$2"); shift 2 ;;
     --keep-caps) keep_caps=1; shift ;;
     --) shift; break ;;
-    *) die "unknown option $1 (usage: sandbox.sh [--rw DIR]... [--ro PATH]... [--env N=V]... [--keep-caps] -- CMD...)" ;;
+    *) die "unknown option $1 (usage: sandbox.sh [--rw DIR]... [--ro PATH]... [--program PATH] [--env N=V]... [--keep-caps] [--kernel-count BASE] -- CMD...)" ;;
   esac
 done
 [ $# -gt 0 ] || die "no command"
 base_env=(PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 HOME=/nonexistent)
 
-case ${AIOPT_SANDBOX_LEVEL:-$(level)} in
-  none)  exec env -i "${base_env[@]}" ${envs[@]+"${envs[@]}"} "$@" ;;
-  nonet) exec unshare --net env -i "${base_env[@]}" ${envs[@]+"${envs[@]}"} "$@" ;;
+# The kernel's count, around everything below (the sandbox's own set-up is a few
+# small writes and no sync, alike for every program).
+counted=()
+if [ -n "$kernel_count" ]; then
+  rm -f "$kernel_count.perf" "$kernel_count.io"
+  events=fsync,fdatasync,sync,syncfs,sync_file_range,msync
+  events=syscalls:sys_enter_${events//,/,syscalls:sys_enter_}
+  if perf stat -x, -o /dev/null -e "$events" -- true 2>/dev/null; then
+    counted=(perf stat -x, -o "$kernel_count.perf" -e "$events" --)
+  fi
+  # shellcheck disable=SC2016  # expanded by the inner bash
+  counted+=(bash -c '"${@:2}"; rc=$?; cat /proc/$$/io > "$1"; exit "$rc"' kernel-count "$kernel_count.io")
+fi
+
+sandbox_level=${AIOPT_SANDBOX_LEVEL:-$(level)}
+case $sandbox_level in
+  none)  exec ${counted[@]+"${counted[@]}"} env -i "${base_env[@]}" ${envs[@]+"${envs[@]}"} "$@" ;;
+  nonet) exec ${counted[@]+"${counted[@]}"} unshare --net env -i "${base_env[@]}" ${envs[@]+"${envs[@]}"} "$@" ;;
 esac
 
 # Inside the new namespaces: build the root, then chroot into it.  Mounts made
@@ -93,8 +121,17 @@ add_mount() {   # MODE PATH
 }
 for d in ${ro[@]+"${ro[@]}"}; do add_mount ro "$d"; done
 for d in ${rw[@]+"${rw[@]}"}; do add_mount rw "$d"; done
+if [ -n "$program" ]; then
+  [ -f "$program" ] || die "--program $program: no such file"
+  args+=(ro "$(realpath "$program")" /aiopt/program)
+  words=()
+  for w in "$@"; do
+    if [ "$w" = "$program" ]; then words+=(/aiopt/program); else words+=("$w"); fi
+  done
+  set -- "${words[@]}"
+fi
 inner=(env -i "${base_env[@]}" ${envs[@]+"${envs[@]}"})
 if [ "$keep_caps" = 0 ]; then inner=(setpriv --inh-caps=-all --bounding-set=-all "${inner[@]}"); fi
 # cd inside the root: the caller's directory when the sandbox holds it, else /.
-exec unshare --mount --net --propagation private bash -c "$setup" sandbox ${args[@]+"${args[@]}"} -- "$PWD" \
+exec ${counted[@]+"${counted[@]}"} unshare --mount --net --propagation private bash -c "$setup" sandbox ${args[@]+"${args[@]}"} -- "$PWD" \
   "${inner[@]}" sh -c 'cd "$0" 2>/dev/null || cd /; exec "$@"' "$PWD" "$@"

@@ -379,7 +379,9 @@ static void add_terms(const struct settings *s, cJSON *sc, struct term_value ter
 
 /* The pairs of a record that can be scored: their count, with *pv set; or 0 with
  * o->reason (not a valid candidate) or o->error (cannot be scored) set.  A broken
- * write-stall contract is a reason, its message also in *contract. */
+ * contract — RocksDB's write-stall rules (pairs.c), or its durability as the
+ * kernel and pristine's read-back saw it (durability.c) — is a reason, its message
+ * also in *contract; the figures of both are in *contract_report. */
 static size_t valid_pairs(const cJSON *rec, struct pair_values **pv, struct outcome *o, cJSON **contract_report,
 			  char **contract)
 {
@@ -396,7 +398,26 @@ static size_t valid_pairs(const cJSON *rec, struct pair_values **pv, struct outc
 		set_once(&o->error, xasprintf("pristine broke the write-stall contract (%s): the contract's limits "
 					      "do not fit this workload", broken));
 		free(broken);
-	} else if (broken) {
+		return 0;
+	}
+	if (!broken) {
+		cJSON *durability = NULL;
+		char *error = NULL;
+		broken = durability_violation(rec, *pv, n, &durability, &by_pristine, &error);
+		if (durability)
+			cJSON_AddItemToObject(*contract_report, "durability", durability);
+		if (error) {
+			set_once(&o->error, error);
+		} else if (broken && by_pristine) {
+			set_once(&o->error, xasprintf("pristine broke a durability rule (%s): the rule does not fit this "
+						      "workload or machine", broken));
+			free(broken);
+			broken = NULL;
+		}
+		if (broken)
+			cJSON_ReplaceItemInObject(*contract_report, "ok", cJSON_CreateBool(0));
+	}
+	if (broken) {
 		o->reason = xasprintf("contract: %s", broken);
 		*contract = broken;
 	}

@@ -55,3 +55,29 @@ SB="$TOP/bin/sandbox.sh"
   [ "$output" = "ran with $p/db" ]
   [ "$(cat "$BATS_TEST_TMPDIR/scratch/db/out")" = data ]
 }
+
+@test "--program: a benchmark and a test run under one neutral name, path and /proc/self/exe" {
+  [ "$("$SB" --check)" = "sandbox: candidate programs run in a private mount namespace (tree and scratch only), no network, no capabilities" ] \
+    || skip "no mount namespace on this machine"
+  cp /bin/cat "$BATS_TEST_TMPDIR/db_bench"
+  run "$SB" --program "$BATS_TEST_TMPDIR/db_bench" -- "$BATS_TEST_TMPDIR/db_bench" /proc/self/comm
+  [ "$output" = program ]
+  [ "$("$SB" --program "$BATS_TEST_TMPDIR/db_bench" -- "$BATS_TEST_TMPDIR/db_bench" /proc/self/cmdline | tr '\0' ' ')" = "/aiopt/program /proc/self/cmdline " ]
+  cp /bin/readlink "$BATS_TEST_TMPDIR/db_test"
+  run "$SB" --program "$BATS_TEST_TMPDIR/db_test" -- "$BATS_TEST_TMPDIR/db_test" /proc/self/exe
+  [ "$output" = /aiopt/program ]
+}
+
+@test "--kernel-count: the kernel's count of syncs and write bytes, written where the program cannot reach, its exit status kept" {
+  mkdir -p "$BATS_TEST_TMPDIR/db"
+  for level in "" none; do
+    AIOPT_SANDBOX_LEVEL=$level run "$SB" --rw "$BATS_TEST_TMPDIR/db" --kernel-count "$BATS_TEST_TMPDIR/k" -- \
+      sh -c "dd if=/dev/zero of='$BATS_TEST_TMPDIR/db/f' bs=1024 count=3 conv=fdatasync 2>/dev/null; exit 3"
+    [ "$status" -eq 3 ]
+    [ "$(awk -F, '$3 == "syscalls:sys_enter_fdatasync" {print $1}' "$BATS_TEST_TMPDIR/k.perf")" = 1 ]
+    [ "$(awk '$1 == "wchar:" {print ($2 >= 3072)}' "$BATS_TEST_TMPDIR/k.io")" = 1 ]
+  done
+  # the counts live outside the sandbox: the program cannot see them
+  run "$SB" --rw "$BATS_TEST_TMPDIR/db" --kernel-count "$BATS_TEST_TMPDIR/k" -- sh -c "ls '$BATS_TEST_TMPDIR/k.io' '$BATS_TEST_TMPDIR/k.perf'"
+  [ "$status" -ne 0 ] || [ "$("$SB" --check)" != "sandbox: candidate programs run in a private mount namespace (tree and scratch only), no network, no capabilities" ]
+}

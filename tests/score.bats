@@ -5,8 +5,10 @@
 load helpers/common
 
 # pair OPS_B OPS_C P99_B P99_C [STALL_B STALL_C]: one pair of bench-stage runs as
-# stage.sh writes them: the saturation run (parse-dbbench), its reads, the fixed-load
-# run (P99 is its p99) and the database's options (L0 triggers 2/4/6, 2 memtables).
+# stage.sh writes them: the saturation run (parse-dbbench; 10 s of OPS writes), the
+# kernel's account of it (1,000 bytes written per write, 2 writes per sync), its
+# database read back (every key found), its reads, the fixed-load run (P99 is its
+# p99) and the database's options (L0 triggers 2/4/6, 2 memtables).
 pair() {
   jq -cn --argjson ob "$1" --argjson oc "$2" --argjson pb "$3" --argjson pc "$4" --argjson sb "${5:-50}" --argjson sc "${6:-50}" '
     def run(o; p; s): {benchmark:"fillrandom", ops_per_sec:o, p99_us:(p*10), exit_status:0,
@@ -14,13 +16,19 @@ pair() {
       db_stats:{stall_pct:s}, compaction:{l0_files:4},
       options:{level0_file_num_compaction_trigger:2, level0_slowdown_writes_trigger:4,
                level0_stop_writes_trigger:6, max_write_buffer_number:2},
+      kernel:{durable_sync_calls:(o*5), write_bytes:(o*10000)},
+      readback:{keys_found:(o*10), exit_status:0},
       read:{ops_per_sec:50000, exit_status:0},
       fixed_load:{offered_bytes_per_sec:1e7, ops_per_sec:(o*0.7), p99_us:p, l0_files:3, exit_status:0}};
     {baseline: run($ob; $pb; $sb), candidate: run($oc; $pc; $sc)}'
 }
 
+# The L0 workload's flags, as the bench stage records them (bench.workload).
+WORKLOAD="--benchmarks=fillrandom,stats --num=100000000 --key_size=16 --value_size=400 --seed=1 --duration=10"
+
 record() {   # PAIR... → a candidate record that applied, built and passed
-  printf '%s\n' "$@" | jq -sc '{id:"c0001-abcdef", apply:{ok:true}, build:{ok:true}, test:{ok:true}, bench:{pairs:.}}'
+  printf '%s\n' "$@" | jq -sc --arg w "$WORKLOAD" '{id:"c0001-abcdef", apply:{ok:true}, build:{ok:true}, test:{ok:true},
+    bench:{workload:$w, pairs:.}}'
 }
 
 num() { jq -rc "$1" <<<"$output"; }
@@ -112,6 +120,67 @@ num() { jq -rc "$1" <<<"$output"; }
   run --separate-stderr score <<<"$(jq -c '.bench.pairs[0].baseline.compaction.l0_files = 40' <<<"$rec")"
   [ "$(num .error.stage)" = score ]
   [[ "$(num .error.message)" == "pristine broke the write-stall contract (L0 held 40 files at the end of pristine's saturation run of pair 1;"* ]]
+}
+
+@test "durability: a synchronous write not synced, counted by the kernel, is invalid; pristine's own runs are checked too" {
+  sync="--benchmarks=fillrandom,stats --num=100000000 --sync=1 --threads=4 --seed=1 --duration=10"
+  rec=$(record "$(pair 1000 1400 100 100)" "$(pair 1000 1400 100 100)" | jq -c --arg w "$sync" '.bench.workload = $w')
+  # 2 writes per sync on both sides: within the 4 writer threads' bound
+  run score <<<"$rec"
+  [ "$(num '[.score.valid, .score.contract.durability.ok, .score.contract.durability.writes_per_sync_max_candidate] | tostring')" = '[true,true,2]' ]
+  # the candidate's second pair: 14,000 writes with 2,000 syncs (7 a sync, more than 4 threads can share)
+  run score <<<"$(jq -c '.bench.pairs[1].candidate.kernel.durable_sync_calls = 2000' <<<"$rec")"
+  [ "$(num '[.score.valid, .error.stage, .score.contract.ok, .score.contract.durability.ok] | tostring')" = '[false,"contract",false,false]' ]
+  [ "$(num .error.message)" = "the candidate's run of pair 2 acknowledged 14000 synchronous writes with 2000 syncs counted by the kernel (7.00 writes per sync): with --sync=1 and 4 writer threads one sync covers at most 4 writes, so not every write was synced" ]
+  # exactly 4 a sync is the bound, not past it; without --sync=1 the rule does not apply
+  run score <<<"$(jq -c '.bench.pairs[1].candidate.kernel.durable_sync_calls = 3500' <<<"$rec")"
+  [ "$(num .score.valid)" = true ]
+  run score <<<"$(jq -c '.bench.pairs[1].candidate.kernel.durable_sync_calls = 2000 | .bench.workload = "--num=100000000 --threads=4"' <<<"$rec")"
+  [ "$(num '[.score.valid, .score.contract.durability.syncs_every_write] | tostring')" = '[true,false]' ]
+  # pristine past the bound: the rule does not fit this machine, nothing is scored
+  run --separate-stderr score <<<"$(jq -c '.bench.pairs[0].baseline.kernel.durable_sync_calls = 1000' <<<"$rec")"
+  [ "$status" -eq 1 ]
+  [[ "$(num .error.message)" == "pristine broke a durability rule (pristine's run of pair 1 acknowledged 10000 synchronous writes with 1000 syncs"* ]]
+  # no sync count (perf could not count them): unknown, never passed
+  run --separate-stderr score <<<"$(jq -c '.bench.pairs[0].candidate.kernel.durable_sync_calls = null' <<<"$rec")"
+  [ "$status" -eq 1 ]
+  [[ "$(num .error.message)" == *"the candidate's run's kernel account has no sync count (perf could not count system calls), and the workload syncs every write" ]]
+}
+
+@test "durability: acknowledged writes missing when pristine reads the database back, beyond repeated keys, are invalid" {
+  # 10 s at 100,000 writes/s: 1,000,000 random keys of 10^8 repeat about 4,983
+  # (1e6 − 1e8·(1 − e^−0.01)); allowed ⌊4,983.4 + 6·√4,983.4 + 1⌋ = 5,407
+  rec=$(record "$(pair 100000 100000 100 100)" | jq -c '.bench.pairs[0].candidate.readback.keys_found = 1000000 - 5407')
+  run score <<<"$rec"
+  [ "$(num '[.score.valid, .score.contract.durability.keys_missing_candidate, .score.contract.durability.keys_missing_allowed_candidate] | tostring')" = '[true,5407,5407]' ]
+  run score <<<"$(jq -c '.bench.pairs[0].candidate.readback.keys_found = 990000' <<<"$rec")"
+  [ "$(num '[.score.valid, .error.stage] | tostring')" = '[false,"contract"]' ]
+  [ "$(num .error.message)" = "the candidate's run of pair 1 acknowledged 1000000 writes, but pristine's db_bench found 990000 keys in its database after a reopen: 10000 missing, where repeated random keys explain at most 5407 (key space 100000000)" ]
+  # a database pristine's db_bench cannot read back at all
+  run score <<<"$(jq -c '.bench.pairs[0].candidate.readback = {keys_found: null, exit_status: 1}' <<<"$rec")"
+  [ "$(num .score.reason)" = "bench: the candidate readback run of pair 0 exited non-zero" ]
+}
+
+@test "durability: fewer bytes written per write than pristine's floor (the WAL skipped) is invalid; a user's own benchmark is unchecked, said so" {
+  rec=$(record "$(pair 1000 1000 100 100)" "$(pair 1000 1000 100 100)")
+  floor=$(score <<<"$rec" | jq .score.contract.durability.write_bytes_per_op_floor)
+  [ "$(jq -n "$floor > 0.5 and $floor < 1")" = true ]
+  # 80 % of pristine's bytes per write in pair 2
+  run score <<<"$(jq -c '.bench.pairs[1].candidate.kernel.write_bytes = 8000000' <<<"$rec")"
+  [ "$(num '[.score.valid, .error.stage, .score.contract.durability.write_bytes_per_op_ratio_min] | tostring')" = '[false,"contract",0.8]' ]
+  [[ "$(num .error.message)" == "the candidate's run of pair 2 wrote 800 bytes per acknowledged write (kernel-counted), pristine's 1000: 80.0 % of pristine's, below the "*" % that pristine's own runs never fall under, so not every write's WAL record reached the WAL file" ]]
+  # more bytes (larger records, say) are no violation; with the WAL disabled the rule does not apply
+  run score <<<"$(jq -c '.bench.pairs[1].candidate.kernel.write_bytes = 20000000' <<<"$rec")"
+  [ "$(num .score.valid)" = true ]
+  run score <<<"$(jq -c '.bench.pairs[1].candidate.kernel.write_bytes = 8000000 | .bench.workload += " --disable_wal=1"' <<<"$rec")"
+  [ "$(num '[.score.valid, (.score.contract.durability | has("write_bytes_per_op_floor"))] | tostring')" = '[true,false]' ]
+  # db_bench runs without a kernel account cannot be checked: an error, never a pass
+  run --separate-stderr score <<<"$(jq -c 'del(.bench.pairs[][].kernel)' <<<"$rec")"
+  [ "$status" -eq 1 ]
+  [ "$(num .error.message)" = "bench.pairs carry no kernel account (kernel): the durability rules cannot be checked" ]
+  # a user's own benchmark (no database options, no kernel account): unchecked, and the report says so
+  run score <<<"$(jq -c 'del(.bench.pairs[][].kernel, .bench.pairs[][].options, .bench.pairs[][].readback)' <<<"$rec")"
+  [ "$(num '[.score.valid, .score.contract.durability.checked] | tostring')" = '[true,false]' ]
 }
 
 @test "contract: stall time collapsing while L0 grows is a bypassed stall" {

@@ -16,15 +16,36 @@ db_options() {   # DBDIR
     | jq -Rn '[inputs | split("\t") | {(.[0]): (.[1] | tonumber)}] | add // null'
 }
 
-# One db_bench invocation in the sandbox: LOG gets its output; prints
-# "EXIT CPU-SECONDS" (CPU null when unknown).
+# One db_bench invocation in the sandbox, as every candidate program runs
+# (candidate_program): LOG gets its output, LOG's base .kernel.{perf,io} the
+# kernel's account of it.  Prints "EXIT CPU-SECONDS" (CPU null when unknown).
 db_bench_once() {   # BINARY DBDIR LOG ARGS...
   local bin=$1 db=$2 logfile=$3 status=0; shift 3
-  sandboxed "$(run_limit "$AIOPT_BENCH_DURATION")" --ro "$bin" --rw "$db" -- \
-    /usr/bin/time -f '%e %U %S' -o "$db/.time" "$bin" --db="$db" "$@" > "$logfile" 2>&1 || status=$?
+  candidate_program "$(run_limit "$AIOPT_BENCH_DURATION")" "$db" "${logfile%.log}.kernel" "$bin" --db="$db" "$@" \
+    > "$logfile" 2>&1 || status=$?
   local cpu=null
   [ -s "$db/.time" ] && cpu=$(awk 'NF == 3 { v = $2 + $3 } END { print (v == "" ? "null" : v) }' "$db/.time")
   echo "$status ${cpu:-null}"
+}
+
+# The kernel's account of a run (sandbox.sh --kernel-count BASE) as the run's
+# "kernel" object: each sync system call's count (null where perf could not count
+# them), durable_sync_calls (fsync, fdatasync, sync, syncfs: the calls after which
+# written data survives a power loss; sync_file_range and msync are not counted
+# there), and from /proc/PID/io the write calls (syscw), the bytes passed to them
+# (wchar) and the bytes sent to storage (write_bytes).  null when there is none.
+kernel_account() {   # BASE
+  [ -s "$1.io" ] || { echo null; return; }
+  local calls='{}'
+  [ ! -s "$1.perf" ] || calls=$(awk -F, '$3 ~ /^syscalls:sys_enter_/ { sub(/^syscalls:sys_enter_/, "", $3); print $3 "\t" $1 }' "$1.perf" \
+    | jq -Rn '[inputs | split("\t") | {(.[0] + "_calls"): (.[1] | tonumber? // null)}] | add // {}')
+  jq -Rn --argjson c "$calls" '
+    [inputs | capture("^(?<k>[a-z_]+): +(?<v>[0-9]+)$") | {(.k): (.v | tonumber)}] | add as $io |
+    ["fsync", "fdatasync", "sync", "syncfs", "sync_file_range", "msync"] as $all |
+    ($all | map({(. + "_calls"): ($c[. + "_calls"] // null)}) | add) +
+    {source: (if $c == {} then "/proc/PID/io (perf could not count system calls)" else "perf stat syscalls:sys_enter_*, /proc/PID/io" end),
+     durable_sync_calls: ([$c.fsync_calls, $c.fdatasync_calls, $c.sync_calls, $c.syncfs_calls] | if any(. == null) then null else add end),
+     write_calls: $io.syscw, write_bytes: $io.wchar, storage_write_bytes: $io.write_bytes}' "$1.io"
 }
 
 # A parsed run as JSON with its exit status, CPU seconds and log name.
@@ -82,12 +103,15 @@ metrics_run() {   # FILE EXIT LOG KEPT
 }
 
 # One side of a pair, as a JSON object: the saturation run (throughput, stalls,
-# L0: the parse-dbbench object), then "read": readrandom for AIOPT_BENCH_READ_SECONDS
-# on the database it left (what the writes cost the reads), then — given an offered
-# load in bytes/s — "fixed_load": the same workload on a fresh database at that
-# rate, where p99 means something (at saturation a slower write path lowers p99).
-bench_run() {   # BINARY LOGBASE SCRATCH [OFFERED-BYTES-PER-SEC]
-  local bin=$1 logbase=$2 scratch=$3 offered=${4:-} db st cpu
+# L0: the parse-dbbench object) with the kernel's account of it ("kernel"); then,
+# read by READER (pristine's db_bench: the candidate's code cannot hide a loss or
+# slow its rival's reads), "readback": every key of the database it left, counted
+# after a clean reopen, and "read": readrandom for AIOPT_BENCH_READ_SECONDS (what
+# the writes cost the reads); then — given an offered load in bytes/s —
+# "fixed_load": the same workload on a fresh database at that rate, where p99
+# means something (at saturation a slower write path lowers p99).
+bench_run() {   # BINARY READER LOGBASE SCRATCH [OFFERED-BYTES-PER-SEC]
+  local bin=$1 reader=$2 logbase=$3 scratch=$4 offered=${5:-} db st cpu
   mkdir -p "$scratch"; require_disk "$scratch"
   db=$(mktemp -d "$scratch/db.XXXXXX")
   if [ -n "${AIOPT_BENCH_CMD:-}" ]; then
@@ -97,12 +121,21 @@ bench_run() {   # BINARY LOGBASE SCRATCH [OFFERED-BYTES-PER-SEC]
   fi
   # shellcheck disable=SC2046
   read -r st cpu < <(db_bench_once "$bin" "$db" "$logbase.log" $(bench_args))
-  local sat options read_run=null fixed=null
+  local sat options kernel readback=null read_run=null fixed=null
   options=$(db_options "$db")
+  kernel=$(kernel_account "$logbase.kernel")
   sat=$(parsed_run "$logbase.log" "$st" "$cpu")
+  if [ "$st" = 0 ]; then
+    # One thread: readseq's count is then the database's keys, not a multiple.
+    # shellcheck disable=SC2046
+    read -r st cpu < <(db_bench_once "$reader" "$db" "$logbase-readback.log" $(bench_args) \
+      --use_existing_db=1 --benchmarks=readseq --threads=1)
+    readback=$(parsed_run "$logbase-readback.log" "$st" "$cpu" | jq -c '{keys_found: ([.benchmarks[]? | select(.name == "readseq") | .operations][0] // null),
+      exit_status, log, error}')
+  fi
   if [ "$st" = 0 ] && [ "${AIOPT_BENCH_READ_SECONDS}" != 0 ]; then
     # shellcheck disable=SC2046
-    read -r st cpu < <(db_bench_once "$bin" "$db" "$logbase-read.log" $(bench_args) \
+    read -r st cpu < <(db_bench_once "$reader" "$db" "$logbase-read.log" $(bench_args) \
       --use_existing_db=1 --benchmarks=readrandom --duration="${AIOPT_BENCH_READ_SECONDS}")
     read_run=$(parsed_run "$logbase-read.log" "$st" "$cpu" | jq -c '{ops_per_sec, p99_us, exit_status, log, error}')
   fi
@@ -116,8 +149,8 @@ bench_run() {   # BINARY LOGBASE SCRATCH [OFFERED-BYTES-PER-SEC]
         l0_files: .compaction.l0_files, exit_status, log, error}')
     rm -rf "$db"
   fi
-  jq -c --argjson opt "$options" --argjson r "$read_run" --argjson f "$fixed" \
-    '. + {options: $opt, read: $r, fixed_load: $f}' <<<"$sat"
+  jq -c --argjson opt "$options" --argjson k "$kernel" --argjson rb "$readback" --argjson r "$read_run" --argjson f "$fixed" \
+    '. + {options: $opt, kernel: $k, readback: $rb, read: $r, fixed_load: $f}' <<<"$sat"
 }
 
 # The offered load of the fixed-load runs, bytes/s: AIOPT_BENCH_OFFERED_LOAD of
@@ -132,14 +165,15 @@ offered_load() {   # PRISTINE_DIR
 # then cancels instead of favouring one side.
 # The pair holds the machine (machine_lock): both sides measured alike.
 bench_pair() { machine_lock exclusive bench_pair_alone "$@"; }
+# Both sides' databases are read back by the baseline's binary (pristine's).
 bench_pair_alone() {   # I BASELINE-BIN CANDIDATE-BIN BASELINE-LOGBASE CANDIDATE-LOGBASE SCRATCH OFFERED
   local b c
   if [ $(($1 % 2)) -eq 1 ]; then
-    b=$(bench_run "$2" "$4" "$6" "$7")
-    c=$(bench_run "$3" "$5" "$6" "$7")
+    b=$(bench_run "$2" "$2" "$4" "$6" "$7")
+    c=$(bench_run "$3" "$2" "$5" "$6" "$7")
   else
-    c=$(bench_run "$3" "$5" "$6" "$7")
-    b=$(bench_run "$2" "$4" "$6" "$7")
+    c=$(bench_run "$3" "$2" "$5" "$6" "$7")
+    b=$(bench_run "$2" "$2" "$4" "$6" "$7")
   fi
   jq -cn --argjson b "$b" --argjson c "$c" '{baseline: $b, candidate: $c}'
 }

@@ -16,6 +16,20 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 # time limit:  sandboxed SECONDS [sandbox.sh options] -- CMD...
 sandboxed() { local seconds=$1; shift; timeout --kill-after=10 "$seconds" "$TOP/bin/sandbox.sh" "$@"; }
 
+# Every candidate program — a benchmark run, a gate test, db_stress — runs alike: in
+# the sandbox under one neutral name (sandbox.sh --program), with the same
+# environment, under the same parent processes (timeout, the kernel's count,
+# /usr/bin/time writing SCRATCH/.time), so that code under evolution cannot tell the
+# benchmark from the tests by any of them.  KERNEL.{perf,io} get the kernel's
+# account of the run (sandbox.sh --kernel-count).  halt_on_error: the first race
+# ends a TSan program (exit 66), which fails the gate.
+candidate_program() {   # SECONDS SCRATCH KERNEL PROGRAM ARGS...
+  local seconds=$1 scratch=$2 kernel=$3; shift 3
+  sandboxed "$seconds" --program "$1" --rw "$scratch" --kernel-count "$kernel" \
+    --env "TEST_TMPDIR=$scratch" --env "TSAN_OPTIONS=halt_on_error=1 exitcode=66 history_size=3 second_deadlock_stack=1" -- \
+    /usr/bin/time -f '%e %U %S' -o "$scratch/.time" "$@"
+}
+
 # Databases live on the run's own filesystem, never /tmp by default: on tmpfs
 # (Debian 13 mounts /tmp so) fsync returns at once and the WAL-sync workload
 # would measure nothing.

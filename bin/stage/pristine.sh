@@ -25,7 +25,7 @@ stage_pristine() {
   : > "$dir/runs.jsonl"
   for i in $(seq "$runs"); do
     log "pristine: bench run $i of $runs"
-    machine_lock exclusive bench_run "$dir/db_bench" "$dir/bench-$i" "$scratch" >> "$dir/runs.jsonl"
+    machine_lock exclusive bench_run "$dir/db_bench" "$dir/db_bench" "$dir/bench-$i" "$scratch" >> "$dir/runs.jsonl"
   done
   rm -rf "$scratch"
   jq -e -s 'all(.exit_status == 0 and .ops_per_sec != null)' "$dir/runs.jsonl" > /dev/null \

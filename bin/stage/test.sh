@@ -28,8 +28,6 @@ stage_test() {
   local build_seconds=$((SECONDS - t0)) scratch n=0 prog args
   scratch=$(scratch_for "$cand")/test
   : > "$cand/test.log"
-  # halt_on_error: the first race ends the program (exit 66), which fails the gate.
-  local tsan="halt_on_error=1 exitcode=66 history_size=3 second_deadlock_stack=1"
   while IFS=$'\t' read -r prog args; do
     n=$((n + 1))
     rm -rf "$scratch"; mkdir -p "$scratch"
@@ -38,8 +36,7 @@ stage_test() {
     local t1=$SECONDS rc=0
     # shellcheck disable=SC2086
     local bin; bin=$(gate_binary "$prog")
-    machine_lock shared sandboxed "${AIOPT_TEST_TIMEOUT}" --ro "$bin" --rw "$scratch" \
-      --env "TEST_TMPDIR=$scratch" --env "TSAN_OPTIONS=$tsan" -- \
+    machine_lock shared candidate_program "${AIOPT_TEST_TIMEOUT}" "$scratch" "$scratch.kernel" \
       "$bin" $args >> "$cand/test.log" 2>&1 || rc=$?
     if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
       echo "=== $prog#$n exited $rc: timed out after ${AIOPT_TEST_TIMEOUT} s" >> "$cand/test.log"
@@ -48,7 +45,7 @@ stage_test() {
     fi
     echo "=== $prog#$n took $((SECONDS - t1)) s" >> "$cand/test.log"
   done < <(gate_lines)
-  rm -rf "$scratch"
+  rm -rf "$scratch" "$scratch.kernel".*
   local seconds=$((SECONDS - t0)) verdict
   verdict=$("$BIN/parse-gtest" --source-root "$(cd "$SRC" && pwd)" "$cand/test.log")
   cp "$in" "$out"

@@ -76,19 +76,23 @@ char *invalid_reason(const cJSON *rec, struct outcome *o)
 }
 
 
-/* CPU seconds per operation of one run: cpu_seconds / operations of its benchmark. */
-static double cpu_per_op(const cJSON *run)
+/* The operations of one run's measured benchmark (NAN when unknown). */
+static double operations(const cJSON *run)
 {
-	double cpu = json_path_number(run, "cpu_seconds");
 	const cJSON *name = json_path(run, "benchmark"), *b;
 	cJSON_ArrayForEach(b, json_path(run, "benchmarks")) {
 		const cJSON *n = json_path(b, "name");
-		if (cJSON_IsString(name) && cJSON_IsString(n) && strcmp(n->valuestring, name->valuestring) == 0) {
-			double ops = json_path_number(b, "operations");
-			return ops > 0 ? cpu / ops : NAN;
-		}
+		if (cJSON_IsString(name) && cJSON_IsString(n) && strcmp(n->valuestring, name->valuestring) == 0)
+			return json_path_number(b, "operations");
 	}
 	return NAN;
+}
+
+/* CPU seconds per operation of one run: cpu_seconds / operations of its benchmark. */
+static double cpu_per_op(const cJSON *run)
+{
+	double ops = operations(run);
+	return ops > 0 ? json_path_number(run, "cpu_seconds") / ops : NAN;
 }
 
 /* Reads the pairs; on bad input sets o->error naming the field, on a failed run o->reason. */
@@ -134,24 +138,31 @@ size_t read_pairs(const cJSON *rec, struct pair_values **out, struct outcome *o)
 			}
 			double stall = json_path_number(run, "db_stats.stall_pct"), l0 = json_path_number(run, "compaction.l0_files");
 			double cpu = cpu_per_op(run);
-			/* The fixed-load and read runs: a failed one fails the candidate like the main run. */
-			static const char *const phases[] = { "fixed_load", "read" };
-			for (int ph = 0; ph < 2 && !o->reason; ph++) {
+			/* The fixed-load, read-back and read runs: a failed one fails the candidate
+			 * like the main run (a database pristine's db_bench cannot open is lost). */
+			static const char *const phases[] = { "fixed_load", "readback", "read" };
+			for (int ph = 0; ph < 3 && !o->reason; ph++) {
 				const cJSON *x = json_path(run, phases[ph]);
 				if (!cJSON_IsObject(x))
 					continue;
 				double st = json_path_number(x, "exit_status");
-				if ((!isnan(st) && st != 0) || isnan(json_path_number(x, "ops_per_sec")))
+				if ((!isnan(st) && st != 0) || isnan(json_path_number(x, ph == 1 ? "keys_found" : "ops_per_sec")))
 					set_once(&o->reason, xasprintf("bench: the %s %s run of pair %zu %s", side_name[s], phases[ph], i,
 								       !isnan(st) && st != 0 ? "exited non-zero" : "has no result"));
 			}
 			double fixed_p99 = json_path_number(run, "fixed_load.p99_us"), fixed_l0 = json_path_number(run, "fixed_load.l0_files");
 			double read = json_path_number(run, "read.ops_per_sec");
-			const cJSON *options = json_path(run, "options");
+			const cJSON *options = json_path(run, "options"), *kernel = json_path(run, "kernel");
+			double writes = operations(run), syncs = json_path_number(kernel, "durable_sync_calls"),
+			       wbytes = json_path_number(kernel, "write_bytes"), found = json_path_number(run, "readback.keys_found");
 			if (s == 0) {
+				pv[i].writes_b = writes; pv[i].syncs_b = syncs; pv[i].wbytes_b = wbytes; pv[i].found_b = found;
+				pv[i].kernel_b = cJSON_IsObject(kernel);
 				pv[i].ops_b = ops; pv[i].p99_b = p99; pv[i].stall_b = stall; pv[i].l0_b = l0; pv[i].cpu_b = cpu;
 				pv[i].fixed_p99_b = fixed_p99; pv[i].fixed_l0_b = fixed_l0; pv[i].read_b = read; pv[i].options_b = options;
 			} else {
+				pv[i].writes_c = writes; pv[i].syncs_c = syncs; pv[i].wbytes_c = wbytes; pv[i].found_c = found;
+				pv[i].kernel_c = cJSON_IsObject(kernel);
 				pv[i].ops_c = ops; pv[i].p99_c = p99; pv[i].stall_c = stall; pv[i].l0_c = l0; pv[i].cpu_c = cpu;
 				pv[i].fixed_p99_c = fixed_p99; pv[i].fixed_l0_c = fixed_l0; pv[i].read_c = read; pv[i].options_c = options;
 			}

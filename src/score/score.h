@@ -16,6 +16,11 @@ struct pair_values {
 	double fixed_p99_b, fixed_p99_c, read_b, read_c;
 	double fixed_l0_b, fixed_l0_c;
 	const cJSON *options_b, *options_c;
+	/* The durability figures (durability.c): the operations the run acknowledged,
+	 * the kernel's count of its durable syncs and write bytes, the keys pristine's
+	 * db_bench read back; kernel_*: the run has a kernel account. */
+	double writes_b, writes_c, syncs_b, syncs_c, wbytes_b, wbytes_c, found_b, found_c;
+	int kernel_b, kernel_c;
 };
 
 /* The median of n values (n > 0); an even count averages the middle two. */
@@ -32,5 +37,11 @@ size_t read_pairs(const cJSON *rec, struct pair_values **out, struct outcome *o)
 /* The write-stall contract rule a candidate broke (fresh), or NULL; *report gets the
  * figures; *by_pristine when pristine itself broke it. */
 char *contract_violation(const struct pair_values *pv, size_t n, cJSON **report, int *by_pristine);
+
+/* The durability rule a run broke (fresh), or NULL; *report gets the figures (NULL
+ * with *error set when the record cannot be checked); *by_pristine when pristine's
+ * own run broke it. */
+char *durability_violation(const cJSON *rec, const struct pair_values *pv, size_t n, cJSON **report,
+			   int *by_pristine, char **error);
 
 #endif

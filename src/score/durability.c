@@ -1,0 +1,229 @@
+/* durability.c — the rules that no edit can talk its way past: what each run
+ * acknowledged, against what the kernel saw it write and sync and what pristine's
+ * own code reads back from the database it left.
+ *
+ * RocksDB's statistics (WAL bytes, WAL syncs) are recorded in the file the model
+ * edits, so an edit that drops durable work can keep them reporting it; and the
+ * gate's programs are not the benchmark, so an edit that skips work only when it
+ * is benchmarked passes them.  These rules read only what the bench stage measured
+ * outside the candidate's reach: the kernel's count of the run's system calls
+ * (bench.pairs[].*.kernel, sandbox.sh --kernel-count) and the keys pristine's
+ * db_bench counted after a clean reopen (bench.pairs[].*.readback).  They hold for
+ * pristine's runs as for the candidate's: a pristine run that breaks one means the
+ * rule does not fit the workload, and nothing is scored. */
+#define _GNU_SOURCE
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "../lib/jsonl.h"
+#include "../lib/util.h"
+#include "score.h"
+
+/* The WAL rule's floor: a pair in which the candidate's write bytes per operation
+ * (kernel-counted) fall below this share of pristine's did not write every WAL
+ * record.  From the A/A pairs of tests/bench/kernel.sh (tests/bench/README.md):
+ * pristine against itself, the per-pair log ratio's SD of bytes per operation was
+ * 0.0075 on the L0 workload and 0.0016 on the sync one; the floor is 8 of the
+ * larger SD below 1 (a false alarm far rarer than once in a run).  The WAL's share
+ * of the bytes is about a fifth on the L0 workload (flushes and compactions write
+ * the rest) and nearly all of them on the sync one: dropping it falls far below. */
+static const double WRITE_BYTES_FLOOR = 0.94;
+
+/* The read-back rule's allowance, in standard deviations of the count of repeated
+ * keys (below). */
+static const double READBACK_SIGMAS = 6;
+
+/* The value of --NAME in a db_bench argument string (the last one counts, as in
+ * gflags); a bare --NAME is "true", --noNAME "false".  NULL when absent. */
+static char *flag_value(const char *args, const char *name)
+{
+	char *found = NULL;
+	size_t len = strlen(name);
+	for (const char *p = args; p && *p;) {
+		while (*p == ' ')
+			p++;
+		const char *end = strchr(p, ' ');
+		size_t wlen = end ? (size_t)(end - p) : strlen(p);
+		if (wlen >= 2 + len && strncmp(p, "--", 2) == 0 && strncmp(p + 2, name, len) == 0 &&
+		    (wlen == 2 + len || p[2 + len] == '=')) {
+			free(found);
+			found = wlen == 2 + len ? xstrdup("true") : strndup(p + 3 + len, wlen - 3 - len);
+		} else if (wlen == 4 + len && strncmp(p, "--no", 4) == 0 && strncmp(p + 4, name, len) == 0) {
+			free(found);
+			found = xstrdup("false");
+		}
+		p = end;
+	}
+	return found;
+}
+
+static int flag_true(const char *args, const char *name)
+{
+	char *v = flag_value(args, name);
+	int yes = v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+	free(v);
+	return yes;
+}
+
+static double flag_number(const char *args, const char *name, double dflt)
+{
+	char *v = flag_value(args, name), *end = NULL;
+	double d = v ? strtod(v, &end) : dflt;
+	if (v && (end == v || *end))
+		d = NAN;
+	free(v);
+	return d;
+}
+
+/* The keys a run of W random writes over a key space of N leaves fewer than W by
+ * chance: db_bench's fillrandom draws each key uniformly from N, so W draws repeat
+ * W − N·(1 − (1 − 1/N)^W) keys on average (the birthday count), with a spread
+ * close to its square root (Poisson).  Allowed: that mean and READBACK_SIGMAS of
+ * its spread, plus one. */
+static double readback_allowance(double writes, double key_space)
+{
+	double distinct = -key_space * expm1(writes * log1p(-1 / key_space));
+	double repeats = writes - distinct;
+	if (repeats < 0)
+		repeats = 0;
+	return floor(repeats + READBACK_SIGMAS * sqrt(repeats) + 1);
+}
+
+static const char *const side_label[2] = { "pristine's", "the candidate's" };
+
+char *durability_violation(const cJSON *rec, const struct pair_values *pv, size_t n, cJSON **report,
+			   int *by_pristine, char **error)
+{
+	*by_pristine = 0;
+	*report = NULL;
+	const cJSON *w = json_path(rec, "bench.workload");
+	size_t counted = 0;
+	for (size_t i = 0; i < n; i++)
+		counted += pv[i].kernel_b + pv[i].kernel_c;
+	if (counted == 0) {
+		/* A user's own benchmark (AIOPT_BENCH_CMD) has no db_bench database to read
+		 * back: said so in the report, never passed off as checked. */
+		int db_bench = 0;
+		for (size_t i = 0; i < n; i++)
+			db_bench |= cJSON_IsObject(pv[i].options_b);
+		if (db_bench)
+			*error = xstrdup("bench.pairs carry no kernel account (kernel): the durability rules cannot be checked");
+		*report = cJSON_CreateObject();
+		cJSON_AddBoolToObject(*report, "checked", 0);
+		return NULL;
+	}
+	if (counted != 2 * n || !cJSON_IsString(w)) {
+		*error = xstrdup(!cJSON_IsString(w) ? "bench.workload is missing: the durability rules need the workload's flags"
+						    : "some bench runs carry no kernel account (kernel): the durability rules cannot be checked");
+		return NULL;
+	}
+	const char *args = w->valuestring;
+	int syncs_every_write = flag_true(args, "sync"), wal = !flag_true(args, "disable_wal");
+	double threads = flag_number(args, "threads", 1), key_space = flag_number(args, "num", 1000000);
+	if (isnan(threads) || threads < 1 || isnan(key_space) || key_space < 1) {
+		*error = xasprintf("bench.workload: --threads or --num is not a positive number (%s)", args);
+		return NULL;
+	}
+
+	char *msg = NULL;
+	/* The figures behind the verdict: each side's worst run. */
+	double worst_ops_per_sync[2] = { 0, 0 }, worst_bytes_ratio = INFINITY, worst_margin[2] = { -INFINITY, -INFINITY },
+	       worst_missing[2] = { 0, 0 }, worst_missing_allowed[2] = { 0, 0 };
+	for (size_t i = 0; i < n && !msg && !*error; i++) {
+		const double ops[2] = { pv[i].writes_b, pv[i].writes_c }, syncs[2] = { pv[i].syncs_b, pv[i].syncs_c },
+			     found[2] = { pv[i].found_b, pv[i].found_c };
+		for (int s = 0; s < 2 && !msg && !*error; s++) {
+			if (isnan(ops[s]) || ops[s] <= 0) {
+				*error = xasprintf("bench.pairs[%zu]: %s run reports no operations of its benchmark", i, side_label[s]);
+				break;
+			}
+			/* With --sync=1, a closed-loop writer waits for its write's sync before it
+			 * writes again, so one sync covers at most the T threads' writes (the
+			 * group); the WAL's other syncs (MANIFEST, SST files, directories) only
+			 * lower the ratio.  No allowance: nothing legitimate acknowledges a synced
+			 * write without a sync after it was appended. */
+			if (syncs_every_write) {
+				if (isnan(syncs[s])) {
+					*error = xasprintf("bench.pairs[%zu]: %s run's kernel account has no sync count (perf could "
+							   "not count system calls), and the workload syncs every write", i, side_label[s]);
+					break;
+				}
+				double per_sync = syncs[s] > 0 ? ops[s] / syncs[s] : INFINITY;
+				if (per_sync > worst_ops_per_sync[s])
+					worst_ops_per_sync[s] = per_sync;
+				if (per_sync > threads) {
+					msg = xasprintf("%s run of pair %zu acknowledged %.0f synchronous writes with %.0f syncs "
+							"counted by the kernel (%.2f writes per sync): with --sync=1 and %.0f writer "
+							"threads one sync covers at most %.0f writes, so not every write was synced",
+							side_label[s], i + 1, ops[s], syncs[s], per_sync, threads, threads);
+					*by_pristine = s == 0;
+				}
+			}
+			/* Every acknowledged write must be there after a clean reopen, read by
+			 * pristine's code: repeated random keys aside, as many keys as writes. */
+			if (!msg) {
+				if (isnan(found[s])) {
+					*error = xasprintf("bench.pairs[%zu]: %s run's database was not read back (readback.keys_found)",
+							   i, side_label[s]);
+					break;
+				}
+				double missing = ops[s] - found[s], allowed = readback_allowance(ops[s], key_space);
+				if (missing - allowed > worst_margin[s]) {
+					worst_margin[s] = missing - allowed;
+					worst_missing[s] = missing;
+					worst_missing_allowed[s] = allowed;
+				}
+				if (missing > allowed) {
+					msg = xasprintf("%s run of pair %zu acknowledged %.0f writes, but pristine's db_bench found "
+							"%.0f keys in its database after a reopen: %.0f missing, where repeated random "
+							"keys explain at most %.0f (key space %.0f)",
+							side_label[s], i + 1, ops[s], found[s], missing, allowed, key_space);
+					*by_pristine = s == 0;
+				}
+			}
+		}
+		if (msg || *error || !wal)
+			continue;
+		double bb = pv[i].wbytes_b / pv[i].writes_b, bc = pv[i].wbytes_c / pv[i].writes_c;
+		if (isnan(bb) || isnan(bc) || bb <= 0) {
+			*error = xasprintf("bench.pairs[%zu]: the kernel account has no write bytes (kernel.write_bytes)", i);
+			break;
+		}
+		if (bc / bb < worst_bytes_ratio)
+			worst_bytes_ratio = bc / bb;
+		if (bc / bb < WRITE_BYTES_FLOOR)
+			msg = xasprintf("the candidate's run of pair %zu wrote %.0f bytes per acknowledged write (kernel-counted), "
+					"pristine's %.0f: %.1f %% of pristine's, below the %.0f %% that pristine's own runs never "
+					"fall under, so not every write's WAL record reached the WAL file",
+					i + 1, bc, bb, 100 * bc / bb, 100 * WRITE_BYTES_FLOOR);
+	}
+	if (*error) {
+		free(msg);
+		return NULL;
+	}
+	cJSON *rep = cJSON_CreateObject();
+	cJSON_AddBoolToObject(rep, "checked", 1);
+	cJSON_AddBoolToObject(rep, "ok", msg == NULL);
+	cJSON_AddNumberToObject(rep, "writer_threads", threads);
+	cJSON_AddBoolToObject(rep, "syncs_every_write", syncs_every_write);
+	if (syncs_every_write) {
+		json_add_number_or_null(rep, "writes_per_sync_max_baseline", worst_ops_per_sync[0]);
+		json_add_number_or_null(rep, "writes_per_sync_max_candidate", worst_ops_per_sync[1]);
+	}
+	cJSON_AddNumberToObject(rep, "keys_missing_baseline", worst_missing[0]);
+	cJSON_AddNumberToObject(rep, "keys_missing_allowed_baseline", worst_missing_allowed[0]);
+	cJSON_AddNumberToObject(rep, "keys_missing_candidate", worst_missing[1]);
+	cJSON_AddNumberToObject(rep, "keys_missing_allowed_candidate", worst_missing_allowed[1]);
+	if (wal) {
+		json_add_number_or_null(rep, "write_bytes_per_op_ratio_min", isinf(worst_bytes_ratio) ? NAN : worst_bytes_ratio);
+		cJSON_AddNumberToObject(rep, "write_bytes_per_op_floor", WRITE_BYTES_FLOOR);
+	}
+	if (msg)
+		cJSON_AddStringToObject(rep, "violation", msg);
+	*report = rep;
+	return msg;
+}
