@@ -20,7 +20,7 @@ test-rocksdb: all rocksdb-release rocksdb-tests
 	AIOPT_BIN=$(BINDIR) $(BATS) $(E2E_TESTS)
 
 # Performance figures quoted in the README (not timed tests).
-.PHONY: bench-noise bench-power bench-levers bench-shared bench-in-flight bench-matrix bench-explore
+.PHONY: bench-noise bench-power bench-levers bench-shared bench-in-flight bench-matrix bench-explore bench-kernel
 bench: all
 	@for b in parse-dbbench parse-coz apply-diff; do AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/$$b.sh || exit 1; done
 # The noise floor of paired benchmarks on this machine (slow: real db_bench runs).
@@ -41,6 +41,10 @@ bench-in-flight: all rocksdb-release rocksdb-tests
 # A 2 x 2 matrix's wall time with JOBS=1, JOBS=2 and under Slurm; disk per extra tree (~35 min).
 bench-matrix: all rocksdb-release rocksdb-tests
 	bash $(TOP)/tests/bench/matrix.sh
+# The kernel's account of pristine's runs, A/A on both workloads: the spread the
+# durability rules' allowances come from, and what the count costs (~6 min).
+bench-kernel: all rocksdb-release
+	bash $(TOP)/tests/bench/kernel.sh
 # The explorer's pages for a run of 500 candidates (the demo's, repeated; seconds).
 bench-explore: all
 	bash $(TOP)/tests/bench/explore.sh

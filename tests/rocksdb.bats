@@ -4,7 +4,8 @@
 # targets of mk/candidate.mk — an edit that changes nothing, one that does not
 # compile, one that drops the WAL fsync, and the known-effect edits of
 # tests/fixtures/edits (a stall bypass, a dropped WAL append, a data race in the
-# write group, a 2 µs slowdown).  Short workloads (3 s runs, 20 s profile) keep it
+# write group, a 2 µs slowdown, a sync skipped for groups of writers, a WAL append
+# skipped under the benchmark).  Short workloads (3 s runs, 20 s profile) keep it
 # inside CI's budget; stage times are printed.
 
 load helpers/common
@@ -58,6 +59,9 @@ candidate() {
   [ "$(jq '.read_ops_per_sec > 0 and .offered_bytes_per_sec == (.ops_per_sec * 416 * 0.75 | floor)' "$b")" = true ]
   # the limits recorded by the database itself
   [ "$(jq -c '.bench[0].options | [.level0_slowdown_writes_trigger, .level0_stop_writes_trigger, .max_write_buffer_number]' "$b")" = '[4,6,2]' ]
+  # the kernel's account of each run (perf counts the syncs here), and every key read back by pristine's db_bench
+  [ "$(jq -c '.bench | map([(.kernel.source | startswith("perf stat")), (.kernel.durable_sync_calls >= 0), (.kernel.write_bytes > 0),
+       (.readback.exit_status == 0), (.readback.keys_found > 0)]) | unique' "$b")" = '[[true,true,true,true,true]]' ]
   # databases lived under the run directory, and are gone
   [ ! -e "$RUN/pristine/scratch/bench" ]
   [ "$(jq '.coz.experiments > 0 and .coz.progress_points[0].name == "db_bench.write"' "$b")" = true ]
@@ -77,6 +81,10 @@ candidate() {
   # every pair ran all three phases, and pristine kept the write-stall contract in every run
   [ "$(jq '.bench.pairs | all(.[]; .baseline.read.ops_per_sec > 0 and .candidate.fixed_load.p99_us > 0 and .baseline.fixed_load.offered_bytes_per_sec > 0)' <<<"$r")" = true ]
   [ "$(jq -c '.score.contract | [.ok, .limits_known, (.l0_files_max_baseline <= 8)]' <<<"$r")" = '[true,true,true]' ]
+  # and the durability rules held for both sides of every pair: what the kernel counted, what pristine read back
+  jq -c '.score.contract.durability' <<<"$r" >&3
+  [ "$(jq -c '.score.contract.durability | [.checked, .ok, (.keys_missing_baseline <= .keys_missing_allowed_baseline),
+       (.keys_missing_candidate <= .keys_missing_allowed_candidate), (.write_bytes_per_op_ratio_min >= .write_bytes_per_op_floor)]' <<<"$r")" = '[true,true,true,true,true]' ]
   # the same binary: the profile terms stay out of the score (within noise, or unknown)
   [ "$(jq '[.score.terms.bcoz, .score.terms.bperf] | all(.[]; . == null or .counted == false)' <<<"$r")" = true ]
   grep -q "^+// Merges the write group's batches" "$RUN/c0001-noop/patch.diff"
@@ -149,7 +157,56 @@ candidate() {
     [ "$status" -eq 0 ]
     jq -r --arg w "$workload" '"# \($w): \(.score | {valid, better_than_pristine, comparable_score, worse_terms, throughput: .terms.throughput.value, p99_fixed_load: .terms.latency.value})"' <<<"$output" >&3
     [ "$(jq -c '[.test.ok, .score.better_than_pristine, (.score.comparable_score <= 1 or .score.valid == false)]' <<<"$output")" = '[true,false,true]' ]
+    # slower, not less durable: every durability rule held, for pristine and the spin, on both workloads
+    jq -c --arg w "$workload" '"# \($w) durability: \(.score.contract.durability)"' <<<"$output" >&3
+    [ "$(jq -c '[.error, .score.contract.durability.checked, .score.contract.durability.ok]' <<<"$output")" = '[null,true,true]' ]
   done
+  [ "$(jq '.score.contract.durability | .syncs_every_write and .writes_per_sync_max_baseline <= 4 and .writes_per_sync_max_candidate <= 4' "$RUN/c0007-spin-sync/score.json")" = true ]
+}
+
+# past_gate NAME EDIT WORKLOAD: an edit applied and built by the stage targets, then
+# — the gate passing it — benchmarked and scored on WORKLOAD.  Both edits below pass
+# the gate (its durability tests write from one thread; its programs are not the
+# benchmark): running it again would cost three minutes of CI and show nothing new.
+past_gate() {
+  local cand="$RUN/$1" t0=$SECONDS
+  mkdir -p "$cand"
+  jq -cn --arg id "$1" --arg dir "$cand" --rawfile d "$2" \
+    '{id: $id, parent: "pristine", iteration: 1, experiment: "experiment_a", track: "profiler", dir: $dir, diff: $d}' > "$cand/record.json"
+  make -s -f "$TOP/mk/candidate.mk" CAND="$cand" PRISTINE="$RUN/pristine" build.json > "$cand/make.log" 2>&1
+  jq -e '.build.ok' "$cand/build.json" > /dev/null
+  jq '.test = {ok: true}' "$cand/build.json" > "$cand/test.json"
+  eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"; settings
+  AIOPT_BENCH_WORKLOAD=$3 PRISTINE="$RUN/pristine" "$TOP/bin/stage.sh" bench "$cand" 2> "$cand/bench.err"
+  score < "$cand/bench.json" | tee "$cand/score.json"
+  echo "# $1: $((SECONDS - t0)) s, $(jq '.bench.pairs | length' "$cand/bench.json") pairs" >&3
+}
+
+@test "a sync skipped when the write group holds several writers: invalid by the kernel's count of syncs" {
+  run past_gate c0009-groupsync "$EDITS/skips-sync-in-group.md" sync
+  [ "$status" -eq 0 ]
+  r=$(tail -n 1 <<<"$output")
+  jq -r '"# \(.error.message)"' <<<"$r" >&3
+  [ "$(jq -c '[.score.valid, .error.stage, .score.contract.durability.ok]' <<<"$r")" = '[false,"contract",false]' ]
+  [[ "$(jq -r .error.message <<<"$r")" == "the candidate's run of pair 1 acknowledged "*" synchronous writes with "*" syncs counted by the kernel ("*" writes per sync): with --sync=1 and 4 writer threads one sync covers at most 4 writes, so not every write was synced" ]]
+  # RocksDB's own statistics, recorded in the edited file, still claim a sync per group
+  [ "$(jq '.bench.pairs[0].candidate.db_stats.writes_per_sync <= 4' <<<"$r")" = true ]
+  # pristine, in the same pair, kept the bound
+  [ "$(jq '.bench.pairs[0].baseline | ([.benchmarks[] | select(.name == "fillrandom") | .operations][0] / .kernel.durable_sync_calls) <= 4' <<<"$r")" = true ]
+}
+
+@test "the WAL append skipped only under the benchmark: invalid by what pristine reads back or the kernel's bytes" {
+  run past_gate c0010-benchwal "$EDITS/skips-wal-when-benchmarked.md" l0
+  [ "$status" -eq 0 ]
+  r=$(tail -n 1 <<<"$output")
+  jq -r '"# \(.error.message)"' <<<"$r" >&3
+  [ "$(jq -c '[.score.valid, .error.stage, .score.contract.durability.ok]' <<<"$r")" = '[false,"contract",false]' ]
+  m=$(jq -r .error.message <<<"$r")
+  [[ "$m" == "the candidate's run of pair 1 acknowledged "*" writes, but pristine's db_bench found "*" keys in its database after a reopen: "*" missing, where repeated random keys explain at most "* ||
+     "$m" == "the candidate's run of pair 1 wrote "*" bytes per acknowledged write (kernel-counted), pristine's "*"so not every write's WAL record reached the WAL file" ]]
+  # it ran under the neutral name and still told the benchmark by its command line,
+  # and RocksDB's own statistics (recorded in the edited file) still claim every WAL write
+  [ "$(jq '.bench.pairs[0].candidate.db_stats.wal_writes > 0' <<<"$r")" = true ]
 }
 
 @test "a sync workload's databases on tmpfs are refused, saying why" {

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The kernel's account of pristine's runs, A/A: on the L0 and the WAL-sync workload,
+# KERNEL_PAIRS pairs of pristine's db_bench against a copy of itself through the
+# bench stage's own bench_pair (the sandbox, the kernel's count, the read-back by
+# pristine).  Per workload: each run's acknowledged writes per kernel-counted sync
+# (the bound is the writer threads), the spread of the pairs' ratios of write bytes
+# per write (score's WRITE_BYTES_FLOOR is derived from it), and the keys the
+# read-back missed against score's allowance for repeated keys — score's own
+# verdict on the pairs (score.contract.durability).  Then the cost of the count:
+# KERNEL_OVERHEAD_RUNS saturation runs each with and without it, interleaved.
+# Needs RocksDB built (make rocksdb-release).  ~6 min with the defaults.
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+SCRIPT=bench-kernel
+# shellcheck source=bin/common.sh
+. "$TOP/bin/common.sh"
+# shellcheck source=tests/bench/aa.bash
+. "$TOP/tests/bench/aa.bash"
+pairs=$(aa_pairs KERNEL_PAIRS "${KERNEL_PAIRS:-8}")
+overhead_runs=$(aa_pairs KERNEL_OVERHEAD_RUNS "${KERNEL_OVERHEAD_RUNS:-6}")
+export AIOPT_BENCH_DURATION=${KERNEL_BENCH_DURATION:-3}
+work=${KERNEL_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/aiopt-kernel.XXXXXX")}
+aa_setup "$work"
+echo "bench-kernel: $pairs A/A pairs a workload, ${AIOPT_BENCH_DURATION} s runs, $(nproc) cores, $(uname -r), $(perf --version)"
+
+for workload in l0 sync; do
+  export AIOPT_BENCH_WORKLOAD=$workload
+  dir=$work/$workload
+  for i in $(seq "$pairs"); do aa_pair "$i" "$dir"; done
+  jq -sc --arg w "$(bench_args)" '{id: "aa", apply: {ok: true}, build: {ok: true}, test: {ok: true},
+      bench: {workload: $w, pairs: .}}' "$dir/pairs.jsonl" | "$BIN/score" > "$dir/score.json" \
+    || input_error "$dir/pairs.jsonl: score could not read the A/A pairs (see $dir/)"
+  jq -r --arg w "$workload" --slurpfile p "$dir/pairs.jsonl" '
+    def bpo: .kernel.write_bytes / ([.benchmarks[] | select(.name == "fillrandom") | .operations][0]);
+    def wps: ([.benchmarks[] | select(.name == "fillrandom") | .operations][0]) / .kernel.durable_sync_calls;
+    def r3: . * 1000 | round / 1000;
+    ($p | map((.candidate | bpo) / (.baseline | bpo) | log)) as $l |
+    ($l | add / length) as $m |
+    ($l | map((. - $m) * (. - $m)) | add / (length - 1) | sqrt) as $sd |
+    ($p | map(.baseline, .candidate)) as $runs |
+    "\($w): \($runs | map([.benchmarks[] | select(.name == "fillrandom") | .operations][0]) | min)-\($runs | map([.benchmarks[] | select(.name == "fillrandom") | .operations][0]) | max) writes a run; " +
+    "writes per kernel-counted sync \($runs | map(wps) | min | r3)-\($runs | map(wps) | max | r3) (bound: \(.score.contract.durability.writer_threads) threads" +
+    (if .score.contract.durability.syncs_every_write then ")" else ", not applied: no --sync=1)" end) +
+    "; write bytes per write \($runs | map(bpo) | min | round)-\($runs | map(bpo) | max | round), " +
+    "A/A ratio \($l | map(exp) | min | r3)-\($l | map(exp) | max | r3), per-pair log sd \($sd * 10000 | round / 10000); " +
+    "read-back: at most \(.score.contract.durability.keys_missing_baseline) keys missing (allowed \(.score.contract.durability.keys_missing_allowed_baseline)); " +
+    "score: \(if .score.valid then "valid, every rule held" else (.error.message // .score.reason) end)"' "$dir/score.json"
+done
+
+# The count's cost: the same saturation run with and without sandbox.sh
+# --kernel-count, alternating, ops/s compared.
+for workload in l0 sync; do
+  export AIOPT_BENCH_WORKLOAD=$workload
+  : > "$work/overhead-$workload.tsv"
+  for i in $(seq "$overhead_runs"); do
+    for counted in 1 0; do
+      db=$(mktemp -d "$work/scratch.XXXXXX")
+      count=(); [ "$counted" = 0 ] || count=(--kernel-count "$work/overhead.kernel")
+      # shellcheck disable=SC2046
+      machine_lock exclusive sandboxed "$(run_limit "$AIOPT_BENCH_DURATION")" --program "$aa_work/pristine/db_bench" --rw "$db" \
+        ${count[@]+"${count[@]}"} -- "$aa_work/pristine/db_bench" --db="$db" $(bench_args) > "$work/overhead.log" 2>&1
+      printf '%s\t%s\n' "$counted" "$("$BIN/parse-dbbench" "$work/overhead.log" | jq .ops_per_sec)" >> "$work/overhead-$workload.tsv"
+      rm -rf "$db"
+    done
+  done
+  awk -F'\t' -v w="$workload" -v n="$overhead_runs" '{ s[$1] += log($2) }
+    END { printf "%s: the kernel count costs %.1f %% of throughput (geometric means of %d runs each: %.0f counted, %.0f not)\n",
+          w, (1 - exp((s[1] - s[0]) / n)) * 100, n, exp(s[1] / n), exp(s[0] / n) }' "$work/overhead-$workload.tsv"
+done
+aa_cleanup
+echo "bench-kernel: pairs and logs kept in $work"
