@@ -188,11 +188,15 @@ past_gate() {
   r=$(tail -n 1 <<<"$output")
   jq -r '"# \(.error.message)"' <<<"$r" >&3
   [ "$(jq -c '[.score.valid, .error.stage, .score.contract.durability.ok]' <<<"$r")" = '[false,"contract",false]' ]
-  [[ "$(jq -r .error.message <<<"$r")" == "the candidate's run of pair 1 acknowledged "*" synchronous writes with "*" syncs counted by the kernel ("*" writes per sync): with --sync=1 and 4 writer threads one sync covers at most 4 writes, so not every write was synced" ]]
+  # skipped for groups, kept for lone writers: about 4 writes a sync, so one of the two counts breaks
+  m=$(jq -r .error.message <<<"$r")
+  [[ "$m" == "the candidate's run of pair 1 acknowledged "*" synchronous writes with "*" syncs counted by the kernel ("*" writes per sync): with --sync=1 and 4 writer threads one sync covers at most 4 writes, so not every write was synced" ||
+     "$m" == "the candidate's run of pair 1 made "*" write calls and "*" syncs (kernel-counted, "*" write calls per sync): with --sync=1 each write group's WAL append is synced before the next, at most 1.25 write calls per sync with the database's other files, so some groups were acknowledged unsynced" ]]
   # RocksDB's own statistics, recorded in the edited file, still claim a sync per group
   [ "$(jq '.bench.pairs[0].candidate.db_stats.writes_per_sync <= 4' <<<"$r")" = true ]
-  # pristine, in the same pair, kept the bound
-  [ "$(jq '.bench.pairs[0].baseline | ([.benchmarks[] | select(.name == "fillrandom") | .operations][0] / .kernel.durable_sync_calls) <= 4' <<<"$r")" = true ]
+  # pristine, in the same pair, kept both bounds
+  [ "$(jq '.bench.pairs[0].baseline | ([.benchmarks[] | select(.name == "fillrandom") | .operations][0] / .kernel.durable_sync_calls) <= 4
+       and .kernel.write_calls / .kernel.durable_sync_calls <= 1.25' <<<"$r")" = true ]
 }
 
 @test "the WAL append skipped only under the benchmark: invalid by what pristine reads back or the kernel's bytes" {

@@ -6,7 +6,8 @@ load helpers/common
 
 # pair OPS_B OPS_C P99_B P99_C [STALL_B STALL_C]: one pair of bench-stage runs as
 # stage.sh writes them: the saturation run (parse-dbbench; 10 s of OPS writes), the
-# kernel's account of it (1,000 bytes written per write, 2 writes per sync), its
+# kernel's account of it (1,000 bytes written per write, 2 writes and a write call per
+# sync), its
 # database read back (every key found), its reads, the fixed-load run (P99 is its
 # p99) and the database's options (L0 triggers 2/4/6, 2 memtables).
 pair() {
@@ -16,7 +17,7 @@ pair() {
       db_stats:{stall_pct:s}, compaction:{l0_files:4},
       options:{level0_file_num_compaction_trigger:2, level0_slowdown_writes_trigger:4,
                level0_stop_writes_trigger:6, max_write_buffer_number:2},
-      kernel:{durable_sync_calls:(o*5), write_bytes:(o*10000)},
+      kernel:{durable_sync_calls:(o*5), write_calls:(o*5), write_bytes:(o*10000)},
       readback:{keys_found:(o*10), exit_status:0},
       read:{ops_per_sec:50000, exit_status:0},
       fixed_load:{offered_bytes_per_sec:1e7, ops_per_sec:(o*0.7), p99_us:p, l0_files:3, exit_status:0}};
@@ -133,10 +134,14 @@ num() { jq -rc "$1" <<<"$output"; }
   [ "$(num '[.score.valid, .error.stage, .score.contract.ok, .score.contract.durability.ok] | tostring')" = '[false,"contract",false,false]' ]
   [ "$(num .error.message)" = "the candidate's run of pair 2 acknowledged 14000 synchronous writes with 2000 syncs counted by the kernel (7.00 writes per sync): with --sync=1 and 4 writer threads one sync covers at most 4 writes, so not every write was synced" ]
   # exactly 4 a sync is the bound, not past it; without --sync=1 the rule does not apply
-  run score <<<"$(jq -c '.bench.pairs[1].candidate.kernel.durable_sync_calls = 3500' <<<"$rec")"
+  run score <<<"$(jq -c '.bench.pairs[1].candidate.kernel |= (.durable_sync_calls = 3500 | .write_calls = 3500)' <<<"$rec")"
   [ "$(num .score.valid)" = true ]
   run score <<<"$(jq -c '.bench.pairs[1].candidate.kernel.durable_sync_calls = 2000 | .bench.workload = "--num=100000000 --threads=4"' <<<"$rec")"
   [ "$(num '[.score.valid, .score.contract.durability.syncs_every_write] | tostring')" = '[true,false]' ]
+  # within the bound, but a write call for every 2 syncs more: groups acknowledged unsynced
+  run score <<<"$(jq -c '.bench.pairs[1].candidate.kernel.durable_sync_calls = 3500 | .bench.pairs[1].candidate.kernel.write_calls = 7000' <<<"$rec")"
+  [ "$(num '[.score.valid, .error.stage, .score.contract.durability.write_calls_per_sync_max_candidate] | tostring')" = '[false,"contract",2]' ]
+  [ "$(num .error.message)" = "the candidate's run of pair 2 made 7000 write calls and 3500 syncs (kernel-counted, 2.00 write calls per sync): with --sync=1 each write group's WAL append is synced before the next, at most 1.25 write calls per sync with the database's other files, so some groups were acknowledged unsynced" ]
   # pristine past the bound: the rule does not fit this machine, nothing is scored
   run --separate-stderr score <<<"$(jq -c '.bench.pairs[0].baseline.kernel.durable_sync_calls = 1000' <<<"$rec")"
   [ "$status" -eq 1 ]

@@ -154,14 +154,15 @@ size_t read_pairs(const cJSON *rec, struct pair_values **out, struct outcome *o)
 			double read = json_path_number(run, "read.ops_per_sec");
 			const cJSON *options = json_path(run, "options"), *kernel = json_path(run, "kernel");
 			double writes = operations(run), syncs = json_path_number(kernel, "durable_sync_calls"),
-			       wbytes = json_path_number(kernel, "write_bytes"), found = json_path_number(run, "readback.keys_found");
+			       wcalls = json_path_number(kernel, "write_calls"), wbytes = json_path_number(kernel, "write_bytes"),
+			       found = json_path_number(run, "readback.keys_found");
 			if (s == 0) {
-				pv[i].writes_b = writes; pv[i].syncs_b = syncs; pv[i].wbytes_b = wbytes; pv[i].found_b = found;
+				pv[i].writes_b = writes; pv[i].syncs_b = syncs; pv[i].wcalls_b = wcalls; pv[i].wbytes_b = wbytes; pv[i].found_b = found;
 				pv[i].kernel_b = cJSON_IsObject(kernel);
 				pv[i].ops_b = ops; pv[i].p99_b = p99; pv[i].stall_b = stall; pv[i].l0_b = l0; pv[i].cpu_b = cpu;
 				pv[i].fixed_p99_b = fixed_p99; pv[i].fixed_l0_b = fixed_l0; pv[i].read_b = read; pv[i].options_b = options;
 			} else {
-				pv[i].writes_c = writes; pv[i].syncs_c = syncs; pv[i].wbytes_c = wbytes; pv[i].found_c = found;
+				pv[i].writes_c = writes; pv[i].syncs_c = syncs; pv[i].wcalls_c = wcalls; pv[i].wbytes_c = wbytes; pv[i].found_c = found;
 				pv[i].kernel_c = cJSON_IsObject(kernel);
 				pv[i].ops_c = ops; pv[i].p99_c = p99; pv[i].stall_c = stall; pv[i].l0_c = l0; pv[i].cpu_c = cpu;
 				pv[i].fixed_p99_c = fixed_p99; pv[i].fixed_l0_c = fixed_l0; pv[i].read_c = read; pv[i].options_c = options;

@@ -17,9 +17,9 @@ struct pair_values {
 	double fixed_l0_b, fixed_l0_c;
 	const cJSON *options_b, *options_c;
 	/* The durability figures (durability.c): the operations the run acknowledged,
-	 * the kernel's count of its durable syncs and write bytes, the keys pristine's
+	 * the kernel's count of its durable syncs, write calls and bytes, the keys pristine's
 	 * db_bench read back; kernel_*: the run has a kernel account. */
-	double writes_b, writes_c, syncs_b, syncs_c, wbytes_b, wbytes_c, found_b, found_c;
+	double writes_b, writes_c, syncs_b, syncs_c, wcalls_b, wcalls_c, wbytes_b, wbytes_c, found_b, found_c;
 	int kernel_b, kernel_c;
 };
 

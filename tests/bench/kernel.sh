@@ -3,7 +3,8 @@
 # KERNEL_PAIRS pairs of pristine's db_bench against a copy of itself through the
 # bench stage's own bench_pair (the sandbox, the kernel's count, the read-back by
 # pristine).  Per workload: each run's acknowledged writes per kernel-counted sync
-# (the bound is the writer threads), the spread of the pairs' ratios of write bytes
+# (the bound is the writer threads) and write calls per sync (score's
+# WRITE_CALLS_PER_SYNC_MAX), the spread of the pairs' ratios of write bytes
 # per write (score's WRITE_BYTES_FLOOR is derived from it), and the keys the
 # read-back missed against score's allowance for repeated keys — score's own
 # verdict on the pairs (score.contract.durability).  Then the cost of the count:
@@ -33,6 +34,7 @@ for workload in l0 sync; do
   jq -r --arg w "$workload" --slurpfile p "$dir/pairs.jsonl" '
     def bpo: .kernel.write_bytes / ([.benchmarks[] | select(.name == "fillrandom") | .operations][0]);
     def wps: ([.benchmarks[] | select(.name == "fillrandom") | .operations][0]) / .kernel.durable_sync_calls;
+    def cps: .kernel.write_calls / .kernel.durable_sync_calls;
     def r3: . * 1000 | round / 1000;
     ($p | map((.candidate | bpo) / (.baseline | bpo) | log)) as $l |
     ($l | add / length) as $m |
@@ -41,6 +43,7 @@ for workload in l0 sync; do
     "\($w): \($runs | map([.benchmarks[] | select(.name == "fillrandom") | .operations][0]) | min)-\($runs | map([.benchmarks[] | select(.name == "fillrandom") | .operations][0]) | max) writes a run; " +
     "writes per kernel-counted sync \($runs | map(wps) | min | r3)-\($runs | map(wps) | max | r3) (bound: \(.score.contract.durability.writer_threads) threads" +
     (if .score.contract.durability.syncs_every_write then ")" else ", not applied: no --sync=1)" end) +
+    ", write calls per sync \($runs | map(cps) | min | r3)-\($runs | map(cps) | max | r3)" +
     "; write bytes per write \($runs | map(bpo) | min | round)-\($runs | map(bpo) | max | round), " +
     "A/A ratio \($l | map(exp) | min | r3)-\($l | map(exp) | max | r3), per-pair log sd \($sd * 10000 | round / 10000); " +
     "read-back: at most \(.score.contract.durability.keys_missing_baseline) keys missing (allowed \(.score.contract.durability.keys_missing_allowed_baseline)); " +
