@@ -215,6 +215,7 @@ write_state running
 trap on_exit EXIT
 # What confines the candidate's programs on this machine, said once per run.
 "$TOP/bin/sandbox.sh" --check >&2
+"$TOP/bin/sandbox.sh" --check-count >&2 || true   # the pristine stage refuses to go on without it
 
 mk=(make -s -f "$TOP/mk/candidate.mk" EXP="$exp" PRISTINE="$run/pristine")
 # The archive's records that parse, one a line: a torn last line (archive-append

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sandbox.sh [--rw DIR]... [--ro PATH]... [--program PATH] [--env NAME=VALUE]... [--keep-caps]
 #            [--kernel-count BASE] -- CMD [ARG...]
-# sandbox.sh --check
+# sandbox.sh --check | --check-count
 #
 # Runs model-written code (db_bench, RocksDB's tests, db_stress) where it can read
 # only what it needs: a private mount namespace whose root is an empty tmpfs holding
@@ -34,6 +34,19 @@ level() {
   fi
 }
 
+# The sync calls the kernel counts (--kernel-count), as perf's event list.
+sync_events=fsync,fdatasync,sync,syncfs,sync_file_range,msync
+sync_events=syscalls:sys_enter_${sync_events//,/,syscalls:sys_enter_}
+perf_counts() { perf stat -x, -o /dev/null -e "$sync_events" -- true 2>/dev/null; }
+
+# --check-count: can the kernel's count include the sync calls here (exit 0), or
+# only /proc/PID/io's write counts (exit 1, saying why)?
+if [ "${1:-}" = --check-count ]; then
+  if perf_counts; then echo "sandbox: the kernel counts candidate programs' sync calls (perf stat, syscalls tracepoints)"; exit 0; fi
+  echo "sandbox: perf cannot count system calls here ($(command -v perf > /dev/null && echo "perf stat -e syscalls:sys_enter_fdatasync failed: run as root, or set kernel.perf_event_paranoid=-1" || echo "no perf: apt-get install linux-perf")): the WAL-sync workload's rules need the sync counts"
+  exit 1
+fi
+
 if [ "${1:-}" = --check ]; then
   case $(level) in
     full)  echo "sandbox: candidate programs run in a private mount namespace (tree and scratch only), no network, no capabilities" ;;
@@ -64,11 +77,7 @@ base_env=(PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 HOME=/nonexistent)
 counted=()
 if [ -n "$kernel_count" ]; then
   rm -f "$kernel_count.perf" "$kernel_count.io"
-  events=fsync,fdatasync,sync,syncfs,sync_file_range,msync
-  events=syscalls:sys_enter_${events//,/,syscalls:sys_enter_}
-  if perf stat -x, -o /dev/null -e "$events" -- true 2>/dev/null; then
-    counted=(perf stat -x, -o "$kernel_count.perf" -e "$events" --)
-  fi
+  if perf_counts; then counted=(perf stat -x, -o "$kernel_count.perf" -e "$sync_events" --); fi
   # shellcheck disable=SC2016  # expanded by the inner bash
   counted+=(bash -c '"${@:2}"; rc=$?; cat /proc/$$/io > "$1"; exit "$rc"' kernel-count "$kernel_count.io")
 fi

@@ -77,6 +77,15 @@ SB="$TOP/bin/sandbox.sh"
     [ "$(awk -F, '$3 == "syscalls:sys_enter_fdatasync" {print $1}' "$BATS_TEST_TMPDIR/k.perf")" = 1 ]
     [ "$(awk '$1 == "wchar:" {print ($2 >= 3072)}' "$BATS_TEST_TMPDIR/k.io")" = 1 ]
   done
+  # --check-count says whether the syncs are counted, and how to make them so
+  run "$SB" --check-count
+  [ "$status" -eq 0 ]
+  [ "$output" = "sandbox: the kernel counts candidate programs' sync calls (perf stat, syscalls tracepoints)" ]
+  perf() { return 1; }; export -f perf
+  run "$SB" --check-count
+  unset -f perf
+  [ "$status" -eq 1 ]
+  [[ "$output" == "sandbox: perf cannot count system calls here (perf stat -e syscalls:sys_enter_fdatasync failed: run as root, or set kernel.perf_event_paranoid=-1): the WAL-sync workload's rules need the sync counts" ]]
   # the counts live outside the sandbox: the program cannot see them
   run "$SB" --rw "$BATS_TEST_TMPDIR/db" --kernel-count "$BATS_TEST_TMPDIR/k" -- sh -c "ls '$BATS_TEST_TMPDIR/k.io' '$BATS_TEST_TMPDIR/k.perf'"
   [ "$status" -ne 0 ] || [ "$("$SB" --check)" != "sandbox: candidate programs run in a private mount namespace (tree and scratch only), no network, no capabilities" ]

@@ -11,6 +11,11 @@
 # Pristine for a run: the db_bench binary, k bench runs, a Coz profile.
 stage_pristine() {
   local dir=$1
+  # Before any build: the durability rules of the WAL-sync workload (screened on, or
+  # held out) need the kernel's count of sync calls; a user's own benchmark has none.
+  if [ -z "${AIOPT_BENCH_CMD:-}" ]; then
+    "$TOP/bin/sandbox.sh" --check-count > /dev/null || usage_error "$("$TOP/bin/sandbox.sh" --check-count)"
+  fi
   mkdir -p "$dir"
   with_lock
   tree_reset
