@@ -178,6 +178,7 @@ static void answer(const struct settings *s, long iteration, const char *system,
 		char *name = NULL;
 		double t0 = now_s();
 		x->content = scripted_edit(s, iteration, &name, &x->error);
+		x->answered = 1;   /* a missing script is the user's, not an outage */
 		x->seconds = now_s() - t0;
 		x->attempts = 1;
 		cJSON_AddStringToObject(llm, "model", "scripted");
@@ -239,12 +240,13 @@ static int on_loopback(const char *api_base)
 	return strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost", 9) == 0 || strncmp(host, "[::1]", 5) == 0;
 }
 
-/* The call's cost in USD: its tokens at the model's price; 0 for a scripted edit and,
- * unless priced, for a model served on this machine; NaN (null) where it is not known:
- * an unpriced remote model, or a priced one whose reply reported no tokens. */
+/* The call's cost in USD: its tokens at the model's price; 0 for a scripted edit, a
+ * call the server never answered (no completion is billed) and, unless priced, a
+ * model served on this machine; NaN (null) where it is not known: an unpriced
+ * remote model, or a priced one whose reply reported no tokens. */
 static double call_cost_usd(const struct settings *s, const struct exchange *x)
 {
-	if (s->scripted)
+	if (s->scripted || !x->answered)
 		return 0;
 	if (!s->priced)
 		return on_loopback(s->api_base) ? 0 : NAN;
@@ -262,6 +264,9 @@ static void record_answer(const struct settings *s, cJSON *child, cJSON *llm, st
 	cJSON_AddNumberToObject(llm, "seconds", round(x->seconds * 1000) / 1000);
 	cJSON_AddItemToObject(llm, "finish_reason", x->finish_reason[0] ? cJSON_CreateString(x->finish_reason) : cJSON_CreateNull());
 	cJSON_AddNumberToObject(llm, "attempts", (double)x->attempts);
+	/* false: no completion came (no connection, a timeout, an HTTP error): the
+	 * model said nothing, and the runner asks again rather than archive it. */
+	cJSON_AddBoolToObject(llm, "answered", x->answered);
 	cJSON_AddStringToObject(llm, "prompt", "prompt.md");
 	/* The reply's text; else, for a reply that was no completion (an error page, a
 	 * 3xx, not JSON), the body as the server sent it: the failure stays inspectable. */
@@ -300,6 +305,11 @@ static cJSON *mutate(const struct settings *s, cJSON *parent, const cJSON *archi
 	cJSON *llm = cJSON_CreateObject();
 	answer(s, iteration, system, user, &x, llm);
 	record_answer(s, child, llm, &x, dir);
+	if (x.warning) {
+		warnx_("%s: %s", id, x.warning);
+		cJSON_AddItemToArray(warnings, cJSON_CreateString(x.warning));
+	}
+	free(x.warning);
 	free(x.content);
 	free(x.raw);
 	free(x.error);
@@ -324,6 +334,8 @@ static void parse_options(int argc, char **argv, struct settings *s)
 			     "the experiment's directory: its prompts/ (settings come from the environment)"), .required = 1 },
 		{ OPT_STRING("track", "TRACK", &s->track, "AIOPT_TRACK", "the track's name, recorded in the child (bin/run_track.sh says what each means)"),
 		  .required = 1 },
+		{ OPT_FLAG("probe", &s->probe, "ask the server once whether it serves --model (GET /models), print what it "
+			   "said, and exit: 0 yes, 1 it answers without the model, 4 no answer") },
 		{ OPT_STRING("model", "M", &s->model, "AIOPT_MODEL", "the model's name on the server") },
 		{ OPT_STRING("api-base", "URL", &s->api_base, "AIOPT_API_BASE",
 			     "the OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1") },
@@ -374,9 +386,12 @@ static void parse_options(int argc, char **argv, struct settings *s)
 		.operands = "< parents",
 		.summary = "Reads parent records and writes one child record per parent with a model's edit\n"
 		"(\"diff\") and \"llm\" {model, api_base, prompt_tokens, completion_tokens, cost_usd,\n"
-		"seconds, finish_reason, attempts}; prompt.md and response.md go into the child's dir.\n"
-		"cost_usd: the tokens at the model's AIOPT_PRICES; 0 for a scripted edit or, unpriced,\n"
-		"a model on loopback; null when unknown (an unpriced remote model, no token counts).\n"
+		"seconds, finish_reason, attempts, answered}; prompt.md and response.md go into the\n"
+		"child's dir.  answered: false when no completion came (no connection, a timeout, an\n"
+		"HTTP error after the retries).  cost_usd: the tokens at the model's AIOPT_PRICES; 0 for\n"
+		"a scripted edit, an unanswered call or, unpriced, a model on loopback; null when\n"
+		"unknown (an unpriced remote model, no token counts).  Token counts that are not whole\n"
+		"numbers in [0, 2^53) are unknown (null), with a warning.\n"
 		"--record, --replay and --scripted exclude each other; without --scripted, --model\n"
 		"and --api-base are required.\n"
 		"The API key comes from AI_OPT_API_KEY or OPENAI_API_KEY and is sent only in the\n"
@@ -384,6 +399,11 @@ static void parse_options(int argc, char **argv, struct settings *s)
 		.specs = specs,
 		.unset_hint = "the experiment's settings come from make (eval \"$(make -s experiment-env)\" to run llm-mutate by hand)",
 	};
+	/* --probe asks the server only: the prompt's settings are not needed. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--probe") == 0)
+			for (struct opt_spec *o = specs; o->name; o++)
+				o->required = 0;
 	int first = opts_parse(&tool, argc, argv);
 	if (first != argc)
 		die(EXIT_USAGE, "unexpected argument %s (parent records come on stdin)", argv[first]);
@@ -401,6 +421,19 @@ int main(int argc, char **argv)
 	parse_options(argc, argv, &s);
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());   /* backoff jitter only */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (s.probe) {
+		if (s.scripted || s.replay)
+			die(EXIT_USAGE, "--probe asks a server: not with --scripted or --replay");
+		char *msg = NULL;
+		int rc = probe(&s, &msg);
+		char *line = xasprintf("%s at %s: %s", s.model, s.api_base, msg);
+		mask_userinfo(line, s.api_base);
+		puts(line);
+		free(line);
+		free(msg);
+		curl_global_cleanup();
+		return rc;
+	}
 
 	struct line_reader *lr = xmalloc(sizeof *lr);
 	lr_init(lr, stdin, "stdin");

@@ -103,6 +103,54 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
   [ "$(jq -r .error.stage <<<"$output")" = llm ]
   [[ "$(jq -r .error.message <<<"$output")" == *"imed out"*"gave up after retries"* ]]
   [ "$(jq .llm.attempts <<<"$output")" = 2 ]
+  # no completion came: unanswered (the runner asks again), and it cost nothing, even priced
+  [ "$(jq -c '[.llm.answered, .llm.cost_usd]' <<<"$output")" = '[false,0]' ]
+}
+
+@test "no server listening: unanswered, cost 0 even for a priced remote-looking model; a reply without an edit is answered" {
+  AIOPT_LLM_RETRIES=1 AIOPT_PRICES='qwen2.5-coder-32b=2/8' run --separate-stderr \
+    llm-mutate --experiment "$EXPERIMENT_DIR" --track baseline --model qwen2.5-coder-32b \
+    --api-base http://127.0.0.1:9/v1 --tree "$TREE" --run-dir "$RUN" <<<"$PARENT"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.error.stage, .llm.answered, .llm.cost_usd, .llm.prompt_tokens, .llm.attempts]' <<<"$output")" = '["llm",false,0,null,2]' ]
+  [[ "$(jq -r .error.message <<<"$output")" == *"127.0.0.1:9/v1/chat/completions"*"gave up after retries"* ]]
+  serve "$(ok_reply 'I would rather not.')"
+  run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$(jq -c '[.error.stage, .llm.answered]' <<<"$output")" = '["llm",true]' ]
+}
+
+@test "usage figures that are not whole numbers in [0, 2^53): unknown, with a warning, never spending" {
+  for bad in 1e16 -5 12.5 '"1234"' 9007199254740992; do
+    serve '{"status":200,"body":{"usage":{"prompt_tokens":'"$bad"',"completion_tokens":56},"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"x"}}]}}'
+    AIOPT_PRICES='qwen2.5-coder-32b=2/8' run --separate-stderr mutate qwen2.5-coder-32b
+    [ "$status" -eq 0 ]
+    [ "$(jq -c '[.llm.prompt_tokens, .llm.completion_tokens, .llm.cost_usd, .llm.answered]' <<<"$output")" = '[null,56,null,true]' ]
+    [[ "$(jq -r '.warnings[]' <<<"$output")" == *"usage.prompt_tokens is "*"not a whole number of tokens below 2^53: taken as unknown"* ]]
+    [[ "$stderr" == *"usage.prompt_tokens"* ]]
+    kill "$SERVER_PID"; SERVER_PID=
+  done
+}
+
+@test "--probe: asks GET /models once; says whether the server serves the model; no prompt settings needed" {
+  serve "$(ok_reply x)"
+  env -i PATH="$PATH" "$AIOPT_BIN/llm-mutate" --probe --model qwen2.5-coder-32b --api-base "$API" > "$BATS_TEST_TMPDIR/out" 2>&1 || status=$?
+  [ "${status:-0}" -eq 1 ]
+  grep -q "qwen2.5-coder-32b at $API: answers, but does not serve model \"qwen2.5-coder-32b\" (it lists 1: \"fake-coder\")" "$BATS_TEST_TMPDIR/out"
+  run "$AIOPT_BIN/llm-mutate" --probe --model fake-coder --api-base "$API/"
+  [ "$status" -eq 0 ]
+  [ "$output" = "fake-coder at $API/: answers and serves model \"fake-coder\"" ]
+  [ "$(jq -r .path "$BATS_TEST_TMPDIR/requests.jsonl.models" | sort -u)" = /v1/models ]
+  [ ! -e "$BATS_TEST_TMPDIR/requests.jsonl" ]   # no completion asked for
+  kill "$SERVER_PID"; SERVER_PID=
+  run "$AIOPT_BIN/llm-mutate" --probe --model fake-coder --api-base "http://me:pw@127.0.0.1:9/v1"
+  [ "$status" -eq 4 ]
+  [[ "$output" == *"no answer"*"Couldn't connect"* ]]
+  [[ "$output" != *"me:pw"* ]]
+  # a server that keeps no list answers: passed, saying the model is not checked
+  FAKE_MODELS=- serve '{"status":404,"body":"not found"}'
+  run "$AIOPT_BIN/llm-mutate" --probe --model fake-coder --api-base "$API"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"answers, but keeps no model list"* ]]
 }
 
 @test "401: immediate error quoting the server" {

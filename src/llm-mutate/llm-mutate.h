@@ -15,6 +15,7 @@ struct settings {
 	const char *target_files, *functions, *workload;
 	long code_chars, history_chars, history_k, inspiration_n, inspiration_chars, profile_top;
 	long profile_in_prompt;   /* 0 or 1: the track's choice (bin/run_track.sh) */
+	int probe;                /* --probe: ask the server once, no prompt */
 	/* the wire */
 	long max_tokens, timeout_s, retries, backoff_ms, max_wait_s, max_reply_bytes;
 	double temperature;
@@ -43,6 +44,8 @@ struct exchange {
 	char *content;            /* the reply text, or NULL */
 	char *raw;                /* the last reply's body as received (bounded), or NULL */
 	char *error;              /* why there is no usable reply */
+	char *warning;            /* a reply's figure that was not believed, or NULL */
+	int answered;             /* 1: the server sent a completion (HTTP 200, JSON with choices) */
 	long attempts;
 	double seconds;
 	double prompt_tokens, completion_tokens;
@@ -52,6 +55,10 @@ struct exchange {
 char *request_body(const struct settings *s, const char *system, const char *user, char **err);
 /* Sends body (retrying as the settings allow), or answers from the cassette. */
 void converse(const struct settings *s, const char *body, struct exchange *x);
+/* GET API_BASE/models once: 0 when the server answers and lists the model (or
+ * keeps no list: *msg says so), 1 when it answers without the model, 4 (EXIT_SYSTEM)
+ * when it does not answer; *msg says what was found. */
+int probe(const struct settings *s, char **msg);
 /* Masks the user:password part of url wherever it appears in text, in place. */
 void mask_userinfo(char *text, const char *url);
 double now_s(void);

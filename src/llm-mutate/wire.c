@@ -121,8 +121,9 @@ void mask_userinfo(char *text, const char *url)
 		memset(k, '*', n);
 }
 
-/* One POST; returns 0 with r filled, or -1 with *err (a connection failure). */
-static int post(const struct settings *s, const char *url, const char *body, struct http_reply *r, char **err)
+/* One POST of body, or a GET when body is NULL; returns 0 with r filled, or -1 with
+ * *err (a connection failure). */
+static int http(const struct settings *s, const char *url, const char *body, struct http_reply *r, char **err)
 {
 	CURL *c = curl_easy_init();
 	if (!c)
@@ -140,7 +141,8 @@ static int post(const struct settings *s, const char *url, const char *body, str
 	char errbuf[CURL_ERROR_SIZE] = "";
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	if (body)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -275,6 +277,24 @@ static void sleep_s(double s)
 		;
 }
 
+/* A usage figure: a whole number of tokens in [0, 2^53), else unknown (NaN) with a
+ * warning.  A server's 1e16 or -5 must not become spending, nor a budget's count. */
+static double usage_tokens(const cJSON *reply, const char *path, struct exchange *x)
+{
+	const cJSON *v = json_path(reply, path);
+	if (!v || cJSON_IsNull(v))
+		return NAN;
+	double n = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+	if (isfinite(n) && n >= 0 && n < 9007199254740992.0 && n == floor(n))
+		return n;
+	char *shown = cJSON_PrintUnformatted(v);
+	free(x->warning);
+	x->warning = xasprintf("the reply's %s is %.40s, not a whole number of tokens below 2^53: taken as unknown",
+			       path, shown ? shown : "?");
+	free(shown);
+	return NAN;
+}
+
 /* Reads a chat-completions reply body into x. */
 static void read_reply(const struct http_reply *r, struct exchange *x)
 {
@@ -286,8 +306,8 @@ static void read_reply(const struct http_reply *r, struct exchange *x)
 		free(m);
 		return;
 	}
-	x->prompt_tokens = json_path_number(j, "usage.prompt_tokens");
-	x->completion_tokens = json_path_number(j, "usage.completion_tokens");
+	x->prompt_tokens = usage_tokens(j, "usage.prompt_tokens", x);
+	x->completion_tokens = usage_tokens(j, "usage.completion_tokens", x);
 	const cJSON *choices = json_path(j, "choices");
 	const cJSON *first = cJSON_GetArrayItem(choices, 0);
 	if (!first) {
@@ -295,6 +315,8 @@ static void read_reply(const struct http_reply *r, struct exchange *x)
 		cJSON_Delete(j);
 		return;
 	}
+	/* A completion came: what it says is the model's, whatever it holds. */
+	x->answered = 1;
 	const char *finish = json_path_string(first, "finish_reason");
 	snprintf(x->finish_reason, sizeof x->finish_reason, "%s", finish ? finish : "");
 	const char *content = json_path_string(first, "message.content");
@@ -315,19 +337,75 @@ static void read_reply(const struct http_reply *r, struct exchange *x)
 	cJSON_Delete(j);
 }
 
+/* API_BASE/PATH, with one slash between them. */
+static char *endpoint(const struct settings *s, const char *path)
+{
+	size_t ul = strlen(s->api_base);
+	return xasprintf("%.*s/%s", (int)(ul && s->api_base[ul - 1] == '/' ? ul - 1 : ul), s->api_base, path);
+}
+
+int probe(const struct settings *s, char **msg)
+{
+	char *url = endpoint(s, "models"), *err = NULL;
+	struct http_reply r = { .retry_after_s = NAN, .limit = (size_t)s->max_reply_bytes };
+	int rc = EXIT_SYSTEM;
+	if (http(s, url, NULL, &r, &err) < 0) {
+		*msg = xasprintf("no answer: %s", err);
+	} else if (r.status == 404 || r.status == 405) {
+		/* A server without the list still answers: the first call asks for the model. */
+		*msg = xasprintf("answers, but keeps no model list (HTTP %ld from %s): model \"%s\" not checked", r.status,
+				 url, s->model);
+		rc = 0;
+	} else if (r.status != 200) {
+		char *m = server_message(&r);
+		*msg = xasprintf("HTTP %ld from %s: %s", r.status, url, m);
+		free(m);
+		rc = r.status == 401 || r.status == 403 ? EXIT_INPUT : EXIT_SYSTEM;
+	} else {
+		cJSON *j = cJSON_Parse(r.body.s ? r.body.s : "");
+		const cJSON *m, *data = json_path(j, "data");
+		const cJSON *list = cJSON_IsArray(data) ? data : NULL;
+		struct buf listed = { 0 };
+		int found = 0, n = 0;
+		cJSON_ArrayForEach(m, list) {
+			const char *id = json_path_string(m, "id");
+			if (!id)
+				continue;
+			found |= strcmp(id, s->model) == 0;
+			if (n++ < 8)
+				buf_printf(&listed, "%s\"%.80s\"", n > 1 ? ", " : "", id);
+		}
+		if (!cJSON_IsArray(data)) {
+			*msg = xasprintf("%s is not a model list (no \"data\" array)", url);
+		} else if (found) {
+			*msg = xasprintf("answers and serves model \"%s\"", s->model);
+			rc = 0;
+		} else {
+			*msg = xasprintf("answers, but does not serve model \"%s\" (it lists %d: %s%s)", s->model, n,
+					 listed.s ? listed.s : "none", n > 8 ? ", …" : "");
+			rc = EXIT_INPUT;
+		}
+		free(listed.s);
+		cJSON_Delete(j);
+	}
+	free(err);
+	free(r.body.s);
+	free(url);
+	mask_userinfo(*msg, s->api_base);
+	for (char *p = *msg; *p; p++)   /* the server's words reach a terminal */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return rc;
+}
+
 void converse(const struct settings *s, const char *body, struct exchange *x)
 {
-	char *url = xasprintf("%s/chat/completions", s->api_base);
-	size_t ul = strlen(s->api_base);
-	if (ul && s->api_base[ul - 1] == '/') {
-		free(url);
-		url = xasprintf("%.*schat/completions", (int)ul, s->api_base);
-	}
+	char *url = endpoint(s, "chat/completions");
 	double t0 = now_s();
 	for (x->attempts = 1;; x->attempts++) {
 		struct http_reply r = { .retry_after_s = NAN };
 		char *err = NULL;
-		int rc = s->replay ? replay(s->replay, body, &r, &err) : post(s, url, body, &r, &err);
+		int rc = s->replay ? replay(s->replay, body, &r, &err) : http(s, url, body, &r, &err);
 		if (rc == 0 && s->record)
 			record_exchange(s->record, body, &r);
 		if (rc == 0) {   /* kept for response.md when the reply is not a usable completion */

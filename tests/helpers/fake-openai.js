@@ -8,6 +8,11 @@
 // A body object with "choices" gets "usage" filled in when it has none.
 // Every request is appended to LOG.jsonl as {method, path, authorization, body,
 // received_at_ms} (the Unix time it came in, in ms).
+// An entry {"die": true}: the server drops that request's connection and exits, as
+// a model server that crashed or was preempted (later calls find no one listening).
+// GET …/models answers the list of FAKE_MODELS (comma-separated; default
+// fake-coder), as vLLM does, and is logged to LOG.jsonl.models, not LOG.jsonl;
+// FAKE_MODELS=- keeps no list (GET …/models is served from SCRIPT like any request).
 // The port it listens on (127.0.0.1, chosen by the OS) is written to PORTFILE.
 'use strict';
 const http = require('http');
@@ -20,6 +25,13 @@ const server = http.createServer((req, res) => {
   let data = '';
   req.on('data', chunk => { data += chunk; });
   req.on('end', () => {
+    if (req.method === 'GET' && /\/models$/.test(req.url) && process.env.FAKE_MODELS !== '-') {
+      fs.appendFileSync(logPath + '.models', JSON.stringify({ path: req.url, received_at_ms: Date.now() }) + '\n');
+      const ids = (process.env.FAKE_MODELS || 'fake-coder').split(',').filter(Boolean);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', data: ids.map(id => ({ id, object: 'model', owned_by: 'vllm' })) }));
+      return;
+    }
     let body;
     try { body = JSON.parse(data); } catch (e) { body = data; }
     fs.appendFileSync(logPath, JSON.stringify({
@@ -27,6 +39,7 @@ const server = http.createServer((req, res) => {
       authorization: req.headers.authorization || null,
       content_type: req.headers['content-type'] || null, body, received_at_ms: Date.now() }) + '\n');
     const reply = script[Math.min(next++, script.length - 1)];
+    if (reply.die) { req.socket.destroy(); process.exit(0); }
     setTimeout(() => {
       const headers = Object.assign({}, reply.headers || {});
       let text = reply.body;
