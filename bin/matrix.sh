@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # matrix.sh EXPERIMENT RUNS ITERATIONS "TRACK..." "SEED..." [RUN-TRACK-OPTION...] —
+# (run by bin/run_track.sh, which checks the lists and settings first)
 # every track x seed of an experiment, each a run of its own of ITERATIONS
 # iterations (bin/run_track.sh, given the options after the lists), where
 # AIOPT_LAUNCHER says.  run_track.sh --tracks/--seeds (which resolves ITERATIONS) and
@@ -33,16 +34,18 @@ help_requested "$0" "$@"
 [ $# -ge 5 ] || usage_error "usage: matrix.sh EXPERIMENT RUNS ITERATIONS \"TRACK...\" \"SEED...\" [RUN-TRACK-OPTION...] (--help)"
 exp=$1 runs=$2 iterations=$3 tracks=$4 seeds=$5; shift 5
 [[ $iterations =~ ^[0-9]+$ ]] || usage_error "ITERATIONS=$iterations is not a number"
-cell_args=(--iterations "$iterations" "$@")
+# Each run is told it is one (--in-matrix): its model server, asked when it starts,
+# stops it resumably if it does not answer, rather than refusing it.
+cell_args=(--iterations "$iterations" --in-matrix "$@")
+# run_track.sh checked the lists and these settings, all at once, before any launch.
 launcher=${AIOPT_LAUNCHER:-local}
 jobs=${AIOPT_JOBS:-1}
-[[ $jobs =~ ^[1-9][0-9]*$ ]] || usage_error "AIOPT_JOBS=$jobs: the number of runs at a time (1 or more)"
 
 cells=()
-for t in $tracks; do for s in $seeds; do cells+=("$t $s"); done; done
+read -ra track_list <<< "$tracks"; read -ra seed_list <<< "$seeds"   # words, never globbed
+for t in "${track_list[@]}"; do for s in "${seed_list[@]}"; do cells+=("$t $s"); done; done
 run_dir() { echo "$runs/$exp/$1/seed-$2"; }   # TRACK SEED
 
-case $launcher in local|slurm) ;; *) usage_error "AIOPT_LAUNCHER=$launcher: use local or slurm" ;; esac
 
 # ---- slurm ----------------------------------------------------------------------------
 if [ "$launcher" = slurm ]; then

@@ -44,16 +44,14 @@ for archive in "$dir"/*/seed-*/archive.jsonl; do
     jq -cR --arg track "$track" --arg seed "$seed" 'fromjson? // empty | {noise: ({track: $track, seed: $seed} + .)}' \
       "$seed_dir/pristine/calibration.jsonl" | tail -n 1 >&6
   fi
-  # What the track meant in this run (run_track.sh's settings.env): the ablation's
-  # switches and the parent strategy, printed beside the results.
-  if [ -f "$seed_dir/settings.env" ]; then
-    ( unset AIOPT_MODEL AIOPT_PROFILE_IN_PROMPT AIOPT_PROFILE_IN_FITNESS AIOPT_STRATEGY
-      # shellcheck disable=SC1091  # written by run_track.sh
-      . "$seed_dir/settings.env"
-      jq -cn --arg track "$track" --arg seed "$seed" --arg model "${AIOPT_MODEL:-}" \
-        --arg prompt "${AIOPT_PROFILE_IN_PROMPT:-}" --arg fitness "${AIOPT_PROFILE_IN_FITNESS:-}" --arg strategy "${AIOPT_STRATEGY:-}" \
-        '{settings: {track: $track, seed: $seed, model: $model, profile_in_prompt: $prompt, profile_in_fitness: $fitness,
-                     parents: (if $strategy == "" then "evolved" elif $strategy == "pristine" then "pristine (best-of-N)" else $strategy end)}}' ) >&5
+  # What the track meant in this run (run_track.sh's track.json, read as data): the
+  # model class, the ablation's switches and the parent strategy, printed beside the
+  # results.  The models the calls really used come from the records.
+  if [ -f "$seed_dir/track.json" ]; then
+    jq -c --arg track "$track" --arg seed "$seed" \
+      'if type == "object" then {settings: ({track: $track, seed: $seed} + {model, model_class, profile_in_prompt, profile_in_fitness, parents}
+         | map_values(if type == "string" or type == "number" or . == null then . else tostring end))} else empty end' \
+      "$seed_dir/track.json" 2>/dev/null >&5 || echo "report: $seed_dir/track.json: not JSON, ignored" >&2
   fi
 done > "$tmp/records.jsonl" 5> "$tmp/settings.jsonl" 6> "$tmp/noise.jsonl"
 [ "$found" = 1 ] || input_error "$dir: no archive.jsonl under <track>/seed-<n>/"
@@ -120,7 +118,10 @@ group_by(.track) | map(
   ($all | map(select(.r.score.valid == true)) | max_by(.r.score.comparable_score)) as $screening_entry |
   {
     track: $track,
-    settings: ($settings | map(.settings | select(.track == $track) | del(.track, .seed)) | unique),
+    settings: ($settings | map(.settings | select(.track == $track) | del(.track, .seed, .model)) | unique),
+    # The models the track's calls used (llm.model of its records), not what was set.
+    models_used: ($recs | map(.llm.model | strings) | unique),
+    model_class: ($settings | map(.settings | select(.track == $track) | .model_class | strings) | unique | if length == 1 then .[0] else null end),
     seeds: $seeds,
     final_best: ($seeds | map(.final_best)),
     by_iteration: ($seeds | map(.series[]) | group_by(.iteration) | map({
@@ -158,6 +159,17 @@ group_by(.track) | map(
                          {elapsed_s, tokens})
   end
 ) | {tracks: .} |
+# The tracks differ in one thing each: tracks of one model class (run_track.sh's
+# track.json: small or large) whose calls used different models, or of two classes
+# whose calls used the same one, are said (a run with MODEL= over every track).
+.model_warnings = [.tracks as $t | range(0; $t | length) as $i | range($i + 1; $t | length) as $j |
+  $t[$i] as $a | $t[$j] as $b |
+  select($a.model_class != null and $b.model_class != null and ($a.models_used | length) > 0 and ($b.models_used | length) > 0) |
+  if $a.model_class != $b.model_class and ([$a.models_used[] | select(. as $m | $b.models_used | index($m))] | length) > 0 then
+    "\($a.track) (\($a.model_class) model) and \($b.track) (\($b.model_class) model) both used \([$a.models_used[] | select(. as $m | $b.models_used | index($m))] | join(", ")): the comparison of small and large models compares a model with itself"
+  elif $a.model_class == $b.model_class and $a.models_used != $b.models_used then
+    "\($a.track) and \($b.track) used different models (\($a.models_used | join(", ")); \($b.models_used | join(", "))): they differ in more than one thing"
+  else empty end] |
 # Equal budgets: on each axis every run has (iterations, tokens, hours of wall time),
 # the most that every run reached, and each seed's best confirmed by then.
 .tracks as $tracks | ($tracks | map(.seeds[])) as $runs |
@@ -246,10 +258,11 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
 "",
 "## Tracks",
 "",
-"| track | model | profile in prompt / fitness | parents | seeds | records | final best, confirmed (per seed) | screening's best (per seed) | tokens (per seed) |",
+"| track | model (as the calls used it) | profile in prompt / fitness | parents | seeds | records | final best, confirmed (per seed) | screening's best (per seed) | tokens (per seed) |",
 "|---|---|---|---|---|---|---|---|---|",
 (.tracks[] | (.settings | if length == 0 then [{}] else . end) as $s |
-  "| \(.track) | \($s | map(.model // "–" | if . == "" then "(scripted)" else . end) | unique | join(", ")) | \($s | map("\(.profile_in_prompt // "–") / \(.profile_in_fitness // "–")") | unique | join(", ")) | \($s | map(.parents // "–") | unique | join(", ")) | \(.seeds | length) | \(.seeds | map(.records) | add) | \(.final_best | map(f(4)) | join(", ")) | \(.seeds | map(.screening_best | f(4)) | join(", ")) | \(.seeds | map(.tokens // "– (scripted or not reported)" | tostring) | join(", ")) |"),
+  "| \(.track) | \(.models_used | if length == 0 then "–" else join(", ") end) | \($s | map("\(.profile_in_prompt // "–") / \(.profile_in_fitness // "–")") | unique | join(", ")) | \($s | map(.parents // "–") | unique | join(", ")) | \(.seeds | length) | \(.seeds | map(.records) | add) | \(.final_best | map(f(4)) | join(", ")) | \(.seeds | map(.screening_best | f(4)) | join(", ")) | \(.seeds | map(.tokens // "– (scripted or not reported)" | tostring) | join(", ")) |"),
+(.model_warnings[] | "", "**Warning:** \(.)."),
 "",
 "## Cost",
 "",

@@ -48,9 +48,14 @@ SCRIPT=run_track
 . "$TOP/bin/common.sh"
 
 exp='' track='' iterations='' seed='' model='' api_base='' scripted='' runs='' tracks='' seeds=''
+check=0 in_matrix=0
 cell_args=()   # the options a run of the matrix gets besides its track, seed and iterations
+problems=()    # the preflight's findings: every one is said, then the run refuses (exit 2)
+problem() { problems+=("$*"); }
 while [ $# -gt 0 ]; do
   case $1 in
+    --track|--tracks|--seeds|--iterations|--seed|--primary-model|--api-base|--scripted|--runs)
+      [ $# -ge 2 ] || usage_error "$1 needs a value (--help)" ;;&
     --track) track=$2; shift 2 ;;
     --tracks) tracks=$2; shift 2 ;;
     --seeds) seeds=$2; shift 2 ;;
@@ -58,8 +63,10 @@ while [ $# -gt 0 ]; do
     --seed) seed=$2; shift 2 ;;
     --primary-model) model=$2; cell_args+=("$1" "$2"); shift 2 ;;
     --api-base) api_base=$2; cell_args+=("$1" "$2"); shift 2 ;;
-    --scripted) scripted=$(cd "$2" && pwd); cell_args+=("$1" "$scripted"); shift 2 ;;
+    --scripted) scripted=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
+    --check) check=1; shift ;;
+    --in-matrix) in_matrix=1; shift ;;
     -h|--help) print_help "$0"; exit 0 ;;
     -*) usage_error "unknown option $1 (--help)" ;;
     *) exp=$1; shift ;;
@@ -69,6 +76,11 @@ exp=${exp:-${EXP:-experiment_a}}
 # The experiment's settings, as make computes them for every stage.
 settings=$(make -s --no-print-directory -C "$TOP" experiment-env EXP="$exp") || usage_error "no experiment $exp"
 eval "$settings"
+
+# ---- the preflight: every setting, track and endpoint, before any work ----------------
+# In seconds, with nothing but bash and make (make's road runs it with --check before
+# it installs or builds anything), then the endpoints asked once with the client the
+# run uses.  Every problem is said, then the run refuses with exit 2.
 track=${track:-${AIOPT_TRACK:-profiler}}
 iterations=${iterations:-${AIOPT_ITERATIONS:-50}}
 seed=${seed:-${AIOPT_SEED:-1}}
@@ -76,82 +88,220 @@ model=${model:-${AIOPT_MODEL:-}}
 api_base=${api_base:-${AIOPT_API_BASE:-}}
 scripted=${scripted:-${AIOPT_SCRIPTED:-}}
 runs=${runs:-${AIOPT_RUNS:-$TOP/runs}}
-[[ "$iterations" =~ ^[0-9]+$ ]] || usage_error "ITERATIONS=$iterations is not a number"
+if [ -n "$scripted" ]; then
+  if [ -d "$scripted" ]; then scripted=$(cd "$scripted" && pwd); cell_args+=(--scripted "$scripted")
+  else problem "--scripted $scripted: no such directory"; fi
+fi
+# Numbers are decimal, whatever zeros lead them (bash would read 010 as octal 8).
+decimal() {   # VAR NAME MAX: VAR's value as a number, or the problem said
+  local v=${!1}
+  if [[ $v =~ ^[0-9]{1,18}$ ]] && [ $((10#$v)) -le "$3" ]; then printf -v "$1" '%d' $((10#$v))
+  else problem "$2=$v: a whole number from 0 to $3"; fi
+}
+decimal iterations ITERATIONS 1000000
+decimal seed SEED 999999999
 
-[[ "$seed" =~ ^[0-9]+$ ]] || usage_error "SEED=$seed is not a number"
+# The tracks, and what each is (the table above says it in words; this says it to
+# the code).  TRACK: its model's variable, that model's default, its endpoint's
+# default, whether the model is the large one, and the profile routes.
+KNOWN_TRACKS=(baseline gpt5 profiler gpt5_profiler best_of_n)
+LOCAL_API=http://127.0.0.1:8000/v1 OPENAI_API=https://api.openai.com/v1
+track_is() {   # TRACK: sets t_model t_mvar t_api t_avar t_large t_profiled t_strategy; 1 if no such track
+  t_strategy=
+  case $1 in
+    baseline)      t_mvar=AIOPT_MODEL_BASELINE t_avar=AIOPT_API_BASE_BASELINE t_large=0 t_profiled=0 ;;
+    gpt5)          t_mvar=AIOPT_MODEL_GPT5     t_avar=AIOPT_API_BASE_GPT5     t_large=1 t_profiled=0 ;;
+    profiler)      t_mvar=AIOPT_MODEL_PROFILER t_avar=AIOPT_API_BASE_PROFILER t_large=0 t_profiled=1 ;;
+    gpt5_profiler) t_mvar=AIOPT_MODEL_GPT5     t_avar=AIOPT_API_BASE_GPT5     t_large=1 t_profiled=1 ;;
+    # Best-of-N: baseline's model and reward, but no evolution (pick-parent --strategy pristine).
+    best_of_n)     t_mvar=AIOPT_MODEL_BASELINE t_avar=AIOPT_API_BASE_BASELINE t_large=0 t_profiled=0 t_strategy=pristine ;;
+    *) return 1 ;;
+  esac
+  if [ "$t_large" = 1 ]; then t_model=${!t_mvar:-gpt-5} t_api=${!t_avar:-$OPENAI_API}
+  else t_model=${!t_mvar:-} t_api=${!t_avar:-$LOCAL_API}; fi
+}
+# The known track nearest to a typo (edit distance at most 3), or nothing.
+nearest_track() {
+  printf '%s\n' "${KNOWN_TRACKS[@]}" | awk -v w="$1" '
+    function dist(a, b,   i, j, m, n, d, c) {
+      m = length(a); n = length(b)
+      for (i = 0; i <= m; i++) d[i, 0] = i
+      for (j = 0; j <= n; j++) d[0, j] = j
+      for (i = 1; i <= m; i++) for (j = 1; j <= n; j++) {
+        c = d[i-1, j-1] + (substr(a, i, 1) != substr(b, j, 1))
+        if (d[i-1, j] + 1 < c) c = d[i-1, j] + 1
+        if (d[i, j-1] + 1 < c) c = d[i, j-1] + 1
+        d[i, j] = c }
+      return d[m, n] }
+    { k = dist(w, $0); if (best == "" || k < bestk) { best = $0; bestk = k } }
+    END { if (bestk <= 3) print best }'
+}
 
 # ---- the matrix: TRACKS x SEEDS, each a run of its own ------------------------------
 # TRACKS="baseline gpt5 profiler" (spaces or commas), SEEDS=1-5 (ranges and commas:
 # 1-3,7); each defaults to the one TRACK and SEED.  The runs go one after the other,
 # each as if started alone (its own directory, pristine, calibration and resume);
-# one that fails does not stop the others, a signal stops them all.
+# one that fails does not stop the others, a signal stops them all.  A name twice
+# is run once (said); a seed list is at most MAX_SEEDS long: each seed is a run of
+# hours, and the list travels as one argument (the kernel's limit: 128 KiB).
+MAX_SEEDS=10000
 tracks=${tracks:-${AIOPT_TRACKS:-$track}} seeds=${seeds:-${AIOPT_SEEDS:-$seed}}
-seed_list=()
-IFS=, read -ra seed_items <<< "$seeds"
-for item in ${seed_items[@]+"${seed_items[@]}"}; do
-  if [[ $item =~ ^([0-9]+)-([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -le "${BASH_REMATCH[2]}" ]; then
-    for ((n = BASH_REMATCH[1]; n <= BASH_REMATCH[2]; n++)); do seed_list+=("$n"); done
-  elif [[ $item =~ ^[0-9]+$ ]]; then
-    seed_list+=("$item")
+track_list=() seed_list=()
+declare -A seen_track=() seen_seed=()
+read -ra track_items <<< "${tracks//,/ }"   # read splits without globbing: '*' stays '*'
+for t in ${track_items[@]+"${track_items[@]}"}; do
+  if ! track_is "$t"; then
+    near=$(nearest_track "$t")
+    problem "TRACKS: \"$t\" is not a track${near:+ (did you mean $near?)}; the tracks: ${KNOWN_TRACKS[*]}"
+  elif [ -n "${seen_track[$t]:-}" ]; then
+    echo "run_track: TRACKS=$tracks names $t twice: it runs once" >&2
   else
-    usage_error "SEEDS=$seeds: \"$item\" is not a seed (a number) or a range (1-5)"
+    seen_track[$t]=1; track_list+=("$t")
   fi
 done
-read -ra track_list <<< "${tracks//,/ }"
-[ ${#seed_list[@]} -gt 0 ] || usage_error "SEEDS is empty"
-[ ${#track_list[@]} -gt 0 ] || usage_error "TRACKS is empty"
+IFS=, read -ra seed_items <<< "$seeds"
+dup_seeds=()
+for item in ${seed_items[@]+"${seed_items[@]}"}; do
+  if [[ $item =~ ^([0-9]{1,9})-([0-9]{1,9})$ ]] && [ $((10#${BASH_REMATCH[1]})) -le $((10#${BASH_REMATCH[2]})) ]; then
+    lo=$((10#${BASH_REMATCH[1]})) hi=$((10#${BASH_REMATCH[2]}))
+  elif [[ $item =~ ^[0-9]{1,9}$ ]]; then
+    lo=$((10#$item)) hi=$lo
+  else
+    problem "SEEDS=$seeds: \"$item\" is not a seed (a number) or a range (1-5)"; continue
+  fi
+  if [ $((${#seed_list[@]} + hi - lo + 1)) -gt $MAX_SEEDS ]; then
+    problem "SEEDS=$seeds: more than $MAX_SEEDS seeds (each a run of hours)"; break
+  fi
+  for ((n = lo; n <= hi; n++)); do
+    if [ -n "${seen_seed[$n]:-}" ]; then dup_seeds+=("$n"); else seen_seed[$n]=1; seed_list+=("$n"); fi
+  done
+done
+[ ${#dup_seeds[@]} -eq 0 ] || echo "run_track: SEEDS=$seeds names seed ${dup_seeds[*]:0:10} twice: each runs once" >&2
+[ ${#track_items[@]} -gt 0 ] || problem "TRACKS is empty"
+[ ${#seed_items[@]} -gt 0 ] || problem "SEEDS is empty"
+
+# Equal budgets for the tracks: besides ITERATIONS, AIOPT_BUDGET=tokens:2e6,hours:12
+# stops the run before the next model call once the archive's tokens (prompt +
+# completion) or its candidates' wall time (timing.seconds: time the run worked,
+# not time it lay stopped) reach the limit.
+budget_tokens='' budget_hours=''
+IFS=, read -ra budget_items <<< "${AIOPT_BUDGET:-}"
+for item in ${budget_items[@]+"${budget_items[@]}"}; do
+  if ! [[ $item =~ ^(tokens|hours):([0-9]+(\.[0-9]+)?([eE][0-9]+)?)$ ]]; then
+    problem "AIOPT_BUDGET=$AIOPT_BUDGET: \"$item\" is not tokens:N or hours:N (N a positive number; iterations are ITERATIONS)"
+  elif ! awk -v n="${BASH_REMATCH[2]}" 'BEGIN { exit !(n > 0) }'; then
+    problem "AIOPT_BUDGET=$AIOPT_BUDGET: \"$item\" is not positive"
+  else
+    printf -v "budget_${BASH_REMATCH[1]}" '%s' "${BASH_REMATCH[2]}"
+  fi
+done
+# A spending cap: AIOPT_MAX_COST_USD stops the run before a model call that would
+# pass it (the calls' llm.cost_usd, priced by AIOPT_PRICES).
+max_cost=${AIOPT_MAX_COST_USD:-}
+if [ -n "$max_cost" ]; then
+  [[ $max_cost =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v n="$max_cost" 'BEGIN { exit !(n > 0) }' \
+    || problem "AIOPT_MAX_COST_USD=$max_cost: a positive number of US dollars"
+fi
+# The proposals asked for at once (see "proposals" below), and the calls in a row
+# without an answer that stop the run (a model server gone: see the loop).
+in_flight=${AIOPT_PROPOSALS_IN_FLIGHT}
+[[ $in_flight =~ ^[1-9][0-9]{0,2}$ ]] || problem "AIOPT_PROPOSALS_IN_FLIGHT=$in_flight: the proposals asked for at once (1 to 999)"
+max_unanswered=${AIOPT_LLM_MAX_FAILURES}
+[[ $max_unanswered =~ ^[1-9][0-9]{0,3}$ ]] \
+  || problem "AIOPT_LLM_MAX_FAILURES=$max_unanswered: the model calls in a row without an answer that stop the run (1 to 9999)"
+for v in AIOPT_PROFILE_IN_PROMPT AIOPT_PROFILE_IN_FITNESS; do
+  [[ ${!v:-0} =~ ^[01]$ ]] || problem "$v=${!v}: use 0 or 1"
+done
+[[ ${AIOPT_OWN_TREE:-0} =~ ^[01]$ ]] || problem "AIOPT_OWN_TREE=$AIOPT_OWN_TREE: use 0 (the shared tree) or 1 (a tree of the run's own)"
+case ${AIOPT_LAUNCHER:-local} in local|slurm) ;; *) problem "AIOPT_LAUNCHER=$AIOPT_LAUNCHER: use local or slurm" ;; esac
+[[ ${AIOPT_JOBS:-1} =~ ^[1-9][0-9]{0,3}$ ]] || problem "AIOPT_JOBS=$AIOPT_JOBS: the number of runs at a time (1 or more)"
+
+# ---- each track's model and endpoint ------------------------------------------------
+# A track's model comes from its own settings (AIOPT_MODEL_<TRACK>, AIOPT_API_BASE_<TRACK>).
+# MODEL= (AIOPT_MODEL, --primary-model) and API_BASE= are the local model's: a run or
+# matrix with a GPT-5 track refuses them, for they would make "small vs large" a
+# model against itself, unless AIOPT_MODEL_OVERRIDES_GPT5=1 says that is meant.
+overrides_gpt5=${AIOPT_MODEL_OVERRIDES_GPT5:-0}
+[[ $overrides_gpt5 =~ ^[01]$ ]] || problem "AIOPT_MODEL_OVERRIDES_GPT5=$overrides_gpt5: use 0 or 1"
+declare -A track_model=() track_api=() endpoints=()
+track_lines=()
+for t in ${track_list[@]+"${track_list[@]}"}; do
+  track_is "$t"
+  if [ "$t_large" = 1 ] && [ -n "$model$api_base" ] && [ "$overrides_gpt5" != 1 ]; then
+    problem "MODEL=${model:-} API_BASE=${api_base:-} (AIOPT_MODEL, AIOPT_API_BASE, --primary-model, --api-base) would replace track $t's own model ($t_model at $t_api): the tracks differ in one thing each.  Set each track's model instead (AIOPT_MODEL_BASELINE, AIOPT_MODEL_PROFILER and their AIOPT_API_BASE_*; AIOPT_MODEL_GPT5), or AIOPT_MODEL_OVERRIDES_GPT5=1 to run $t on it anyway"
+    continue
+  fi
+  t_model=${model:-$t_model} t_api=${api_base:-$t_api}
+  track_model[$t]=$t_model track_api[$t]=$t_api
+  profile="profile in prompt ${AIOPT_PROFILE_IN_PROMPT:-$t_profiled} / fitness ${AIOPT_PROFILE_IN_FITNESS:-$t_profiled}"
+  if [ -n "$scripted" ]; then
+    track_lines+=("$t: scripted edits from $scripted, $profile"); continue
+  fi
+  if [ -z "$t_model" ]; then
+    problem "track $t has no model: set $t_mvar (or MODEL=, --primary-model) and its endpoint (default $t_api); to see the whole loop without a model, run: make demo"
+    continue
+  fi
+  case $t_api in
+    https://api.openai.com*) [ -n "${OPENAI_API_KEY:-${AI_OPT_API_KEY:-}}" ] || \
+      problem "track $t talks to OpenAI: set OPENAI_API_KEY (or AI_OPT_API_KEY); without a model, run: make demo" ;;
+  esac
+  track_lines+=("$t: $t_model at $t_api, $profile")
+  endpoints["$t_model $t_api"]=1
+done
+# Tracks that should share a model and do not, or should differ and do not: said.
+for t in ${track_list[@]+"${track_list[@]}"}; do
+  for u in ${track_list[@]+"${track_list[@]}"}; do
+    [[ $t < $u ]] && [ -n "${track_model[$t]:-}" ] && [ -n "${track_model[$u]:-}" ] || continue
+    track_is "$t"; large_t=$t_large; track_is "$u"
+    if [ "$large_t" = "$t_large" ] && [ "${track_model[$t]}" != "${track_model[$u]}" ]; then
+      echo "run_track: warning: $t and $u use different models (${track_model[$t]}, ${track_model[$u]}): they then differ in more than the profile" >&2
+    elif [ "$large_t" != "$t_large" ] && [ "${track_model[$t]}" = "${track_model[$u]}" ]; then
+      echo "run_track: warning: $t and $u use the same model (${track_model[$t]}): small against large compares it with itself" >&2
+    fi
+  done
+done
+for line in ${track_lines[@]+"${track_lines[@]}"}; do echo "run_track: $line" >&2; done
+refuse_problems() {
+  [ ${#problems[@]} -gt 0 ] || return 0
+  local p
+  for p in "${problems[@]}"; do echo "run_track: $p" >&2; done
+  exit "$EXIT_USAGE"
+}
+refuse_problems
+# Each endpoint asked once (GET /models) with the client the run uses: a server that
+# is down or does not serve the model is found now, not after the builds.  A run of
+# a matrix asks again when it starts (hours later, on another node, perhaps); there
+# a server that does not answer stops the run, resumably, rather than refuse it.
+probe_failed=
+if [ -z "$scripted" ] && [ ${#endpoints[@]} -gt 0 ]; then
+  if [ ! -x "$BIN/llm-mutate" ]; then
+    [ "$check" = 1 ] || system_error "no $BIN/llm-mutate: build the tools first (make all)"
+    echo "run_track: the endpoints are asked once the tools are built (make all)" >&2
+  else
+    for e in "${!endpoints[@]}"; do
+      out=$("$BIN/llm-mutate" --probe --model "${e%% *}" --api-base "${e#* }" 2>&1) && echo "run_track: $out" >&2 \
+        || { problem "$out"; probe_failed=${probe_failed:-$out}; }
+    done
+  fi
+fi
+[ "$in_matrix" = 1 ] && [ -n "$probe_failed" ] || refuse_problems
+if [ "$check" = 1 ]; then
+  echo "run_track: checked: ${#track_list[@]} track(s) x ${#seed_list[@]} seed(s), $iterations iterations each; nothing was run" >&2
+  exit 0
+fi
+
 # A matrix, or any run for Slurm: bin/matrix.sh launches each run (this script again).
 if [ $((${#track_list[@]} * ${#seed_list[@]})) -gt 1 ] || [ "${AIOPT_LAUNCHER:-local}" != local ]; then
   exec "$TOP/bin/matrix.sh" "$exp" "$runs" "$iterations" "${track_list[*]}" "${seed_list[*]}" ${cell_args[@]+"${cell_args[@]}"}
 fi
 track=${track_list[0]} seed=${seed_list[0]}
-# Equal budgets for the tracks: besides ITERATIONS, AIOPT_BUDGET=tokens:2e6,hours:12
-# stops the run before the next model call once the archive's tokens (prompt +
-# completion) or its candidates' wall time (timing.seconds: time the run worked,
-# not time it lay stopped) reach the limit.  Checked once, here.
-budget_tokens='' budget_hours=''
-IFS=, read -ra budget_items <<< "${AIOPT_BUDGET:-}"
-for item in ${budget_items[@]+"${budget_items[@]}"}; do
-  [[ $item =~ ^(tokens|hours):([0-9]+(\.[0-9]+)?([eE][0-9]+)?)$ ]] \
-    || usage_error "AIOPT_BUDGET=$AIOPT_BUDGET: \"$item\" is not tokens:N or hours:N (N a positive number; iterations are ITERATIONS)"
-  awk -v n="${BASH_REMATCH[2]}" 'BEGIN { exit !(n > 0) }' || usage_error "AIOPT_BUDGET=$AIOPT_BUDGET: \"$item\" is not positive"
-  printf -v "budget_${BASH_REMATCH[1]}" '%s' "${BASH_REMATCH[2]}"
-done
-
-# A spending cap: AIOPT_MAX_COST_USD stops the run before a model call that would
-# pass it (the calls' llm.cost_usd, priced by AIOPT_PRICES; checked here, once).
-max_cost=${AIOPT_MAX_COST_USD:-}
-if [ -n "$max_cost" ]; then
-  [[ $max_cost =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v n="$max_cost" 'BEGIN { exit !(n > 0) }' \
-    || usage_error "AIOPT_MAX_COST_USD=$max_cost: a positive number of US dollars"
-fi
-
-# ---- the track: its model, endpoint and profilers -------------------------------
-case $track in
-  baseline)      m=${AIOPT_MODEL_BASELINE:-};        a=${AIOPT_API_BASE_BASELINE:-http://127.0.0.1:8000/v1}; mvar=AIOPT_MODEL_BASELINE; profiled=0 ;;
-  gpt5)          m=${AIOPT_MODEL_GPT5:-gpt-5};       a=${AIOPT_API_BASE_GPT5:-https://api.openai.com/v1};   mvar=AIOPT_MODEL_GPT5;     profiled=0 ;;
-  profiler)      m=${AIOPT_MODEL_PROFILER:-};        a=${AIOPT_API_BASE_PROFILER:-http://127.0.0.1:8000/v1}; mvar=AIOPT_MODEL_PROFILER; profiled=1 ;;
-  gpt5_profiler) m=${AIOPT_MODEL_GPT5:-gpt-5};       a=${AIOPT_API_BASE_GPT5:-https://api.openai.com/v1};   mvar=AIOPT_MODEL_GPT5;     profiled=1 ;;
-  # Best-of-N: baseline's model and reward, but no evolution (pick-parent --strategy pristine).
-  best_of_n)     m=${AIOPT_MODEL_BASELINE:-};        a=${AIOPT_API_BASE_BASELINE:-http://127.0.0.1:8000/v1}; mvar=AIOPT_MODEL_BASELINE; profiled=0
-                 export AIOPT_STRATEGY=pristine ;;
-  *) usage_error "TRACK=$track: use baseline, gpt5, profiler, gpt5_profiler or best_of_n" ;;
-esac
-model=${model:-$m}
-api_base=${api_base:-$a}
-if [ -z "$scripted" ]; then
-  [ -n "$model" ] || usage_error "track $track has no model: set $mvar (or MODEL=, --primary-model) and its endpoint (default $api_base); to see the whole loop without a model, run: make demo"
-  case $api_base in
-    https://api.openai.com*) [ -n "${OPENAI_API_KEY:-${AI_OPT_API_KEY:-}}" ] || \
-      usage_error "track $track talks to OpenAI: set OPENAI_API_KEY (or AI_OPT_API_KEY); without a model, run: make demo" ;;
-  esac
-fi
+model=${track_model[$track]} api_base=${track_api[$track]}
+track_is "$track"
+profiled=$t_profiled
+[ -z "$t_strategy" ] || export AIOPT_STRATEGY=$t_strategy
 # The profile's two routes follow the track unless set; the profilers run when
 # either route is on (on by default then; off otherwise).
 export AIOPT_PROFILE_IN_PROMPT=${AIOPT_PROFILE_IN_PROMPT:-$profiled} AIOPT_PROFILE_IN_FITNESS=${AIOPT_PROFILE_IN_FITNESS:-$profiled}
-for v in AIOPT_PROFILE_IN_PROMPT AIOPT_PROFILE_IN_FITNESS; do
-  [[ ${!v} =~ ^[01]$ ]] || usage_error "$v=${!v}: use 0 or 1"
-done
 if [ "$AIOPT_PROFILE_IN_PROMPT$AIOPT_PROFILE_IN_FITNESS" != 00 ]; then
   export AIOPT_RUN_BCOZ=${AIOPT_RUN_BCOZ:-1} AIOPT_RUN_BPERF=${AIOPT_RUN_BPERF:-1}
 else
@@ -159,7 +309,6 @@ else
 fi
 export AIOPT_TRACK=$track AIOPT_SEED=$seed
 export AIOPT_OWN_TREE=${AIOPT_OWN_TREE:-0}
-[[ $AIOPT_OWN_TREE =~ ^[01]$ ]] || usage_error "AIOPT_OWN_TREE=$AIOPT_OWN_TREE: use 0 (the shared tree) or 1 (a tree of the run's own)"
 
 run="$runs/$exp/$track/seed-$seed"
 archive="$run/archive.jsonl"
@@ -179,7 +328,7 @@ echo $$ > "$run/.run.pid"
 # host; then how it ended: "finished" (every iteration), "stopped" (a signal or a
 # budget: resumable) or "failed" (the exit status).  A "running" whose pid is gone
 # was killed outright (kill -9, a node lost): status says so.
-stop_reason=
+stop_reason= outage=
 write_state() {   # STATE [EXIT-STATUS]
   jq -cn --arg state "$1" --argjson exit "${2:-null}" --argjson pid $$ --arg host "$(hostname)" \
       --argjson at "$(date +%s)" --argjson n "$iterations" --arg why "$stop_reason" \
@@ -194,7 +343,7 @@ on_exit() {
   # (scancel, a time limit) signals every process of the job, the runner's too.
   [ "$stopping" = 0 ] && [ "$status" -ne 143 ] || stop_reason=signal
   if [ "$status" -eq 0 ] && [ -z "$stop_reason" ]; then write_state finished 0
-  elif [ "$status" -eq 0 ] || [ "$stop_reason" = signal ]; then write_state stopped "$status"
+  elif [ "$status" -eq 0 ] || [ "$stop_reason" = signal ] || [ -n "$outage" ]; then write_state stopped "$status"
   else write_state failed "$status"; fi
 }
 # ---- stop cleanly on SIGINT/SIGTERM ----------------------------------------------
@@ -213,6 +362,13 @@ on_signal() {
 trap on_signal INT TERM
 write_state running
 trap on_exit EXIT
+# A run of a matrix whose model server did not answer the preflight: stopped before
+# any work, resumable, its reason in make status (the matrix goes on with the others).
+if [ -n "$probe_failed" ]; then
+  outage=1 stop_reason="the model server does not answer: $probe_failed"
+  echo "run_track: $stop_reason; stopping before any work (running it again resumes)" >&2
+  exit "$EXIT_SYSTEM"
+fi
 # What confines the candidate's programs on this machine, said once per run.
 "$TOP/bin/sandbox.sh" --check >&2
 "$TOP/bin/sandbox.sh" --check-count >&2 || true   # the pristine stage refuses to go on without it
@@ -295,6 +451,17 @@ fi
 { printf '%s\n' "$settings"; printf 'export AIOPT_TRACK=%q AIOPT_SEED=%q AIOPT_MODEL=%q AIOPT_API_BASE=%q AIOPT_RUN_BCOZ=%q AIOPT_RUN_BPERF=%q AIOPT_PROFILE_IN_PROMPT=%q AIOPT_PROFILE_IN_FITNESS=%q AIOPT_STRATEGY=%q\n' \
     "$track" "$seed" "$model" "$api_base" "$AIOPT_RUN_BCOZ" "$AIOPT_RUN_BPERF" "$AIOPT_PROFILE_IN_PROMPT" "$AIOPT_PROFILE_IN_FITNESS" \
     "${AIOPT_STRATEGY:-}"; } > "$run/settings.env"
+# What the track is in this run, as data for the report (never sourced): its model
+# and endpoint (without a URL's user:password), whether the model is the large one,
+# the profile's two routes and the parents.
+jq -n --arg track "$track" --arg model "${scripted:+scripted}${scripted:-$model}" \
+  --arg api_base "$(sed -E 's#(://)[^/@]*@#\1***@#' <<< "${scripted:+}${scripted:-$api_base}")" \
+  --arg class "$([ "$t_large" = 1 ] && echo large || echo small)" --argjson prompt "$AIOPT_PROFILE_IN_PROMPT" \
+  --argjson fitness "$AIOPT_PROFILE_IN_FITNESS" --arg strategy "${AIOPT_STRATEGY:-}" \
+  '{track: $track, model: $model, api_base: (if $api_base == "" then null else $api_base end), model_class: $class,
+    profile_in_prompt: $prompt, profile_in_fitness: $fitness,
+    parents: (if $strategy == "" then "evolved" elif $strategy == "pristine" then "pristine (best-of-N)" else $strategy end)}' \
+  > "$run/track.json"
 # ---- pristine, once per run ---------------------------------------------------------
 if [ ! -f "$run/pristine/baseline.json" ]; then
   progress 0 pristine baseline
@@ -409,8 +576,6 @@ record_confirmation() {   # CAND
 # candidate being built).  1: each proposal after the candidate before it is archived.
 # A run stopped or killed with proposals in flight drops them, as it drops the
 # candidate in flight, and asks again for the same iteration numbers.
-in_flight=${AIOPT_PROPOSALS_IN_FLIGHT}
-[[ $in_flight =~ ^[1-9][0-9]*$ ]] || usage_error "AIOPT_PROPOSALS_IN_FLIGHT=$in_flight: the proposals asked for at once (1 or more)"
 # The parent's target files as its code has them: pristine's, and its cumulative patch.
 parent_code() {   # PARENT-ID DIR
   local f
@@ -457,6 +622,7 @@ wait_proposal() {   # ITER
 
 # ---- the loop -------------------------------------------------------------------------
 t_last=$(date +%s)
+unanswered=0
 for ((i = first_missing; i <= iterations; i++)); do
   is_archived "$i" && continue
   # The budget, before each iteration: a proposal already asked for (in flight) is
@@ -491,6 +657,25 @@ for ((i = first_missing; i <= iterations; i++)); do
   [ "$status" -eq 0 ] || system_error "llm-mutate failed (iteration $i, exit $status)"
   cand=$(jq -r .dir "$run/.proposal-$i.json")
   id=$(jq -r .id "$run/.proposal-$i.json")
+  # A call that got no completion (the server down, a timeout, an HTTP error after
+  # the retries) is no candidate: the model said nothing.  It is not archived, and the
+  # iteration is asked for again; AIOPT_LLM_MAX_FAILURES such calls in a row stop the
+  # run (a model server gone, a cluster job preempted), and running it again resumes
+  # from this iteration.  A reply of the model's own (no edit in it) is a candidate.
+  if jq -e '.llm.answered == false' "$run/.proposal-$i.json" > /dev/null; then
+    unanswered=$((unanswered + 1))
+    why=$(jq -r '.error.message // "no reply"' "$run/.proposal-$i.json")
+    rm -rf "$run/.proposal-$i.json" "$cand"
+    echo "run_track: iteration $i: no answer from the model ($unanswered in a row): $why" >&2
+    if [ "$unanswered" -ge "$max_unanswered" ]; then
+      outage=1 stop_reason="the model server at $api_base has not answered $unanswered calls in a row: $why"
+      echo "run_track: $stop_reason; stopping before iteration $i (running it again resumes here)" >&2
+      break
+    fi
+    i=$((i - 1))
+    continue
+  fi
+  unanswered=0
   mv "$run/.proposal-$i.json" "$cand/record.json"
   for stage in apply build test bench coz bperf score; do
     progress "$i" "$id" "$stage"
@@ -560,3 +745,5 @@ if [ "$runs" = "$TOP/runs" ]; then
 else
   echo "Next: make report RUNS=$runs  (tables and plots of every track in $runs/$exp/)"
 fi
+# Stopped for want of a model: not finished, and a scheduler or script must see it.
+[ -z "$outage" ] || exit "$EXIT_SYSTEM"

@@ -1,14 +1,26 @@
 # mk/track.mk — whole runs.
-#   make experiment_a TRACK=profiler [MODEL=… API_BASE=…] [ITERATIONS=50] [SEED=1]
+#   make experiment_a TRACK=profiler [ITERATIONS=50] [SEED=1] [CHECK=1]
 #   make demo        the loop offline: real RocksDB, scripted edits, short workload
 #   make demo-9.10.0 the same on another RocksDB version
-# Both install what is missing first (make deps), then build, in that order: a
-# fresh machine has neither the compilers nor the libraries the builds need.
+# A run's settings, tracks and model endpoints are checked first, in seconds, before
+# anything is installed or built (bin/run_track.sh --check); then what is missing
+# is installed (make deps-run), then built, in that order: a fresh machine has
+# neither the compilers nor the libraries the builds need.  CHECK=1 stops after
+# the check: a cluster submission validated from a login node.
 .PHONY: demo run-prerequisites
-run-prerequisites: deps
+run-prerequisites: deps-run
 	$(MAKE) all rocksdb-release rocksdb-tests
-experiment_%: run-prerequisites
+# The endpoints are asked with the client the run uses (llm-mutate --probe): on a
+# machine where it was not built yet, the check says so, and asks once it is built,
+# before RocksDB's builds.
+experiment_%:
+	$(TOP)/bin/run_track.sh $@ --check
+ifneq ($(CHECK),1)
+	$(MAKE) deps-run all
+	$(if $(wildcard $(BINDIR)/llm-mutate),,$(TOP)/bin/run_track.sh $@ --check)
+	$(MAKE) rocksdb-release rocksdb-tests
 	$(TOP)/bin/run_track.sh $@
+endif
 
 # The demo's short workload (the experiment's defaults are 10 s runs, 60 s profiles,
 # 10 confirmation pairs of 20 s, 16 subsets of the best's hunks measured).
@@ -19,13 +31,16 @@ DEMO_BPERF_DURATION ?= 3
 DEMO_CONFIRM_PAIRS ?= 4
 DEMO_CONFIRM_DURATION ?= 5
 DEMO_MINIMIZE_SUBSETS ?= 4
-demo: run-prerequisites
+DEMO_RUN = $(TOP)/bin/run_track.sh experiment_a --track profiler --seed 1 --runs $(DEMO_RUNS) \
+	    --scripted $(TOP)/experiments/experiment_a/scripted --iterations 5
+demo:
+	$(DEMO_RUN) --check
+	$(MAKE) run-prerequisites
 	AIOPT_BENCH_DURATION=$(DEMO_BENCH_DURATION) AIOPT_BCOZ_DURATION=$(DEMO_BCOZ_DURATION) \
 	AIOPT_BPERF_DURATION=$(DEMO_BPERF_DURATION) \
 	AIOPT_CONFIRM_PAIRS=$(DEMO_CONFIRM_PAIRS) AIOPT_CONFIRM_DURATION=$(DEMO_CONFIRM_DURATION) \
 	AIOPT_MINIMIZE_SUBSETS=$(DEMO_MINIMIZE_SUBSETS) AIOPT_COZ_MIN_POINTS=3 AIOPT_BASELINE_RUNS=2 \
-	  $(TOP)/bin/run_track.sh experiment_a --track profiler --seed 1 --runs $(DEMO_RUNS) \
-	    --scripted $(TOP)/experiments/experiment_a/scripted --iterations 5
+	  $(DEMO_RUN)
 
 # The demo on another RocksDB version (Debian's source package of it: 9.10.0 is
 # trixie's), with its own build and runs directories, so 7.8.3's stay as they

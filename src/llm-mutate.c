@@ -335,7 +335,7 @@ static void parse_options(int argc, char **argv, struct settings *s)
 		{ OPT_STRING("track", "TRACK", &s->track, "AIOPT_TRACK", "the track's name, recorded in the child (bin/run_track.sh says what each means)"),
 		  .required = 1 },
 		{ OPT_FLAG("probe", &s->probe, "ask the server once whether it serves --model (GET /models), print what it "
-			   "said, and exit: 0 yes, 1 it answers without the model, 4 no answer") },
+			   "said, and exit: 0 yes, 1 it answers without the model, 4 no answer (within 30 s)") },
 		{ OPT_STRING("model", "M", &s->model, "AIOPT_MODEL", "the model's name on the server") },
 		{ OPT_STRING("api-base", "URL", &s->api_base, "AIOPT_API_BASE",
 			     "the OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1") },
@@ -425,6 +425,8 @@ int main(int argc, char **argv)
 		if (s.scripted || s.replay)
 			die(EXIT_USAGE, "--probe asks a server: not with --scripted or --replay");
 		char *msg = NULL;
+		if (s.timeout_s > 30)   /* a preflight's question: a server that is there answers in seconds */
+			s.timeout_s = 30;
 		int rc = probe(&s, &msg);
 		char *line = xasprintf("%s at %s: %s", s.model, s.api_base, msg);
 		mask_userinfo(line, s.api_base);

@@ -102,17 +102,37 @@ png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
   grep -q '^| baseline vs profiler | tokens ≤ 2200 | 4 vs 4 | 16 | 0.0286 | exact | differ at the 5 % level |$' "$md"
 }
 
-@test "each track's settings beside its results: model, the profile's two routes, the parents (settings.env)" {
-  rec a 1 1.2 | archive profiler 1
-  rec b 1 1.0 | archive best_of_n 1
-  rec c 1 1.1 | archive baseline 1   # a run from before settings.env: unknown, said so
-  printf "export AIOPT_MODEL=qwen-7b AIOPT_PROFILE_IN_PROMPT=1 AIOPT_PROFILE_IN_FITNESS=0 AIOPT_STRATEGY=''\n" > "$RUNS/exp/profiler/seed-1/settings.env"
-  printf "export AIOPT_MODEL=qwen-7b AIOPT_PROFILE_IN_PROMPT=0 AIOPT_PROFILE_IN_FITNESS=0 AIOPT_STRATEGY=pristine\n" > "$RUNS/exp/best_of_n/seed-1/settings.env"
+@test "each track's settings beside its results: the model its calls used, the profile's two routes, the parents (track.json); tracks that cross models are warned of" {
+  rec a 1 1.2 | jq -c '.llm.model = "qwen-7b"' | archive profiler 1
+  rec b 1 1.0 | jq -c '.llm.model = "qwen-7b"' | archive best_of_n 1
+  rec c 1 1.1 | archive baseline 1   # a run without track.json nor a model in its records: unknown, said so
+  track_json() {   # TRACK CLASS PROMPT FITNESS PARENTS
+    jq -cn --arg t "$1" --arg c "$2" --argjson p "$3" --argjson f "$4" --arg parents "$5" \
+      '{track: $t, model: "qwen-7b", model_class: $c, profile_in_prompt: $p, profile_in_fitness: $f, parents: $parents}' \
+      > "$RUNS/exp/$1/seed-1/track.json"
+  }
+  track_json profiler small 1 0 evolved
+  track_json best_of_n small 0 0 'pristine (best-of-N)'
   run "$TOP/bin/report.sh" exp "$RUNS"
   [ "$status" -eq 0 ]
   grep -q '^| profiler | qwen-7b | 1 / 0 | evolved | 1 | 1 | 1 | 1.2 |' "$RUNS/exp/report.md"
   grep -q '^| best_of_n | qwen-7b | 0 / 0 | pristine (best-of-N) | 1 | 1 | 1 | 1 |' "$RUNS/exp/report.md"
   grep -q '^| baseline | – | – / – | – | 1 | 1 | 1 | 1.1 |' "$RUNS/exp/report.md"
+  [ "$(jq -c .model_warnings "$RUNS/exp/report.json")" = '[]' ]
+  ! grep -q 'Warning' "$RUNS/exp/report.md"
+  # gpt5's run used the local model (MODEL= with AIOPT_MODEL_OVERRIDES_GPT5=1): the
+  # table shows what its calls used, and the report warns
+  rec d 1 1.3 | jq -c '.llm.model = "qwen-7b"' | archive gpt5 1
+  track_json gpt5 large 0 0 evolved
+  run "$TOP/bin/report.sh" exp "$RUNS"
+  [ "$status" -eq 0 ]
+  grep -q '^| gpt5 | qwen-7b | 0 / 0 | evolved |' "$RUNS/exp/report.md"
+  grep -q '^\*\*Warning:\*\* best_of_n (small model) and gpt5 (large model) both used qwen-7b: the comparison of small and large models compares a model with itself\.$' "$RUNS/exp/report.md"
+  [ "$(jq '.model_warnings | length' "$RUNS/exp/report.json")" = 2 ]
+  # a track.json that is not an object is data, not trouble
+  echo '"x"' > "$RUNS/exp/gpt5/seed-1/track.json"
+  run "$TOP/bin/report.sh" exp "$RUNS"
+  [ "$status" -eq 0 ]
 }
 
 @test "confirmed figures, not screening's: the refuted screening best is not the best; counts and the run's noise" {

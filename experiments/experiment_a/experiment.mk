@@ -63,6 +63,10 @@ AIOPT_CONFIRM_TOP ?= 3
 # Proposals asked for at once: the next is asked for while the current candidate is
 # built, tested and measured (bin/run_track.sh); 1 asks after each is archived.
 AIOPT_PROPOSALS_IN_FLIGHT ?= 2
+# Model calls in a row that got no completion (the server down, timeouts, HTTP
+# errors after llm-mutate's own retries) before the run stops, resumably: a vLLM
+# job preempted must not turn the rest of a run into failed candidates.
+AIOPT_LLM_MAX_FAILURES ?= 3
 # The smallest patch that keeps the gain: at most this many subsets of the
 # confirmed best's hunks are built, tested and measured (delta debugging,
 # bin/stage/minimize.sh); 0 measures none.
