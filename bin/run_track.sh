@@ -286,7 +286,8 @@ if [ -z "$scripted" ] && [ ${#endpoints[@]} -gt 0 ]; then
 fi
 [ "$in_matrix" = 1 ] && [ -n "$probe_failed" ] || refuse_problems
 if [ "$check" = 1 ]; then
-  echo "run_track: checked: ${#track_list[@]} track(s) x ${#seed_list[@]} seed(s), $iterations iterations each; nothing was run" >&2
+  shown="${seed_list[*]:0:20}"; [ ${#seed_list[@]} -le 20 ] || shown="$shown …"
+  echo "run_track: checked: ${#track_list[@]} track(s) x ${#seed_list[@]} seed(s) ($shown), $iterations iterations each; nothing was run" >&2
   exit 0
 fi
 

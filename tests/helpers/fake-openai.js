@@ -12,14 +12,16 @@
 // a model server that crashed or was preempted (later calls find no one listening).
 // GET …/models answers the list of FAKE_MODELS (comma-separated; default
 // fake-coder), as vLLM does, and is logged to LOG.jsonl.models, not LOG.jsonl;
-// FAKE_MODELS=- keeps no list (GET …/models is served from SCRIPT like any request).
+// FAKE_MODELS=- keeps no list (GET …/models is served from SCRIPT like any request);
+// FAKE_MODELS_ANSWERS=N: the server exits after answering N of them (a server that
+// was there for a preflight and gone when the runs started).
 // The port it listens on (127.0.0.1, chosen by the OS) is written to PORTFILE.
 'use strict';
 const http = require('http');
 const fs = require('fs');
 const [scriptPath, logPath, portFile] = process.argv.slice(2);
 const script = JSON.parse(fs.readFileSync(scriptPath, 'utf8'));
-let next = 0;
+let next = 0, modelsAnswered = 0;
 
 const server = http.createServer((req, res) => {
   let data = '';
@@ -29,7 +31,8 @@ const server = http.createServer((req, res) => {
       fs.appendFileSync(logPath + '.models', JSON.stringify({ path: req.url, received_at_ms: Date.now() }) + '\n');
       const ids = (process.env.FAKE_MODELS || 'fake-coder').split(',').filter(Boolean);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ object: 'list', data: ids.map(id => ({ id, object: 'model', owned_by: 'vllm' })) }));
+      res.end(JSON.stringify({ object: 'list', data: ids.map(id => ({ id, object: 'model', owned_by: 'vllm' })) }),
+              () => { if (++modelsAnswered >= Number(process.env.FAKE_MODELS_ANSWERS || Infinity)) process.exit(0); });
       return;
     }
     let body;
