@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # run_track.sh [EXPERIMENT] [--track T] [--iterations N] [--seed N]
 #              [--primary-model M] [--api-base URL] [--scripted DIR] [--runs DIR]
-#              [--tracks "T T..."] [--seeds N-M[,N...]]
+#              [--tracks "T T..."] [--seeds N-M[,N...]] [--check]
+#
+# First, in seconds, the preflight: every setting, the track and seed lists, each
+# track's model, endpoint and key, each endpoint asked once (llm-mutate --probe);
+# every problem said, then exit 2.  --check stops there (make experiment_a CHECK=1).
+# (--in-matrix: a run bin/matrix.sh launched; an endpoint that does not answer when
+# it starts stops it resumably, rather than refusing it.)
 #
 # --tracks and --seeds (TRACKS="baseline gpt5 profiler" SEEDS=1-5) make a matrix:
 # each track x seed a run of its own, launched by bin/matrix.sh (AIOPT_LAUNCHER=local,
@@ -25,7 +31,9 @@
 # AIOPT_API_BASE_{BASELINE,GPT5,PROFILER}, AIOPT_RUN_BCOZ, AIOPT_RUN_BPERF,
 # AIOPT_PROPOSALS_IN_FLIGHT (2: the next proposal asked for while a candidate is
 # evaluated), AIOPT_OWN_TREE (0: the project's tree; 1: one of the run's own);
-# AIOPT_MODEL and AIOPT_API_BASE override the track's; AIOPT_BUDGET=tokens:N,hours:N
+# AIOPT_MODEL and AIOPT_API_BASE set the local tracks' model (refused with a GPT-5
+# track unless AIOPT_MODEL_OVERRIDES_GPT5=1); AIOPT_LLM_MAX_FAILURES (3) calls in a
+# row without an answer stop the run, resumably; AIOPT_BUDGET=tokens:N,hours:N
 # bounds a run besides its iterations, and AIOPT_MAX_COST_USD its spending (the
 # calls' llm.cost_usd, priced by AIOPT_PRICES: USD per million tokens a model).  Keys: OPENAI_API_KEY or AI_OPT_API_KEY, from
 # the environment only.
@@ -204,9 +212,9 @@ if [ -n "$max_cost" ]; then
 fi
 # The proposals asked for at once (see "proposals" below), and the calls in a row
 # without an answer that stop the run (a model server gone: see the loop).
-in_flight=${AIOPT_PROPOSALS_IN_FLIGHT}
+in_flight=${AIOPT_PROPOSALS_IN_FLIGHT:-}
 [[ $in_flight =~ ^[1-9][0-9]{0,2}$ ]] || problem "AIOPT_PROPOSALS_IN_FLIGHT=$in_flight: the proposals asked for at once (1 to 999)"
-max_unanswered=${AIOPT_LLM_MAX_FAILURES}
+max_unanswered=${AIOPT_LLM_MAX_FAILURES:-}
 [[ $max_unanswered =~ ^[1-9][0-9]{0,3}$ ]] \
   || problem "AIOPT_LLM_MAX_FAILURES=$max_unanswered: the model calls in a row without an answer that stop the run (1 to 9999)"
 for v in AIOPT_PROFILE_IN_PROMPT AIOPT_PROFILE_IN_FITNESS; do

@@ -7,6 +7,9 @@
 # is installed (make deps-run), then built, in that order: a fresh machine has
 # neither the compilers nor the libraries the builds need.  CHECK=1 stops after
 # the check: a cluster submission validated from a login node.
+ifneq ($(filter-out 1,$(CHECK)),)
+$(error CHECK=$(CHECK): use CHECK=1 (the check only) or leave it out)
+endif
 .PHONY: demo run-prerequisites
 run-prerequisites: deps-run
 	$(MAKE) all rocksdb-release rocksdb-tests

@@ -6,15 +6,19 @@ load helpers/common
 
 FIXTURE_EXPERIMENTS="$FIXTURES/experiments"
 
-@test "make demo, make experiment_*, make test: each installs what it needs first (make deps)" {
+@test "make demo, make experiment_*, make test: each installs what it needs first (make deps-run, make deps), after the preflight" {
   for goal in demo experiment_a test; do
     run make -n -C "$TOP" "$goal"
     [ "$status" -eq 0 ]
-    # deps comes before the first compiler call: a fresh machine has no cJSON yet
+    # deps comes before the first build: a fresh machine has no cJSON yet
     deps_line=$(grep -n 'dpkg-query' <<<"$output" | head -n 1 | cut -d: -f1)
     [ -n "$deps_line" ]
-    build_line=$(grep -n -E 'make.* (all|test-unit)' <<<"$output" | head -n 1 | cut -d: -f1)
+    build_line=$(grep -n -E '^(cc|cmake) |make.* (rocksdb-release|test-unit)' <<<"$output" | head -n 1 | cut -d: -f1)
     [ -n "$build_line" ] && [ "$deps_line" -lt "$build_line" ]
+    # and a run's settings are checked before either (tests/preflight.bats)
+    [ "$goal" = test ] && continue
+    check_line=$(grep -n 'run_track.sh .*--check' <<<"$output" | head -n 1 | cut -d: -f1)
+    [ -n "$check_line" ] && [ "$check_line" -lt "$deps_line" ]
   done
 }
 
