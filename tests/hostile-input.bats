@@ -104,3 +104,63 @@ load helpers/common
   [[ "$stderr" == *"no db_bench result"* ]]
   [[ "$output" != *'"ops_per_sec":-400'* ]]
 }
+
+@test "one record reader, one answer: what jq would read otherwise is refused with file:line:col; the error record keeps the id and iteration" {
+  ok_rest='"error":{"stage":"build","message":"m"}'
+  # \u0000 in a string: cJSON would cut the string there, jq keeps the rest
+  run --separate-stderr score <<<'{"id":"c0001-abcdef","iteration":1,"diff":"a\u0000b"}'
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *'stdin:1:45: a \u0000 escape (a NUL inside a string'* ]]
+  [ "$(jq -c '[.id, .iteration, .error.stage]' <<<"$output")" = '["c0001-abcdef",1,"score"]' ]
+  # an escaped backslash before u0000 is text, and reads the same everywhere
+  run --separate-stderr score <<<'{"id":"c1","x":"a\\u0000b",'"$ok_rest"'}'
+  [ "$status" -eq 0 ]
+  [ "$(jq -r .x <<<"$output")" = 'a\u0000b' ]
+  # nesting: 128 levels are read (jq reads them too), 129 are not
+  nest() { printf '{"id":"c1","iteration":3,"x":%s1%s,%s}' "$(printf '[%.0s' $(seq "$1"))" "$(printf ']%.0s' $(seq "$1"))" "$ok_rest"; }
+  run --separate-stderr score <<<"$(nest 127)"
+  [ "$status" -eq 0 ]
+  jq -e .x <<<"$output" > /dev/null
+  run --separate-stderr score <<<"$(nest 128)"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"stdin:1:157: nested deeper than 128 levels (jq reads at most 256)"* ]]
+  [ "$(jq -c '[.id, .iteration]' <<<"$output")" = '["c1",3]' ]
+  # a number that underflows: 0 here, something else elsewhere
+  run --separate-stderr score <<<'{"id":"c2","iteration":4,"x":1e-400}'
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"stdin:1:30: a number too small for a double"* ]]
+  [ "$(jq -c '[.id, .iteration]' <<<"$output")" = '["c2",4]' ]
+  # a line that starts with a NUL is not skipped
+  run --separate-stderr score < <(printf '\0{"id":"c1"}\n')
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"stdin:1:1: NUL byte in a JSON line"* ]]
+  # the limit is the limit: a line of exactly AIOPT_MAX_RECORD_BYTES is read, one byte more is not
+  line=$(jq -cn '{id: "c1", pad: ("y" * 1000), error: {stage: "build", message: "m"}}'); n=${#line}
+  run --separate-stderr env AIOPT_MAX_RECORD_BYTES=$n score <<<"$line"
+  [ "$status" -eq 0 ]
+  run --separate-stderr env AIOPT_MAX_RECORD_BYTES=$((n - 1)) score <<<"$line"
+  [ "$status" -eq 1 ]
+}
+
+@test "a number no record holds is written as null, with a warning: never a record every reader refuses" {
+  # db_bench's uint64 tickers: an edit doing RecordTick(…, -1) prints 2^64 - 1
+  # (constructed from the real log: one ticker's count replaced)
+  sed 's/^rocksdb.number.keys.written COUNT : 102000$/rocksdb.number.keys.written COUNT : 18446744073709551615/' \
+    "$FIXTURES/dbbench/rocksdb-7.8.3-multi-benchmarks-statistics.log" > "$BATS_TEST_TMPDIR/db_bench.log"
+  grep -q 18446744073709551615 "$BATS_TEST_TMPDIR/db_bench.log"
+  run --separate-stderr parse-dbbench "$BATS_TEST_TMPDIR/db_bench.log"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '.statistics["rocksdb.number.keys.written"]' <<<"$output")" = null ]
+  [[ "$stderr" == *'key "rocksdb.number.keys.written": 1.8446744073709552e+19 is beyond what a record holds exactly'*'written as null'* ]]
+  # and what it wrote every reader reads
+  jq -e . <<<"$output" > /dev/null
+  printf '%s\n' "$output" | archive-append "$BATS_TEST_TMPDIR/a.jsonl"
+}
+
+@test "duplicate keys in a record of 80,000 keys are found, and the last of them named" {
+  big=$(jq -cn '[range(80000) | {key: "k\(.)", value: .}] | from_entries | .id = "c1"')
+  printf '%s\n' "$big" | archive-append "$BATS_TEST_TMPDIR/big.jsonl"
+  run --separate-stderr archive-append "$BATS_TEST_TMPDIR/big2.jsonl" <<<"${big%\}},\"k79999\":1}"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *'key "k79999" appears twice in one object'* ]]
+}

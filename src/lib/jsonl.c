@@ -10,20 +10,104 @@
 #include "number.h"
 #include "util.h"
 
+static int by_key(const void *a, const void *b)
+{
+	return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
 /* The first key that appears twice in one object, at any depth, or NULL: cJSON
- * reads the first of two, jq the last, so such a record means two things. */
+ * reads the first of two, jq the last, so such a record means two things.  Each
+ * object's keys sorted, neighbours compared: n log n, where comparing every pair
+ * took seconds for a record of 80,000 keys. */
 static const char *duplicate_key(const cJSON *o)
 {
+	if (cJSON_IsObject(o) && o->child && o->child->next) {
+		size_t n = 0;
+		for (const cJSON *c = o->child; c; c = c->next)
+			n++;
+		const cJSON **keys = xmalloc(n * sizeof *keys);
+		n = 0;
+		for (const cJSON *c = o->child; c; c = c->next)
+			if (c->string)
+				keys[n++] = c;
+		qsort(keys, n, sizeof *keys, by_key);
+		const char *dup = NULL;
+		for (size_t i = 1; i < n && !dup; i++)
+			if (strcmp(keys[i - 1]->string, keys[i]->string) == 0)
+				dup = keys[i]->string;
+		free(keys);
+		if (dup)
+			return dup;
+	}
 	for (const cJSON *a = o ? o->child : NULL; a; a = a->next) {
-		if (cJSON_IsObject(o))
-			for (const cJSON *b = a->next; b; b = b->next)
-				if (a->string && b->string && strcmp(a->string, b->string) == 0)
-					return a->string;
 		const char *d = duplicate_key(a);
 		if (d)
 			return d;
 	}
 	return NULL;
+}
+
+/* Deeper than any record aiopt writes (8 levels), and well within what jq 1.6
+ * parses (256): a record C accepts is one jq reads. */
+#define MAX_DEPTH 128
+
+/* What in the line's text jq and cJSON would read differently, or NULL; *col its
+ * 1-based column.  One pass over the text: a \u0000 escape (cJSON ends the string
+ * there, jq keeps it), nesting beyond MAX_DEPTH, and a number no double holds (it
+ * underflows to 0 or overflows to inf in one reader and is refused by the other). */
+static const char *text_problem(const char *line, const char *p, size_t *col)
+{
+	int depth = 0, in_string = 0;
+	for (const char *s = p; *s; s++) {
+		*col = (size_t)(s - line) + 1;
+		if (in_string) {
+			if (*s == '\\') {
+				if (s[1] == 'u' && strncmp(s + 2, "0000", 4) == 0)
+					return "a \\u0000 escape (a NUL inside a string: readers would cut the string there)";
+				if (s[1])
+					s++;
+			} else if (*s == '"') {
+				in_string = 0;
+			}
+			continue;
+		}
+		if (*s == '"') {
+			in_string = 1;
+		} else if (*s == '{' || *s == '[') {
+			if (++depth > MAX_DEPTH)
+				return "nested deeper than 128 levels (jq reads at most 256)";
+		} else if (*s == '}' || *s == ']') {
+			depth--;
+		} else if (*s == '-' || (*s >= '0' && *s <= '9')) {
+			char *end;
+			errno = 0;
+			double v = strtod(s, &end);
+			if (errno == ERANGE || !isfinite(v))
+				return "a number too small for a double (it would read as 0 here, and otherwise elsewhere)";
+			s = end - 1;
+		}
+	}
+	return NULL;
+}
+
+/* Refuses a record that parsed (exit 1, an error record on stdout), keeping its id
+ * and iteration in the error record: the runner archives it as that candidate's. */
+static void refuse_record(cJSON *obj, const char *msg)
+{
+	char line[512];   /* copied out, so that nothing is left allocated at exit */
+	snprintf(line, sizeof line, "%s", msg);
+	warnx_("%s", line);
+	cJSON *rec = error_record(progname, "%s", line);
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(obj, "id");
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, "iteration");
+	if (cJSON_IsString(id))
+		cJSON_AddStringToObject(rec, "id", id->valuestring);
+	if (cJSON_IsNumber(it) && isfinite(it->valuedouble) && fabs(it->valuedouble) < 9007199254740992.0)
+		cJSON_AddNumberToObject(rec, "iteration", it->valuedouble);
+	cJSON_Delete(obj);
+	jsonl_write(stdout, rec);
+	cJSON_Delete(rec);
+	exit(EXIT_INPUT);
 }
 
 /* A number no double holds exactly, at any depth, or NULL: cJSON would turn 1e999
@@ -78,7 +162,7 @@ static size_t max_record_bytes(void)
 cJSON *jsonl_next(struct line_reader *lr)
 {
 	if (!lr->max_line)
-		lr->max_line = max_record_bytes() + 1;
+		lr->max_line = max_record_bytes();
 	for (;;) {
 		long n = lr_next(lr);
 		if (n < 0) {
@@ -89,13 +173,13 @@ cJSON *jsonl_next(struct line_reader *lr)
 		if (lr->truncated)
 			input_error("%s:%zu: a record longer than %zu bytes (AIOPT_MAX_RECORD_BYTES)", lr->name,
 			    lr->lineno, max_record_bytes());
+		if ((size_t)n != strlen(lr->line))
+			input_error("%s:%zu:%zu: NUL byte in a JSON line", lr->name, lr->lineno, strlen(lr->line) + 1);
 		const char *p = lr->line;
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (*p == '\0')
 			continue;
-		if ((size_t)n != strlen(lr->line))
-			input_error("%s:%zu: NUL byte in a JSON line", lr->name, lr->lineno);
 		const char *end = NULL;
 		cJSON *obj = cJSON_ParseWithOpts(p, &end, 0);
 		if (!obj) {
@@ -110,10 +194,12 @@ cJSON *jsonl_next(struct line_reader *lr)
 		if (*end)
 			input_error("%s:%zu:%zu: text after the JSON object (one object per line)",
 			    lr->name, lr->lineno, (size_t)(end - lr->line) + 1);
-		/* the message is made before the record is freed: nothing leaks on the way out */
+		size_t col = 0;
 		const cJSON *bad = inexact_number(obj);
-		const char *dup = bad ? NULL : duplicate_key(obj);
-		char *msg = bad ? xasprintf("%s:%zu: a number%s%.40s%s is out of range (aiopt keeps numbers exactly "
+		const char *text = bad ? NULL : text_problem(lr->line, p, &col);
+		const char *dup = text || bad ? NULL : duplicate_key(obj);
+		char *msg = text ? xasprintf("%s:%zu:%zu: %s", lr->name, lr->lineno, col, text)
+			  : bad ? xasprintf("%s:%zu: a number%s%.40s%s is out of range (aiopt keeps numbers exactly "
 					    "only below 2^53 in magnitude)", lr->name, lr->lineno,
 					    bad->string ? " at key \"" : "", bad->string ? bad->string : "",
 					    bad->string ? "\"" : "")
@@ -121,11 +207,10 @@ cJSON *jsonl_next(struct line_reader *lr)
 					    "would read different values)", lr->name, lr->lineno, dup)
 				: NULL;
 		if (msg) {
-			char line[512];   /* copied out, so that nothing is left allocated at exit */
+			char line[512];
 			snprintf(line, sizeof line, "%s", msg);
 			free(msg);
-			cJSON_Delete(obj);
-			input_error("%s", line);
+			refuse_record(obj, line);
 		}
 		return obj;
 	}
@@ -139,15 +224,27 @@ static void exact_numbers(cJSON *parent)
 {
 	for (cJSON *c = parent->child, *next; c; c = next) {
 		next = c->next;
-		if (cJSON_IsNumber(c) && isfinite(c->valuedouble)) {
+		/* A number no reader takes (jsonl_next refuses it: 2^64 - 1 from a uint64
+		 * ticker, inf) is not written: it is unknown, null, said on stderr. */
+		if (cJSON_IsNumber(c) && (!isfinite(c->valuedouble) || fabs(c->valuedouble) >= 9007199254740992.0)) {
+			warnx_("%s%s%s%.17g is beyond what a record holds exactly (below 2^53 in magnitude): written as null",
+			       c->string ? "key \"" : "", c->string ? c->string : "", c->string ? "\": " : "", c->valuedouble);
+			cJSON *null = cJSON_CreateNull();
+			null->string = c->string;
+			null->type |= c->type & cJSON_StringIsConst;
+			c->string = NULL;
+			cJSON_ReplaceItemViaPointer(parent, c, null);
+		} else if (cJSON_IsNumber(c) && isfinite(c->valuedouble)) {
 			char text[32];
 			snprintf(text, sizeof text, "%1.15g", c->valuedouble);
 			if (strtod(text, NULL) != c->valuedouble) {
 				snprintf(text, sizeof text, "%1.17g", c->valuedouble);
-				if (cJSON_IsObject(parent))   /* keys are unique (jsonl_next checks) */
-					cJSON_ReplaceItemInObjectCaseSensitive(parent, c->string, cJSON_CreateRaw(text));
-				else
-					cJSON_ReplaceItemViaPointer(parent, c, cJSON_CreateRaw(text));
+				/* in place, keeping the key: a search by key would make this quadratic */
+				cJSON *raw = cJSON_CreateRaw(text);
+				raw->string = c->string;
+				raw->type |= c->type & cJSON_StringIsConst;
+				c->string = NULL;
+				cJSON_ReplaceItemViaPointer(parent, c, raw);
 			}
 		} else if (cJSON_IsObject(c) || cJSON_IsArray(c)) {
 			exact_numbers(c);
