@@ -53,3 +53,11 @@ machine_lock() {   # exclusive|shared CMD...
     "$@"
   )
 }
+
+# The views (status, report, explore) exit with the table's codes only: a command
+# that fails where none was expected is said with its line and exits 1 (the runs
+# directory it read did it), never with jq's 5 or awk's 2.
+view_exit_codes() {
+  set -E
+  trap 'status=$?; echo "$SCRIPT: line $LINENO: reading the runs failed (exit $status): $BASH_COMMAND" >&2; exit "$EXIT_INPUT"' ERR
+}

@@ -23,6 +23,7 @@ SCRIPT=explore
 # shellcheck source=bin/common.sh
 . "$TOP/bin/common.sh"
 help_requested "$0" "$@"
+view_exit_codes
 case ${1:-} in -*) usage_error "unknown option $1 (--help)" ;; esac
 [ $# -le 2 ] || usage_error "usage: explore.sh [EXPERIMENT] [RUNS]"
 exp=${1:-experiment_a}
@@ -38,7 +39,7 @@ page_defs='
 def style: "<style>body{font:14px/1.4 sans-serif;margin:1.5em;max-width:1200px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}pre{background:#f6f6f6;padding:.5em;overflow:auto;max-height:40em}.add{background:#e6ffec}.del{background:#ffebe9}.hunk{color:#0550ae}.file{font-weight:bold}svg text{font:11px sans-serif}a{color:#0550ae}</style>";
 def page($title; $body): "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>\($title | @html)</title>\(style)</head><body><h1>\($title | @html)</h1>\($body)</body></html>";
 def f3: if . == null then "–" else . * 1000 | round / 1000 | tostring end;
-def outcome: if .score.better_than_pristine == true then "better" elif .score.valid == true then "valid" else (.error.stage // "invalid") end;
+def outcome: if .score.better_than_pristine == true then "better" elif .score.valid == true then "valid" else (.error.stage // "invalid" | tostring) end;
 def colour: {better: "#1a7f37", valid: "#54aeff", apply: "#bf8700", build: "#cf222e", test: "#8250df", bench: "#fb8500", contract: "#6e7781"}[.] // "#6e7781";
 def diff_html: split("\n") | map(
     if startswith("+++") or startswith("---") or startswith("diff ") then "<span class=\"file\">\(@html)</span>"
@@ -48,16 +49,28 @@ def diff_html: split("\n") | map(
     else @html end) | "<pre>" + join("\n") + "</pre>";
 '
 
+# What cannot be shown (a directory not of the runner's naming, a record of the wrong
+# shape or with an id that is no candidate's) is skipped, said, and exit 1 at the end.
+unreadable=$html.partial/.unreadable
+: > "$unreadable"
 runs_found=0
 for run in "$dir"/*/seed-*/; do
   run=${run%/}
   [ -f "$run/archive.jsonl" ] || continue
-  runs_found=$((runs_found + 1))
   track=$(basename "$(dirname "$run")") seed=${run##*/seed-}
+  if ! "${JQ[@]}" -en --arg t "$track" --arg s "$seed" 'include "records"; ($t | track_ok) and ($s | seed_ok)' > /dev/null; then
+    printf '%s: not a run of the runner'"'"'s naming (TRACK/seed-N): skipped\n' "$(printf '%q' "$run")" >> "$unreadable"
+    continue
+  fi
+  runs_found=$((runs_found + 1))
   name="$track-seed-$seed"
   mkdir -p "$html.partial/$name"
-  jq -cR 'fromjson? // empty' "$run/archive.jsonl" > "$html.partial/$name/.records"
-  { [ ! -f "$run/confirm.jsonl" ] || jq -cR 'fromjson? // empty' "$run/confirm.jsonl"; } > "$html.partial/$name/.confirm"
+  "${JQ[@]}" -cR --arg f "$run/archive.jsonl" 'include "records"; checked_line($f)
+      | if has("unreadable") or (.id | id_ok) then . else {unreadable: "\($f): id \(.id | tojson | .[0:60]) is not a candidate'"'"'s (c<iteration>-<6 hex digits>): no page"} end' \
+    "$run/archive.jsonl" > "$html.partial/$name/.checked"
+  jq -r '.unreadable // empty' "$html.partial/$name/.checked" >> "$unreadable"
+  jq -c 'select(has("unreadable") | not)' "$html.partial/$name/.checked" > "$html.partial/$name/.records"
+  { [ ! -f "$run/confirm.jsonl" ] || jq -cR -L "$TOP/bin" 'include "records"; fromjson? // empty | stage_line' "$run/confirm.jsonl"; } > "$html.partial/$name/.confirm"
 
   # ---- the run: genealogy tree (layers by generation), best so far, time, tokens ----
   "${JQ[@]}" -rs --arg name "$name" --slurpfile conf "$html.partial/$name/.confirm" 'include "records";'"$page_defs"'
@@ -72,8 +85,8 @@ for run in "$dir"/*/seed-*/; do
       + ([$recs[] | px(.parent) as $p | px(.id) as $c | "<line x1=\"\($p.x)\" y1=\"\($p.y)\" x2=\"\($c.x)\" y2=\"\($c.y)\" stroke=\"#999\"/>"] | join(""))
       + "<circle cx=\"\($W / 2)\" cy=\"30\" r=\"12\" fill=\"#24292f\"/><text x=\"\($W / 2 + 16)\" y=\"34\">pristine</text>"
       + ([$recs[] | px(.id) as $c | outcome as $o
-          | "<a href=\"\($name)/\(.id).html\"><g class=\"node\" data-id=\"\(.id)\" data-outcome=\"\($o)\"><circle cx=\"\($c.x)\" cy=\"\($c.y)\" r=\"12\" fill=\"\($o | colour)\"><title>\(.id | @html): \($o)</title></circle>"
-            + "<text x=\"\($c.x - 30)\" y=\"\($c.y + 26)\">\(.iteration): \(if .score.valid then (.score.comparable_score | f3) else $o end)</text></g></a>"] | join(""))
+          | "<a href=\"\($name)/\(.id).html\"><g class=\"node\" data-id=\"\(.id)\" data-outcome=\"\($o | @html)\"><circle cx=\"\($c.x)\" cy=\"\($c.y)\" r=\"12\" fill=\"\($o | colour)\"><title>\(.id): \($o | @html)</title></circle>"
+            + "<text x=\"\($c.x - 30)\" y=\"\($c.y + 26)\">\(.iteration): \(if .score.valid == true then (.score.comparable_score | f3) else ($o | @html) end)</text></g></a>"] | join(""))
       + "</svg>") as $tree
     | (reduce $recs[] as $r ([]; . + [[(if length > 0 then .[-1][1] else null end), (if $r.score.valid then $r.score.comparable_score else null end)]
                                       | [$r.iteration, (map(select(. != null)) | max)]])) as $best
@@ -90,7 +103,7 @@ for run in "$dir"/*/seed-*/; do
       + $tree + "<h2>Best so far</h2>" + $plot
       + "<h2>Candidates</h2><table><tr><th>iteration</th><th>candidate</th><th>parent</th><th>outcome</th><th>comparable</th><th>confirmed</th><th>seconds</th><th>tokens</th></tr>"
       + ([$recs[] | . as $r | ($conf | map(select(.id == $r.id)) | last) as $c
-          | "<tr><td>\(.iteration)</td><td><a href=\"\($name)/\(.id).html\">\(.id)</a></td><td>\(.parent)</td><td>\(outcome)</td><td>\(if .score.valid then (.score.comparable_score | f3) else "–" end)</td><td>\(if $c == null then "–" else ($c.confirm.score.comparable_score | f3) end)</td><td>\(.timing.seconds // "–")</td><td>\(if .llm.prompt_tokens == null then "–" else (.llm.prompt_tokens + (.llm.completion_tokens // 0)) end)</td></tr>"] | join(""))
+          | "<tr><td>\(.iteration)</td><td><a href=\"\($name)/\(.id).html\">\(.id)</a></td><td>\(.parent // "–" | @html)</td><td>\(outcome | @html)</td><td>\(if .score.valid == true then (.score.comparable_score | f3) else "–" end)</td><td>\(if $c == null then "–" else ($c.confirm.score.comparable_score | f3) end)</td><td>\(.timing.seconds // "–")</td><td>\(if .llm.prompt_tokens == null then "–" else (.llm.prompt_tokens + (.llm.completion_tokens // 0)) end)</td></tr>"] | join(""))
       + "</table><p>Wall time \($recs | map(.timing.seconds // 0) | add) s; tokens \($recs | map((.llm.prompt_tokens // 0) + (.llm.completion_tokens // 0)) | add)\(if ($recs | map(select(.llm.prompt_tokens == null)) | length) > 0 then " (the model reported none for \($recs | map(select(.llm.prompt_tokens == null)) | length) of \($recs | length) candidates)" else "" end); cost \($recs | cost_usd | if . == null then "unknown (a call unpriced)" else "$\(. * 100 | round / 100)" end).</p>"
     | page("\($name)"; .)' "$html.partial/$name/.records" > "$html.partial/$name.html"
 
@@ -99,22 +112,27 @@ for run in "$dir"/*/seed-*/; do
   # into files by awk: one jq a run however long the run, not one a candidate.  The
   # candidates' texts go in as named arguments (ID/FILE); the failing tests' lines
   # are cut from every test.log by one awk.
-  texts=() logs=()
-  for c in "$run"/c[0-9]*/; do
-    c=${c%/} id=${c##*/}
-    for f in patch.diff cumulative.diff prompt.md response.md; do
-      if [ -f "$c/$f" ]; then texts+=(--rawfile "$id/$f" "$c/$f"); fi
+  # Only the directories named as candidates are read (one jq for all the names).
+  # Their files go to jq in batches (xargs keeps each under the system's limit on
+  # arguments, whatever the run's length), a line at a time with the file's name,
+  # and are put together again by name: {"ID/FILE": text}.  The failing tests' lines
+  # are cut from every test.log the same way.
+  cands=$html.partial/$name/.cands
+  ( cd "$run" && for c in c[0-9]*/; do [ ! -d "$c" ] || printf '%s\n' "${c%/}"; done ) \
+    | "${JQ[@]}" -rR 'include "records"; select(id_ok)' > "$cands"
+  while read -r id; do
+    for f in patch.diff cumulative.diff prompt.md response.md test.log; do
+      [ ! -f "$run/$id/$f" ] || printf '%s\0' "$id/$f"
     done
-    if [ -f "$c/test.log" ]; then logs+=("$c/test.log"); fi
-  done
-  if [ ${#logs[@]} -gt 0 ]; then
-    awk -v out="$html.partial/$name" '
-      FNR == 1 { if (f != "") close(f); n = 0; id = FILENAME; sub(/\/test\.log$/, "", id); sub(/.*\//, "", id); f = out "/" id ".testlog"; printf "" > f }
-      /^\[  FAILED  \]|^WARNING: ThreadSanitizer|^=== .* exited/ && n++ < 30 { print > f }' "${logs[@]}"
-    for f in "$html.partial/$name"/*.testlog; do id=${f##*/}; texts+=(--rawfile "${id%.testlog}/.testlog" "$f"); done
-  fi
-  "${JQ[@]}" -rs --arg name "$name" ${texts[@]+"${texts[@]}"} --slurpfile conf "$html.partial/$name/.confirm" "$page_defs"'
-      def text($id; $file): $ARGS.named["\($id)/\($file)"] // "" | .[0:200000];   # at most 200 kB of each
+  done < "$cands" > "$html.partial/$name/.files"
+  ( cd "$run" && xargs -0 -r jq -cR '{f: input_filename, l: .}' < "$html.partial/$name/.files" ) \
+    | jq -cn 'reduce inputs as $x ({}; .[$x.f] += [$x.l])
+              | with_entries(if .key | endswith("/test.log")
+                  then {key: (.key | sub("/test\\.log$"; "/.testlog")),
+                        value: (.value | map(select(test("^\\[  FAILED  \\]|^WARNING: ThreadSanitizer|^=== .* exited"))) | .[0:30])}
+                  else . end | .value |= join("\n"))' > "$html.partial/$name/.texts"
+  "${JQ[@]}" -rs --arg name "$name" --slurpfile texts "$html.partial/$name/.texts" --slurpfile conf "$html.partial/$name/.confirm" 'include "records";'"$page_defs"'
+      def text($id; $file): $texts[0]["\($id)/\($file)"] // "" | .[0:200000];   # at most 200 kB of each
       (reduce .[] as $x ({}; .[$x.parent] += [$x.id])) as $kids
       | .[] as $r | $r.id as $id
       | ($kids[$id] // []) as $children
@@ -131,9 +149,9 @@ for run in "$dir"/*/seed-*/; do
           + "<line x1=\"40\" x2=\"400\" y1=\"\(y(1))\" y2=\"\(y(1))\" stroke=\"#999\" stroke-dasharray=\"4\"/><text x=\"2\" y=\"\(y(1) + 4)\">1.0</text>"
           + ([$ratios | to_entries[] | "<circle class=\"pair\" cx=\"\(60 + .key * 320 / ([($ratios | length) - 1, 1] | max))\" cy=\"\(y(.value))\" r=\"4\" fill=\"#24292f\"><title>pair \(.key + 1): \(.value | f3)</title></circle>"] | join(""))
           + "</svg><p>Throughput ratio (candidate / pristine) of each pair; the band is the 95 % interval of the throughput term (\($t.value | f3) [\($t.ci_low | f3), \($t.ci_high | f3)]).</p>" end) as $plot
-      | "<p><a href=\"../\($name).html\">the run</a> · parent: \(if $r.parent == "pristine" then "pristine" else "<a href=\"\($r.parent).html\">\($r.parent)</a>" end) · children: \(if ($children | length) == 0 then "none" else ($children | map("<a href=\"\(.).html\">\(.)</a>") | join(", ")) end)</p>"
-        + "<table><tr><th>iteration</th><td>\($r.iteration)</td></tr><tr><th>outcome</th><td>\($r | outcome)</td></tr>"
-        + "<tr><th>comparable score</th><td>\(if $r.score.valid then ($r.score.comparable_score | f3) else "–" end)</td></tr>"
+      | "<p><a href=\"../\($name).html\">the run</a> · parent: \(if $r.parent | id_ok then "<a href=\"\($r.parent).html\">\($r.parent)</a>" else ($r.parent // "–" | @html) end) · children: \(if ($children | length) == 0 then "none" else ($children | map("<a href=\"\(.).html\">\(.)</a>") | join(", ")) end)</p>"
+        + "<table><tr><th>iteration</th><td>\($r.iteration)</td></tr><tr><th>outcome</th><td>\($r | outcome | @html)</td></tr>"
+        + "<tr><th>comparable score</th><td>\(if $r.score.valid == true then ($r.score.comparable_score | f3) else "–" end)</td></tr>"
         + "<tr><th>confirmed</th><td>\(if $c == null then "–" else "\($c.confirm.score.comparable_score | f3) (\(if $c.confirm.score.better_than_pristine then "better than pristine" else "not better" end))" end)</td></tr>"
         + "<tr><th>model</th><td>\($r.llm.model // "–" | @html), \($r.llm.prompt_tokens // "–") + \($r.llm.completion_tokens // "–") tokens, \($r.llm.seconds // "–") s</td></tr></table>"
         + (if $r.error != null then "<h2>Why it stopped: \($r.error.stage | @html)</h2><pre id=\"error\">\($r.error.message | @html)</pre>" else "" end)
@@ -147,23 +165,33 @@ for run in "$dir"/*/seed-*/; do
         + "<h2>The model'"'"'s answer</h2><pre id=\"answer\">\($answer | @html)</pre>"
         + "<h2>The prompt</h2><pre id=\"prompt\">\($prompt | @html)</pre>"
       | "\($id)\t" + (page("\($name) \($id)"; .) | split("\n") | join("&#10;"))' "$html.partial/$name/.records" \
-    | awk -F '\t' -v out="$html.partial/$name" '{ f = out "/" $1 ".html"; sub(/^[^\t]*\t/, ""); print > f; close(f) }'
-  rm -f "$html.partial/$name"/*.testlog
+    | OUT="$html.partial/$name" awk -F '\t' '{ f = ENVIRON["OUT"] "/" $1 ".html"; sub(/^[^\t]*\t/, ""); print > f; close(f) }'
 done
-[ "$runs_found" -gt 0 ] || input_error "$dir: no archive.jsonl under <track>/seed-<n>/"
+[ "$runs_found" -gt 0 ] || { cat "$unreadable" >&2; input_error "$dir: no archive.jsonl under <track>/seed-<n>/"; }
 
 # ---- the index --------------------------------------------------------------------
-"$TOP/bin/status.sh" --json "$exp" "$runs" > "$html.partial/.status" 2>/dev/null || : > "$html.partial/.status"
-"${JQ[@]}" -rs --slurpfile report <(if [ -f "$dir/report.json" ]; then cat "$dir/report.json"; else echo null; fi) --arg exp "$exp" "$page_defs"'
+# (status names what it cannot read, and exits 1: the runs it could read are kept)
+"$TOP/bin/status.sh" --json "$exp" "$runs" > "$html.partial/.status" 2>/dev/null || true
+"${JQ[@]}" -rs --slurpfile report <(if [ -f "$dir/report.json" ] && jq -e 'type == "object"' "$dir/report.json" > /dev/null 2>&1; then cat "$dir/report.json"; else echo null; fi) \
+  --arg exp "$exp" 'include "records";'"$page_defs"'
   def pct: if . == null then "–" else . * 1000 | round / 10 | tostring end;
   "<table id=\"runs\"><tr><th>track</th><th>seed</th><th>state</th><th>iterations</th><th>best confirmed</th><th>best screening</th><th>funnel</th><th>worked (s)</th><th>cost (USD)</th></tr>"
-  + (map("<tr><td>\(.track)</td><td><a href=\"\(.track)-seed-\(.seed).html\">\(.seed)</a></td><td>\(.state)\(if .reason then " (\(.reason | @html))" else "" end)</td><td>\(.iterations_done)/\(.iterations // "?")</td><td>\(.best_confirmed | f3)</td><td>\(.best_screening | f3)</td><td>\(.funnel)</td><td>\(.seconds_worked)</td><td>\(if .cost_usd == null then "?" else (.cost_usd * 100 | round / 100 | tostring) end)</td></tr>") | join(""))
+  + (map("<tr><td>\(.track | @html)</td><td>\(if (.track | track_ok) and (.seed | tostring | seed_ok) then "<a href=\"\(.track)-seed-\(.seed).html\">\(.seed)</a>" else (.seed | tostring | @html) end)</td><td>\(.state | tostring | @html)\(if .reason then " (\(.reason | tostring | @html))" else "" end)</td><td>\(.iterations_done)/\(.iterations // "?" | tostring | @html)</td><td>\(.best_confirmed | f3)</td><td>\(.best_screening | f3)</td><td>\(.funnel)</td><td>\(.seconds_worked)</td><td>\(if .cost_usd == null then "?" else (.cost_usd * 100 | round / 100 | tostring) end)</td></tr>") | join(""))
   + "</table>"
   + (if $report[0] == null then "<p>No report.json yet: make report writes the tracks compared.</p>"
      elif ($report[0].comparisons | length) == 0 then "<p>Only one track so far: nothing to compare.</p>"
      else "<h2>The tracks compared</h2><p>Mann–Whitney U on the best confirmed comparable_score of each seed (make report).</p><table id=\"comparisons\"><tr><th>tracks</th><th>at</th><th>seeds</th><th>U</th><th>p</th><th>method</th><th>conclusion</th></tr>"
-       + ($report[0].comparisons | map("<tr><td>\(.a) vs \(.b)</td><td>\(if .axis == "final" then "the runs&#39; ends" else "\(.axis) \(.budget)" end)</td><td>\(.n_a) vs \(.n_b)</td><td>\(.u_a // "–")</td><td>\(.p_two_sided | f3)</td><td>\(.method // "–")</td><td>\(.conclusion | @html)</td></tr>") | join("")) + "</table>" end)
+       + ($report[0].comparisons | map(map_values(if type == "string" then @html else . end)) | map("<tr><td>\(.a) vs \(.b)</td><td>\(if .axis == "final" then "the runs&#39; ends" else "\(.axis) \(.budget)" end)</td><td>\(.n_a) vs \(.n_b)</td><td>\(.u_a // "–" | tostring | @html)</td><td>\(.p_two_sided | numbers | f3)</td><td>\(.method // "–")</td><td>\(.conclusion)</td></tr>") | join("")) + "</table>" end)
   | page("\($exp): every run"; .)' "$html.partial/.status" > "$html.partial/index.html"
-rm -f "$html.partial"/.status "$html.partial"/*/.records "$html.partial"/*/.confirm
+rm -f "$html.partial"/.status "$html.partial"/*/.records "$html.partial"/*/.confirm "$html.partial"/*/.checked \
+  "$html.partial"/*/.cands "$html.partial"/*/.files "$html.partial"/*/.texts
+mv "$unreadable" "$html.unreadable"
 rm -rf "$html"; mv "$html.partial" "$html"
 echo "explore: $html/index.html ($(find "$html" -name '*.html' | wc -l) pages)"
+# What was skipped, said last; the pages hold everything else.
+if [ -s "$html.unreadable" ]; then
+  sed 's/^/explore: unreadable: /' "$html.unreadable" | tr -d '\000-\010\013-\037\177' >&2
+  rm -f "$html.unreadable"
+  exit "$EXIT_INPUT"
+fi
+rm -f "$html.unreadable"

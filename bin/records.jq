@@ -20,3 +20,37 @@ def screening_best: map(select(.score.valid == true and .pristine != true) | .sc
 # by AIOPT_PRICES): null when any call's cost is unknown (an unpriced remote model),
 # never a sum that leaves those out.
 def cost_usd: if any(.[]; .llm.cost_usd == null) then null else map(.llm.cost_usd) | add // 0 end;
+
+# ---- what a runs directory may say --------------------------------------------------
+# Runs are copied between machines and colleagues: what is under one is data, and a
+# name becomes a path or a link only if it is one the runner makes.  A candidate's id
+# (llm-mutate: c<iteration, 4+ digits>-<6 hex digits>), a track (run_track.sh's list:
+# lower-case letters, digits, _), a seed (decimal).  Everything else is skipped, said.
+def id_ok: type == "string" and test("^c[0-9]{4,9}-[0-9a-f]{6}$");
+def track_ok: type == "string" and test("^[a-z][a-z0-9_]{0,63}$");
+def seed_ok: type == "string" and test("^[0-9]{1,9}$");
+# Why a record cannot be shown, or null: every field a view reads, of the type the
+# runner writes it with.  A view skips such a record, names it, and exits 1 at its end.
+# (Its id becomes a path or a link only where it is also id_ok.)
+def unreadable:
+  def kind(p): try (p | type) catch "unreadable";
+  def count(p): kind(p) as $k | $k == "null" or ($k == "number" and (p >= 0));
+  if type != "object" then "not a JSON object"
+  elif kind(.id) != "string" then "id \(.id | tojson | .[0:60]) is not text"
+  elif kind(.iteration) != "number" then "iteration \(.iteration | tojson | .[0:40]) is not a number"
+  elif (kind(.parent) | IN("null", "string") | not) then "parent \(.parent | tojson | .[0:60]) is not text"
+  elif (kind(.timing) | IN("null", "object") | not) or (count(.timing.seconds) | not) then "timing.seconds is not a number of seconds (0 or more)"
+  elif (kind(.llm) | IN("null", "object") | not) or (count(.llm.cost_usd) and count(.llm.prompt_tokens) and count(.llm.completion_tokens) | not) then "llm's cost or tokens are not numbers (0 or more)"
+  elif .error != null and (kind(.error) != "object" or kind(.error.stage) != "string" or kind(.error.message) != "string") then "error is not {stage, message} as text"
+  elif (kind(.score) | IN("null", "object") | not) or (kind(.score.comparable_score) | IN("null", "number") | not) then "score.comparable_score is not a number"
+  else null end;
+# An archive's line (jq -R) as a record, or {unreadable: "FILE:LINE: why"}; a line that
+# is not JSON (a torn last line, which archive-append moves aside) is skipped.
+def checked_line($file): input_line_number as $n | (try fromjson catch null) as $r
+  | if $r == null then empty
+    else ($r | unreadable) as $why | if $why == null then $r else {unreadable: "\($file):\($n): \($why)"} end end;
+# A line of confirm.jsonl, heldout.jsonl or minimize.jsonl ({id, iteration, STAGE}) a
+# view can read, or nothing: the rest of those files is still shown.
+def stage_line: objects | select((.id | type) == "string"
+  and all(.confirm, .heldout, .minimize; type == "object" or . == null)
+  and ((.confirm.score // null) | type | IN("object", "null")));

@@ -14,6 +14,7 @@ SCRIPT=report
 # shellcheck source=bin/common.sh
 . "$TOP/bin/common.sh"
 help_requested "$0" "$@"
+view_exit_codes
 case ${1:-} in -*) usage_error "unknown option $1 (--help)" ;; esac
 [ $# -le 2 ] || usage_error "usage: report.sh [EXPERIMENT] [RUNS]"
 exp=${1:-experiment_a}
@@ -23,25 +24,34 @@ dir="$runs/$exp"
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-# Every readable record, tagged with its track and seed; torn lines skipped.
+# Every readable record, tagged with its track and seed; torn lines skipped.  What
+# cannot be read (a directory not of the runner's naming, a record of the wrong
+# shape) is skipped, named, and makes the exit status 1 once the report is written.
 found=0
+: > "$tmp/unreadable"
 for archive in "$dir"/*/seed-*/archive.jsonl; do
   [ -f "$archive" ] || continue
-  found=1
   seed_dir=$(dirname "$archive")
   track=$(basename "$(dirname "$seed_dir")")
   seed=${seed_dir##*/seed-}
+  if ! jq -en -L "$TOP/bin" --arg t "$track" --arg s "$seed" 'include "records"; ($t | track_ok) and ($s | seed_ok)' > /dev/null; then
+    printf '%s: not a run of the runner'"'"'s naming (TRACK/seed-N): skipped\n' "$(printf '%q' "$seed_dir")" >> "$tmp/unreadable"
+    continue
+  fi
+  found=1
   # Each record with what the run measured of it after screening, each stage in
   # its own file of {id, iteration, STAGE} lines: confirm.jsonl, heldout.jsonl,
   # minimize.jsonl.  Torn lines skipped.
-  jq -cR --arg track "$track" --arg seed "$seed" --arg dir "$seed_dir" \
+  jq -cR -L "$TOP/bin" --arg f "$archive" 'include "records"; checked_line($f)' "$archive" > "$tmp/checked"
+  jq -r '.unreadable // empty' "$tmp/checked" >> "$tmp/unreadable"
+  jq -c --arg track "$track" --arg seed "$seed" --arg dir "$seed_dir" \
     --slurpfile after <(for stage in confirm heldout minimize; do
-                          [ ! -f "$seed_dir/$stage.jsonl" ] || jq -cR 'fromjson? // empty' "$seed_dir/$stage.jsonl"; done) \
+                          [ ! -f "$seed_dir/$stage.jsonl" ] || jq -cR -L "$TOP/bin" 'include "records"; fromjson? // empty | stage_line' "$seed_dir/$stage.jsonl"; done) \
     '(reduce $after[] as $l ({}; .[$l.id] += ($l | del(.id, .iteration)))) as $later
-     | fromjson? // empty | {track: $track, seed: $seed, run_dir: $dir, r: (. + ($later[.id] // {}))}' "$archive"
+     | select(has("unreadable") | not) | {track: $track, seed: $seed, run_dir: $dir, r: (. + ($later[.id] // {}))}' "$tmp/checked"
   # The run's noise: its latest A/A calibration (pristine/calibration.jsonl).
   if [ -f "$seed_dir/pristine/calibration.jsonl" ]; then
-    jq -cR --arg track "$track" --arg seed "$seed" 'fromjson? // empty | {noise: ({track: $track, seed: $seed} + .)}' \
+    jq -cR --arg track "$track" --arg seed "$seed" 'fromjson? // empty | objects | {noise: ({track: $track, seed: $seed} + .)}' \
       "$seed_dir/pristine/calibration.jsonl" | tail -n 1 >&6
   fi
   # What the track meant in this run (run_track.sh's track.json, read as data): the
@@ -54,7 +64,7 @@ for archive in "$dir"/*/seed-*/archive.jsonl; do
       "$seed_dir/track.json" 2>/dev/null >&5 || echo "report: $seed_dir/track.json: not JSON, ignored" >&2
   fi
 done > "$tmp/records.jsonl" 5> "$tmp/settings.jsonl" 6> "$tmp/noise.jsonl"
-[ "$found" = 1 ] || input_error "$dir: no archive.jsonl under <track>/seed-<n>/"
+[ "$found" = 1 ] || { cat "$tmp/unreadable" >&2; input_error "$dir: no archive.jsonl under <track>/seed-<n>/"; }
 
 # ---- the numbers ------------------------------------------------------------------
 jq -L "$TOP/bin" -s --slurpfile settings "$tmp/settings.jsonl" --slurpfile noise "$tmp/noise.jsonl" -f /dev/stdin "$tmp/records.jsonl" > "$tmp/report.json" <<'JQ'
@@ -70,8 +80,13 @@ def known_tokens: (.llm.prompt_tokens != null or .llm.completion_tokens != null)
 # Normalised failure messages: numbers and paths vary, the kind of failure does not.
 def kind: .error.message // "" | gsub("[0-9]+"; "N") | .[0:110];
 
-def candidate: .seed as $seed | .r | {
-    id, seed: $seed, iteration, dir, patch: (.apply.patch // null),
+# A file a record names inside its own directory: a relative path whose parts do
+# not start with a dot (so never ..), or null.
+def inner_path: if type == "string" and test("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}){0,7}$") then . else null end;
+# The candidate's directory: the run's, and the id if it is a candidate's; never the
+# record's own "dir" (a record copied from elsewhere could point anywhere).
+def candidate: .seed as $seed | .run_dir as $run_dir | .r | {
+    id, seed: $seed, iteration, dir: (if .id | id_ok then "\($run_dir)/\(.id)" else null end), patch: (.apply.patch | inner_path),
     comparable_score: .score.comparable_score, combined_score: .score.combined_score,
     throughput: .score.terms.throughput, latency: .score.terms.latency, stall: .score.terms.stall,
     confirm: (if .confirm == null then null else .confirm | {pairs: .score.pairs, duration_seconds, better_than_pristine: .score.better_than_pristine,
@@ -79,7 +94,7 @@ def candidate: .seed as $seed | .r | {
               reason: .score.reason} end),
     heldout: (if .heldout == null then null else .heldout | map_values({benchmark, better_than_pristine: .score.better_than_pristine,
               valid: .score.valid, reason: .score.reason, pairs: .score.pairs, throughput: .score.terms.throughput}) end),
-    minimize: (if .minimize == null then null else .minimize | {hunks, minimal, one_minimal, subsets_budget, patch,
+    minimize: (if .minimize == null then null else .minimize | {hunks, minimal, one_minimal, subsets_budget, patch: (.patch | inner_path),
               subsets: (.subsets | length),
               confirm: (if .confirm == null then null else .confirm | {pairs: .score.pairs, duration_seconds,
                         better_than_pristine: .score.better_than_pristine, comparable_score: .score.comparable_score,
@@ -207,16 +222,16 @@ plot() {   # FILE XLABEL DATA-KIND(iteration|elapsed_s|tokens)
     local color=${colors[$((n % 6))]}
     if [ "$kind" = iteration ]; then
       jq -r --arg t "$track" '.tracks[] | select(.track == $t) | .by_iteration[] | select(.mean != null)
-        | "\(.iteration) \(.mean) \(.min) \(.max)"' "$dir/report.json" > "$tmp/$track.dat"
-      [ -s "$tmp/$track.dat" ] || continue
-      cmds+=("'$tmp/$track.dat' using 1:3:4 with filledcurves lc $color fs transparent solid 0.2 notitle")
-      cmds+=("'$tmp/$track.dat' using 1:2 with steps lw 2 lc $color title '$track (mean over seeds, band: min-max)'")
+        | "\(.iteration) \(.mean) \(.min) \(.max)"' "$dir/report.json" > "$tmp/plot-$n.dat"
+      [ -s "$tmp/plot-$n.dat" ] || continue
+      cmds+=("'$tmp/plot-$n.dat' using 1:3:4 with filledcurves lc $color fs transparent solid 0.2 notitle")
+      cmds+=("'$tmp/plot-$n.dat' using 1:2 with steps lw 2 lc $color title '$track (mean over seeds, band: min-max)'")
     else
       jq -r --arg t "$track" --arg k "$kind" '.tracks[] | select(.track == $t) | .seeds[] |
         ([.series[] | select(.best != null and .[$k] != null) | "\(.[$k]) \(.best)"] | join("\n")), "", ""' \
-        "$dir/report.json" > "$tmp/$track-$kind.dat"
-      grep -q . "$tmp/$track-$kind.dat" || continue
-      cmds+=("'$tmp/$track-$kind.dat' using 1:2 with steps lw 2 lc $color title '$track (one line per seed)'")
+        "$dir/report.json" > "$tmp/plot-$n-$kind.dat"
+      grep -q . "$tmp/plot-$n-$kind.dat" || continue
+      cmds+=("'$tmp/plot-$n-$kind.dat' using 1:2 with steps lw 2 lc $color title '$track (one line per seed)'")
     fi
     n=$((n + 1))
   done
@@ -342,15 +357,16 @@ JQ
 {
   cat "$dir/report.md.tmp"
   for t in $(jq -r '.tracks[] | select(.best != null or .screening_best != null) | .track' "$dir/report.json"); do
-    read -r patch what < <(jq -r --arg t "$t" '.tracks[] | select(.track == $t)
-      | if .best != null then "\(.best.dir)/\(.best.patch // "patch.diff") confirmed"
-        else "\(.screening_best.dir)/\(.screening_best.patch // "patch.diff") screening" end' "$dir/report.json")
-    if [ -f "$patch" ]; then
+    # (two lines, the path whole: a runs path may hold a space or a backslash)
+    { read -r what; IFS= read -r patch; } < <(jq -r --arg t "$t" '.tracks[] | select(.track == $t)
+      | if .best != null then "confirmed", (if .best.dir == null then "" else "\(.best.dir)/\(.best.patch // "patch.diff")" end)
+        else "screening", (if .screening_best.dir == null then "" else "\(.screening_best.dir)/\(.screening_best.patch // "patch.diff")" end) end' "$dir/report.json")
+    if [ -n "$patch" ] && [ -f "$patch" ]; then
       if [ "$what" = confirmed ]; then title="the best $t candidate (confirmed)"; else title="the best $t candidate by screening (not confirmed: not an improvement)"; fi
       printf '\n### Patch of %s\n\n```diff\n%s\n```\n' "$title" "$(head -c 6000 "$patch")"
     fi
     smallest=$(jq -r --arg t "$t" '.tracks[] | select(.track == $t) | .best.minimize // empty
-      | select(.confirm.better_than_pristine == true) | "\(.patch)"' "$dir/report.json")
+      | select(.confirm.better_than_pristine == true) | .patch // empty' "$dir/report.json")
     if [ -n "$smallest" ] && [ -f "$(dirname "$patch")/$smallest" ]; then
       printf '\n### The smallest patch of the best %s candidate that keeps its gain (confirmed)\n\n```diff\n%s\n```\n' "$t" \
         "$(head -c 6000 "$(dirname "$patch")/$smallest")"
@@ -358,4 +374,9 @@ JQ
   done
 } > "$dir/report.md"
 rm -f "$dir/report.md.tmp"
+# What was skipped, said last; the report holds everything else.
+if [ -s "$tmp/unreadable" ]; then
+  sed 's/^/report: unreadable: /' "$tmp/unreadable" | tr -d '\000-\010\013-\037\177' >&2
+  exit "$EXIT_INPUT"
+fi
 echo "report: $dir/report.md ($(jq '.tracks | length' "$dir/report.json") tracks, $(jq '[.tracks[].funnel.proposed] | add' "$dir/report.json") records)" >&2

@@ -24,6 +24,7 @@ SCRIPT=status
 # shellcheck source=bin/common.sh
 . "$TOP/bin/common.sh"
 help_requested "$0" "$@"
+view_exit_codes
 json=0
 [ "${1:-}" != --json ] || { json=1; shift; }
 case ${1:-} in -*) usage_error "unknown option $1 (--help)" ;; esac
@@ -38,13 +39,27 @@ queue='' queried=false
 if command -v squeue > /dev/null && ls "$dir"/*/seed-*/slurm.json > /dev/null 2>&1; then
   queue=$(squeue -h -r -o '%i %T' 2>/dev/null) && queried=true || queue=''
 fi
+# A run whose directory, state.json or records cannot be read is shown as far as it
+# can be, with the reason, and makes the exit status 1 once every run is shown.
+unreadable=$(mktemp); trap 'rm -f "$unreadable"' EXIT
 lines=$(
   for run in "$dir"/*/seed-*/; do
     [ -d "$run" ] || continue
     run=${run%/}
     track=$(basename "$(dirname "$run")") seed=${run##*/seed-}
-    state='{}'
-    [ ! -s "$run/state.json" ] || state=$(jq -c . "$run/state.json" 2>/dev/null) || state='{}'
+    if ! jq -en -L "$TOP/bin" --arg t "$track" --arg s "$seed" 'include "records"; ($t | track_ok) and ($s | seed_ok)' > /dev/null; then
+      printf '%s: not a run of the runner'"'"'s naming (TRACK/seed-N): skipped\n' "$(printf '%q' "$run")" >> "$unreadable"
+      continue
+    fi
+    # state.json: its fields of the types the runner writes, else none.
+    state='{}' why=null
+    if [ -s "$run/state.json" ]; then
+      state=$(jq -c 'if type == "object" then {state: ((.state | strings) // null), reason: ((.reason | strings) // null),
+                       host: ((.host | strings) // null), pid: ((.pid | numbers) // null),
+                       iterations: ((.iterations | numbers) // null), exit_status: ((.exit_status | numbers) // null)}
+                     else error("not a JSON object") end' "$run/state.json" 2>/dev/null) \
+        || { state='{}' why='"state.json is not a JSON object"'; echo "$run/state.json: not a JSON object" >> "$unreadable"; }
+    fi
     # A runner said to be running here, whose process is gone, died.
     alive=null
     if [ "$(jq -r '.state // ""' <<<"$state")" = running ] && [ "$(jq -r .host <<<"$state")" = "$(hostname)" ]; then
@@ -61,17 +76,23 @@ lines=$(
         job_state=$(sacct -n -X -P -o State -j "$job" 2>/dev/null | head -n 1 | awk '{ print $1 }') || job_state=''
       fi
     fi
-    # Records and confirmations that parse (a torn line is skipped, as the runner does).
-    jq -n -c -L "$TOP/bin" --arg track "$track" --argjson seed "$seed" --argjson state "$state" --argjson alive "$alive" \
-        --arg host "$(hostname)" --arg job "$job" --arg job_state "$job_state" --argjson queried "$queried" --slurpfile recs <([ ! -f "$run/archive.jsonl" ] || jq -cR 'fromjson? // empty' "$run/archive.jsonl") \
-        --slurpfile conf <([ ! -f "$run/confirm.jsonl" ] || jq -cR 'fromjson? // empty' "$run/confirm.jsonl") '
+    # Records and confirmations that parse (a torn line is skipped, as the runner does);
+    # records a view cannot read are named, and shown as the run's reason.
+    checked=$([ ! -f "$run/archive.jsonl" ] || jq -cR -L "$TOP/bin" --arg f "$run/archive.jsonl" 'include "records"; checked_line($f)' "$run/archive.jsonl")
+    jq -r '.unreadable // empty' <<<"$checked" >> "$unreadable"
+    jq -n -c -L "$TOP/bin" --arg track "$track" --arg seed "$seed" --argjson state "$state" --argjson alive "$alive" --argjson why "$why" \
+        --arg host "$(hostname)" --arg job "$job" --arg job_state "$job_state" --argjson queried "$queried" \
+        --slurpfile all <(jq -c . <<<"$checked") \
+        --slurpfile conf <([ ! -f "$run/confirm.jsonl" ] || jq -cR -L "$TOP/bin" 'include "records"; fromjson? // empty | stage_line' "$run/confirm.jsonl") '
       include "records";
-      ($recs | map(.iteration) | unique | length) as $done
+      ($all | map(select(has("unreadable") | not))) as $recs
+      | ($all | map(.unreadable // empty)) as $bad
+      | ($recs | map(.iteration) | unique | length) as $done
       | ($recs | map(.timing.seconds // empty)) as $secs
       | ($secs | add // 0) as $worked
       # A job the queue answered for, that is not pending or running there, has ended.
       | ($job != "" and $queried and ($job_state | IN("PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED") | not)) as $job_ended
-      | {track: $track, seed: $seed,
+      | {track: $track, seed: ($seed | tonumber),
          state: (if $job_state == "PENDING" then "queued"
                  elif $state.state == null then
                    (if $job != "" and ($job_ended | not) then "starting" elif $done > 0 then "unknown" else "not started" end)
@@ -79,7 +100,8 @@ lines=$(
                  elif $state.state == "running" and $state.host != $host then
                    (if $job_ended then "died" else "running on \($state.host)" end)
                  else $state.state end),
-         reason: ($state.reason // (if $state.state == "failed" then "exit \($state.exit_status)" else null end)),
+         reason: ([$why // empty, (if ($bad | length) > 0 then "\($bad | length) unreadable record(s), the first \($bad[0])" else empty end),
+                   ($state.reason // (if $state.state == "failed" then "exit \($state.exit_status)" else empty end))] | if length == 0 then null else join("; ") end),
          slurm: (if $job == "" then null else {job_id: $job, state: (if $job_state == "" then null else $job_state end)} end),
          iterations_done: $done, iterations: ($state.iterations // null),
          best_confirmed: ($conf | confirmed_best(.) | .confirm.score.comparable_score // null),
@@ -91,8 +113,15 @@ lines=$(
                         else ([$state.iterations - $done, 0] | max) * $worked / ($secs | length) | round end)}'
   done
 )
-[ -n "$lines" ] || input_error "$dir: no runs of $exp (make experiment_a or make demo starts one)"
-if [ "$json" = 1 ]; then printf '%s\n' "$lines"; exit 0; fi
+[ -n "$lines" ] || [ -s "$unreadable" ] || input_error "$dir: no runs of $exp (make experiment_a or make demo starts one)"
+# Said after the table, and the exit status 1: what could not be read.
+said_unreadable() {
+  [ -s "$unreadable" ] || return 0
+  sed 's/^/status: unreadable: /' "$unreadable" | tr -d '\000-\010\013-\037\177' >&2
+  exit "$EXIT_INPUT"
+}
+if [ "$json" = 1 ]; then [ -z "$lines" ] || printf '%s\n' "$lines"; said_unreadable; exit 0; fi
+[ -n "$lines" ] || said_unreadable
 jq -rs 'def f4: if . == null then "–" else . * 10000 | round / 10000 | tostring end;
         def usd: if . == null then "?" else "$\(. * 100 | round / 100)" end;
         def hms: if . == null then "–" else "\(. / 3600 | floor)h\(. % 3600 / 60 | floor | tostring | if length < 2 then "0" + . else . end)m" end;
@@ -104,3 +133,4 @@ jq -rs 'def f4: if . == null then "–" else . * 10000 | round / 10000 | tostrin
 # What each track's runs cost, all seeds together.
 jq -rs 'def usd: if . == null then "?" else "$\(. * 100 | round / 100)" end;
   "cost per track: " + (group_by(.track) | map("\(.[0].track) \(if any(.[]; .cost_usd == null) then null else map(.cost_usd) | add end | usd) (\(length) seed\(if length > 1 then "s" else "" end))") | join(", "))' <<<"$lines"
+said_unreadable

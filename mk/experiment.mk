@@ -30,7 +30,12 @@ $(foreach v,$(filter AIOPT_% AI_OPT_%,$(.VARIABLES)),\
 $(foreach n,$(filter-out API_KEY,$(patsubst AI_OPT_%,%,$(filter AI_OPT_%,$(.VARIABLES)))),\
   $(eval AIOPT_$(n) ?= $$(AI_OPT_$(n))))
 # make's short command-line names: make experiment_a TRACK=gpt5 SEED=2 LAUNCHER=slurm JOBS=2 …
-$(foreach n,TRACK SEED TRACKS SEEDS ITERATIONS MODEL API_BASE LAUNCHER JOBS,$(if $($(n)),$(eval AIOPT_$(n) ?= $$($(n)))))
+# From make's command line only (a JOBS or TRACK in a user's shell is not a setting),
+# and as written: their text is read with $(value), so a $ in it is never expanded.
+# (The short name itself is made a plain copy of that text too: make exports a
+# command-line variable to every recipe, expanding it on the way.)
+$(foreach n,TRACK SEED TRACKS SEEDS ITERATIONS MODEL API_BASE LAUNCHER JOBS,\
+  $(if $(filter command line,$(origin $(n))),$(eval override $(n) := $$(value $(n)))$(eval AIOPT_$(n) ?= $$(value $(n)))))
 ifdef AI_OPT_TARGET_FILE   # the scaffold's single-file form
 AIOPT_TARGET_FILES ?= $(AI_OPT_TARGET_FILE)
 endif

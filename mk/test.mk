@@ -22,7 +22,7 @@ test-rocksdb: all rocksdb-release rocksdb-tests
 # Performance figures quoted in the README (not timed tests).
 .PHONY: bench-noise bench-power bench-levers bench-shared bench-in-flight bench-matrix bench-explore bench-kernel
 bench: all
-	@for b in parse-dbbench parse-coz apply-diff; do AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/$$b.sh || exit 1; done
+	@for b in parse-dbbench parse-coz apply-diff records; do AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/$$b.sh || exit 1; done
 # The noise floor of paired benchmarks on this machine (slow: real db_bench runs).
 bench-noise: all rocksdb-release
 	bash $(TOP)/tests/bench/noise.sh

@@ -23,6 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <strings.h>
+#include <sys/socket.h>
+
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
@@ -205,22 +211,44 @@ static void answer(const struct settings *s, long iteration, const char *system,
  * tokens.  Checked whole once, even for a model it does not name: a typo in another
  * track's price must not wait for that track's run to be found.  Sets s->priced and
  * the price of s->model when the table names it. */
+/* text without the spaces and tabs around it, in place */
+static char *trimmed(char *text)
+{
+	while (*text == ' ' || *text == '\t')
+		text++;
+	size_t n = strlen(text);
+	while (n && (text[n - 1] == ' ' || text[n - 1] == '\t'))
+		text[--n] = '\0';
+	return text;
+}
+
 static void read_prices(struct settings *s)
 {
 	if (!s->prices || !*s->prices)
 		return;
 	char *table = xstrdup(s->prices), *save = NULL;
+	char *seen[256];
+	size_t n_seen = 0;
 	for (char *entry = strtok_r(table, ",", &save); entry; entry = strtok_r(NULL, ",", &save)) {
+		entry = trimmed(entry);
 		char *eq = strchr(entry, '='), *slash = eq ? strchr(eq, '/') : NULL;
 		if (!eq || eq == entry || !slash)
 			die(EXIT_USAGE, "AIOPT_PRICES=%s: \"%s\" is not MODEL=IN/OUT (USD per million input/output tokens)",
 			    s->prices, entry);
 		*eq = *slash = '\0';
+		char *model = trimmed(entry);
 		double in, out;
 		char *why = NULL;
-		if (number_double(eq + 1, 0, 1e6, &in, &why) != 0 || number_double(slash + 1, 0, 1e6, &out, &why) != 0)
-			die(EXIT_USAGE, "AIOPT_PRICES=%s: %s's price: %s", s->prices, entry, why);
-		if (s->model && strcmp(entry, s->model) == 0) {
+		if (number_double(trimmed(eq + 1), 0, 1e6, &in, &why) != 0 ||
+		    number_double(trimmed(slash + 1), 0, 1e6, &out, &why) != 0)
+			die(EXIT_USAGE, "AIOPT_PRICES=%s: %s's price: %s", s->prices, model, why);
+		for (size_t i = 0; i < n_seen; i++)
+			if (strcmp(seen[i], model) == 0)
+				die(EXIT_USAGE, "AIOPT_PRICES=%s: %s is priced twice (which price holds?)", s->prices, model);
+		if (n_seen == sizeof seen / sizeof *seen)
+			die(EXIT_USAGE, "AIOPT_PRICES=%s: more than %zu models", s->prices, sizeof seen / sizeof *seen);
+		seen[n_seen++] = model;
+		if (s->model && strcmp(model, s->model) == 0) {
 			s->priced = 1;
 			s->usd_per_m_in = in;
 			s->usd_per_m_out = out;
@@ -229,15 +257,46 @@ static void read_prices(struct settings *s)
 	free(table);
 }
 
-/* 1 when the API base is on this machine (a local model, served here). */
+/* 1 when the API base is on this machine (a local model, served here): its host,
+ * as libcurl reads the URL, is the name localhost (any case), or every address it
+ * resolves to is a loopback one (127.0.0.0/8, ::1).  Not a prefix of the name:
+ * 127.0.0.1.example.invalid is not local. */
 static int on_loopback(const char *api_base)
 {
-	const char *host = strstr(api_base, "://");
-	host = host ? host + 3 : api_base;
-	const char *at = strchr(host, '@'), *slash = strchr(host, '/');
-	if (at && (!slash || at < slash))
-		host = at + 1;   /* past user:password@ */
-	return strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost", 9) == 0 || strncmp(host, "[::1]", 5) == 0;
+	CURLU *u = curl_url();
+	char *host = NULL;
+	int local = 0;
+	if (u && curl_url_set(u, CURLUPART_URL, api_base, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		if (strcasecmp(host, "localhost") == 0) {
+			local = 1;
+		} else {
+			size_t n = strlen(host);
+			if (n > 2 && host[0] == '[' && host[n - 1] == ']') {   /* an IPv6 literal */
+				memmove(host, host + 1, n - 2);
+				host[n - 2] = '\0';
+			}
+			struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res = NULL;
+			if (getaddrinfo(host, NULL, &hints, &res) == 0) {
+				local = 1;
+				for (const struct addrinfo *a = res; a; a = a->ai_next) {
+					if (a->ai_family == AF_INET) {
+						const struct sockaddr_in *in = (const void *)a->ai_addr;
+						local &= (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+					} else if (a->ai_family == AF_INET6) {
+						const struct sockaddr_in6 *in6 = (const void *)a->ai_addr;
+						local &= IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+					} else {
+						local = 0;
+					}
+				}
+				freeaddrinfo(res);
+			}
+		}
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return local;
 }
 
 /* The call's cost in USD: its tokens at the model's price; 0 for a scripted edit, a

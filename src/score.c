@@ -631,8 +631,11 @@ static int calibrate_one(const struct settings *s, cJSON *rec, int number, void 
 	char *error = NULL;
 	cJSON *c = calibration(s, rec, &error);
 	cJSON_Delete(rec);
-	if (!c) {
+	if (!c) {   /* said on stderr and, as every filter's refusal, as an error record */
 		warnx_("record %d: %s", number, error);
+		cJSON *e = error_record(progname, "record %d: %s", number, error);
+		jsonl_write(stdout, e);
+		cJSON_Delete(e);
 		free(error);
 		return EXIT_INPUT;
 	}

@@ -57,21 +57,22 @@ int main(int argc, char **argv)
 	const char *name = first < argc ? argv[first] : "stdin";
 	FILE *f = first < argc ? fopen(name, "r") : stdin;
 	if (!f)
-		die(EXIT_INPUT, "%s: %s", name, strerror(errno));
+		input_error("%s: %s", name, strerror(errno));
 	size_t len;
 	char *text = read_stream(f, &len);
 	if (!text)
-		die(EXIT_INPUT, "%s: %s", name, strerror(errno));
+		input_error("%s: %s", name, strerror(errno));
 	if (f != stdin)
 		fclose(f);
 	struct edit e = { 0 };
 	char *err = edit_parse(text, len, &e);
 	free(text);
-	if (err) {
+	if (err) {   /* the message copied out: nothing is left allocated at exit */
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s: %s", name, err);
 		edit_free(&e);
-		warnx_("%s: %s", name, err);
 		free(err);
-		return EXIT_INPUT;
+		input_error("%s", msg);
 	}
 	for (size_t i = 0; i < e.n; i++) {
 		const struct block *b = &e.b[i];

@@ -163,3 +163,16 @@ FIXTURE_EXPERIMENTS="$FIXTURES/experiments"
   [ "$status" -eq 4 ]
   [[ "$stderr" == *"write error"* ]]
 }
+
+@test "make's short names reach the stages as written, and only from make's command line" {
+  cd "$BATS_TEST_TMPDIR"
+  run make -s --no-print-directory -C "$TOP" experiment-env 'MODEL=a$$b$(shell touch CANARY)c' 'API_BASE=http://h/$(shell touch CANARY2)'
+  [ "$status" -eq 0 ]
+  [ ! -e "$TOP/CANARY" ] && [ ! -e "$TOP/CANARY2" ] && [ ! -e CANARY ]
+  grep -qxF "export AIOPT_MODEL='a\$\$b\$(shell touch CANARY)c'" <<<"$output"
+  # a JOBS or TRACK in the user's shell is theirs, not a setting
+  JOBS=7 TRACK=gpt5 run make -s --no-print-directory -C "$TOP" experiment-env
+  ! grep -qE '^export AIOPT_(JOBS|TRACK)=' <<<"$output"
+  run make -s --no-print-directory -C "$TOP" experiment-env JOBS=3
+  grep -qx "export AIOPT_JOBS='3'" <<<"$output"
+}

@@ -164,3 +164,15 @@ load helpers/common
   [ "$status" -eq 1 ]
   [[ "$stderr" == *'key "k79999" appears twice in one object'* ]]
 }
+
+@test "archives are read as every record is: a second object on a line, or a key twice, is no archive's" {
+  good='{"id":"c0001-abcdef","iteration":1,"parent":"pristine","score":{"valid":true,"combined_score":1.1}}'
+  printf '%s {"id":"c0002-abcdef"}\n%s\n' "$good" "$good" > "$BATS_TEST_TMPDIR/a.jsonl"
+  run --separate-stderr pick-parent --seed 1 < "$BATS_TEST_TMPDIR/a.jsonl"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"stdin:1:"*"text after the JSON object (one object per line): not an archive"* ]]
+  printf '%s\n{"id":"c0002-abcdef","iteration":2,"score":{"valid":true,"combined_score":9,"combined_score":0}}\n' "$good" > "$BATS_TEST_TMPDIR/a.jsonl"
+  run --separate-stderr pick-parent --seed 1 < "$BATS_TEST_TMPDIR/a.jsonl"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *'stdin:2: key "combined_score" appears twice in one object'* ]]
+}

@@ -26,6 +26,7 @@ teardown() {
 
 # serve REPLY...: start the fake server with these replies (JSON), in order.
 serve() {
+  [ -z "${SERVER_PID:-}" ] || kill "$SERVER_PID" 2>/dev/null || true   # one server a test at a time
   printf '%s\n' "$@" | jq -s . > "$BATS_TEST_TMPDIR/script.json"
   rm -f "$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/requests.jsonl"
   node "$TESTS_DIR/helpers/fake-openai.js" "$BATS_TEST_TMPDIR/script.json" \
@@ -237,6 +238,23 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
     --api-base https://api.example.com/v1 --tree "$TREE" --run-dir "$RUN" --replay "$BATS_TEST_TMPDIR/cassette.jsonl" <<<"$PARENT"
   [ "$status" -eq 0 ]
   [ "$(jq -c '[.llm.prompt_tokens, .llm.cost_usd]' <<<"$output")" = '[1234,null]' ]
+  # "local" is the address, not a prefix of the name: localhost in any case, 127/8, ::1
+  for base in http://LOCALHOST:8000/v1 http://127.0.0.2:8000/v1 'http://[::1]:8000/v1' http://u:p@localhost/v1 http://127.0.0.1.example.invalid/v1; do
+    run --separate-stderr llm-mutate --experiment "$EXPERIMENT_DIR" --track baseline --model qwen2.5-coder-32b \
+      --api-base "$base" --tree "$TREE" --run-dir "$RUN" --replay "$BATS_TEST_TMPDIR/cassette.jsonl" <<<"$PARENT"
+    case $base in *invalid*) want=null ;; *) want=0 ;; esac
+    [ "$(jq -c .llm.cost_usd <<<"$output")" = "$want" ] || { echo "$base: $(jq -c .llm.cost_usd <<<"$output")"; false; }
+  done
+  # the table: spaces around entries are not part of a name; decimal only; a model once
+  AIOPT_PRICES='gpt-5=1.25/10, qwen2.5-coder-32b = 2/8' run --separate-stderr llm-mutate --experiment "$EXPERIMENT_DIR" --track baseline \
+    --model qwen2.5-coder-32b --api-base https://api.example.com/v1 --tree "$TREE" --run-dir "$RUN" --replay "$BATS_TEST_TMPDIR/cassette.jsonl" <<<"$PARENT"
+  [ "$(jq -c .llm.cost_usd <<<"$output")" = 0.002916 ]
+  AIOPT_PRICES='qwen2.5-coder-32b=0x10/8' run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *'"0x10" is not a number'* ]]
+  AIOPT_PRICES='m1=1/2,gpt-5=1/1,m1=3/4' run --separate-stderr mutate qwen2.5-coder-32b
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"AIOPT_PRICES=m1=1/2,gpt-5=1/1,m1=3/4: m1 is priced twice"* ]]
   # priced, but the server reported no tokens: unknown
   serve '{"status":200,"body":{"usage":{},"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"x"}}]}}'
   AIOPT_PRICES='qwen2.5-coder-32b=2/8' run --separate-stderr mutate qwen2.5-coder-32b

@@ -168,18 +168,18 @@ png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
 }
 
 @test "the confirmed best's smallest patch: its hunks, which carry the gain, its confirmation, the patch itself" {
-  rec a2 1 1.05 | jq -c --arg d "$RUNS/exp/profiler/seed-1/a2" '. + {dir: $d}' | archive profiler 1
-  conf profiler 1 a2 1.04 true
+  rec c0001-a2a2a2 1 1.05 | archive profiler 1   # (a candidate's id: its patch is read from its directory)
+  conf profiler 1 c0001-a2a2a2 1.04 true
   report() { run "$TOP/bin/report.sh" exp "$RUNS"; [ "$status" -eq 0 ]; }
   report
   md="$RUNS/exp/report.md"
   grep -q '^The smallest patch that keeps the gain: not searched yet' "$md"
   # minimize.jsonl as bin/stage/minimize.sh writes it (synthetic figures): of three
   # hunks, the second carries the gain; the smaller patch was confirmed
-  mkdir -p "$RUNS/exp/profiler/seed-1/a2/minimize/hunks-2"
+  mkdir -p "$RUNS/exp/profiler/seed-1/c0001-a2a2a2/minimize/hunks-2"
   printf -- '--- a/db/db_impl/db_impl_write.cc\n+++ b/db/db_impl/db_impl_write.cc\n@@ -128,6 +128,7 @@\n+  // the hunk that carries it\n' \
-    > "$RUNS/exp/profiler/seed-1/a2/minimize/hunks-2/cumulative.diff"
-  jq -cn '{id: "a2", iteration: 1, minimize: {minimal: [2], one_minimal: true, subsets_budget: 16, patch: "minimize/hunks-2/cumulative.diff",
+    > "$RUNS/exp/profiler/seed-1/c0001-a2a2a2/minimize/hunks-2/cumulative.diff"
+  jq -cn '{id: "c0001-a2a2a2", iteration: 1, minimize: {minimal: [2], one_minimal: true, subsets_budget: 16, patch: "minimize/hunks-2/cumulative.diff",
       hunks: [{block: 1, file: "db/db_impl/db_impl_write.cc", old_line: 18, added: 2, removed: 0, needed: false},
               {block: 2, file: "db/db_impl/db_impl_write.cc", old_line: 128, added: 6, removed: 1, needed: true},
               {block: 3, file: "db/db_impl/db_impl_write.cc", old_line: 900, added: 1, removed: 1, needed: false}],

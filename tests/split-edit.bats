@@ -52,7 +52,7 @@ setup() {
   echo 'just prose, no edit' > "$BATS_TEST_TMPDIR/prose.md"
   run --separate-stderr split-edit "$BATS_TEST_TMPDIR/prose.md"
   [ "$status" -eq 1 ]
-  [ -z "$output" ]
+  [[ "$(jq -r .error.message <<<"$output")" == *"prose.md: no edit found"* ]]   # the error record, as every filter's
   [[ "$stderr" == *"prose.md: no edit found"* ]]
   run --separate-stderr split-edit "$BATS_TEST_TMPDIR/missing.diff"
   [ "$status" -eq 1 ]

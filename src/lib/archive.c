@@ -23,13 +23,22 @@ cJSON *archive_read(FILE *f, const char *name, char **warning, char **why)
 			*why = xasprintf("%s:%zu: not a JSON object, and not the last line: not an archive", name, torn);
 			break;
 		}
-		/* A NUL inside the line is not JSON text either. */
-		cJSON *rec = (size_t)lr->line_len == strlen(lr->line) ? cJSON_Parse(lr->line) : NULL;
-		if (cJSON_IsObject(rec)) {
+		/* Read as every other reader reads it (jsonl's record_parse): a record jq
+		 * would read otherwise is no archive's. */
+		cJSON *rec = NULL;
+		char *problem = NULL;
+		int rc = record_parse(lr->line, (size_t)lr->line_len, name, lr->lineno, &rec, &problem);
+		if (rc == RECORD_OK) {
 			cJSON_AddItemToArray(records, rec);
 			continue;
 		}
 		cJSON_Delete(rec);
+		if (rc == RECORD_REFUSED) {
+			*why = xasprintf("%s: not an archive", problem);
+			free(problem);
+			break;
+		}
+		free(problem);
 		/* Only the start of a record, cut short by a crash, may be unreadable. */
 		if (*text != '{')
 			*why = xasprintf("%s:%zu: not a JSON object: not an archive", name, lr->lineno);

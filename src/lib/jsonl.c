@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "number.h"
 #include "util.h"
 
@@ -55,11 +56,40 @@ static const char *duplicate_key(const cJSON *o)
  * 1-based column.  One pass over the text: a \u0000 escape (cJSON ends the string
  * there, jq keeps it), nesting beyond MAX_DEPTH, and a number no double holds (it
  * underflows to 0 or overflows to inf in one reader and is refused by the other). */
+/* The length of the UTF-8 character at s (1 to 4 bytes), or 0 where the bytes are
+ * not one: a stray continuation byte, an overlong form, a surrogate, past U+10FFFF,
+ * or cut short. */
+static size_t utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) || (s[0] == 0xf0 && s[1] < 0x90) ||
+	    (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return n;
+}
+
 static const char *text_problem(const char *line, const char *p, size_t *col)
 {
 	int depth = 0, in_string = 0;
 	for (const char *s = p; *s; s++) {
 		*col = (size_t)(s - line) + 1;
+		unsigned char c = (unsigned char)*s;
+		if (in_string && c < 0x20)
+			return "a raw control byte in a string (JSON writes it escaped)";
+		if (in_string && c >= 0x80) {
+			size_t n = utf8_len((const unsigned char *)s);
+			if (!n)
+				return "bytes that are not UTF-8 in a string (jq would read them otherwise)";
+			s += n - 1;
+			continue;
+		}
+		if (!in_string && c < 0x20 && c != '\t' && c != '\r')
+			return "a control byte between JSON's tokens (cJSON reads it as space, jq refuses it)";
 		if (in_string) {
 			if (*s == '\\') {
 				if (s[1] == 'u' && strncmp(s + 2, "0000", 4) == 0)
@@ -159,6 +189,52 @@ static size_t max_record_bytes(void)
 	return (size_t)limit;
 }
 
+int record_parse(const char *line, size_t len, const char *name, size_t lineno, cJSON **obj, char **why)
+{
+	*obj = NULL;
+	*why = NULL;
+	if (len != strlen(line)) {
+		*why = xasprintf("%s:%zu:%zu: NUL byte in a JSON line", name, lineno, strlen(line) + 1);
+		return RECORD_NOT_JSON;
+	}
+	const char *p = line;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0')
+		return RECORD_BLANK;
+	const char *end = NULL;
+	cJSON *o = cJSON_ParseWithOpts(p, &end, 0);
+	if (!o) {
+		*why = xasprintf("%s:%zu:%zu: not JSON (near \"%.20s\")", name, lineno,
+				 end ? (size_t)(end - line) + 1 : 1, end ? end : p);
+		return RECORD_NOT_JSON;
+	}
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		*why = xasprintf("%s:%zu: a JSON value that is not an object", name, lineno);
+		return RECORD_NOT_JSON;
+	}
+	while (*end == ' ' || *end == '\t')
+		end++;
+	size_t col = 0;
+	const cJSON *bad = NULL;
+	const char *text = NULL, *dup = NULL;
+	if (*end)
+		*why = xasprintf("%s:%zu:%zu: text after the JSON object (one object per line)", name, lineno,
+				 (size_t)(end - line) + 1);
+	else if ((bad = inexact_number(o)) != NULL)
+		*why = xasprintf("%s:%zu: a number%s%.40s%s is out of range (aiopt keeps numbers exactly only below "
+				 "2^53 in magnitude)", name, lineno, bad->string ? " at key \"" : "",
+				 bad->string ? bad->string : "", bad->string ? "\"" : "");
+	else if ((text = text_problem(line, p, &col)) != NULL)
+		*why = xasprintf("%s:%zu:%zu: %s", name, lineno, col, text);
+	else if ((dup = duplicate_key(o)) != NULL)
+		*why = xasprintf("%s:%zu: key \"%.40s\" appears twice in one object (ambiguous: tools would read "
+				 "different values)", name, lineno, dup);
+	*obj = o;
+	return *why ? RECORD_REFUSED : RECORD_OK;
+}
+
 cJSON *jsonl_next(struct line_reader *lr)
 {
 	if (!lr->max_line)
@@ -173,44 +249,18 @@ cJSON *jsonl_next(struct line_reader *lr)
 		if (lr->truncated)
 			input_error("%s:%zu: a record longer than %zu bytes (AIOPT_MAX_RECORD_BYTES)", lr->name,
 			    lr->lineno, max_record_bytes());
-		if ((size_t)n != strlen(lr->line))
-			input_error("%s:%zu:%zu: NUL byte in a JSON line", lr->name, lr->lineno, strlen(lr->line) + 1);
-		const char *p = lr->line;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
+		cJSON *obj = NULL;
+		char *why = NULL;
+		int rc = record_parse(lr->line, (size_t)n, lr->name, lr->lineno, &obj, &why);
+		if (rc == RECORD_BLANK)
 			continue;
-		const char *end = NULL;
-		cJSON *obj = cJSON_ParseWithOpts(p, &end, 0);
-		if (!obj) {
-			size_t col = end ? (size_t)(end - lr->line) + 1 : 1;
-			input_error("%s:%zu:%zu: not JSON (near \"%.20s\")", lr->name, lr->lineno, col,
-			    end ? end : p);
-		}
-		if (!cJSON_IsObject(obj))
-			input_error("%s:%zu: a JSON value that is not an object", lr->name, lr->lineno);
-		while (*end == ' ' || *end == '\t')
-			end++;
-		if (*end)
-			input_error("%s:%zu:%zu: text after the JSON object (one object per line)",
-			    lr->name, lr->lineno, (size_t)(end - lr->line) + 1);
-		size_t col = 0;
-		const cJSON *bad = inexact_number(obj);
-		const char *text = bad ? NULL : text_problem(lr->line, p, &col);
-		const char *dup = text || bad ? NULL : duplicate_key(obj);
-		char *msg = text ? xasprintf("%s:%zu:%zu: %s", lr->name, lr->lineno, col, text)
-			  : bad ? xasprintf("%s:%zu: a number%s%.40s%s is out of range (aiopt keeps numbers exactly "
-					    "only below 2^53 in magnitude)", lr->name, lr->lineno,
-					    bad->string ? " at key \"" : "", bad->string ? bad->string : "",
-					    bad->string ? "\"" : "")
-			  : dup ? xasprintf("%s:%zu: key \"%.40s\" appears twice in one object (ambiguous: tools "
-					    "would read different values)", lr->name, lr->lineno, dup)
-				: NULL;
-		if (msg) {
-			char line[512];
-			snprintf(line, sizeof line, "%s", msg);
-			free(msg);
-			refuse_record(obj, line);
+		if (rc != RECORD_OK) {
+			char line[512];   /* copied out, so that nothing is left allocated at exit */
+			snprintf(line, sizeof line, "%s", why);
+			free(why);
+			if (rc == RECORD_REFUSED)
+				refuse_record(obj, line);
+			input_error("%s", line);
 		}
 		return obj;
 	}
@@ -252,10 +302,54 @@ static void exact_numbers(cJSON *parent)
 	}
 }
 
+/* text as valid UTF-8: each byte that is not part of a character becomes U+FFFD
+ * (as jq reads it), in fresh memory; NULL when it already is. */
+static char *valid_utf8(const char *text)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	size_t i = 0, n;
+	while (t[i] && (n = utf8_len(t + i)) > 0)
+		i += n;
+	if (!t[i])
+		return NULL;
+	struct buf b = { 0 };
+	for (i = 0; t[i];) {
+		n = utf8_len(t + i);
+		if (n) {
+			buf_add(&b, text + i, n);
+			i += n;
+		} else {
+			buf_puts(&b, "\xef\xbf\xbd");
+			i++;
+		}
+	}
+	return buf_take(&b);
+}
+
+/* Every key and string of the record as valid UTF-8: what a parser copied from a log
+ * (a compiler's latin-1 byte) must read the same in every reader. */
+static void utf8_strings(cJSON *o)
+{
+	for (cJSON *c = o->child; c; c = c->next) {
+		char *fixed;
+		if (c->string && !(c->type & cJSON_StringIsConst) && (fixed = valid_utf8(c->string))) {
+			free(c->string);
+			c->string = fixed;
+		}
+		if (cJSON_IsString(c) && c->valuestring && (fixed = valid_utf8(c->valuestring))) {
+			free(c->valuestring);
+			c->valuestring = fixed;
+		}
+		if (cJSON_IsObject(c) || cJSON_IsArray(c))
+			utf8_strings(c);
+	}
+}
+
 void jsonl_write(FILE *out, const cJSON *obj)
 {
-	/* the caller's record: only how its numbers print changes */
+	/* the caller's record: only how its numbers print, and bytes that are no UTF-8, change */
 	exact_numbers((cJSON *)obj);
+	utf8_strings((cJSON *)obj);
 	char *s = cJSON_PrintUnformatted(obj);
 	if (!s)
 		die(EXIT_SYSTEM, "out of memory printing JSON");

@@ -7,6 +7,15 @@
 
 #include "lines.h"
 
+/* One line as every reader reads it (jq too): RECORD_OK with *obj, the record;
+ * RECORD_BLANK for an empty line; RECORD_NOT_JSON (a NUL byte, not JSON, not an
+ * object) with *why; RECORD_REFUSED, a JSON object no reader may take as it stands
+ * (text after it, a number out of range, a \u0000, a control byte, bytes not UTF-8,
+ * nesting past 128, a key twice) with *obj (the caller's, to keep its id) and
+ * *why, "NAME:LINENO[:COL]: reason" in fresh memory. */
+enum { RECORD_OK, RECORD_BLANK, RECORD_NOT_JSON, RECORD_REFUSED };
+int record_parse(const char *line, size_t len, const char *name, size_t lineno, cJSON **obj, char **why);
+
 /* The next JSON object from lr, skipping empty lines; NULL at end of input.
  * Input that is not a JSON object is fatal (exit 1) with a message naming
  * lr->name and the line, as jq does: a filter must not guess. */

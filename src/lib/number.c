@@ -6,8 +6,34 @@
 
 #include "lib/util.h"
 
+/* Decimal as written: an optional sign, digits (with a point and an exponent where
+ * fractions are allowed), nothing else.  strtol and strtod would also take leading
+ * space, and strtod hex (0x10), inf and nan. */
+static int decimal_text(const char *s, int fraction)
+{
+	const char *p = s + (*s == '-' || *s == '+');
+	int digits = 0;
+	while (*p >= '0' && *p <= '9')
+		p++, digits++;
+	if (fraction && *p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			digits++;
+	if (fraction && digits && (*p == 'e' || *p == 'E')) {
+		p += 1 + (p[1] == '-' || p[1] == '+');
+		if (!(*p >= '0' && *p <= '9'))
+			return 0;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return digits > 0 && *p == '\0';
+}
+
 int number_long(const char *s, long min, long max, long *out, char **why)
 {
+	if (!decimal_text(s, 0)) {
+		*why = xasprintf("\"%s\" is not a whole number", s);
+		return -1;
+	}
 	char *end;
 	errno = 0;
 	long v = strtol(s, &end, 10);
@@ -25,6 +51,10 @@ int number_long(const char *s, long min, long max, long *out, char **why)
 
 int number_double(const char *s, double min, double max, double *out, char **why)
 {
+	if (!decimal_text(s, 1)) {
+		*why = xasprintf("\"%s\" is not a number", s);
+		return -1;
+	}
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);

@@ -5,7 +5,7 @@
 set -euo pipefail
 T=$(cd "$(dirname "$0")/.." && pwd)
 C=$T/fuzz/corpus
-rm -rf "$C"; mkdir -p "$C"/{parse-dbbench,parse-coz,parse-offcpu,parse-gtest,parse-build,records,apply-diff,pick-parent,mann-whitney}
+rm -rf "$C"; mkdir -p "$C"/{parse-dbbench,parse-coz,parse-offcpu,parse-gtest,parse-build,records,records-jq,apply-diff,pick-parent,mann-whitney}
 for f in "$T"/fixtures/dbbench/*.log; do head -c 16384 "$f" > "$C/parse-dbbench/$(basename "$f")"; done
 for f in "$T"/fixtures/coz/*.coz; do head -c 16384 "$f" > "$C/parse-coz/$(basename "$f")"; done
 for f in "$T"/fixtures/gate/*.log; do head -c 16384 "$f" > "$C/parse-gtest/$(basename "$f")"; done
@@ -15,6 +15,7 @@ for f in "$T"/fixtures/offcpu/*.perf-script.gz; do gzip -dc "$f" | head -c 16384
 jq -c 'del(.bench.pairs[]?[]?.statistics) | del(.bench.pairs[2:]?)' \
   "$T/fixtures/archives/demo/experiment_a/profiler/seed-1/archive.jsonl" | split -l 1 - "$C/records/demo-"
 cp "$C"/records/* "$C/pick-parent/"
+cp "$C"/records/* "$C/records-jq/"
 for f in "$T"/../experiments/experiment_a/scripted/*.md "$T"/fixtures/edits/*-*.md; do cp "$f" "$C/apply-diff/"; done
 printf '{"a":[1,2,3],"b":[4,5,6]}\n' > "$C/mann-whitney/separated.jsonl"
 printf '{"a":[1.5,2,2,7],"b":[2,3,9]}\n' > "$C/mann-whitney/ties.jsonl"
