@@ -176,3 +176,10 @@ load helpers/common
   [ "$status" -eq 1 ]
   [[ "$stderr" == *'stdin:2: key "combined_score" appears twice in one object'* ]]
 }
+
+@test "score --calibrate refuses as every filter does: exit 1, the message on stderr and as an error record" {
+  run --separate-stderr score --calibrate <<<'{"id":"x"}'
+  [ "$status" -eq 1 ]
+  [ "$(jq -r .error.message <<<"$output")" = "record 1: missing bench.pairs (no benchmark pairs to score)" ]
+  [[ "$stderr" == *"record 1: missing bench.pairs"* ]]
+}

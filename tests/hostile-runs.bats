@@ -28,13 +28,13 @@ dom() {
   timeout 120 chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$url" 2>/dev/null
 }
 
-# Nothing live in any page: no element a script could come from, no handler
+# Nothing live in PAGE...: no element a script could come from, no handler
 # attribute, no javascript: link.  Attribute values (Chromium writes each in double
 # quotes, a quote in it as &quot;) are taken out first: text in a value is inert.
 pages_inert() {
-  local html=$RUNS/experiment_a/html f
-  for f in "$html"/index.html "$html"/*.html "$html"/*/*.html; do
-    [ -f "$f" ] || continue
+  local f
+  for f in "$@"; do
+    [ -f "$f" ] || { echo "no page $f"; return 1; }
     dom "$f" | sed -E 's/href="javascript:[^"]*"/href=JAVASCRIPT/gI; s/"[^"]*"/""/g' > "$BATS_TEST_TMPDIR/page.dom"
     ! grep -qiE '<(script|img|iframe|object|embed)[ >]' "$BATS_TEST_TMPDIR/page.dom" || { echo "element in $f"; return 1; }
     ! grep -qiE '<[^>]* on[a-z]+=' "$BATS_TEST_TMPDIR/page.dom" || { echo "handler in $f"; return 1; }
@@ -43,12 +43,15 @@ pages_inert() {
 }
 
 @test "settings.env and a track's name are data: nothing runs, not even through gnuplot" {
+  # the good run's candidates' patches, where the runner keeps them
+  for id in $(jq -r .id "$GOOD/archive.jsonl"); do mkdir -p "$GOOD/$id"; echo "+the patch of $id" > "$GOOD/$id/patch.diff"; done
+  printf 'touch CANARY\nexport AIOPT_MODEL=$(touch CANARY2)\n' > "$GOOD/settings.env"
+  run report.sh experiment_a "$RUNS"
+  [ "$status" -eq 0 ]
+  [ ! -e CANARY ] && [ ! -e CANARY2 ] && [ ! -e "$GOOD/CANARY" ]
   bad="$RUNS/experiment_a/baseline.dat';a=system('touch PWNED');'/seed-1"
   mkdir -p "$bad"
   jq -c '.track = "x"' "$FIX/archive.jsonl" > "$bad/archive.jsonl"
-  printf 'touch CANARY\nexport AIOPT_MODEL=$(touch CANARY2)\n' > "$GOOD/settings.env"
-  # the good run's candidates' patches, where the runner keeps them
-  for id in $(jq -r .id "$GOOD/archive.jsonl"); do mkdir -p "$GOOD/$id"; echo "+the patch of $id" > "$GOOD/$id/patch.diff"; done
   run report.sh experiment_a "$RUNS"
   echo "$output"
   [ "$status" -eq 1 ]
@@ -84,8 +87,10 @@ pages_inert() {
   [ "$status" -eq 1 ]
   [[ "$output" == *'explore: unreadable: '*'archive.jsonl: id "../../../../../OUTSIDE" is not a candidate'*'no page'* ]]
   [ -z "$(find "$BATS_TEST_TMPDIR" -name 'OUTSIDE*')" ]
-  [ -f "$RUNS/experiment_a/html/profiler-seed-1/c0091-aaaaaa.html" ]
-  pages_inert
+  # every page the hostile text reaches: the index, the run's, the candidates'
+  html=$RUNS/experiment_a/html
+  pages_inert "$html/index.html" "$html/profiler-seed-1.html" "$html/profiler-seed-1/c0091-aaaaaa.html" \
+    "$html/profiler-seed-1/c0092-bbbbbb.html"
   # the injected text is there, as text
   dom "$RUNS/experiment_a/html/profiler-seed-1/c0091-aaaaaa.html" | grep -q '&lt;img src=x onerror=alert(1)&gt;'
   dom "$RUNS/experiment_a/html/index.html" | grep -q '&lt;img src=x onerror=alert(5)&gt;'
