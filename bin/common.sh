@@ -59,5 +59,5 @@ machine_lock() {   # exclusive|shared CMD...
 # directory it read did it), never with jq's 5 or awk's 2.
 view_exit_codes() {
   set -E
-  trap 'status=$?; echo "$SCRIPT: line $LINENO: reading the runs failed (exit $status): $BASH_COMMAND" >&2; exit "$EXIT_INPUT"' ERR
+  trap 'status=$?; cmd=${BASH_COMMAND%%$'"'"'\n'"'"'*}; echo "$SCRIPT: line $LINENO: reading the runs failed (exit $status): ${cmd:0:120}" >&2; exit "$EXIT_INPUT"' ERR
 }

@@ -77,7 +77,7 @@ for run in "$dir"/*/seed-*/; do
     (map({(.id): .}) | add // {}) as $by
     | (reduce .[] as $r ({}; .[$r.id] = (if $r.parent == "pristine" or $by[$r.parent] == null then 1 else .[$r.parent] + 1 end))) as $depth
     | (sort_by(.iteration)) as $recs
-    | ([$recs[] | {id, d: $depth[.id]}] | group_by(.d) | map(to_entries | map({key: .value.id, value: {x: .key, y: .value.d}}) ) | add | from_entries) as $pos
+    | ([$recs[] | {id, d: $depth[.id]}] | group_by(.d) | map(to_entries | map({key: .value.id, value: {x: .key, y: .value.d}}) ) | add // [] | from_entries) as $pos
     | ([$pos[] | .x] | max // 0) as $w | ([$pos[] | .y] | max // 0) as $h
     | (($w + 1) * 110 + 60) as $W | (($h + 1) * 70 + 60) as $H
     | def px($id): if $id == "pristine" or $pos[$id] == null then {x: ($W / 2), y: 30} else {x: ($pos[$id].x * 110 + 60), y: ($pos[$id].y * 70 + 30)} end;

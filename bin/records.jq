@@ -53,4 +53,8 @@ def checked_line($file): input_line_number as $n | (try fromjson catch null) as 
 # view can read, or nothing: the rest of those files is still shown.
 def stage_line: objects | select((.id | type) == "string"
   and all(.confirm, .heldout, .minimize; type == "object" or . == null)
-  and ((.confirm.score // null) | type | IN("object", "null")));
+  and ((.confirm.score // null) | type | IN("object", "null"))
+  and ((.confirm.score.comparable_score // null) | type | IN("number", "null"))
+  and ((.heldout // {}) | all(.[]; type == "object" and ((.score // null) | type | IN("object", "null"))))
+  and all(.minimize.hunks, .minimize.minimal, .minimize.subsets; type | IN("array", "null"))
+  and ((.minimize.confirm // null) | type | IN("object", "null")));

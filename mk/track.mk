@@ -55,12 +55,13 @@ demo-%:
 	  $(MAKE) demo ROCKSDB_VERSION=$* BUILD_DIR=$(TOP)/build/$* DEMO_RUNS=$(TOP)/runs/demo-$*
 
 # Tables and plots of every track: runs/<exp>/report.md, report.json, PNGs; and the
-# runs to browse: runs/<exp>/html/index.html (bin/explore.sh).
+# runs to browse: runs/<exp>/html/index.html (bin/explore.sh).  Both are written
+# whatever the other found unreadable; the worse exit status is make's.
 RUNS ?= $(TOP)/runs
 .PHONY: report
 report:
-	$(TOP)/bin/report.sh $(EXP) $(RUNS)
-	$(TOP)/bin/explore.sh $(EXP) $(RUNS)
+	@status=0; $(TOP)/bin/report.sh $(EXP) $(RUNS) || status=$$?; \
+	$(TOP)/bin/explore.sh $(EXP) $(RUNS) || { s=$$?; [ $$s -lt $$status ] || status=$$s; }; exit $$status
 
 # Every run of the experiment, one line each: state, iteration, best, funnel, time.
 .PHONY: status

@@ -111,6 +111,9 @@ pages_inert() {
     jq -cn '{id: "c0014-abcdef", iteration: 14, timing: {seconds: -7200}}'
   } > "$other/archive.jsonl"
   echo '[1]' > "$other/state.json"
+  # confirmations of the wrong shape: skipped, like a torn line
+  printf '%s\n' '{"id":"c0001-885e86","confirm":{"score":{"comparable_score":"x"}}}' '{"id":"c0001-885e86","heldout":{"a":"x"},"minimize":{"hunks":"x"}}' \
+    > "$other/confirm.jsonl"
   run status.sh experiment_a "$RUNS"
   echo "$output"
   [ "$status" -eq 1 ]
@@ -124,10 +127,14 @@ pages_inert() {
   grep -q '^| profiler |' "$RUNS/experiment_a/report.md"
   grep -q '^| baseline |' "$RUNS/experiment_a/report.md"
   [[ "$output" == *"report: unreadable: "*"archive.jsonl:5: llm's cost or tokens are not numbers"* ]]
+  # and a run with nothing readable at all: shown empty, not a failure of the view
+  mkdir -p "$RUNS/experiment_a/best_of_n/seed-4"
+  jq -cn '{id: "c0001-aaaaaa", iteration: "1"}' > "$RUNS/experiment_a/best_of_n/seed-4/archive.jsonl"
   run explore.sh experiment_a "$RUNS"
   [ "$status" -eq 1 ]
   [ "$(dom "$RUNS/experiment_a/html/index.html" | grep -o 'href="[a-z_]*-seed-[0-9]*.html"' | sort | paste -sd' ')" = \
-    'href="baseline-seed-2.html" href="profiler-seed-1.html"' ]
+    'href="baseline-seed-2.html" href="best_of_n-seed-4.html" href="profiler-seed-1.html"' ]
+  [[ "$output" != *"reading the runs failed"* ]]
   [[ "$output" == *"explore: unreadable: "*"archive.jsonl:6: error is not {stage, message} as text"* ]]
 }
 
