@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # run_track.sh [EXPERIMENT] [--track T] [--iterations N] [--seed N]
 #              [--primary-model M] [--api-base URL] [--scripted DIR] [--runs DIR]
-#              [--tracks "T T..."] [--seeds N-M[,N...]] [--check]
+#              [--tracks "T T..."] [--seeds N-M[,N...]] [--check | --check=settings]
 #
 # First, in seconds, the preflight: every setting, the track and seed lists, each
 # track's model, endpoint and key, each endpoint asked once (llm-mutate --probe);
-# every problem said, then exit 2.  --check stops there (make experiment_a CHECK=1).
+# every problem said, then exit 2.  --check stops there (make experiment_a CHECK=1);
+# --check=settings stops before the endpoints (make's first step: nothing built yet).
 # (--in-matrix: a run bin/matrix.sh launched; an endpoint that does not answer when
 # it starts stops it resumably, rather than refusing it.)
 #
@@ -56,7 +57,7 @@ SCRIPT=run_track
 . "$TOP/bin/common.sh"
 
 exp='' track='' iterations='' seed='' model='' api_base='' scripted='' runs='' tracks='' seeds=''
-check=0 in_matrix=0
+check=0 in_matrix=0 ask_endpoints=1
 cell_args=()   # the options a run of the matrix gets besides its track, seed and iterations
 problems=()    # the preflight's findings: every one is said, then the run refuses (exit 2)
 problem() { problems+=("$*"); }
@@ -74,6 +75,7 @@ while [ $# -gt 0 ]; do
     --scripted) scripted=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --check) check=1; shift ;;
+    --check=settings) check=1 ask_endpoints=0; shift ;;
     --in-matrix) in_matrix=1; shift ;;
     -h|--help) print_help "$0"; exit 0 ;;
     -*) usage_error "unknown option $1 (--help)" ;;
@@ -281,7 +283,7 @@ refuse_problems
 # a matrix asks again when it starts (hours later, on another node, perhaps); there
 # a server that does not answer stops the run, resumably, rather than refuse it.
 probe_failed=
-if [ -z "$scripted" ] && [ ${#endpoints[@]} -gt 0 ]; then
+if [ -z "$scripted" ] && [ ${#endpoints[@]} -gt 0 ] && [ "$ask_endpoints" = 1 ]; then
   if [ ! -x "$BIN/llm-mutate" ]; then
     [ "$check" = 1 ] || system_error "no $BIN/llm-mutate: build the tools first (make all)"
     echo "run_track: the endpoints are asked once the tools are built (make all)" >&2

@@ -2,25 +2,26 @@
 #   make experiment_a TRACK=profiler [ITERATIONS=50] [SEED=1] [CHECK=1]
 #   make demo        the loop offline: real RocksDB, scripted edits, short workload
 #   make demo-9.10.0 the same on another RocksDB version
-# A run's settings, tracks and model endpoints are checked first, in seconds, before
-# anything is installed or built (bin/run_track.sh --check); then what is missing
-# is installed (make deps-run), then built, in that order: a fresh machine has
-# neither the compilers nor the libraries the builds need.  CHECK=1 stops after
-# the check: a cluster submission validated from a login node.
+# A run's settings and tracks are checked first, in seconds, before anything is
+# installed or built (bin/run_track.sh --check=settings); then what is missing is
+# installed (make deps-run) and the tools built, the endpoints asked, and RocksDB
+# built, in that order: a fresh machine has neither the compilers nor the libraries
+# the builds need.  CHECK=1 stops after the endpoints: a cluster submission
+# validated from a login node.
 ifneq ($(filter-out 1,$(CHECK)),)
 $(error CHECK=$(CHECK): use CHECK=1 (the check only) or leave it out)
 endif
 .PHONY: demo run-prerequisites
 run-prerequisites: deps-run
 	$(MAKE) all rocksdb-release rocksdb-tests
-# The endpoints are asked with the client the run uses (llm-mutate --probe): on a
-# machine where it was not built yet, the check says so, and asks once it is built,
-# before RocksDB's builds.
+# The settings first, with nothing but bash and make; then what the run needs is
+# installed and the tools built (seconds once installed), so that the endpoints are
+# asked with the client the run uses (llm-mutate --probe) before RocksDB's builds.
 experiment_%:
+	$(TOP)/bin/run_track.sh $@ --check=settings
+	$(MAKE) deps-run all
 	$(TOP)/bin/run_track.sh $@ --check
 ifneq ($(CHECK),1)
-	$(MAKE) deps-run all
-	$(if $(wildcard $(BINDIR)/llm-mutate),,$(TOP)/bin/run_track.sh $@ --check)
 	$(MAKE) rocksdb-release rocksdb-tests
 	$(TOP)/bin/run_track.sh $@
 endif
