@@ -61,3 +61,21 @@ view_exit_codes() {
   set -E
   trap 'status=$?; cmd=${BASH_COMMAND%%$'"'"'\n'"'"'*}; echo "$SCRIPT: line $LINENO: reading the runs failed (exit $status): ${cmd:0:120}" >&2; exit "$EXIT_INPUT"' ERR
 }
+
+# A run directory of the runner's naming (TRACK/seed-N: bin/records.jq's track_ok and
+# seed_ok) returns 0; any other is skipped by the views: 1, its name added to FILE.
+run_named_ok() {   # RUN-DIR FILE
+  local track seed
+  track=$(basename "$(dirname "$1")") seed=${1##*/seed-}
+  jq -en -L "$TOP/bin" --arg t "$track" --arg s "$seed" 'include "records"; ($t | track_ok) and ($s | seed_ok)' > /dev/null && return 0
+  printf '%s: not a run of the runner'"'"'s naming (TRACK/seed-N): skipped\n' "$(printf '%q' "$1")" >> "$2"
+  return 1
+}
+
+# What a view could not read (FILE, a line each), said last, control bytes taken
+# out, and exit 1; nothing when there was none.
+say_unreadable() {   # FILE
+  [ -s "$1" ] || return 0
+  sed "s/^/$SCRIPT: unreadable: /" "$1" | tr -d '\000-\010\013-\037\177' >&2
+  exit "$EXIT_INPUT"
+}

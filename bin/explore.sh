@@ -51,17 +51,13 @@ def diff_html: split("\n") | map(
 
 # What cannot be shown (a directory not of the runner's naming, a record of the wrong
 # shape or with an id that is no candidate's) is skipped, said, and exit 1 at the end.
-unreadable=$html.partial/.unreadable
-: > "$unreadable"
+unreadable=$(mktemp); trap 'rm -f "$unreadable"' EXIT
 runs_found=0
 for run in "$dir"/*/seed-*/; do
   run=${run%/}
   [ -f "$run/archive.jsonl" ] || continue
   track=$(basename "$(dirname "$run")") seed=${run##*/seed-}
-  if ! "${JQ[@]}" -en --arg t "$track" --arg s "$seed" 'include "records"; ($t | track_ok) and ($s | seed_ok)' > /dev/null; then
-    printf '%s: not a run of the runner'"'"'s naming (TRACK/seed-N): skipped\n' "$(printf '%q' "$run")" >> "$unreadable"
-    continue
-  fi
+  run_named_ok "$run" "$unreadable" || continue
   runs_found=$((runs_found + 1))
   name="$track-seed-$seed"
   mkdir -p "$html.partial/$name"
@@ -185,13 +181,7 @@ done
   | page("\($exp): every run"; .)' "$html.partial/.status" > "$html.partial/index.html"
 rm -f "$html.partial"/.status "$html.partial"/*/.records "$html.partial"/*/.confirm "$html.partial"/*/.checked \
   "$html.partial"/*/.cands "$html.partial"/*/.files "$html.partial"/*/.texts
-mv "$unreadable" "$html.unreadable"
 rm -rf "$html"; mv "$html.partial" "$html"
 echo "explore: $html/index.html ($(find "$html" -name '*.html' | wc -l) pages)"
 # What was skipped, said last; the pages hold everything else.
-if [ -s "$html.unreadable" ]; then
-  sed 's/^/explore: unreadable: /' "$html.unreadable" | tr -d '\000-\010\013-\037\177' >&2
-  rm -f "$html.unreadable"
-  exit "$EXIT_INPUT"
-fi
-rm -f "$html.unreadable"
+say_unreadable "$unreadable"

@@ -34,10 +34,7 @@ for archive in "$dir"/*/seed-*/archive.jsonl; do
   seed_dir=$(dirname "$archive")
   track=$(basename "$(dirname "$seed_dir")")
   seed=${seed_dir##*/seed-}
-  if ! jq -en -L "$TOP/bin" --arg t "$track" --arg s "$seed" 'include "records"; ($t | track_ok) and ($s | seed_ok)' > /dev/null; then
-    printf '%s: not a run of the runner'"'"'s naming (TRACK/seed-N): skipped\n' "$(printf '%q' "$seed_dir")" >> "$tmp/unreadable"
-    continue
-  fi
+  run_named_ok "$seed_dir" "$tmp/unreadable" || continue
   found=1
   # Each record with what the run measured of it after screening, each stage in
   # its own file of {id, iteration, STAGE} lines: confirm.jsonl, heldout.jsonl,
@@ -375,8 +372,5 @@ JQ
 } > "$dir/report.md"
 rm -f "$dir/report.md.tmp"
 # What was skipped, said last; the report holds everything else.
-if [ -s "$tmp/unreadable" ]; then
-  sed 's/^/report: unreadable: /' "$tmp/unreadable" | tr -d '\000-\010\013-\037\177' >&2
-  exit "$EXIT_INPUT"
-fi
+say_unreadable "$tmp/unreadable"
 echo "report: $dir/report.md ($(jq '.tracks | length' "$dir/report.json") tracks, $(jq '[.tracks[].funnel.proposed] | add' "$dir/report.json") records)" >&2

@@ -47,10 +47,7 @@ lines=$(
     [ -d "$run" ] || continue
     run=${run%/}
     track=$(basename "$(dirname "$run")") seed=${run##*/seed-}
-    if ! jq -en -L "$TOP/bin" --arg t "$track" --arg s "$seed" 'include "records"; ($t | track_ok) and ($s | seed_ok)' > /dev/null; then
-      printf '%s: not a run of the runner'"'"'s naming (TRACK/seed-N): skipped\n' "$(printf '%q' "$run")" >> "$unreadable"
-      continue
-    fi
+    run_named_ok "$run" "$unreadable" || continue
     # state.json: its fields of the types the runner writes, else none.
     state='{}' why=null
     if [ -s "$run/state.json" ]; then
@@ -115,13 +112,8 @@ lines=$(
 )
 [ -n "$lines" ] || [ -s "$unreadable" ] || input_error "$dir: no runs of $exp (make experiment_a or make demo starts one)"
 # Said after the table, and the exit status 1: what could not be read.
-said_unreadable() {
-  [ -s "$unreadable" ] || return 0
-  sed 's/^/status: unreadable: /' "$unreadable" | tr -d '\000-\010\013-\037\177' >&2
-  exit "$EXIT_INPUT"
-}
-if [ "$json" = 1 ]; then [ -z "$lines" ] || printf '%s\n' "$lines"; said_unreadable; exit 0; fi
-[ -n "$lines" ] || said_unreadable
+if [ "$json" = 1 ]; then [ -z "$lines" ] || printf '%s\n' "$lines"; say_unreadable "$unreadable"; exit 0; fi
+[ -n "$lines" ] || say_unreadable "$unreadable"
 jq -rs 'def f4: if . == null then "–" else . * 10000 | round / 10000 | tostring end;
         def usd: if . == null then "?" else "$\(. * 100 | round / 100)" end;
         def hms: if . == null then "–" else "\(. / 3600 | floor)h\(. % 3600 / 60 | floor | tostring | if length < 2 then "0" + . else . end)m" end;
@@ -133,4 +125,4 @@ jq -rs 'def f4: if . == null then "–" else . * 10000 | round / 10000 | tostrin
 # What each track's runs cost, all seeds together.
 jq -rs 'def usd: if . == null then "?" else "$\(. * 100 | round / 100)" end;
   "cost per track: " + (group_by(.track) | map("\(.[0].track) \(if any(.[]; .cost_usd == null) then null else map(.cost_usd) | add end | usd) (\(length) seed\(if length > 1 then "s" else "" end))") | join(", "))' <<<"$lines"
-said_unreadable
+say_unreadable "$unreadable"
