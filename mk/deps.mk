@@ -1,12 +1,12 @@
 # mk/deps.mk — everything aiopt needs from Debian/Ubuntu, installed only when missing.
 #   make deps-run   what a run needs (make demo, make experiment_*): compilers, the
-#                   tools' libraries, CMake, ccache, Coz, perf, gnuplot, git
+#                   tools' libraries, CMake, ccache, Coz, perf, Valgrind, gnuplot, git
 #   make deps       that and what only the test suite uses: bats, node (the fake
 #                   model server), AFL++ and clang (fuzzing), Slurm and munge (a
 #                   one-node cluster), chromium (the explorer's pages)
 DEPS_RUN_PACKAGES := build-essential pkg-config libcjson-dev libcurl4-openssl-dev jq \
   coz-profiler ccache cmake libgflags-dev gnuplot-nox dpkg-dev git patch \
-  binutils util-linux bsdextrautils time linux-perf
+  binutils util-linux bsdextrautils time linux-perf valgrind
 DEPS_TEST_PACKAGES := bats nodejs afl++ clang slurm-wlm munge chromium
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)

@@ -12,8 +12,17 @@
  * guard's tolerance) scores at most that term's value, below 1, whatever its
  * other terms say.  Profile terms (bcoz, bperf) count only when their
  * intervals say the two profiles differ; unknown or within noise, they are
- * left out of the mean, so they can never raise a score.  --more decides, from
- * the same statistics, whether the bench stage should run another pair. */
+ * left out of the mean, so they can never raise a score.
+ *
+ * The cpu term: pristine's instructions per write over the candidate's, counted
+ * by Callgrind on a fixed-work run (bench.cost).  A count repeats where a clock
+ * does not, so it sees a 0.5 % change that no number of noisy pairs would; but it
+ * is not what a user of RocksDB feels, so it only breaks ties: when no measured
+ * term is significantly worse and neither throughput nor latency is significantly
+ * better, a count lower by more than --cpu-tolerance makes the candidate better
+ * (decided_by "instructions").  It is not weighted: the scores are the wall
+ * clock's and the profiles'.  --more decides, from the same statistics, whether
+ * the bench stage should run another pair. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
@@ -43,7 +52,7 @@ struct settings {
 	const char *calibration_path;
 	cJSON *calibration;
 	long min_pairs, max_pairs, profile_in_fitness;
-	double ci_target, screen, read_guard;
+	double ci_target, screen, read_guard, cpu_tolerance;
 };
 
 /* Profile terms are ratios of two noisy profiles: bounded, so one lucky profile
@@ -110,21 +119,30 @@ static void add_medians(cJSON *sc, const cJSON *rec)
 }
 
 /* Better than the parent: valid, no term significantly worse than pristine, and the
- * lower end of the throughput or latency interval above the parent's ratio.  With
+ * lower end of the throughput or latency interval above the parent's ratio; or,
+ * the wall clock tied with the parent's (each interval reaching the parent's
+ * ratio), fewer instructions than the parent's by more than the tolerance.  With
  * no parent record (the parent is pristine) it is better_than_pristine. */
-static void add_better_than_parent(cJSON *sc, const cJSON *parent)
+static void add_better_than_parent(const struct settings *s, cJSON *sc, const cJSON *parent)
 {
 	int better = cJSON_IsTrue(json_path(sc, "better_than_pristine"));
 	if (parent && cJSON_IsTrue(json_path(sc, "valid")) && cJSON_GetArraySize(json_path(sc, "worse_terms")) == 0) {
 		better = 0;
+		int tied = 1;
 		static const char *const terms[] = { "throughput", "latency" };
 		for (size_t i = 0; i < 2; i++) {
-			char *low = xasprintf("terms.%s.ci_low", terms[i]), *was = xasprintf("score.terms.%s.value", terms[i]);
-			double lo = json_path_number(sc, low), p = json_path_number(parent, was);
+			char *low = xasprintf("terms.%s.ci_low", terms[i]), *high = xasprintf("terms.%s.ci_high", terms[i]),
+			     *was = xasprintf("score.terms.%s.value", terms[i]);
+			double lo = json_path_number(sc, low), hi = json_path_number(sc, high), p = json_path_number(parent, was);
 			better |= !isnan(lo) && !isnan(p) && lo > p;
+			tied &= isnan(p) || (!isnan(hi) && hi >= p);
 			free(low);
+			free(high);
 			free(was);
 		}
+		double c = json_path_number(sc, "terms.cpu.value"), pc = json_path_number(parent, "score.terms.cpu.value");
+		if (!better && tied && !isnan(c) && !isnan(pc) && c > pc * (1 + s->cpu_tolerance))
+			better = 1;
 	} else if (parent) {
 		better = 0;
 	}
@@ -196,6 +214,28 @@ static int pristine_figure(const struct settings *s, const cJSON *rec, const cha
 	int ok = profile_figure(s->baseline, prefix, name, out) || profile_figure(rec, in_rec, name, out);
 	free(in_rec);
 	return ok;
+}
+
+/* The cpu term from bench.cost: pristine's instructions per write over the
+ * candidate's.  One count a side, repeatable to about 0.01 %: its "interval" is
+ * the value widened by the tolerance both ways, so it is significant exactly when
+ * the two counts differ by more than the tolerance.  Absent when either count is
+ * unknown (a user's own benchmark, an edit that names Valgrind, a failed run). */
+static struct term_value cpu_term(const struct settings *s, const cJSON *rec)
+{
+	struct term_value t = { 0 };
+	double b = json_path_number(rec, "bench.cost.baseline.instructions_per_op"),
+	       c = json_path_number(rec, "bench.cost.candidate.instructions_per_op");
+	if (isnan(b) || isnan(c) || b <= 0 || c <= 0)
+		return t;
+	double v = b / c, w = 1 + s->cpu_tolerance;
+	t.present = 1;
+	t.st = (struct ratio_stats){ v, v / w, v * w, NAN, 1 };
+	t.detail = cJSON_CreateObject();
+	cJSON_AddNumberToObject(t.detail, "instructions_per_op_baseline", b);
+	cJSON_AddNumberToObject(t.detail, "instructions_per_op_candidate", c);
+	cJSON_AddNumberToObject(t.detail, "tolerance", s->cpu_tolerance);
+	return t;
 }
 
 static double bounded(double v)
@@ -314,9 +354,9 @@ static void measure_terms(const struct settings *s, const cJSON *rec, const stru
 		terms[BPERF] = profile_term(b[0] / c[0], b[1] / c[2], b[2] / c[1]);
 }
 
-/* The verdict on measured terms: combined and comparable scores, better_than_pristine,
- * worse_terms. */
-static cJSON *verdict(const struct settings *s, const struct term_value terms[NTERMS])
+/* The verdict on measured terms: combined and comparable scores, better_than_pristine
+ * and what decided it, worse_terms.  CPU: the cpu term (the ties' breaker). */
+static cJSON *verdict(const struct settings *s, const struct term_value terms[NTERMS], const struct term_value *cpu)
 {
 	/* The one rule for "better": no measured term significantly worse.  Reads
 	 * get a tolerance (a write path may trade a little read speed for writes). */
@@ -338,14 +378,29 @@ static cJSON *verdict(const struct settings *s, const struct term_value terms[NT
 		combined = combined < worst ? combined : worst;
 		comp = comp < worst ? comp : worst;
 	}
-	int better = cJSON_GetArraySize(worse) == 0 && comp > 1 &&
-		((significant(&terms[THROUGHPUT].st) && terms[THROUGHPUT].st.value > 1) ||
-		 (terms[LATENCY].present && significant(&terms[LATENCY].st) && terms[LATENCY].st.value > 1));
+	int faster = significant(&terms[THROUGHPUT].st) && terms[THROUGHPUT].st.value > 1,
+	    lower_p99 = terms[LATENCY].present && significant(&terms[LATENCY].st) && terms[LATENCY].st.value > 1;
+	int better = cJSON_GetArraySize(worse) == 0 && comp > 1 && (faster || lower_p99);
+	const char *decided_by = better ? (faster ? "throughput" : "latency") : NULL;
+	/* The wall clock within noise and nothing worse: fewer instructions decide.
+	 * Within noise means measured so: an interval (two pairs or more) holding 1 —
+	 * one pair the screen dropped is no tie. */
+	int tied = !faster && !lower_p99 && cJSON_GetArraySize(worse) == 0 && terms[THROUGHPUT].present &&
+		   !isnan(terms[THROUGHPUT].st.ci_low) &&
+		   (!terms[LATENCY].present || !isnan(terms[LATENCY].st.ci_low));
+	if (!better && tied && cpu->present && significant(&cpu->st) && cpu->st.value > 1) {
+		better = 1;
+		decided_by = "instructions";
+	}
 	cJSON *sc = cJSON_CreateObject();
 	json_add_number_or_null(sc, "combined_score", combined);
 	json_add_number_or_null(sc, "comparable_score", comp);
 	cJSON_AddBoolToObject(sc, "valid", 1);
 	cJSON_AddBoolToObject(sc, "better_than_pristine", better);
+	if (decided_by)
+		cJSON_AddStringToObject(sc, "decided_by", decided_by);
+	else
+		cJSON_AddNullToObject(sc, "decided_by");
 	cJSON_AddItemToObject(sc, "worse_terms", worse);
 	return sc;
 }
@@ -375,6 +430,28 @@ static void add_terms(const struct settings *s, cJSON *sc, struct term_value ter
 		}
 		cJSON_AddItemToObject(tj, term_names[i], t);
 	}
+}
+
+/* score.terms.cpu: the count's ratio, its tolerance band and the two counts;
+ * null when unknown.  Never weighted, never counted in a score. */
+static void add_cpu_term(cJSON *sc, struct term_value *cpu)
+{
+	cJSON *tj = cJSON_GetObjectItemCaseSensitive(sc, "terms");
+	if (!cpu->present) {
+		cJSON_AddNullToObject(tj, "cpu");
+		return;
+	}
+	cJSON *t = cJSON_CreateObject();
+	add_stats(t, &cpu->st);
+	cJSON_DeleteItemFromObjectCaseSensitive(t, "pairs");
+	cJSON_AddNumberToObject(t, "weight", 0);
+	cJSON_AddBoolToObject(t, "counted", 0);
+	cJSON *d;
+	cJSON_ArrayForEach(d, cpu->detail)
+		cJSON_AddItemToObject(t, d->string, cJSON_Duplicate(d, 1));
+	cJSON_Delete(cpu->detail);
+	cpu->detail = NULL;
+	cJSON_AddItemToObject(tj, "cpu", t);
 }
 
 /* The pairs of a record that can be scored: their count, with *pv set; or 0 with
@@ -457,18 +534,19 @@ static cJSON *score_record(const struct settings *s, const cJSON *rec, char **er
 		return sc;
 	}
 
-	struct term_value terms[NTERMS];
+	struct term_value terms[NTERMS], cpu = cpu_term(s, rec);
 	measure_terms(s, rec, pv, n, terms);
-	cJSON *sc = verdict(s, terms);
+	cJSON *sc = verdict(s, terms, &cpu);
 	cJSON_AddNumberToObject(sc, "pairs", (double)n);
 	add_terms(s, sc, terms);
+	add_cpu_term(sc, &cpu);
 	cJSON_AddItemToObject(sc, "contract", contract_report);
 	/* A steadier second signal beside wall-clock throughput (not weighted). */
-	struct term_value cpu = RATIO(cpu_b, cpu_c);
-	if (cpu.present) {
+	struct term_value cpu_seconds = RATIO(cpu_b, cpu_c);
+	if (cpu_seconds.present) {
 		cJSON *sig = cJSON_AddObjectToObject(sc, "signals");
 		cJSON *t = cJSON_AddObjectToObject(sig, "cpu_per_op");
-		add_stats(t, &cpu.st);
+		add_stats(t, &cpu_seconds.st);
 	}
 	free(pv);
 	return sc;
@@ -545,6 +623,14 @@ static void explain(const cJSON *rec, const cJSON *sc)
 			printf("  %-10s unknown (not measured or no interval): counts for nothing\n", t->string);
 			continue;
 		}
+		if (!strcmp(t->string, "cpu")) {
+			printf("  %-10s %.4f  (instructions/op %.1f pristine, %.1f candidate; %s beyond the %.2f %% tolerance;"
+			       " breaks ties only)\n", t->string, json_path_number(t, "value"),
+			       json_path_number(t, "instructions_per_op_baseline"), json_path_number(t, "instructions_per_op_candidate"),
+			       cJSON_IsTrue(json_path(t, "significant")) ? "a difference" : "no difference",
+			       json_path_number(t, "tolerance") * 100);
+			continue;
+		}
 		printf("  %-10s %.4f", t->string, json_path_number(t, "value"));
 		if (!isnan(json_path_number(t, "ci_low")))
 			printf("  95%% CI [%.4f, %.4f]%s", json_path_number(t, "ci_low"), json_path_number(t, "ci_high"),
@@ -563,13 +649,19 @@ static void explain(const cJSON *rec, const cJSON *sc)
 			printf(" %s", t->valuestring);
 		printf(", so the score is capped at the worst such term\n");
 	} else {
-		printf("  %s\n", cJSON_IsTrue(json_path(sc, "better_than_pristine"))
-			? "better than pristine" : "not better than pristine (no throughput or latency gain outside noise)");
+		const char *by = json_path_string(sc, "decided_by");
+		if (cJSON_IsTrue(json_path(sc, "better_than_pristine")))
+			printf("  better than pristine, by %s%s\n", by ? by : "?",
+			       by && !strcmp(by, "instructions") ? " (the wall clock within noise)" : "");
+		else
+			printf("  not better than pristine (no throughput or latency gain outside noise, nor fewer instructions)\n");
 	}
 	printf("  rule: better = no measured term significantly worse (throughput, fixed-load p99, reads beyond\n"
 	       "  the guard) and a throughput or latency interval above 1; a gain adds to the score only when\n"
 	       "  significant; profile terms count only when their intervals exclude 1; a run breaking\n"
-	       "  RocksDB's write-stall contract is invalid\n");
+	       "  RocksDB's write-stall contract is invalid; with nothing worse and the wall clock within\n"
+	       "  noise, instructions per write lower by more than the tolerance make a candidate better\n"
+	       "  (the cpu term is never weighted and never outweighs a wall-clock loss)\n");
 }
 
 /* ---- --calibrate: the run's own noise ----------------------------------------------- */
@@ -707,7 +799,7 @@ static void parse_options(int argc, char **argv, struct settings *s)
 {
 	*s = (struct settings){ .weight = { [THROUGHPUT] = 0.3, [LATENCY] = 0.2, [BCOZ] = 0.3, [BPERF] = 0.2 },
 			      .min_pairs = 3, .max_pairs = 8, .ci_target = 0.03, .screen = 0.05, .read_guard = 0.10,
-			      .profile_in_fitness = 1 };
+			      .profile_in_fitness = 1, .cpu_tolerance = 0.001 };
 	struct opt_spec specs[] = {
 		{ OPT_CALL("weights", "T=W,...", s->weight, parse_weights, "AIOPT_WEIGHTS",
 			   "term weights (default throughput=0.3,latency=0.2,bcoz=0.3,bperf=0.2,read=0,stall=0)") },
@@ -725,6 +817,8 @@ static void parse_options(int argc, char **argv, struct settings *s)
 			     "stop after one pair slower than pristine by more than F") },
 		{ OPT_DOUBLE("read-guard", "F", &s->read_guard, 0, 1, "AIOPT_READ_GUARD",
 			     "reads significantly slower by more than F make a candidate worse") },
+		{ OPT_DOUBLE("cpu-tolerance", "F", &s->cpu_tolerance, 0, 1, "AIOPT_CPU_TOLERANCE",
+			     "instruction counts (bench.cost) differing by more than F break a wall-clock tie") },
 		{ OPT_LONG("profile-in-fitness", "0|1", &s->profile_in_fitness, 0, 1, "AIOPT_PROFILE_IN_FITNESS",
 			   "0: leave the profile terms (bcoz, bperf) out, measured or not (the track sets it)") },
 		{ OPT_FLAG("summarize", &s->summarize, "read pristine's bench runs (one a line) and write their medians") },
@@ -783,7 +877,7 @@ static int score_one(const struct settings *s, cJSON *rec, int number, void *ctx
 			status = EXIT_MORE;
 	}
 	add_medians(sc, rec);
-	add_better_than_parent(sc, s->parent);
+	add_better_than_parent(s, sc, s->parent);
 	cJSON_DeleteItemFromObjectCaseSensitive(rec, "score");
 	cJSON_AddItemToObject(rec, "score", sc);
 	if (s->explain)

@@ -339,6 +339,10 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
 
 @test "AIOPT_PROFILE_IN_PROMPT (the ablation's prompt switch): the same prompt but for the profile section" {
   PARENT=$(jq -c '.coz = {"lines":[{"location":"db/db_impl/db_impl_write.cc:1380","point":"db_bench.write","impact_pct":12.5,"max_speedup_pct":30.2,"context":{"lines":[{"line":1380,"text":"      io_s = log.writer->file()->Sync(immutable_db_options_.use_fsync);"}]}}]}' <<<"$PARENT")
+  # the cpu channel's counts: per function, profile information; the whole count is the score's cpu term
+  PARENT=$(jq -c '.score.terms.cpu = {"value":1.0042,"ci_low":1.0032,"ci_high":1.0052} | .bench.cost = {"args":"--num=20000",
+    "baseline":{"instructions_per_op":9157.4,"functions":[{"name":"DBImpl::WriteImpl","instructions_per_op":6323.7},{"name":"DBImpl::WriteToWAL","instructions_per_op":257.5},{"name":"DBImpl::DelayWrite","instructions_per_op":0}]},
+    "candidate":{"instructions_per_op":9119.0,"functions":[{"name":"DBImpl::WriteImpl","instructions_per_op":6285.2},{"name":"DBImpl::WriteToWAL","instructions_per_op":219.0},{"name":"DBImpl::DelayWrite","instructions_per_op":0}]}}' <<<"$PARENT")
   serve "$(ok_reply "$EDIT_REPLY")"
   # the switch, not the track's name, decides: unset is off, even on a track called profiler
   run --separate-stderr mutate qwen2.5-coder-32b profiler --iteration 7
@@ -351,6 +355,12 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
   grep -q 'Where the time goes' "$profiler"
   grep -q 'db_impl_write.cc:1380 (progress point db_bench.write): .* up to 30.2 %' "$profiler"
   ! grep -q 'Where the time goes' "$scalar" || false
+  grep -qx -- '- DBImpl::WriteToWAL: 219.0 (pristine 257.5, -38.5)' "$profiler"
+  grep -qx -- '- DBImpl::WriteImpl: 6285.2 (pristine 6323.7, -38.5)' "$profiler"
+  ! grep -q -- '- DBImpl::DelayWrite: ' "$profiler" || false   # not on the counted path
+  ! grep -q 'Instructions per write\|WriteToWAL: 219' "$scalar" || false
+  # both see the score's cpu term, a count, not called an interval
+  grep -qx -- '- cpu: 1.004 × pristine (instructions per write, counted; above 1: fewer)' "$scalar"
   # The only difference: one block of lines added on the profiler track, the profile section.
   run diff "$scalar" "$profiler"
   [ "$status" -eq 1 ]

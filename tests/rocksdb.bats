@@ -164,13 +164,10 @@ candidate() {
   [ "$(jq '.score.contract.durability | .syncs_every_write and .writes_per_sync_max_baseline <= 4 and .writes_per_sync_max_candidate <= 4' "$RUN/c0007-spin-sync/score.json")" = true ]
 }
 
-# past_gate NAME EDIT WORKLOAD: an edit applied and built by the stage targets, then
-# — the gate passing it — benchmarked and scored on WORKLOAD; asserts it ends
-# invalid by a durability rule, and sets r (its score.json) and m (the message).
-# Both edits below pass the gate (its durability tests write from one thread; its
-# programs are not the benchmark): running it again would cost three minutes of CI
-# and show nothing new.
-past_gate() {
+# benched NAME EDIT WORKLOAD: an edit applied and built by the stage targets, then
+# — the gate taken as passed — benchmarked and scored on WORKLOAD; sets r (its
+# score.json) and m (its error message, or null).
+benched() {
   local cand="$RUN/$1" t0=$SECONDS
   mkdir -p "$cand"
   jq -cn --arg id "$1" --arg dir "$cand" --rawfile d "$2" \
@@ -183,6 +180,14 @@ past_gate() {
   score < "$cand/bench.json" > "$cand/score.json"
   r=$(cat "$cand/score.json") m=$(jq -r .error.message "$cand/score.json")
   echo "# $1: $((SECONDS - t0)) s, $(jq '.bench.pairs | length' "$cand/bench.json") pairs: $m" >&3
+}
+
+# past_gate NAME EDIT WORKLOAD: benched, and asserts it ends invalid by a durability
+# rule.  Both edits below pass the gate (its durability tests write from one thread;
+# its programs are not the benchmark): running it again would cost three minutes of
+# CI and show nothing new.
+past_gate() {
+  benched "$@"
   [ "$(jq -c '[.score.valid, .error.stage, .score.contract.durability.ok]' <<<"$r")" = '[false,"contract",false]' ]
 }
 
@@ -205,6 +210,48 @@ past_gate() {
   # it ran under the neutral name and still told the benchmark by its command line,
   # and RocksDB's own statistics (recorded in the edited file) still claim every WAL write
   [ "$(jq '.bench.pairs[0].candidate.db_stats.wal_writes > 0' <<<"$r")" = true ]
+}
+
+# counts N BINARY DIR: N counted runs of BINARY by the bench stage's own cost_run
+# (Callgrind, AIOPT_COST_ARGS, in the sandbox), one object a line.
+counts() {
+  bash -c 'set -euo pipefail; TOP=$1 SCRIPT=counts; . "$TOP/bin/common.sh"
+    eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"
+    . "$TOP/bin/stage/lib.sh"; . "$TOP/bin/stage/bench.sh"; mkdir -p "$4"
+    for i in $(seq "$2"); do cost_run "$3" "$4/count-$i" "$4"; done' counts "$TOP" "$@"
+}
+
+@test "the cpu channel: +0.5 % instructions a write is worse in every count, an A/A never different; fewer instructions and a slower clock are not better" {
+  # Two pairs, no reads: the wall clock is only the record the counts are scored in.
+  export AIOPT_BENCH_MIN_PAIRS=2 AIOPT_BENCH_MAX_PAIRS=2 AIOPT_BENCH_READ_SECONDS=0
+  benched c0011-loop "$EDITS/loop-per-write.md" l0
+  jq -r '"# loop: instructions/op \(.score.terms.cpu | [.instructions_per_op_baseline, .instructions_per_op_candidate] | map(. * 10 | round / 10)), cpu \(.score.terms.cpu.value * 10000 | round / 10000), throughput \(.score.terms.throughput | [.value, .ci_low, .ci_high] | map(. * 1000 | round / 1000))"' <<<"$r" >&3
+  [ "$(jq -c '[.error, .score.valid, .score.better_than_pristine, .score.terms.cpu.significant, (.score.terms.cpu.value < 1)]' <<<"$r")" = '[null,true,false,true,true]' ]
+  # per function in the record: the loop is in DBImpl::Write, which calls DBImpl::WriteImpl,
+  # whose own count stays within a few instructions a write
+  [ "$(jq '.bench.cost | ((.candidate.functions[0].instructions_per_op - .baseline.functions[0].instructions_per_op)
+       | if . < 0 then -. else . end) < 5 and .candidate.functions[0].name == "DBImpl::WriteImpl"' <<<"$r")" = true ]
+  # 21 counts of pristine (20 A/A comparisons, each against the next) and 5 of the loop,
+  # each comparison scored by score in the loop's record
+  counts 21 "$RUN/pristine/db_bench" "$RUN/counts-pristine" > "$RUN/pristine-counts.jsonl"
+  counts 5 "$RUN/c0011-loop/db_bench" "$RUN/counts-loop" > "$RUN/loop-counts.jsonl"
+  echo "# pristine instructions/op in 21 counts: $(jq -s -c 'map(.instructions_per_op) | [min, max] | map(. * 10 | round / 10)' "$RUN/pristine-counts.jsonl"); the loop's 5: $(jq -s -c 'map(.instructions_per_op) | [min, max] | map(. * 10 | round / 10)' "$RUN/loop-counts.jsonl")" >&3
+  verdicts() {   # BASELINE-COUNTS CANDIDATE-COUNTS: score's cpu verdict on each pair of lines
+    paste "$1" "$2" | while IFS=$'\t' read -r b c; do
+      jq -c --argjson b "$b" --argjson c "$c" 'del(.score) | .bench.cost = {baseline: $b, candidate: $c}' <<<"$r"
+    done | score | jq -c '[.score.terms.cpu.significant, (.score.terms.cpu.value < 1)]'
+  }
+  [ "$(verdicts <(head -n 5 "$RUN/pristine-counts.jsonl") "$RUN/loop-counts.jsonl" | jq -s -c '[length, unique]')" = '[5,[[true,true]]]' ]
+  [ "$(verdicts <(head -n 20 "$RUN/pristine-counts.jsonl") <(tail -n 20 "$RUN/pristine-counts.jsonl") | jq -s -c '[length, (map(.[0]) | unique)]')" = '[20,[false]]' ]
+  # fewer instructions (the perf timers compiled out) and a 1 ms sleep every 64 writes
+  benched c0012-sleeps "$EDITS/fewer-instructions-sleeps.md" l0
+  jq -r '"# fewer instructions, sleeps: cpu \(.score.terms.cpu.value * 10000 | round / 10000), first pair throughput \(.bench.pairs[0] | .candidate.ops_per_sec / .baseline.ops_per_sec * 1000 | round / 1000), \(.bench.pairs | length) pair(s)"' <<<"$r" >&3
+  [ "$(jq -c '[.score.terms.cpu.significant, (.score.terms.cpu.value > 1), .score.better_than_pristine, .score.decided_by]' <<<"$r")" = '[true,true,false,null]' ]
+  # an edit that names Valgrind gets no count: the channel cannot decide for it
+  printf 'diff\n+  if (RUNNING_ON_VALGRIND) return s;\n' > "$RUN/valgrind.diff"
+  run bash -c 'TOP=$1 SCRIPT=counts; . "$TOP/bin/common.sh"; eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"
+    . "$TOP/bin/stage/lib.sh"; . "$TOP/bin/stage/bench.sh"; cost_run "$2" "$3/x" "$3" "$4"' counts "$TOP" "$RUN/pristine/db_bench" "$RUN" "$RUN/valgrind.diff"
+  [ "$(jq -c '[.instructions_per_op, .error.message]' <<<"$output")" = '[null,"the edit names Valgrind: the counted run could tell itself from the benchmark, so its instruction count is not used"]' ]
 }
 
 @test "a sync workload's databases on tmpfs are refused, saying why" {

@@ -434,3 +434,68 @@ num() { jq -rc "$1" <<<"$output"; }
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"--parent $BATS_TEST_TMPDIR/missing.json: No such file"* ]]
 }
+
+# with_cost B C: the record on stdin with bench.cost's instructions per write, pristine B, candidate C.
+with_cost() { jq -c --argjson b "$1" --argjson c "$2" '.bench.cost = {args: "--num=20000",
+  baseline: {counter: "callgrind", instructions_per_op: $b}, candidate: {counter: "callgrind", instructions_per_op: $c}}'; }
+
+@test "cpu: instructions per write break a wall-clock tie, beyond the tolerance only, and are never weighted" {
+  # throughput and p99 within noise: ratios 0.99–1.01 around 1
+  tie=$(record "$(pair 1000 990 100 100)" "$(pair 1000 1010 100 100)" "$(pair 1000 1000 100 101)" "$(pair 1000 1005 100 99)")
+  run score <<<"$tie"
+  [ "$(num '[.score.better_than_pristine, .score.decided_by, .score.terms.cpu]')" = '[false,null,null]' ]
+  combined=$(num .score.combined_score)
+  # 0.35 % fewer instructions (9,157.4 → 9,125.4): better, decided by instructions; the scores unchanged
+  run score <<<"$(with_cost 9157.4 9125.4 <<<"$tie")"
+  [ "$(num '[.score.better_than_pristine, .score.decided_by, .score.terms.cpu.significant, .score.terms.cpu.weight, .score.terms.cpu.counted]')" = '[true,"instructions",true,0,false]' ]
+  [ "$(num .score.combined_score)" = "$combined" ]
+  [ "$(num '.score.terms.cpu | [.value, .instructions_per_op_baseline, .instructions_per_op_candidate, .tolerance] | map(. * 10000 | round / 10000)')" = '[1.0035,9157.4,9125.4,0.001]' ]
+  # 0.35 % more: a difference the channel sees, worse; not better, and no score is lowered by it
+  run score <<<"$(with_cost 9157.4 9189.4 <<<"$tie")"
+  [ "$(num '[.score.better_than_pristine, .score.terms.cpu.significant, (.score.terms.cpu.value < 1), .score.worse_terms]')" = '[false,true,true,[]]' ]
+  [ "$(num .score.combined_score)" = "$combined" ]
+  # within the tolerance (0.05 %): no difference
+  run score <<<"$(with_cost 9157.4 9152.8 <<<"$tie")"
+  [ "$(num '[.score.better_than_pristine, .score.terms.cpu.significant]')" = '[false,false]' ]
+  # a wider tolerance (AIOPT_CPU_TOLERANCE) calls the 0.35 % a tie too
+  AIOPT_CPU_TOLERANCE=0.005 run score <<<"$(with_cost 9157.4 9125.4 <<<"$tie")"
+  [ "$(num '[.score.better_than_pristine, .score.terms.cpu.significant]')" = '[false,false]' ]
+  run --separate-stderr score --cpu-tolerance 2 <<<"$tie"
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"--cpu-tolerance"*"2"* ]]
+  # unknown counts (an edit naming Valgrind, a user's own benchmark): null, nothing decided
+  run score <<<"$(with_cost 9157.4 null <<<"$tie")"
+  [ "$(num '[.score.better_than_pristine, .score.terms.cpu]')" = '[false,null]' ]
+  run score --explain <<<"$(with_cost 9157.4 9125.4 <<<"$tie")"
+  [[ "$output" == *"cpu        1.0035  (instructions/op 9157.4 pristine, 9125.4 candidate; a difference beyond the 0.10 % tolerance; breaks ties only)"* ]]
+  [[ "$output" == *"better than pristine, by instructions (the wall clock within noise)"* ]]
+}
+
+@test "cpu: fewer instructions never outweigh a measured wall-clock loss" {
+  # 20 % fewer instructions, throughput 10 % lower in every pair (an edit that skips work and sleeps)
+  slower=$(record "$(pair 1000 900 100 100)" "$(pair 1000 905 100 100)" "$(pair 1000 895 100 100)")
+  run score <<<"$(with_cost 9157.4 7300 <<<"$slower")"
+  [ "$(num '[.score.better_than_pristine, .score.decided_by, .score.worse_terms, .score.terms.cpu.significant]')" = '[false,null,["throughput"],true]' ]
+  [ "$(num '.score.combined_score < 1')" = true ]
+  # one pair, 8 % slower (the screen dropped it): no interval, no tie, so the count decides nothing
+  run score <<<"$(with_cost 9157.4 7300 <<<"$(record "$(pair 1000 920 100 100)")")"
+  [ "$(num '[.score.better_than_pristine, .score.decided_by, .score.terms.throughput.ci_low, .score.terms.cpu.significant]')" = '[false,null,null,true]' ]
+  # a significant wall-clock gain decides by itself, whatever the count says
+  faster=$(record "$(pair 1000 1040 100 100)" "$(pair 1000 1050 100 100)" "$(pair 1000 1060 100 100)")
+  run score <<<"$(with_cost 9157.4 9300 <<<"$faster")"
+  [ "$(num '[.score.better_than_pristine, .score.decided_by]')" = '[true,"throughput"]' ]
+}
+
+@test "cpu: better than the parent by instructions only when the wall clock ties with the parent's" {
+  tie=$(record "$(pair 1000 990 100 100)" "$(pair 1000 1010 100 100)" "$(pair 1000 1000 100 101)" "$(pair 1000 1005 100 99)")
+  echo '{"score":{"terms":{"throughput":{"value":1.0},"latency":{"value":1.0},"cpu":{"value":1.002}}}}' > "$BATS_TEST_TMPDIR/p.json"
+  run score --parent "$BATS_TEST_TMPDIR/p.json" <<<"$(with_cost 9157.4 9125.4 <<<"$tie")"   # 1.0035 > 1.002 · 1.001
+  [ "$(num '[.score.better_than_pristine, .score.better_than_parent]')" = '[true,true]' ]
+  echo '{"score":{"terms":{"throughput":{"value":1.0},"latency":{"value":1.0},"cpu":{"value":1.003}}}}' > "$BATS_TEST_TMPDIR/p.json"
+  run score --parent "$BATS_TEST_TMPDIR/p.json" <<<"$(with_cost 9157.4 9125.4 <<<"$tie")"   # within the tolerance of the parent's
+  [ "$(num .score.better_than_parent)" = false ]
+  # a parent measurably faster on the wall clock: fewer instructions do not make up for it
+  echo '{"score":{"terms":{"throughput":{"value":1.05},"latency":{"value":1.0},"cpu":{"value":0.99}}}}' > "$BATS_TEST_TMPDIR/p.json"
+  run score --parent "$BATS_TEST_TMPDIR/p.json" <<<"$(with_cost 9157.4 9125.4 <<<"$tie")"
+  [ "$(num .score.better_than_parent)" = false ]
+}

@@ -54,6 +54,55 @@ parsed_run() {   # LOGFILE EXIT CPU
     --arg log "$(basename "$1")" '. + {exit_status: $st, cpu_seconds: $cpu, log: $log}'
 }
 
+# The cpu channel: the instructions of one fixed-work run (AIOPT_COST_ARGS: one
+# writer, no flush, no compaction, no statistics) under Callgrind, which counts
+# instructions instead of timing them, so two runs of the same code agree to about
+# 0.01 % (tests/bench/README.md) where wall-clock pairs need 3-6 %.  The total is
+# every thread's, from start to exit: work moved to another thread of the run is
+# still counted.  It comes from valgrind's own log, on a descriptor valgrind takes
+# out of the program's reach (the program could write its profile file, not that);
+# the per-function figures (AIOPT_FUNCTIONS, inclusive) come from the profile and
+# are profile information, for the prompt only.  An edit that names Valgrind (to
+# tell the counted run from the benchmark) gets no count: null, unknown, so the
+# channel cannot decide for it.  Prints the run object; null for a user's own
+# benchmark (not db_bench).
+cost_run() {   # BINARY LOGBASE SCRATCH [DIFF]
+  local bin=$1 logbase=$2 scratch=$3 diff=${4:-} db st=0 ops total
+  if [ -n "${AIOPT_BENCH_CMD:-}" ]; then echo null; return; fi
+  if [ -s "$diff" ] && grep -qiE '^\+.*valgrind' "$diff"; then
+    jq -cn '{counter: "callgrind", instructions_per_op: null,
+      error: {stage: "bench", message: "the edit names Valgrind: the counted run could tell itself from the benchmark, so its instruction count is not used"}}'
+    return
+  fi
+  db=$(mktemp -d "$scratch/cost.XXXXXX")
+  # shellcheck disable=SC2086  # AIOPT_COST_ARGS is a list of db_bench flags
+  candidate_program "$(run_limit 30)" "$db" "$logbase.kernel" \
+    --under valgrind --tool=callgrind --log-fd=3 --callgrind-out-file="$db/.callgrind" -- \
+    "$bin" --db="$db/db" $AIOPT_COST_ARGS 3> "$logbase.valgrind" > "$logbase.log" 2>&1 || st=$?
+  ops=$({ "$BIN/parse-dbbench" "$logbase.log" 2>/dev/null || true; } | jq '[.benchmarks[]? | select(.name == "fillrandom") | .operations][0] // empty')
+  total=$(sed -n 's/^==[0-9]*== Collected : \([0-9]*\)$/\1/p' "$logbase.valgrind" | tail -n 1)
+  if [ "$st" != 0 ] || [ -z "$ops" ] || [ -z "$total" ] || [ ! -s "$db/.callgrind" ]; then
+    jq -cn --argjson st "$st" --arg log "$(basename "$logbase").log" \
+      '{counter: "callgrind", instructions_per_op: null, exit_status: $st, log: $log,
+        error: {stage: "bench", message: "the counted run (\($log)) exited \($st) without a count of its writes and instructions"}}'
+  else
+    "$BIN/parse-callgrind" --operations "$ops" "$db/.callgrind" | jq -c --argjson st "$st" --argjson total "$total" \
+      --arg log "$(basename "$logbase").log" --argjson ops "$ops" \
+      '{counter: "callgrind", instructions: $total, operations: $ops, instructions_per_op: ($total / $ops),
+        functions: (.functions // null), exit_status: $st, log: $log} + (if .error then {error} else {} end)'
+  fi
+  rm -rf "$db"
+}
+
+# Both sides' counted runs, one after the other, holding the machine: a count does
+# not depend on the load, but the pairs of other runs would (two cores).
+cost_pair() {   # BASELINE-BIN CANDIDATE-BIN BASELINE-LOGBASE CANDIDATE-LOGBASE SCRATCH DIFF
+  local b c
+  b=$(cost_run "$1" "$3" "$5")
+  c=$(cost_run "$2" "$4" "$5" "$6")
+  jq -cn --argjson b "$b" --argjson c "$c" --arg args "${AIOPT_COST_ARGS}" '{args: $args, baseline: $b, candidate: $c}'
+}
+
 # The user's own benchmark (AIOPT_BENCH_CMD; $1 the binary, $2 the database
 # directory; AIOPT_BENCH_DURATION the seconds to run, AIOPT_BENCH_WORKLOAD the
 # workload, in its environment): the saturation run only.  Its figures come from db_bench's output, or,
@@ -195,6 +244,9 @@ stage_bench() {
     noise=(--calibration "$cand/calibration.json")
   fi
   : > "$pairs"
+  log "bench: instructions counted (Callgrind), pristine and candidate"
+  machine_lock exclusive cost_pair "$pristine/db_bench" "$cand/db_bench" "$cand/cost-pristine" "$cand/cost-candidate" \
+    "$scratch" "$cand/cumulative.diff" > "$cand/cost.json"
   while [ "$more" -eq 3 ]; do
     i=$((i + 1))
     log "bench pair $i ($([ $((i % 2)) -eq 1 ] && echo "pristine first" || echo "candidate first"))"
@@ -202,7 +254,8 @@ stage_bench() {
       "$scratch" "$offered" >> "$pairs"
     cp "$in" "$out.tmp"
     # The pairs only: score makes every statistic of them (score.medians, the terms).
-    update "$out.tmp" --slurpfile p "$pairs" --arg args "$(bench_args)" '.bench = {workload: $args, pairs: $p}'
+    update "$out.tmp" --slurpfile p "$pairs" --slurpfile cost "$cand/cost.json" --arg args "$(bench_args)" \
+      '.bench = {workload: $args, pairs: $p, cost: $cost[0]}'
     more=0
     "$BIN/score" --more ${noise[@]+"${noise[@]}"} < "$out.tmp" 2> "$cand/bench-$i.decision" || more=$?
     log "bench: $(cat "$cand/bench-$i.decision")"

@@ -22,12 +22,18 @@ sandboxed() { local seconds=$1; shift; timeout --kill-after=10 "$seconds" "$TOP/
 # /usr/bin/time writing SCRATCH/.time), so that code under evolution cannot tell the
 # benchmark from the tests by any of them.  KERNEL.{perf,io} get the kernel's
 # account of the run (sandbox.sh --kernel-count).  halt_on_error: the first race
-# ends a TSan program (exit 66), which fails the gate.
-candidate_program() {   # SECONDS SCRATCH KERNEL PROGRAM ARGS...
-  local seconds=$1 scratch=$2 kernel=$3; shift 3
+# ends a TSan program (exit 66), which fails the gate.  --under CMD... --: the
+# program runs under a tool (the cpu channel's Callgrind), still by its neutral name.
+candidate_program() {   # SECONDS SCRATCH KERNEL [--under CMD... --] PROGRAM ARGS...
+  local seconds=$1 scratch=$2 kernel=$3 under=(); shift 3
+  if [ "$1" = --under ]; then
+    shift
+    while [ "$1" != -- ]; do under+=("$1"); shift; done
+    shift
+  fi
   sandboxed "$seconds" --program "$1" --rw "$scratch" --kernel-count "$kernel" \
     --env "TEST_TMPDIR=$scratch" --env "TSAN_OPTIONS=halt_on_error=1 exitcode=66 history_size=3 second_deadlock_stack=1" -- \
-    /usr/bin/time -f '%e %U %S' -o "$scratch/.time" "$@"
+    /usr/bin/time -f '%e %U %S' -o "$scratch/.time" ${under[@]+"${under[@]}"} "$@"
 }
 
 # Databases live on the run's own filesystem, never /tmp by default: on tmpfs

@@ -32,6 +32,8 @@ stage_pristine() {
     log "pristine: bench run $i of $runs"
     machine_lock exclusive bench_run "$dir/db_bench" "$dir/db_bench" "$dir/bench-$i" "$scratch" >> "$dir/runs.jsonl"
   done
+  log "pristine: instructions counted (Callgrind)"
+  machine_lock exclusive cost_run "$dir/db_bench" "$dir/cost" "$scratch" > "$dir/cost.json"
   rm -rf "$scratch"
   jq -e -s 'all(.exit_status == 0 and .ops_per_sec != null)' "$dir/runs.jsonl" > /dev/null \
     || system_error "pristine's bench runs failed: $(jq -rs 'map(.error.message // empty) | first // empty' "$dir/runs.jsonl") (see $dir/bench-*.log)"
@@ -53,12 +55,13 @@ stage_pristine() {
   fi
   # The medians are score's (score --summarize); the offered load is derived from them.
   "$BIN/score" --summarize < "$dir/runs.jsonl" | jq -c --argjson coz "$coz" --argjson bperf "$bperf" \
-      --argjson share "${AIOPT_BENCH_OFFERED_LOAD}" --argjson bytes "${bytes_per_op:-null}" --slurpfile runs "$dir/runs.jsonl" '
+      --argjson share "${AIOPT_BENCH_OFFERED_LOAD}" --argjson bytes "${bytes_per_op:-null}" --slurpfile runs "$dir/runs.jsonl" \
+      --slurpfile cost "$dir/cost.json" '
       . + {offered_load_share: $share,
            offered_bytes_per_sec: (if $bytes == null or $share == 0 or .ops_per_sec == null then null
                                    else (.ops_per_sec * $bytes * $share | floor) end),
-           coz: $coz, bperf: $bperf, bench: $runs}' > "$dir/baseline.json.tmp"
+           coz: $coz, bperf: $bperf, cost: $cost[0], bench: $runs}' > "$dir/baseline.json.tmp"
   mv "$dir/baseline.json.tmp" "$dir/baseline.json"
-  log "pristine: $(jq -c '{ops_per_sec, p99_us, stall_pct, l0_files, read_ops_per_sec, offered_bytes_per_sec, coz_max_speedup_pct: .coz.max_speedup_pct}' "$dir/baseline.json")"
+  log "pristine: $(jq -c '{ops_per_sec, p99_us, stall_pct, l0_files, read_ops_per_sec, offered_bytes_per_sec, coz_max_speedup_pct: .coz.max_speedup_pct, instructions_per_op: .cost.instructions_per_op}' "$dir/baseline.json")"
 }
 

@@ -36,6 +36,16 @@ AIOPT_BENCH_WORKLOAD ?= l0
 # Runs of pristine measured once per run (its baseline.json: medians, offered load).
 AIOPT_BASELINE_RUNS ?= 3
 AIOPT_BENCH_DURATION ?= 10
+# The cpu channel (bin/stage/bench.sh cost_run): one run of this fixed work under
+# Callgrind per side of every candidate, its instructions per write counted, not
+# timed.  What keeps the count deterministic: one writer (no spin-waits in the
+# write group), a memtable that holds every write (no flush, no compaction), no
+# --statistics or --histogram (their timers feed timing-dependent code), a fixed
+# seed.  About 3 s under the tool.  The same keys and values as the workloads.
+AIOPT_COST_ARGS ?= --benchmarks=fillrandom --num=20000 --threads=1 --key_size=16 --value_size=400 --compression_type=none --write_buffer_size=67108864 --disable_auto_compactions=1 --stats_dump_period_sec=0 --seed=1
+# Instructions per write that differ by more than this share are a difference
+# (score's cpu term); A/A counts differ by at most about 0.01 % (tests/bench/README.md).
+AIOPT_CPU_TOLERANCE ?= 0.001
 # Latency is measured at a fixed offered load (db_bench --benchmark_write_rate_limit),
 # this share of pristine's saturation throughput, the same for both sides of a pair:
 # at saturation a slower write path lowers p99 (coordinated omission).

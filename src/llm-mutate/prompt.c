@@ -27,7 +27,9 @@ static void describe_score(struct buf *b, const cJSON *rec)
 		if (isnan(v))
 			continue;
 		buf_printf(b, "- %s: %.3f × pristine", t->string, v);
-		if (!isnan(lo) && !isnan(hi))
+		if (!strcmp(t->string, "cpu"))   /* a count, not an interval: its band is the tolerance */
+			buf_puts(b, " (instructions per write, counted; above 1: fewer)");
+		else if (!isnan(lo) && !isnan(hi))
 			buf_printf(b, " (95 %% CI %.3f–%.3f)", lo, hi);
 		buf_puts(b, "\n");
 		any = 1;
@@ -159,7 +161,8 @@ char *inspiration_section(const struct settings *s, const cJSON *archive, const 
 }
 
 /* With AIOPT_PROFILE_IN_PROMPT=1 only: Coz's top lines (parse-coz --context output in the parent's
- * "coz") and the off-CPU profile's top stacks ("bperf"), when the parent has them. */
+ * "coz"), the off-CPU profile's top stacks ("bperf") and the instructions per write of
+ * each AIOPT_FUNCTIONS function against pristine's (bench.cost), when the parent has them. */
 char *profile_section(const struct settings *s, const cJSON *parent)
 {
 	struct buf b = { 0 };
@@ -200,6 +203,26 @@ char *profile_section(const struct settings *s, const cJSON *parent)
 		buf_printf(&b, "- %.1f %% %s: %s\n", json_path_number(st, "share_pct"),
 			   json_path_string(st, "class") ? json_path_string(st, "class") : "",
 			   json_path_string(st, "location") ? json_path_string(st, "location") : "?");
+	}
+	const cJSON *mine = json_path(parent, "bench.cost.candidate.functions"), *f;
+	const cJSON *theirs = json_path(parent, "bench.cost.baseline.functions");
+	shown = 0;
+	cJSON_ArrayForEach(f, mine) {
+		const char *name = json_path_string(f, "name");
+		double v = json_path_number(f, "instructions_per_op"), p = NAN;
+		const cJSON *g;
+		cJSON_ArrayForEach(g, theirs)
+			if (name && json_path_string(g, "name") && !strcmp(name, json_path_string(g, "name")))
+				p = json_path_number(g, "instructions_per_op");
+		if (!name || isnan(v) || (v == 0 && (isnan(p) || p == 0)))
+			continue;   /* not on this workload's path */
+		if (shown++ == 0)
+			buf_printf(&b, "\nInstructions per write (Callgrind, inclusive, %s):\n",
+				   json_path_string(parent, "bench.cost.args") ? json_path_string(parent, "bench.cost.args") : "fixed work");
+		buf_printf(&b, "- %s: %.1f", name, v);
+		if (!isnan(p))
+			buf_printf(&b, " (pristine %.1f, %+.1f)", p, v - p);
+		buf_puts(&b, "\n");
 	}
 	return buf_take(&b);
 }

@@ -5,11 +5,12 @@
 set -euo pipefail
 T=$(cd "$(dirname "$0")/.." && pwd)
 C=$T/fuzz/corpus
-rm -rf "$C"; mkdir -p "$C"/{parse-dbbench,parse-coz,parse-offcpu,parse-gtest,parse-build,records,records-jq,apply-diff,pick-parent,mann-whitney}
+rm -rf "$C"; mkdir -p "$C"/{parse-dbbench,parse-coz,parse-offcpu,parse-callgrind,parse-gtest,parse-build,records,records-jq,apply-diff,pick-parent,mann-whitney}
 for f in "$T"/fixtures/dbbench/*.log; do head -c 16384 "$f" > "$C/parse-dbbench/$(basename "$f")"; done
 for f in "$T"/fixtures/coz/*.coz; do head -c 16384 "$f" > "$C/parse-coz/$(basename "$f")"; done
 for f in "$T"/fixtures/gate/*.log; do head -c 16384 "$f" > "$C/parse-gtest/$(basename "$f")"; done
 for f in "$T"/fixtures/build/*.log; do head -c 16384 "$f" > "$C/parse-build/$(basename "$f")"; done
+for f in "$T"/fixtures/callgrind/*.callgrind.gz; do gzip -dc "$f" | head -c 16384 > "$C/parse-callgrind/$(basename "$f" .gz)" || true; done
 for f in "$T"/fixtures/offcpu/*.perf-script.gz; do gzip -dc "$f" | head -c 16384 > "$C/parse-offcpu/$(basename "$f" .gz)" || true; done
 # records: the demo archive's real records, less their statistics tickers (small)
 jq -c 'del(.bench.pairs[]?[]?.statistics) | del(.bench.pairs[2:]?)' \
