@@ -51,6 +51,19 @@ for archive in "$dir"/*/seed-*/archive.jsonl; do
     jq -cR --arg track "$track" --arg seed "$seed" 'fromjson? // empty | objects | {noise: ({track: $track, seed: $seed} + .)}' \
       "$seed_dir/pristine/calibration.jsonl" | tail -n 1 >&6
   fi
+  # The run's headroom: its device and the physical limit of its workload, as the
+  # pristine stage recorded them (baseline.json's limits; numbers only, as data).
+  if [ -f "$seed_dir/pristine/baseline.json" ]; then
+    jq -c --arg track "$track" --arg seed "$seed" 'objects | .limits as $l | .device as $d | select($l | type == "object")
+      | def num: if type == "number" then . else null end;
+      {limits: {track: $track, seed: $seed, ops_per_sec: (.ops_per_sec | num),
+                writer_threads: ($l.writer_threads | num), syncs_every_write: ($l.syncs_every_write == true),
+                device_syncs_per_sec: ($l.device_syncs_per_sec | num), sync_bound_ops_per_sec: ($l.sync_bound_ops_per_sec | num),
+                no_stall_ops_per_sec: ($l.no_stall_ops_per_sec | num),
+                filesystem: (if $d | type == "object" then $d.filesystem | strings else null end),
+                sync_p50_us: (if $d | type == "object" then $d.sync_us.p50 | num else null end)}}' \
+      "$seed_dir/pristine/baseline.json" 2>/dev/null >&6 || echo "report: $seed_dir/pristine/baseline.json: not JSON, ignored" >&2
+  fi
   # What the track meant in this run (run_track.sh's track.json, read as data): the
   # model class, the ablation's switches and the parent strategy, printed beside the
   # results.  The models the calls really used come from the records.
@@ -115,6 +128,7 @@ group_by(.track) | map(
      ($rs | map(.r | known_tokens) | any) as $has_tokens |
      ($series | .points |= map(if $has_tokens then . else .tokens = null end)) as $series |
      ($noise | map(.noise | select(.track == $track and .seed == $seed)) | last // null) as $noise_of_run |
+     ($noise | map(.limits | select(.track == $track and .seed == $seed)) | last // null) as $limits_of_run |
      {seed: $seed, records: length, final_best: $series.best, series: $series.points,
       screening_best: ($rs | map(.r | comparable) | map(select(. != null)) | max),
       screened: ($rs | map(select(.r.score.valid == true)) | length),
@@ -122,6 +136,13 @@ group_by(.track) | map(
       confirmations: ($rs | map(select(.r.confirm != null)) | length),
       confirmed: ($rs | map(select(.r | confirmed_better)) | length),
       noise: (if $noise_of_run == null then null else $noise_of_run | {host, pairs, duration_seconds, throughput, log_ratio_sd, detectable_change} end),
+      # the limit of the workload, and where pristine and the run's best confirmed throughput stand against it
+      limits: (if $limits_of_run == null then null else $limits_of_run | del(.track, .seed) |
+        (if .syncs_every_write then .sync_bound_ops_per_sec else .no_stall_ops_per_sec end) as $bound |
+        . + {bound_ops_per_sec: $bound, bound_kind: (if .syncs_every_write then "writers × device syncs/s" else "no-stall throughput" end),
+             pristine_share: (if $bound == null or .ops_per_sec == null then null else .ops_per_sec / $bound end),
+             best_confirmed_share: (($rs | map(.r | select(confirmed_better) | .confirm.score.terms.throughput.value | numbers) | max) as $ratio |
+               if $bound == null or .ops_per_sec == null or $ratio == null then null else .ops_per_sec * $ratio / $bound end)} end),
       tokens: (if ($rs | map(.r | known_tokens) | any) then $series.tokens else null end),
       cost_usd: ($rs | map(.r) | cost_usd),
       run_dir: .[0].run_dir})) as $seeds |
@@ -293,6 +314,16 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
 "|---|---|---|---|---|---|---|",
 (.tracks[] | .track as $t | .seeds[] |
   "| \($t) | \(.seed) | \(.screened) | \(.passed_screening) | \(.confirmed) (of \(.confirmations)) | \(if .noise == null then "not calibrated" else "\(.noise.throughput | ci) (\(.noise.pairs) pairs of \(.noise.duration_seconds) s, \(.noise.host))" end) | \(if .noise.detectable_change.pct == null then "–" else "\(.noise.detectable_change.pct | f(1)) % (\(.noise.detectable_change.pairs) pairs)" end) |"),
+"",
+"## Headroom: each run's device and the physical limit",
+"",
+"Measured when each run started, on its databases' filesystem (`baseline.json`'s `device` and `limits`). With `--sync=1` each of W writer threads waits for its write's sync, so one sync covers at most W writes (all of them, grouped) and the WAL's syncs come one after another: at most W × the device's syncs per second (`sync-probe`: 512 B appended and fdatasync'd, one thread), reached only when every sync carries every writer; the L0 workload's limit is its no-stall throughput, pristine's writes over the time it did not stall (derived from the stall share, not measured without stalls). The best is the run's best confirmed candidate's throughput (pristine's times its confirmed ratio).",
+"",
+"| track | seed | device (filesystem, syncs/s, p50 sync) | limit | pristine ops/s (of limit) | best confirmed (of limit) |",
+"|---|---|---|---|---|---|",
+(.tracks[] | .track as $t | .seeds[] | .limits as $l |
+  if $l == null then "| \($t) | \(.seed) | not measured | – | – | – |" else
+  "| \($t) | \(.seed) | \($l.filesystem // "?"), \($l.device_syncs_per_sec | f(0)) syncs/s, \($l.sync_p50_us | f(0)) µs | \($l.bound_ops_per_sec | f(0)) ops/s (\($l.bound_kind)\(if $l.syncs_every_write then ", \($l.writer_threads) writers" else "" end)) | \($l.ops_per_sec | f(0)) (\(if $l.pristine_share == null then "–" else "\($l.pristine_share * 100 | f(0)) %" end)) | \(if $l.best_confirmed_share == null then "none confirmed" else "\($l.best_confirmed_share * 100 | f(0)) %" end) |" end),
 "",
 "## The funnel",
 "",

@@ -499,3 +499,24 @@ with_cost() { jq -c --argjson b "$1" --argjson c "$2" '.bench.cost = {args: "--n
   run score --parent "$BATS_TEST_TMPDIR/p.json" <<<"$(with_cost 9157.4 9125.4 <<<"$tie")"
   [ "$(num .score.better_than_parent)" = false ]
 }
+
+@test "the sync workload's decomposition: writes per sync and device-normalised throughput, signals beside the terms, never weighted" {
+  sync="--benchmarks=fillrandom,stats --num=100000000 --sync=1 --threads=4 --seed=1 --duration=10"
+  # pristine 1,000 ops/s, 2 writes a sync (5,000 syncs, 0.5 ms each); the candidate 1,400 ops/s and
+  # 2.8 writes a sync (5,000 syncs of 14,000 writes), each sync 0.6 ms: a slower device in its run
+  rec=$(record "$(pair 1000 1400 100 100)" "$(pair 1000 1400 100 100)" | jq -c --arg w "$sync" '.bench.workload = $w
+    | .bench.pairs[] |= (.baseline.kernel += {sync_seconds: 2.5, traced_sync_calls: 5000}
+                         | .candidate.kernel += {durable_sync_calls: 5000, write_calls: 5000, sync_seconds: 3.0, traced_sync_calls: 5000})')
+  run score <<<"$rec"
+  [ "$(num '.score.signals | [.writes_per_sync.value, .device_normalised_throughput.value] | map(. * 1000 | round / 1000)')" = '[1.4,1.68]' ]
+  # signals only: the terms and the verdict come from the wall clock
+  [ "$(num '[.score.terms.throughput.value, (.score.terms | has("writes_per_sync"))] | map(tostring) | join(" ")')" = "1.4 false" ]
+  run score --explain <<<"$rec"
+  [[ "$output" == *"writes/sync 1.4000"*"(kernel-counted writes per durable sync, candidate over pristine; a signal, not weighted)"* ]]
+  # without --sync=1 the decomposition means nothing: left out
+  run score <<<"$(jq -c '.bench.workload = "--num=100000000 --threads=4"' <<<"$rec")"
+  [ "$(num '.score.signals | has("writes_per_sync") or has("device_normalised_throughput")')" = false ]
+  # a run without the trace: the normalised figure unknown, not 0
+  run score <<<"$(jq -c '.bench.pairs[0].candidate.kernel.sync_seconds = null | .bench.pairs[0].candidate.kernel.traced_sync_calls = null' <<<"$rec")"
+  [ "$(num '.score.signals | [has("writes_per_sync"), has("device_normalised_throughput")]')" = '[true,false]' ]
+}

@@ -33,19 +33,26 @@ db_bench_once() {   # BINARY DBDIR LOG ARGS...
 # them), durable_sync_calls (fsync, fdatasync, sync, syncfs: the calls after which
 # written data survives a power loss; sync_file_range and msync are not counted
 # there), and from /proc/PID/io the write calls (syscw), the bytes passed to them
-# (wchar) and the bytes sent to storage (write_bytes).  null when there is none.
+# (wchar) and the bytes sent to storage (write_bytes); from perf trace's summary the
+# seconds its threads spent in fsync and fdatasync, summed over threads
+# (sync_seconds: the device's share; null where perf could not trace).  null when
+# there is none.
 kernel_account() {   # BASE
   [ -s "$1.io" ] || { echo null; return; }
-  local calls='{}'
+  local calls='{}' traced=null
   [ ! -s "$1.perf" ] || calls=$(awk -F, '$3 ~ /^syscalls:sys_enter_/ { sub(/^syscalls:sys_enter_/, "", $3); print $3 "\t" $1 }' "$1.perf" \
     | jq -Rn '[inputs | split("\t") | {(.[0] + "_calls"): (.[1] | tonumber? // null)}] | add // {}')
-  jq -Rn --argjson c "$calls" '
+  # "   fdatasync    846      0   478.984  ..." : calls, errors, total msec
+  [ ! -s "$1.trace" ] || traced=$(awk '$1 == "fsync" || $1 == "fdatasync" { n += $2; ms += $4 }
+    END { printf "{\"traced_sync_calls\": %d, \"sync_seconds\": %.6f}\n", n, ms / 1000 }' "$1.trace")
+  jq -Rn --argjson c "$calls" --argjson t "$traced" '
     [inputs | capture("^(?<k>[a-z_]+): +(?<v>[0-9]+)$") | {(.k): (.v | tonumber)}] | add as $io |
     ["fsync", "fdatasync", "sync", "syncfs", "sync_file_range", "msync"] as $all |
     ($all | map({(. + "_calls"): ($c[. + "_calls"] // null)}) | add) +
     {source: (if $c == {} then "/proc/PID/io (perf could not count system calls)" else "perf stat syscalls:sys_enter_*, /proc/PID/io" end),
      durable_sync_calls: ([$c.fsync_calls, $c.fdatasync_calls, $c.sync_calls, $c.syncfs_calls] | if any(. == null) then null else add end),
-     write_calls: $io.syscw, write_bytes: $io.wchar, storage_write_bytes: $io.write_bytes}' "$1.io"
+     write_calls: $io.syscw, write_bytes: $io.wchar, storage_write_bytes: $io.write_bytes,
+     sync_seconds: ($t.sync_seconds // null), traced_sync_calls: ($t.traced_sync_calls // null)}' "$1.io"
 }
 
 # A parsed run as JSON with its exit status, CPU seconds and log name.

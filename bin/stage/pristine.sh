@@ -32,6 +32,10 @@ stage_pristine() {
     log "pristine: bench run $i of $runs"
     machine_lock exclusive bench_run "$dir/db_bench" "$dir/db_bench" "$dir/bench-$i" "$scratch" >> "$dir/runs.jsonl"
   done
+  # The device's own sync rate, where the databases live: the bound of a sync
+  # workload (writer threads × syncs/s without group commit), in the report.
+  log "pristine: the device's sync rate (sync-probe, ${AIOPT_SYNC_PROBE_SECONDS} s)"
+  machine_lock exclusive "$BIN/sync-probe" --dir "$scratch" --seconds "${AIOPT_SYNC_PROBE_SECONDS}" > "$dir/device.json"
   log "pristine: instructions counted (Callgrind)"
   machine_lock exclusive cost_run "$dir/db_bench" "$dir/cost" "$scratch" > "$dir/cost.json"
   rm -rf "$scratch"
@@ -53,15 +57,28 @@ stage_pristine() {
     exec 9>&-
     bperf=$(cat "$dir/bperf.json")
   fi
+  # The headroom the report states: a sync workload's W writers each wait for their
+  # write's sync, so one sync covers at most W writes and the WAL's syncs come one
+  # after another: at most W × the device's syncs/s.  The L0 workload's no-stall
+  # throughput is pristine's over the time it did not stall.
+  local threads=1 syncs=false
+  [[ " $(bench_args) " =~ [[:space:]]--threads=([0-9]+)[[:space:]] ]] && threads=${BASH_REMATCH[1]}
+  workload_syncs && syncs=true
   # The medians are score's (score --summarize); the offered load is derived from them.
   "$BIN/score" --summarize < "$dir/runs.jsonl" | jq -c --argjson coz "$coz" --argjson bperf "$bperf" \
+      --argjson threads "$threads" --argjson syncs "$syncs" --arg args "$(bench_args)" \
       --argjson share "${AIOPT_BENCH_OFFERED_LOAD}" --argjson bytes "${bytes_per_op:-null}" --slurpfile runs "$dir/runs.jsonl" \
-      --slurpfile cost "$dir/cost.json" '
+      --slurpfile cost "$dir/cost.json" --slurpfile device "$dir/device.json" '
       . + {offered_load_share: $share,
            offered_bytes_per_sec: (if $bytes == null or $share == 0 or .ops_per_sec == null then null
                                    else (.ops_per_sec * $bytes * $share | floor) end),
-           coz: $coz, bperf: $bperf, cost: $cost[0], bench: $runs}' > "$dir/baseline.json.tmp"
+           coz: $coz, bperf: $bperf, cost: $cost[0], device: $device[0], bench: $runs} |
+      .limits = {workload: $args, writer_threads: $threads, syncs_every_write: $syncs,
+                 device_syncs_per_sec: .device.syncs_per_sec,
+                 sync_bound_ops_per_sec: (if $syncs and .device.syncs_per_sec != null then $threads * .device.syncs_per_sec else null end),
+                 no_stall_ops_per_sec: (if .ops_per_sec == null or .stall_pct == null or .stall_pct >= 100 then null
+                                        else .ops_per_sec / (1 - .stall_pct / 100) end)}' > "$dir/baseline.json.tmp"
   mv "$dir/baseline.json.tmp" "$dir/baseline.json"
-  log "pristine: $(jq -c '{ops_per_sec, p99_us, stall_pct, l0_files, read_ops_per_sec, offered_bytes_per_sec, coz_max_speedup_pct: .coz.max_speedup_pct, instructions_per_op: .cost.instructions_per_op}' "$dir/baseline.json")"
+  log "pristine: $(jq -c '{ops_per_sec, p99_us, stall_pct, l0_files, read_ops_per_sec, offered_bytes_per_sec, coz_max_speedup_pct: .coz.max_speedup_pct, instructions_per_op: .cost.instructions_per_op, device_syncs_per_sec: .device.syncs_per_sec}' "$dir/baseline.json")"
 }
 

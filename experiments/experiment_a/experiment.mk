@@ -46,6 +46,10 @@ AIOPT_COST_ARGS ?= --benchmarks=fillrandom --num=20000 --threads=1 --key_size=16
 # Instructions per write that differ by more than this share are a difference
 # (score's cpu term); A/A counts differ by at most about 0.01 % (tests/bench/README.md).
 AIOPT_CPU_TOLERANCE ?= 0.001
+# Seconds of sync-probe (512 B appended and fdatasync'd, again and again) on the
+# databases' filesystem when pristine is measured: the device's sync rate, the
+# bound of the sync workload the report states.
+AIOPT_SYNC_PROBE_SECONDS ?= 2
 # Latency is measured at a fixed offered load (db_bench --benchmark_write_rate_limit),
 # this share of pristine's saturation throughput, the same for both sides of a pair:
 # at saturation a slower write path lowers p99 (coordinated omission).

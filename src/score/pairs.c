@@ -156,12 +156,16 @@ size_t read_pairs(const cJSON *rec, struct pair_values **out, struct outcome *o)
 			double writes = operations(run), syncs = json_path_number(kernel, "durable_sync_calls"),
 			       wcalls = json_path_number(kernel, "write_calls"), wbytes = json_path_number(kernel, "write_bytes"),
 			       found = json_path_number(run, "readback.keys_found");
+			double sync_s = json_path_number(kernel, "sync_seconds"), traced = json_path_number(kernel, "traced_sync_calls");
+			double wps = syncs > 0 ? writes / syncs : NAN, dnorm = traced > 0 ? ops * sync_s / traced : NAN;
 			if (s == 0) {
+				pv[i].wps_b = wps; pv[i].dnorm_b = dnorm;
 				pv[i].writes_b = writes; pv[i].syncs_b = syncs; pv[i].wcalls_b = wcalls; pv[i].wbytes_b = wbytes; pv[i].found_b = found;
 				pv[i].kernel_b = cJSON_IsObject(kernel);
 				pv[i].ops_b = ops; pv[i].p99_b = p99; pv[i].stall_b = stall; pv[i].l0_b = l0; pv[i].cpu_b = cpu;
 				pv[i].fixed_p99_b = fixed_p99; pv[i].fixed_l0_b = fixed_l0; pv[i].read_b = read; pv[i].options_b = options;
 			} else {
+				pv[i].wps_c = wps; pv[i].dnorm_c = dnorm;
 				pv[i].writes_c = writes; pv[i].syncs_c = syncs; pv[i].wcalls_c = wcalls; pv[i].wbytes_c = wbytes; pv[i].found_c = found;
 				pv[i].kernel_c = cJSON_IsObject(kernel);
 				pv[i].ops_c = ops; pv[i].p99_c = p99; pv[i].stall_c = stall; pv[i].l0_c = l0; pv[i].cpu_c = cpu;

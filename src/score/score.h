@@ -21,6 +21,9 @@ struct pair_values {
 	 * db_bench read back; kernel_*: the run has a kernel account. */
 	double writes_b, writes_c, syncs_b, syncs_c, wcalls_b, wcalls_c, wbytes_b, wbytes_c, found_b, found_c;
 	int kernel_b, kernel_c;
+	/* The device's share (the kernel's trace of the syncs): writes per durable sync,
+	 * and throughput times the mean sync latency (device-normalised); NAN unknown. */
+	double wps_b, wps_c, dnorm_b, dnorm_c;
 };
 
 /* The median of n values (n > 0); an even count averages the middle two. */
