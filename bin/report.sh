@@ -60,7 +60,7 @@ for archive in "$dir"/*/seed-*/archive.jsonl; do
                 writer_threads: ($l.writer_threads | num), syncs_every_write: ($l.syncs_every_write == true),
                 device_syncs_per_sec: ($l.device_syncs_per_sec | num), sync_bound_ops_per_sec: ($l.sync_bound_ops_per_sec | num),
                 no_stall_ops_per_sec: ($l.no_stall_ops_per_sec | num),
-                filesystem: (if $d | type == "object" then $d.filesystem | strings else null end),
+                filesystem: (if $d | type == "object" then [$d.filesystem | strings | select(test("^[A-Za-z0-9._-]{1,32}$"))][0] else null end),
                 sync_p50_us: (if $d | type == "object" then $d.sync_us.p50 | num else null end)}}' \
       "$seed_dir/pristine/baseline.json" 2>/dev/null >&6 || echo "report: $seed_dir/pristine/baseline.json: not JSON, ignored" >&2
   fi
@@ -101,7 +101,7 @@ def candidate: .seed as $seed | .run_dir as $run_dir | .r | {
     throughput: .score.terms.throughput, latency: .score.terms.latency, stall: .score.terms.stall,
     confirm: (if .confirm == null then null else .confirm | {pairs: .score.pairs, duration_seconds, better_than_pristine: .score.better_than_pristine,
               comparable_score: .score.comparable_score, throughput: .score.terms.throughput, latency: .score.terms.latency,
-              reason: .score.reason} end),
+              cpu: .score.terms.cpu, decided_by: ([.score.decided_by | strings][0]), reason: .score.reason} end),
     heldout: (if .heldout == null then null else .heldout | map_values({benchmark, better_than_pristine: .score.better_than_pristine,
               valid: .score.valid, reason: .score.reason, pairs: .score.pairs, throughput: .score.terms.throughput}) end),
     minimize: (if .minimize == null then null else .minimize | {hunks, minimal, one_minimal, subsets_budget, patch: (.patch | inner_path),
@@ -214,6 +214,10 @@ group_by(.track) | map(
   {axis: $ax.axis, budget: ($budget / $ax.per),
    tracks: ($tracks | map({track, best: (.seeds | map([.series[] | select(.[$ax.key] != null and .[$ax.key] <= $budget)] | last.best // 1))}))}]
 JQ
+# Every readable record is in a track's funnel: a figure that came out empty (jq drops
+# an object with an empty field) must stop the report, not shrink it.
+[ "$(jq '[.tracks[].funnel.proposed] | add // 0' "$tmp/report.json")" = "$(grep -c '' "$tmp/records.jsonl")" ] \
+  || system_error "the report lost records: $(grep -c '' "$tmp/records.jsonl") read, $(jq '[.tracks[].funnel.proposed] | add // 0' "$tmp/report.json") in its tracks (a bug in bin/report.sh)"
 
 # Between tracks: Mann-Whitney U on the best confirmed comparable_score of each seed,
 # at the runs' ends and at each equal budget.
@@ -341,7 +345,9 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
 "",
 (.tracks[] |
   if .best != null then
-    .best as $b | "### \(.track): \($b.id) (seed \($b.seed), iteration \($b.iteration)), confirmed better than pristine\n\n" +
+    .best as $b | "### \(.track): \($b.id) (seed \($b.seed), iteration \($b.iteration)), confirmed better than pristine\(
+      if $b.confirm.decided_by == "instructions" then " by instructions only (the wall clock within noise; \($b.confirm.cpu.instructions_per_op_candidate | f(1)) instructions a write against pristine's \($b.confirm.cpu.instructions_per_op_baseline | f(1)))"
+      elif $b.confirm.decided_by != null then " by \($b.confirm.decided_by)" else "" end)\n\n" +
     "| measured by | comparable | throughput (95 % CI) | p99 latency (95 % CI) |\n|---|---|---|---|\n" +
     "| confirmation (\($b.confirm.pairs) pairs of \($b.confirm.duration_seconds) s) | \($b.confirm.comparable_score | f(4)) | \($b.confirm.throughput | ci) | \($b.confirm.latency | ci) |\n" +
     "| screening | \($b.comparable_score | f(4)) | \($b.throughput | ci) | \($b.latency | ci) |\n\n" +

@@ -225,6 +225,11 @@ done
 [[ ${AIOPT_OWN_TREE:-0} =~ ^[01]$ ]] || problem "AIOPT_OWN_TREE=$AIOPT_OWN_TREE: use 0 (the shared tree) or 1 (a tree of the run's own)"
 case ${AIOPT_LAUNCHER:-local} in local|slurm) ;; *) problem "AIOPT_LAUNCHER=$AIOPT_LAUNCHER: use local or slurm" ;; esac
 [[ ${AIOPT_JOBS:-1} =~ ^[1-9][0-9]{0,3}$ ]] || problem "AIOPT_JOBS=$AIOPT_JOBS: the number of runs at a time (1 or more)"
+# Read by tools that first run after RocksDB's builds (score, sync-probe): checked here.
+[[ ${AIOPT_CPU_TOLERANCE:-} =~ ^(0(\.[0-9]+)?|1(\.0*)?)$ ]] \
+  || problem "AIOPT_CPU_TOLERANCE=${AIOPT_CPU_TOLERANCE:-}: the share by which instruction counts must differ to count (0 to 1, e.g. 0.001)"
+{ [[ ${AIOPT_SYNC_PROBE_SECONDS:-} =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v n="$AIOPT_SYNC_PROBE_SECONDS" 'BEGIN { exit !(n >= 0.1 && n <= 60) }'; } \
+  || problem "AIOPT_SYNC_PROBE_SECONDS=${AIOPT_SYNC_PROBE_SECONDS:-}: seconds of the device's sync probe (0.1 to 60)"
 
 # ---- each track's model and endpoint ------------------------------------------------
 # A track's model comes from its own settings (AIOPT_MODEL_<TRACK>, AIOPT_API_BASE_<TRACK>).

@@ -26,7 +26,7 @@ test-rocksdb: all rocksdb-release rocksdb-tests
 	AIOPT_BIN=$(BINDIR) $(BATS) $(E2E_TESTS)
 
 # Performance figures quoted in the README (not timed tests).
-.PHONY: bench-noise bench-power bench-levers bench-shared bench-in-flight bench-matrix bench-explore bench-kernel
+.PHONY: bench-noise bench-power bench-levers bench-shared bench-in-flight bench-matrix bench-explore bench-kernel bench-cost
 bench: all
 	@for b in parse-dbbench parse-coz apply-diff records; do AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/$$b.sh || exit 1; done
 # The noise floor of paired benchmarks on this machine (slow: real db_bench runs).
@@ -51,6 +51,9 @@ bench-matrix: all rocksdb-release rocksdb-tests
 # durability rules' allowances come from, and what the count costs (~6 min).
 bench-kernel: all rocksdb-release
 	bash $(TOP)/tests/bench/kernel.sh
+# The cpu channel's A/A spread, idle and with every core busy (~5 min).
+bench-cost: all rocksdb-release
+	bash $(TOP)/tests/bench/cost.sh
 # The explorer's pages for a run of 500 candidates (the demo's, repeated; seconds).
 bench-explore: all
 	bash $(TOP)/tests/bench/explore.sh

@@ -10,25 +10,25 @@ lines() { gzip -dc "$C/db_bench-fillrandom-2000.callgrind.gz"; }
 @test "the total and each function's inclusive count agree with callgrind_annotate; per write with --operations" {
   run parse-callgrind --functions "$FUNCTIONS" --operations 2000 <(lines)
   [ "$status" -eq 0 ]
-  [ "$(jq -c '[.source, .instructions, .operations, .instructions_per_op]' <<<"$output")" = '["callgrind",48651724,2000,24325.862]' ]
+  [ "$(jq -c '[.source, .instructions, .operations, .instructions_per_op]' <<<"$output")" = '["callgrind",58314453,2000,29157.2265]' ]
   # inclusive, as callgrind_annotate --inclusive=yes: the two WriteToWAL overloads once
   # (the group's calls the batch's), calls from outside the name only; a function never
   # run is 0 with 0 calls (Concurrent*: not this workload's path)
   [ "$(jq -c '.functions | map([.name, .instructions, .calls])' <<<"$output")" = \
-    '[["DBImpl::WriteImpl",10830643,2000],["DBImpl::PipelinedWriteImpl",10674643,2000],["DBImpl::WriteToWAL",524126,2000],["DBImpl::ConcurrentWriteToWAL",0,0],["DBImpl::PreprocessWrite",616000,2000]]' ]
-  [ "$(jq '.functions[0].instructions_per_op' <<<"$output")" = 5415.3215 ]
+    '[["DBImpl::WriteImpl",20511149,2000],["DBImpl::PipelinedWriteImpl",20355149,2000],["DBImpl::WriteToWAL",10248676,2000],["DBImpl::ConcurrentWriteToWAL",0,0],["DBImpl::PreprocessWrite",614000,2000]]' ]
+  [ "$(jq '.functions[0].instructions_per_op' <<<"$output")" = 10255.5745 ]
 }
 
 @test "positions by instruction and line (--dump-instr=yes) read the same way; no --operations: per write null, not 0" {
   run parse-callgrind --functions "DBImpl::WriteImpl DBImpl::WriteToWAL" <(gzip -dc "$C/db_bench-fillrandom-2000-dump-instr.callgrind.gz")
   [ "$status" -eq 0 ]
   [ "$(jq -c '[.instructions, .instructions_per_op, (.functions | map([.instructions, .calls, .instructions_per_op]))]' <<<"$output")" = \
-    '[48640565,null,[[10830643,2000,null],[524126,2000,null]]]' ]
+    '[58316223,null,[[20511149,2000,null],[10248676,2000,null]]]' ]
 }
 
 @test "a name matches at a :: boundary only, all overloads together; AIOPT_FUNCTIONS is the default list" {
   run parse-callgrind --functions "WriteImpl Impl::WriteImpl" <(lines)
-  [ "$(jq -c '.functions | map(.instructions)' <<<"$output")" = '[10830643,0]' ]
+  [ "$(jq -c '.functions | map(.instructions)' <<<"$output")" = '[20511149,0]' ]
   AIOPT_FUNCTIONS="DBImpl::PreprocessWrite" run parse-callgrind <(lines)
   [ "$(jq -c '.functions | map(.name)' <<<"$output")" = '["DBImpl::PreprocessWrite"]' ]
 }

@@ -225,3 +225,28 @@ png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
   [ "$status" -eq 1 ]
   [[ "$output" == *"no runs of exp"* ]]
 }
+
+@test "headroom: each run's device and the physical limit, pristine and the best confirmed as shares; a run not measured says so" {
+  rec c0001-aa 1 1.2 | archive sync 1
+  conf sync 1 c0001-aa 1.2 true
+  mkdir -p "$RUNS/exp/sync/seed-1/pristine"
+  # as the pristine stage writes it: 4 writers, 2,500 syncs/s → at most 10,000 writes/s
+  echo '{"ops_per_sec":5000,"stall_pct":0,"device":{"syncs_per_sec":2500,"filesystem":"ext4","sync_us":{"p50":380.4}},
+         "limits":{"writer_threads":4,"syncs_every_write":true,"device_syncs_per_sec":2500,"sync_bound_ops_per_sec":10000,"no_stall_ops_per_sec":5000}}' \
+    > "$RUNS/exp/sync/seed-1/pristine/baseline.json"
+  rec c0001-bb 1 1.0 | archive l0 1
+  mkdir -p "$RUNS/exp/l0/seed-1/pristine"
+  # hostile or broken figures are data: a string where a number goes is unknown
+  echo '{"ops_per_sec":"<b>9</b>","device":{"filesystem":"<script>x</script>"},"limits":{"writer_threads":1,"syncs_every_write":false,"no_stall_ops_per_sec":"x"}}' \
+    > "$RUNS/exp/l0/seed-1/pristine/baseline.json"
+  rec c0001-cc 1 1.0 | archive l0 2
+  run "$TOP/bin/report.sh" exp "$RUNS"
+  [ "$status" -eq 0 ]
+  md="$RUNS/exp/report.md"
+  # pristine at 50 % of the bound, the best confirmed (1.2 × pristine) at 60 %
+  grep -qx '| sync | 1 | ext4, 2500 syncs/s, 380 µs | 10000 ops/s (writers × device syncs/s, 4 writers) | 5000 (50 %) | 60 % |' "$md"
+  grep -qx '| l0 | 1 | ?, – syncs/s, – µs | – ops/s (no-stall throughput) | – (–) | none confirmed |' "$md"
+  ! grep -q '<script>' "$md" || false
+  grep -qx '| l0 | 2 | not measured | – | – | – |' "$md"
+  [ "$(jq -c '.tracks | map(select(.track == "sync"))[0].seeds[0].limits | [.bound_ops_per_sec, .pristine_share, .best_confirmed_share]' "$RUNS/exp/report.json")" = '[10000,0.5,0.6]' ]
+}

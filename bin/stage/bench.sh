@@ -35,8 +35,9 @@ db_bench_once() {   # BINARY DBDIR LOG ARGS...
 # there), and from /proc/PID/io the write calls (syscw), the bytes passed to them
 # (wchar) and the bytes sent to storage (write_bytes); from perf trace's summary the
 # seconds its threads spent in fsync and fdatasync, summed over threads
-# (sync_seconds: the device's share; null where perf could not trace).  null when
-# there is none.
+# (sync_seconds: the device's share; null where perf could not trace) and the calls
+# it traced (a few fewer than perf stat's count: perf trace can miss events; a mean
+# latency is sync_seconds over these).  null when there is none.
 kernel_account() {   # BASE
   [ -s "$1.io" ] || { echo null; return; }
   local calls='{}' traced=null
@@ -72,10 +73,10 @@ parsed_run() {   # LOGFILE EXIT CPU
 # are profile information, for the prompt only.  An edit that names Valgrind (to
 # tell the counted run from the benchmark) gets no count: null, unknown, so the
 # channel cannot decide for it.  Prints the run object; null for a user's own
-# benchmark (not db_bench).
+# benchmark (not db_bench) or with AIOPT_COST_ARGS empty (the channel off).
 cost_run() {   # BINARY LOGBASE SCRATCH [DIFF]
   local bin=$1 logbase=$2 scratch=$3 diff=${4:-} db st=0 ops total
-  if [ -n "${AIOPT_BENCH_CMD:-}" ]; then echo null; return; fi
+  if [ -n "${AIOPT_BENCH_CMD:-}" ] || [ -z "${AIOPT_COST_ARGS// /}" ]; then echo null; return; fi
   if [ -s "$diff" ] && grep -qiE '^\+.*valgrind' "$diff"; then
     jq -cn '{counter: "callgrind", instructions_per_op: null,
       error: {stage: "bench", message: "the edit names Valgrind: the counted run could tell itself from the benchmark, so its instruction count is not used"}}'

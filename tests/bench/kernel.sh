@@ -48,10 +48,28 @@ for workload in l0 sync; do
     "A/A ratio \($l | map(exp) | min | r3)-\($l | map(exp) | max | r3), per-pair log sd \($sd * 10000 | round / 10000); " +
     "read-back: at most \(.score.contract.durability.keys_missing_baseline) keys missing (allowed \(.score.contract.durability.keys_missing_allowed_baseline)); " +
     "score: \(if .score.valid then "valid, every rule held" else (.error.message // .score.reason) end)"' "$dir/score.json"
+  # The sync workload's decomposition, A/A in the same pairs: the spread of raw
+  # throughput beside that of writes per kernel-counted sync and of throughput times
+  # the mean traced sync latency (score's signals), each read by score --calibrate as
+  # if it were the throughput (its per-pair log sd, and the change its pairs detect).
+  if [ "$workload" = sync ]; then
+    for figure in ops_per_sec writes_per_sync device_normalised; do
+      jq -c --arg f "$figure" 'def ops: [.benchmarks[] | select(.name == "fillrandom") | .operations][0];
+        def fig: if $f == "ops_per_sec" then .ops_per_sec
+                 elif $f == "writes_per_sync" then ops / .kernel.durable_sync_calls
+                 else .ops_per_sec * .kernel.sync_seconds / .kernel.traced_sync_calls end;
+        .baseline.ops_per_sec = (.baseline | fig) | .candidate.ops_per_sec = (.candidate | fig)' "$dir/pairs.jsonl" \
+        | jq -sc '{bench: {pairs: .}}' | "$BIN/score" --calibrate \
+        | jq -r --arg f "$figure" '"sync, A/A \($f): per-pair log sd \(.log_ratio_sd * 10000 | round / 10000), \(.detectable_change.pairs) pairs detect \(.detectable_change.pct * 10 | round / 10) % (80 % power)"'
+    done
+    jq -r -s 'map(.baseline, .candidate) | map(.kernel.sync_seconds / .kernel.traced_sync_calls * 1e6) |
+      "sync: mean traced sync latency \(min | round)-\(max | round) µs a run"' "$dir/pairs.jsonl"
+  fi
 done
 
 # The count's cost: the same saturation run with and without sandbox.sh
-# --kernel-count, alternating, ops/s compared.
+# --kernel-count (perf stat's counts, perf trace's sync times, /proc/PID/io),
+# alternating, ops/s compared.
 for workload in l0 sync; do
   export AIOPT_BENCH_WORKLOAD=$workload
   : > "$work/overhead-$workload.tsv"
