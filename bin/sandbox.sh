@@ -21,8 +21,8 @@
 # perf stat's count of the sync system calls (where perf may count tracepoints),
 # and BASE.io, /proc/PID/io of a process that reaped them all (the kernel adds a
 # reaped child's I/O counts to its parent's), so its write calls and bytes, and
-# BASE.trace, perf trace's summary of the time its threads spent in fsync and
-# fdatasync (where perf may trace).
+# BASE.syncs, perf record's entries to and exits from fsync and fdatasync (where
+# perf may record tracepoints): the time its threads spent in them.
 set -euo pipefail
 die() { echo "sandbox: $*" >&2; exit 125; }
 
@@ -40,10 +40,13 @@ level() {
 sync_events=fsync,fdatasync,sync,syncfs,sync_file_range,msync
 sync_events=syscalls:sys_enter_${sync_events//,/,syscalls:sys_enter_}
 perf_counts() { perf stat -x, -o /dev/null -e "$sync_events" -- true 2>/dev/null; }
-# The time spent in the durable syncs (perf trace's summary, per thread): the device's
-# share of a run.  Filtered in the kernel to these two calls, so cheap (bench-kernel).
-trace_events=fsync,fdatasync
-perf_traces() { perf trace -s -e "$trace_events" -o /dev/null -- true 2>/dev/null; }
+# The time spent in the durable syncs, the device's share of a run: perf record of
+# these tracepoints only, entry and exit, summed per thread afterwards (kernel_account
+# in bin/stage/bench.sh).  perf trace -s would sum them itself, but it takes every
+# event through its own process: 19 % of the sync workload's throughput on 2 cores,
+# and noise; perf record's buffered file costs about 2 % (tests/bench/README.md).
+sync_times=syscalls:sys_enter_fsync,syscalls:sys_exit_fsync,syscalls:sys_enter_fdatasync,syscalls:sys_exit_fdatasync
+perf_records() { local f; f=$(mktemp) && perf record -q -o "$f" -e "$sync_times" -- true 2>/dev/null; local rc=$?; rm -f "$f"; return $rc; }
 
 # --check-count: can the kernel's count include the sync calls here (exit 0), or
 # only /proc/PID/io's write counts (exit 1, saying why)?
@@ -82,9 +85,9 @@ base_env=(PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 HOME=/nonexistent)
 # small writes and no sync, alike for every program).
 counted=()
 if [ -n "$kernel_count" ]; then
-  rm -f "$kernel_count.perf" "$kernel_count.io" "$kernel_count.trace"
+  rm -f "$kernel_count.perf" "$kernel_count.io" "$kernel_count.syncs"
   if perf_counts; then counted=(perf stat -x, -o "$kernel_count.perf" -e "$sync_events" --); fi
-  if perf_traces; then counted=(perf trace -s -e "$trace_events" -o "$kernel_count.trace" -- ${counted[@]+"${counted[@]}"}); fi
+  if perf_records; then counted=(perf record -q -o "$kernel_count.syncs" -e "$sync_times" -- ${counted[@]+"${counted[@]}"}); fi
   # shellcheck disable=SC2016  # expanded by the inner bash
   counted+=(bash -c '"${@:2}"; rc=$?; cat /proc/$$/io > "$1"; exit "$rc"' kernel-count "$kernel_count.io")
 fi

@@ -217,7 +217,7 @@ static int pristine_figure(const struct settings *s, const cJSON *rec, const cha
 }
 
 /* The cpu term from bench.cost: pristine's instructions per write over the
- * candidate's.  One count a side, repeatable to about 0.01 %: its "interval" is
+ * candidate's.  One count a side, repeatable to 0.03 %: its "interval" is
  * the value widened by the tolerance both ways, so it is significant exactly when
  * the two counts differ by more than the tolerance.  Absent when either count is
  * unknown (a user's own benchmark, an edit that names Valgrind, a failed run). */

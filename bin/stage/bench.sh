@@ -33,24 +33,30 @@ db_bench_once() {   # BINARY DBDIR LOG ARGS...
 # them), durable_sync_calls (fsync, fdatasync, sync, syncfs: the calls after which
 # written data survives a power loss; sync_file_range and msync are not counted
 # there), and from /proc/PID/io the write calls (syscw), the bytes passed to them
-# (wchar) and the bytes sent to storage (write_bytes); from perf trace's summary the
-# seconds its threads spent in fsync and fdatasync, summed over threads
-# (sync_seconds: the device's share; null where perf could not trace) and the calls
-# it traced (a few fewer than perf stat's count: perf trace can miss events; a mean
-# latency is sync_seconds over these).  null when there is none.
+# (wchar) and the bytes sent to storage (write_bytes); from perf record's sync
+# entries and exits, paired per thread, the seconds its threads spent in fsync and
+# fdatasync (sync_seconds: the device's share) and the calls seen whole
+# (traced_sync_calls; a mean latency is the one over the other); null where perf
+# could not record.  The recording is removed once summed.  null when there is none.
 kernel_account() {   # BASE
   [ -s "$1.io" ] || { echo null; return; }
   local calls='{}' traced=null
   [ ! -s "$1.perf" ] || calls=$(awk -F, '$3 ~ /^syscalls:sys_enter_/ { sub(/^syscalls:sys_enter_/, "", $3); print $3 "\t" $1 }' "$1.perf" \
     | jq -Rn '[inputs | split("\t") | {(.[0] + "_calls"): (.[1] | tonumber? // null)}] | add // {}')
-  # "   fdatasync    846      0   478.984  ..." : calls, errors, total msec
-  [ ! -s "$1.trace" ] || traced=$(awk '$1 == "fsync" || $1 == "fdatasync" { n += $2; ms += $4 }
-    END { printf "{\"traced_sync_calls\": %d, \"sync_seconds\": %.6f}\n", n, ms / 1000 }' "$1.trace")
+  # "  14579 26566.730571: syscalls:sys_enter_fdatasync:" … "syscalls:sys_exit_fdatasync:"
+  if [ -s "$1.syncs" ]; then
+    traced=$(perf script -i "$1.syncs" -F tid,time,event 2>/dev/null | awk '
+      $3 ~ /^syscalls:sys_enter_f(data)?sync:$/ { t0[$1] = $2 + 0 }
+      $3 ~ /^syscalls:sys_exit_f(data)?sync:$/ && ($1 in t0) { s += $2 - t0[$1]; n++; delete t0[$1] }
+      END { printf "{\"traced_sync_calls\": %d, \"sync_seconds\": %.6f}\n", n, s }')
+    rm -f "$1.syncs"
+  fi
   jq -Rn --argjson c "$calls" --argjson t "$traced" '
     [inputs | capture("^(?<k>[a-z_]+): +(?<v>[0-9]+)$") | {(.k): (.v | tonumber)}] | add as $io |
     ["fsync", "fdatasync", "sync", "syncfs", "sync_file_range", "msync"] as $all |
     ($all | map({(. + "_calls"): ($c[. + "_calls"] // null)}) | add) +
-    {source: (if $c == {} then "/proc/PID/io (perf could not count system calls)" else "perf stat syscalls:sys_enter_*, /proc/PID/io" end),
+    {source: ((if $c == {} then "/proc/PID/io (perf could not count system calls)" else "perf stat syscalls:sys_enter_*, /proc/PID/io" end)
+              + (if $t == null then "" else ", perf record syscalls:sys_{enter,exit}_{fsync,fdatasync}" end)),
      durable_sync_calls: ([$c.fsync_calls, $c.fdatasync_calls, $c.sync_calls, $c.syncfs_calls] | if any(. == null) then null else add end),
      write_calls: $io.syscw, write_bytes: $io.wchar, storage_write_bytes: $io.write_bytes,
      sync_seconds: ($t.sync_seconds // null), traced_sync_calls: ($t.traced_sync_calls // null)}' "$1.io"
@@ -64,8 +70,8 @@ parsed_run() {   # LOGFILE EXIT CPU
 
 # The cpu channel: the instructions of one fixed-work run (AIOPT_COST_ARGS: one
 # writer, no flush, no compaction, no statistics) under Callgrind, which counts
-# instructions instead of timing them, so two runs of the same code agree to about
-# 0.01 % (tests/bench/README.md) where wall-clock pairs need 3-6 %.  The total is
+# instructions instead of timing them, so two runs of the same code agree to
+# 0.03 % (tests/bench/README.md) where wall-clock pairs need 3-6 %.  The total is
 # every thread's, from start to exit: work moved to another thread of the run is
 # still counted.  It comes from valgrind's own log, on a descriptor valgrind takes
 # out of the program's reach (the program could write its profile file, not that);
@@ -99,7 +105,7 @@ cost_run() {   # BINARY LOGBASE SCRATCH [DIFF]
       '{counter: "callgrind", instructions: $total, operations: $ops, instructions_per_op: ($total / $ops),
         functions: (.functions // null), exit_status: $st, log: $log} + (if .error then {error} else {} end)'
   fi
-  rm -rf "$db"
+  rm -rf "$db" "$logbase.kernel".*
 }
 
 # Both sides' counted runs, one after the other, holding the machine: a count does
@@ -206,6 +212,8 @@ bench_run() {   # BINARY READER LOGBASE SCRATCH [OFFERED-BYTES-PER-SEC]
         l0_files: .compaction.l0_files, exit_status, log, error}')
     rm -rf "$db"
   fi
+  # The read-back, read and fixed-load runs' sync recordings are not summed: gone.
+  rm -f "$logbase"-*.kernel.syncs
   jq -c --argjson opt "$options" --argjson k "$kernel" --argjson rb "$readback" --argjson r "$read_run" --argjson f "$fixed" \
     '. + {options: $opt, kernel: $k, readback: $rb, read: $r, fixed_load: $f}' <<<"$sat"
 }
