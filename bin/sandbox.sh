@@ -25,6 +25,8 @@
 # perf may record tracepoints): the time its threads spent in them.
 set -euo pipefail
 die() { echo "sandbox: $*" >&2; exit 125; }
+# --help: this header.  (The sandbox stands alone: it sources nothing of aiopt's.)
+case ${1:-} in -h|--help) awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; exit 0 ;; esac
 
 # What the machine allows, as one word: full, nonet or none.
 level() {

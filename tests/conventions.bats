@@ -86,12 +86,21 @@ FIXTURE_EXPERIMENTS="$FIXTURES/experiments"
   done
 }
 
-@test "scripts: --help prints the usage and exits 0; a bad option exits 2 naming it" {
-  for s in run_track stage report fetch-rocksdb check-rocksdb coz-progress-point cxx-compat-flags; do
-    run --separate-stderr "$TOP/bin/$s.sh" --help
-    [ "$status" -eq 0 ]
-    [[ "${lines[0]}" == "$s.sh "* ]]
+@test "every script and tool: --help prints a synopsis first and exits 0; a bad option exits 2 naming it" {
+  # every executable script in bin/ (common.sh is sourced, not run) and every tool of src/
+  for f in "$TOP"/bin/*.sh; do
+    s=$(basename "$f")
+    [ "$s" != common.sh ] || continue
+    run --separate-stderr "$f" --help
+    [ "$status" -eq 0 ] || { echo "$s --help: exit $status"; false; }
+    [[ "${lines[0]}" == "$s "* ]] || { echo "$s --help: no synopsis first: ${lines[0]}"; false; }
     [[ "$output" != *"set -euo"* ]]
+  done
+  for c in "$TOP"/src/*.c; do
+    t=$(basename "$c" .c)
+    run --separate-stderr "$t" --help   # the one under test: first on PATH
+    [ "$status" -eq 0 ] || { echo "$t --help: exit $status"; false; }
+    [[ "${lines[0]}" == "usage: $t"* ]] || { echo "$t --help: no synopsis first: ${lines[0]}"; false; }
   done
   for s in run_track report; do
     run --separate-stderr "$TOP/bin/$s.sh" --frobnicate
