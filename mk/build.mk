@@ -20,6 +20,7 @@ LIB_A    := $(OBJDIR)/libaiopt.a
 BINS     := $(addprefix $(BINDIR)/,$(TOOLS))
 
 .PHONY: all
+#: make [all] [SAN=1] — build the tools into bin/ (SAN=1: ASan + UBSan builds in build/san/bin)
 all: $(BINS)
 
 # A tool too big for one file keeps its parts in src/<tool>/ (its own header
@@ -41,6 +42,7 @@ $(OBJDIR)/lib $(BINDIR):
 	mkdir -p $@
 
 .PHONY: clean
+#: make clean — remove the tools' builds (not RocksDB's, not runs)
 clean:
 	rm -rf $(TOP)/build/obj $(TOP)/build/san $(addprefix $(TOP)/bin/,$(TOOLS))
 

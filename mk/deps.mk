@@ -24,7 +24,9 @@ fi
 endef
 
 .PHONY: deps deps-run
+#: make deps-run — install what a run needs from the distribution's archive (only what is missing)
 deps-run:
 	$(call install_missing,$(DEPS_RUN_PACKAGES))
+#: make deps — that and what the test suite needs (bats, node, AFL++, Slurm, Chromium)
 deps:
 	$(call install_missing,$(DEPS_RUN_PACKAGES) $(DEPS_TEST_PACKAGES))

@@ -56,6 +56,7 @@ export ROCKSDB_SRC ROCKSDB_RELEASE ROCKSDB_TSAN
 # Pristine captured: build, AIOPT_BASELINE_RUNS bench runs, a Coz profile.
 BASELINE_DIR ?= $(TOP)/runs/$(EXP)/baseline
 .PHONY: baseline
+#: make baseline [BASELINE_DIR=DIR] — pristine measured once: build, bench runs, profiles → baseline.json
 baseline: rocksdb-release
 	AIOPT_RUN_BCOZ=$${AIOPT_RUN_BCOZ:-1} $(TOP)/bin/stage.sh pristine $(BASELINE_DIR)
 	@echo "baseline: $(BASELINE_DIR)/baseline.json"
@@ -63,6 +64,7 @@ baseline: rocksdb-release
 # The experiment's settings as shell exports, to run a stage or a tool by hand:
 #   eval "$(make -s --no-print-directory experiment-env EXP=experiment_a)"
 .PHONY: experiment-env
+#: make experiment-env [EXP=NAME] — every setting as a run sees it, as shell exports
 experiment-env:
 	@$(foreach v,EXP EXPERIMENTS ROCKSDB_SRC ROCKSDB_RELEASE ROCKSDB_TSAN $(SETTINGS),printf '%s\n' $(call shell_quote,export $(v)=$(call shell_quote,$($(v))));)
 

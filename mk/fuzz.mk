@@ -10,6 +10,7 @@ fuzz-build:
 	AFL_USE_ASAN=1 AFL_USE_UBSAN=1 AFL_QUIET=1 $(MAKE) -s CC=afl-clang-fast \
 	  OBJDIR=$(TOP)/build/afl/obj BINDIR=$(AFL_BIN) all $(TOP)/build/afl/obj/libcheck
 	cp $(TOP)/build/afl/obj/libcheck $(AFL_BIN)/libcheck
+#: make fuzz [FUZZ_SECONDS=300], make fuzz-smoke — AFL++ on every parser and the record reader
 fuzz: fuzz-build
 	$(TOP)/tests/fuzz/run.sh $(FUZZ_SECONDS)
 fuzz-smoke: fuzz-build

@@ -36,11 +36,13 @@ $(ROCKSDB_SRC)/.git:
 
 # Before any build: is the tree the version asked for (a user's checkout is
 # whatever it is), and does it hold what the experiment uses?  Under a second.
+#: make rocksdb-check — does the tree hold what the experiment uses (seconds, before any build)
 rocksdb-check: all | $(ROCKSDB_SRC)/.git
 	@$(TOP)/bin/check-rocksdb.sh $(ROCKSDB_SRC) $(if $(AIOPT_ROCKSDB_PATH),,$(ROCKSDB_VERSION))
 
 # A cold build takes minutes (17 here): one progress line (bin/build-progress.sh),
 # the compiler's lines in build-release.log / build-tsan.log beside the trees.
+#: make rocksdb-release, make rocksdb-tests — RocksDB's db_bench, and the gate's TSan programs (ccache)
 rocksdb-release: $(ROCKSDB_RELEASE)/db_bench
 $(ROCKSDB_RELEASE)/db_bench: | rocksdb-check
 	cmake -S $(ROCKSDB_SRC) -B $(ROCKSDB_RELEASE) $(ROCKSDB_CMAKE_FLAGS) > $(BUILD_DIR)/cmake-release.log

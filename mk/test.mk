@@ -15,18 +15,22 @@ UNIT_TESTS := $(filter-out $(TOP)/tests/hostile-runs.bats,$(UNIT_TESTS))
 endif
 
 .PHONY: test test-unit test-rocksdb bench
+#: make test — everything CI runs but the sanitizers and fuzzing: unit suites, then RocksDB end to end
 test: deps
 	$(MAKE) test-unit
 	$(MAKE) test-rocksdb
 
+#: make test-unit [SAN=1] — the unit suites (minutes)
 test-unit: all $(LIBCHECK)
 	AIOPT_BIN=$(BINDIR) AIOPT_LIBCHECK=$(LIBCHECK) $(BATS) $(UNIT_TESTS)
 
+#: make test-rocksdb — real RocksDB end to end (about an hour)
 test-rocksdb: all rocksdb-release rocksdb-tests
 	AIOPT_BIN=$(BINDIR) $(BATS) $(E2E_TESTS)
 
 # Performance figures quoted in the README (not timed tests).
 .PHONY: bench-noise bench-power bench-levers bench-shared bench-in-flight bench-matrix bench-explore bench-kernel bench-cost
+#: make bench, make bench-NAME — benchmarks; their figures and what each measures: tests/bench/README.md
 bench: all
 	@for b in parse-dbbench parse-coz apply-diff records; do AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/$$b.sh || exit 1; done
 # The noise floor of paired benchmarks on this machine (slow: real db_bench runs).

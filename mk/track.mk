@@ -17,6 +17,7 @@ run-prerequisites: deps-run
 # The settings first, with nothing but bash and make; then what the run needs is
 # installed and the tools built (seconds once installed), so that the endpoints are
 # asked with the client the run uses (llm-mutate --probe) before RocksDB's builds.
+#: make experiment_NAME TRACK=T | TRACKS="T..." SEEDS=1-5 [MODEL=M API_BASE=URL] [LAUNCHER=slurm] [CHECK=1] — a run or a matrix
 experiment_%:
 	$(TOP)/bin/run_track.sh $@ --check=settings
 	$(MAKE) deps-run all
@@ -37,6 +38,7 @@ DEMO_CONFIRM_DURATION ?= 5
 DEMO_MINIMIZE_SUBSETS ?= 4
 DEMO_RUN = $(TOP)/bin/run_track.sh experiment_a --track profiler --seed 1 --runs $(DEMO_RUNS) \
 	    --scripted $(TOP)/experiments/experiment_a/scripted --iterations 5
+#: make demo — the loop offline on real RocksDB: five scripted edits, short workload, into runs/demo
 demo:
 	$(DEMO_RUN) --check
 	$(MAKE) run-prerequisites
@@ -51,6 +53,7 @@ demo:
 # are: make demo-9.10.0.  Run by hand (the first time, two cold RocksDB builds).
 # The tree's paths this make exports are its own BUILD_DIR's: the sub-make must
 # derive them again from the new one, so they are not passed down.
+#: make demo-VERSION — the demo on another RocksDB version (e.g. demo-9.10.0), its own trees and runs
 demo-%:
 	env -u ROCKSDB_SRC -u ROCKSDB_RELEASE -u ROCKSDB_TSAN \
 	  $(MAKE) demo ROCKSDB_VERSION=$* BUILD_DIR=$(TOP)/build/$* DEMO_RUNS=$(TOP)/runs/demo-$*
@@ -60,11 +63,13 @@ demo-%:
 # whatever the other found unreadable; the worse exit status is make's.
 RUNS ?= $(TOP)/runs
 .PHONY: report
+#: make report [EXP=NAME] [RUNS=DIR] — the tracks compared (report.md, report.json, plots) and the explorer's pages
 report:
 	@status=0; $(TOP)/bin/report.sh $(EXP) $(RUNS) || status=$$?; \
 	$(TOP)/bin/explore.sh $(EXP) $(RUNS) || { s=$$?; [ $$s -lt $$status ] || status=$$s; }; exit $$status
 
 # Every run of the experiment, one line each: state, iteration, best, funnel, time.
 .PHONY: status
+#: make status [EXP=NAME] [RUNS=DIR] — every run, one line each: state, iteration, best, funnel, time, cost
 status:
 	@$(TOP)/bin/status.sh $(EXP) $(RUNS)

@@ -185,3 +185,30 @@ FIXTURE_EXPERIMENTS="$FIXTURES/experiments"
   run make -s --no-print-directory -C "$TOP" experiment-env JOBS=3
   grep -qx "export AIOPT_JOBS='3'" <<<"$output"
 }
+
+@test "make help lists every target a user runs, each one make knows" {
+  run make -s --no-print-directory -C "$TOP" help
+  [ "$status" -eq 0 ]
+  for t in demo test test-unit report status experiment_NAME help bench fuzz deps-run baseline experiment-env; do
+    grep -q "make $t\b" <<<"$output" || { echo "make help does not list $t"; false; }
+  done
+  # every concrete target a line names is one make can run (-n: nothing is done)
+  for t in $(grep -oE 'make [a-z][a-z0-9_-]*' <<<"$output" | awk '$2 !~ /[-_]$/ {print $2}' | sort -u); do
+    make -n -s --no-print-directory -C "$TOP" "$t" > /dev/null 2>&1 || { echo "make help names $t, which make does not know"; false; }
+  done
+}
+
+@test "the manuals: the front page short, no commit named, no machine called 'here'" {
+  [ "$(wc -l < "$TOP/README.md")" -le 300 ]
+  # the first 60 lines say what to run first, how to point it at a model, what it costs, where results are
+  head -n 60 "$TOP/README.md" > "$BATS_TEST_TMPDIR/first"
+  for s in "make demo" "API_BASE=" "hours" "GB" "make status" "make report"; do
+    grep -q -- "$s" "$BATS_TEST_TMPDIR/first" || { echo "not in the first 60 lines: $s"; false; }
+  done
+  for f in "$TOP/README.md" "$TOP"/bin/README.md "$TOP"/experiments/*/README.md "$TOP"/tests/fixtures/*/README.md "$TOP"/tests/bench/README.md; do
+    ! grep -nwi 'here' "$f" || { echo "$f says 'here'"; false; }
+    # a commit hash (hex with a letter and a digit): only the benchmarks' page names commits, one per figure
+    [ "$f" = "$TOP/tests/bench/README.md" ] && continue
+    ! grep -nP '\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b' "$f" || { echo "$f names a commit"; false; }
+  done
+}
