@@ -61,6 +61,11 @@ baseline: rocksdb-release
 	AIOPT_RUN_BCOZ=$${AIOPT_RUN_BCOZ:-1} $(TOP)/bin/stage.sh pristine $(BASELINE_DIR)
 	@echo "baseline: $(BASELINE_DIR)/baseline.json"
 
+#: make settings [EXP=NAME] — every AIOPT_* setting: name, default, range, what reads it, where the default lives
+.PHONY: settings
+settings: all
+	@$(TOP)/bin/settings.sh $(EXP)
+
 # The experiment's settings as shell exports, to run a stage or a tool by hand:
 #   eval "$(make -s --no-print-directory experiment-env EXP=experiment_a)"
 .PHONY: experiment-env

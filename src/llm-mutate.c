@@ -410,7 +410,7 @@ static void parse_options(int argc, char **argv, struct settings *s)
 			     "create child directories here (default: beside the parent's dir)") },
 		{ OPT_LONG("iteration", "N", &s->iteration, 0, LONG_MAX, "AIOPT_ITERATION",
 			   "the child's iteration (0: archive records + 1)") },
-		{ OPT_LONG("seed", "N", &s->seed, -1, LONG_MAX, "AIOPT_SEED", "the run's seed, recorded in the child (-1: none)") },
+		{ OPT_LONG("seed", "N", &s->seed, -1, LONG_MAX, NULL, "the run's seed, recorded in the child (-1: the parent's)") },
 		{ SETTING_STRING("AIOPT_TARGET_FILES", &s->target_files, "the files the edit may change"), .required = 1 },
 		{ SETTING_STRING("AIOPT_FUNCTIONS", &s->functions, "the functions the prompt cuts from them (empty: whole files)") },
 		{ SETTING_STRING("AIOPT_WORKLOAD", &s->workload, "the benchmark's workload, in words"), .required = 1 },

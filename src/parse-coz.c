@@ -468,7 +468,7 @@ int main(int argc, char **argv)
 		{ OPT_LONG("min-points", "N", &o.min_points, 0, 1000000, "AIOPT_COZ_MIN_POINTS",
 			   "distinct line speedups a line needs (10 is Coz's viewer's)") },
 		{ OPT_STRING("point", "NAME", &o.only_point, "AIOPT_COZ_POINT", "analyse only this progress point") },
-		{ OPT_LONG("top", "N", &o.top, -1, 1000000, "AIOPT_COZ_TOP", "list only the N lines of highest impact (-1: all)") },
+		{ OPT_LONG("top", "N", &o.top, -1, 1000000, NULL, "list only the N lines of highest impact (-1: all)") },
 		{ OPT_STRING("scope", "GLOB", &o.scope, "AIOPT_COZ_SCOPE",
 			     "only lines whose FILE:LINE matches GLOB (fnmatch; * crosses /)") },
 		{ OPT_FLAG("lines", &o.per_line, "one JSON line per (source line, progress point) instead of one per file") },

@@ -819,7 +819,7 @@ static int keep_run(const struct settings *s, cJSON *run, int number, void *runs
 static void parse_options(int argc, char **argv, struct settings *s)
 {
 	*s = (struct settings){ .weight = { [THROUGHPUT] = 0.3, [LATENCY] = 0.2, [BCOZ] = 0.3, [BPERF] = 0.2 },
-			      .min_pairs = 3, .max_pairs = 8, .ci_target = 0.03, .screen = 0.05, .read_guard = 0.10,
+			      .min_pairs = 4, .max_pairs = 8, .ci_target = 0.03, .screen = 0.05, .read_guard = 0.10,
 			      .profile_in_fitness = 1, .cpu_tolerance = 0.001 };
 	struct opt_spec specs[] = {
 		{ OPT_CALL("weights", "T=W,...", s->weight, parse_weights, "AIOPT_WEIGHTS",

@@ -212,3 +212,25 @@ FIXTURE_EXPERIMENTS="$FIXTURES/experiments"
     ! grep -nP '\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b' "$f" || { echo "$f names a commit"; false; }
   done
 }
+
+@test "make settings: every AIOPT_* name the code reads, one default each, matching what a run records" {
+  run make -s --no-print-directory -C "$TOP" settings
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "| setting | default | range | read by | default in | what |" ]]
+  "$TOP/bin/settings.sh" --tsv > "$BATS_TEST_TMPDIR/table.tsv"
+  # every name in the code is a row (the table is made from the code: a name no place declares fails it)
+  names=$(grep -rhoE 'AIOPT_[A-Z0-9_]*[A-Z0-9]' "$TOP"/bin/*.sh "$TOP"/bin/stage/*.sh "$TOP"/src "$TOP"/mk/*.mk | grep -vE '_H$|^AIOPT_X$' | sort -u)
+  for n in $names; do cut -f1 "$BATS_TEST_TMPDIR/table.tsv" | grep -qx "$n" || { echo "not in make settings: $n"; false; }; done
+  # the experiment's defaults are what experiment-env exports (settings.env records it), make's $(…) aside
+  env -i PATH="$PATH" make -s --no-print-directory -C "$TOP" experiment-env > "$BATS_TEST_TMPDIR/env"
+  while IFS=$'\t' read -r name default _ _ where _; do
+    [[ $where == experiments/* && $default != *'$('* ]] || continue
+    grep -qxF "export $name='$default'" "$BATS_TEST_TMPDIR/env" || { echo "$name: make settings says $default, experiment-env: $(grep "export $name=" "$BATS_TEST_TMPDIR/env")"; false; }
+  done < "$BATS_TEST_TMPDIR/table.tsv"
+  # a tool's default drifting from the experiment's is found and named
+  mkdir -p "$BATS_TEST_TMPDIR/exps/drift"
+  sed 's/^AIOPT_BENCH_MIN_PAIRS ?= .*/AIOPT_BENCH_MIN_PAIRS ?= 5/' "$TOP/experiments/experiment_a/experiment.mk" > "$BATS_TEST_TMPDIR/exps/drift/experiment.mk"
+  EXPERIMENTS="$BATS_TEST_TMPDIR/exps" run --separate-stderr "$TOP/bin/settings.sh" drift
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"AIOPT_BENCH_MIN_PAIRS: $BATS_TEST_TMPDIR/exps/drift/experiment.mk says 5, but src/score.c says 4"* ]]
+}

@@ -175,18 +175,13 @@ void jsonl_expect_records(const struct line_reader *lr, long records)
 		input_error("%s: no records (empty input; expected JSON objects, one per line)", lr->name);
 }
 
-/* Records are bounded: AIOPT_MAX_RECORD_BYTES (64 MiB), read once. */
+/* Records are bounded: AIOPT_MAX_RECORD_BYTES, a setting of every tool (opts.c's
+ * library table reads and checks it with the tool's own options). */
+long record_bytes_limit = 64L << 20;
+
 static size_t max_record_bytes(void)
 {
-	static long limit;
-	if (!limit) {
-		const char *v = getenv("AIOPT_MAX_RECORD_BYTES");
-		char *why = NULL;
-		limit = 64L << 20;
-		if (v && *v && number_long(v, 1024, 1L << 34, &limit, &why) < 0)
-			die(EXIT_USAGE, "AIOPT_MAX_RECORD_BYTES: %s", why);
-	}
-	return (size_t)limit;
+	return (size_t)record_bytes_limit;
 }
 
 int record_parse(const char *line, size_t len, const char *name, size_t lineno, cJSON **obj, char **why)

@@ -15,6 +15,9 @@
  * *why, "NAME:LINENO[:COL]: reason" in fresh memory. */
 enum { RECORD_OK, RECORD_BLANK, RECORD_NOT_JSON, RECORD_REFUSED };
 int record_parse(const char *line, size_t len, const char *name, size_t lineno, cJSON **obj, char **why);
+/* The longest record (JSON line) a reader takes, bytes: AIOPT_MAX_RECORD_BYTES, set
+ * by opts_parse (64 MiB when a program does not parse options). */
+extern long record_bytes_limit;
 
 /* The next JSON object from lr, skipping empty lines; NULL at end of input.
  * Input that is not a JSON object is fatal (exit 1) with a message naming

@@ -5,11 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/jsonl.h"
 #include "lib/number.h"
 #include "lib/util.h"
 
 /* Getopt's code for spec i: above every character, so that no short option collides. */
 #define CODE_BASE 1000
+
+/* Settings of the library every tool links: read, checked, listed in --help and
+ * --settings like the tool's own. */
+static struct opt_spec lib_specs[] = {
+	{ SETTING_LONG("AIOPT_MAX_RECORD_BYTES", &record_bytes_limit, 1024, 1L << 34,
+		       "the longest record (JSON line) a tool reads, bytes") },
+	{ OPT_END },
+};
 
 static size_t count_specs(const struct opt_spec *specs)
 {
@@ -106,22 +115,65 @@ static void help(const struct opt_tool *tool)
 {
 	usage_line(tool, stdout);
 	printf("\n%s\n\noptions:\n", tool->summary);
-	int settings = 0;
 	for (const struct opt_spec *s = tool->specs; s->name; s++) {
 		char left[64];
 		snprintf(left, sizeof left, "--%s%s%s", s->name, s->arg ? " " : "", s->arg ? s->arg : "");
-		if (s->env_only)
-			settings = 1;
-		else
+		if (!s->env_only)
 			help_entry(s, left);
 	}
 	printf("  %-24s %s\n", "--help", "show this help and exit");
-	if (!settings)
-		return;
+	printf("  %-24s %s\n", "--settings", "list the AIOPT_* settings it reads: name, default, range (tab-separated)");
 	printf("\nsettings (from the environment only):\n");
 	for (const struct opt_spec *s = tool->specs; s->name; s++)
 		if (s->env_only)
 			help_entry(s, s->env);
+	for (const struct opt_spec *s = lib_specs; s->name; s++)
+		help_entry(s, s->env);
+}
+
+/* --settings: each option an AIOPT_* setting gives, one line: NAME, default, range,
+ * the tool, what it is (tab-separated), straight from the table: make settings
+ * gathers every tool's (bin/settings.sh). */
+static void settings_of(const char *owner, const struct opt_spec *specs)
+{
+	for (const struct opt_spec *s = specs; s->name; s++) {
+		if (!s->env)
+			continue;
+		printf("%s\t", s->env);
+		switch (s->kind) {
+		case OPT_KIND_LONG:
+			if (s->required)
+				printf("(required)\t%ld to %ld", s->long_min, s->long_max);
+			else
+				printf("%ld\t%ld to %ld", *(long *)s->dest, s->long_min, s->long_max);
+			break;
+		case OPT_KIND_DOUBLE:
+			printf("%g\t%g to %g", *(double *)s->dest, s->double_min, s->double_max);
+			break;
+		case OPT_KIND_CHOICE:
+			printf("%s\t", s->choices[*(int *)s->dest]);
+			for (int i = 0; s->choices[i]; i++)
+				printf("%s%s", i ? ", " : "", s->choices[i]);
+			break;
+		case OPT_KIND_STRING:
+			printf("%s\ttext", *(const char **)s->dest ? *(const char **)s->dest : s->required ? "(required)" : "");
+			break;
+		case OPT_KIND_FLAG:
+			printf("%d\t0 or 1", *(int *)s->dest);
+			break;
+		case OPT_KIND_CALL:
+			printf("(see --help)\t%s", s->arg ? s->arg : "text");
+			break;
+		}
+		printf("\t%s\t%s\n", owner, s->help);
+	}
+}
+
+/* The tool's own settings, then the library's (their owner: lib/opts). */
+static void settings(const struct opt_tool *tool)
+{
+	settings_of(tool->name, tool->specs);
+	settings_of("lib/opts", lib_specs);
 }
 
 /* 0 with the value stored, or -1 with *why saying what is wrong with it. */
@@ -190,14 +242,15 @@ int opts_parse(const struct opt_tool *tool, int argc, char **argv)
 	/* Static: an exit on --help or bad usage leaves them reachable, not leaked. */
 	static struct option *longopts;
 	static char *given;
-	longopts = xmalloc((n + 2) * sizeof *longopts);
+	longopts = xmalloc((n + 3) * sizeof *longopts);
 	size_t nl = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!tool->specs[i].env_only)
 			longopts[nl++] = (struct option){ tool->specs[i].name,
 				tool->specs[i].arg ? required_argument : no_argument, NULL, (int)(CODE_BASE + i) };
 	longopts[nl] = (struct option){ "help", no_argument, NULL, 'h' };
-	longopts[nl + 1] = (struct option){ 0, 0, 0, 0 };
+	longopts[nl + 1] = (struct option){ "settings", no_argument, NULL, 'S' };
+	longopts[nl + 2] = (struct option){ 0, 0, 0, 0 };
 	given = xmalloc(n + 1);
 	memset(given, 0, n + 1);
 
@@ -207,6 +260,10 @@ int opts_parse(const struct opt_tool *tool, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			help(tool);
+			exit(0);
+		}
+		if (c == 'S') {
+			settings(tool);
 			exit(0);
 		}
 		if (c == '?')
@@ -230,6 +287,11 @@ int opts_parse(const struct opt_tool *tool, int argc, char **argv)
 					    : xasprintf("--%s is required", s->name);
 			usage_error(tool, "%s", what);
 		}
+	}
+	for (const struct opt_spec *s = lib_specs; s->name; s++) {
+		const char *v = getenv(s->env);
+		if (v && *v)
+			check(tool, s, v, s->env);
 	}
 	free(given);
 	free(longopts);
