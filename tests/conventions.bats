@@ -126,7 +126,7 @@ FIXTURE_EXPERIMENTS="$FIXTURES/experiments"
   run --separate-stderr score --help
   [ "$status" -eq 0 ]
   [[ "${lines[0]}" == "usage: score [--weights T=W,...]"* ]]
-  [[ "$output" == *"--min-pairs N"*"[1 to 1000; default 3; env AIOPT_BENCH_MIN_PAIRS]"* ]]
+  [[ "$output" == *"--min-pairs N"*"[1 to 1000; default 4; env AIOPT_BENCH_MIN_PAIRS]"* ]]
   run --separate-stderr pick-parent --help
   [[ "$output" == *"[tournament, best, islands, pristine; default tournament; env AIOPT_STRATEGY]"* ]]
   # a bad value from the environment names the variable
