@@ -26,6 +26,11 @@
 # A run that fails does not stop the others (exit 4 names them); a signal stops them
 # all.  make status shows the matrix.
 set -euo pipefail
+# The whole script is one block, read before any of it runs: a signal trapped while
+# bash was still reading the file (scancel right after the start) broke its parser
+# ("trap: line 2: unexpected EOF"), and a checkout updated under a running run
+# would change the lines it had yet to read.
+{
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SCRIPT=matrix
 # shellcheck source=bin/common.sh
@@ -172,3 +177,6 @@ else
 fi
 "$TOP/bin/status.sh" "$exp" "$runs" >&2 || true
 [ ${#failed[@]} -eq 0 ] || system_error "${#failed[@]} of $n runs failed: $(IFS=,; echo "${failed[*]}")"
+
+exit
+}

@@ -49,6 +49,11 @@
 # AIOPT_PROFILE_IN_PROMPT and AIOPT_PROFILE_IN_FITNESS (0 or 1) override the
 # track's two profile routes, for the ablation; the profilers run when either is on.
 set -euo pipefail
+# The whole script is one block, read before any of it runs: a signal trapped while
+# bash was still reading the file (scancel right after the start) broke its parser
+# ("trap: line 2: unexpected EOF"), and a checkout updated under a running run
+# would change the lines it had yet to read.
+{
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${AIOPT_BIN:-$TOP/bin}
@@ -763,3 +768,6 @@ else
 fi
 # Stopped for want of a model: not finished, and a scheduler or script must see it.
 [ -z "$outage" ] || exit "$EXIT_SYSTEM"
+
+exit
+}
