@@ -23,7 +23,6 @@
 
 #include "lib/jsonl.h"
 #include "lib/opts.h"
-#include "lib/stats.h"
 #include "lib/util.h"
 
 /* Syncs kept for the percentiles; a faster device's later syncs count in the rate only. */
