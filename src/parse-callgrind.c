@@ -31,7 +31,6 @@
 #include "lib/inputs.h"
 #include "lib/jsonl.h"
 #include "lib/lines.h"
-#include "lib/number.h"
 #include "lib/opts.h"
 #include "lib/strmap.h"
 #include "lib/util.h"
