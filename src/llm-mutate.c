@@ -152,12 +152,13 @@ static cJSON *new_child(const struct settings *s, const cJSON *parent, long iter
 /* The prompt, the same on every track but for the profile section: *system and
  * *user get the filled templates; prompt.md in dir gets both. */
 static void build_prompt(const struct settings *s, const cJSON *parent, const cJSON *archive, cJSON *warnings,
-			 const char *dir, char **system, char **user)
+			 const char *dir, char **system, char **user, cJSON **shown)
 {
 	const char *parent_id = json_path_string(parent, "id");
 	char *code = code_section(s, warnings), *results = results_section(parent);
 	char *history = history_section(s, archive, parent_id), *inspiration = inspiration_section(s, archive, parent_id);
-	char *profile = s->profile_in_prompt ? profile_section(s, parent) : xstrdup("");
+	*shown = NULL;
+	char *profile = s->profile_in_prompt != PROFILE_OFF ? profile_section(s, parent, shown) : xstrdup("");
 	const char *pairs[] = { "workload", s->workload, "results", results, "files", s->target_files,
 				"code", code, "history", history, "inspiration", inspiration,
 				"profile", profile, NULL };
@@ -359,7 +360,10 @@ static cJSON *mutate(const struct settings *s, cJSON *parent, const cJSON *archi
 	mkdirs(dir);
 	cJSON *child = new_child(s, parent, iteration, id, dir);
 	char *system, *user;
-	build_prompt(s, parent, archive, warnings, dir, &system, &user);
+	cJSON *shown;
+	build_prompt(s, parent, archive, warnings, dir, &system, &user, &shown);
+	if (shown)   /* the places the prompt's profile named: the apply stage matches the edit against them */
+		cJSON_AddItemToObject(child, "prompt_profile", shown);
 	struct exchange x = { .prompt_tokens = NAN, .completion_tokens = NAN };
 	cJSON *llm = cJSON_CreateObject();
 	answer(s, iteration, system, user, &x, llm);
@@ -385,6 +389,7 @@ static cJSON *mutate(const struct settings *s, cJSON *parent, const cJSON *archi
  * settings have no default here: their one default is in the experiment's .mk. */
 static void parse_options(int argc, char **argv, struct settings *s)
 {
+	static const char *const profile_modes[] = { "0", "1", "sham", NULL };   /* PROFILE_OFF, _REAL, _SHAM */
 	*s = (struct settings){ .seed = -1, .max_tokens = 8192, .temperature = 0.7, .reasoning_effort = "medium",
 				.timeout_s = 600, .retries = 5, .backoff_ms = 1000, .max_wait_s = 300,
 				.max_reply_bytes = 4 << 20 };
@@ -423,8 +428,9 @@ static void parse_options(int argc, char **argv, struct settings *s)
 		  .required = 1 },
 		{ SETTING_LONG("AIOPT_PROFILE_TOP", &s->profile_top, 0, 1000, "profile lines shown (AIOPT_PROFILE_IN_PROMPT=1)"),
 		  .required = 1 },
-		{ SETTING_LONG("AIOPT_PROFILE_IN_PROMPT", &s->profile_in_prompt, 0, 1,
-			       "1: the parent's profiles in the prompt (the track sets it: profiler tracks)") },
+		{ SETTING_CHOICE("AIOPT_PROFILE_IN_PROMPT", &s->profile_in_prompt, profile_modes,
+				 "1: the parent's profiles in the prompt; sham: the same section with its places drawn at random "
+				 "(the track sets it: profiler tracks 1, profiler_sham sham)") },
 		/* The wire: the client's own limits.  0 or a negative timeout would mean "no
 		 * limit" to libcurl, so every one has its range. */
 		{ SETTING_LONG("AIOPT_MAX_TOKENS", &s->max_tokens, 1, 10000000, "max_tokens of a request") },

@@ -2,7 +2,8 @@
  *
  * Reads an edit (SEARCH/REPLACE blocks or a unified diff, in the grammar of
  * src/lib/edit.c: the one apply-diff applies) and prints one JSON line per block:
- * {block, file, old_line, added, removed, edit}, where "edit" is that block as an
+ * {block, file, old_line, old_lines, added, removed, edit} (old_lines: the old file's
+ * lines the block spans from old_line, its context among them), where "edit" is that block as an
  * edit of its own.  Any subset of the "edit"s, concatenated, is again an edit
  * apply-diff reads: the minimize stage builds and measures subsets of a
  * candidate's hunks that way. */
@@ -47,7 +48,8 @@ int main(int argc, char **argv)
 		.name = "split-edit",
 		.operands = "[FILE]",
 		.summary = "Prints each block of the edit in FILE (stdin without one) as a JSON line\n"
-		"{block, file, old_line, added, removed, edit}: \"edit\" is the block alone, an edit\n"
+		"{block, file, old_line, old_lines, added, removed, edit}: old_lines, the old file's lines\n"
+		"the block spans from old_line (a hunk's context among them); \"edit\", the block alone, an edit\n"
 		"apply-diff reads; any of them concatenated are one too.",
 		.specs = specs,
 	};
@@ -82,6 +84,7 @@ int main(int argc, char **argv)
 		cJSON_AddNumberToObject(o, "block", (double)b->number);
 		cJSON_AddItemToObject(o, "file", b->file ? cJSON_CreateString(b->file) : cJSON_CreateNull());
 		cJSON_AddItemToObject(o, "old_line", b->old_line > 0 ? cJSON_CreateNumber((double)b->old_line) : cJSON_CreateNull());
+		cJSON_AddNumberToObject(o, "old_lines", (double)b->search.n);
 		cJSON_AddNumberToObject(o, "added", (double)added);
 		cJSON_AddNumberToObject(o, "removed", (double)removed);
 		cJSON_AddStringToObject(o, "edit", b->text);

@@ -451,3 +451,83 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
   run --separate-stderr mutate qwen2.5-coder-32b
   [ "$(jq -r .error.message <<<"$output")" = 'no edit in reply: block 1: SEARCH without its ======= line (the reply is in response.md)' ]
 }
+
+# A parent with real profiles: Coz's lines from the demo's archive (fixture), the
+# off-CPU sites of a real perf recording and the per-function counts of a real
+# Callgrind profile, each read by the tool that reads it in a run.
+profiled_parent() {
+  local coz offcpu cost
+  coz=$(jq -c 'select(.id == "c0005-78109b") | .coz' "$FIXTURES/archives/demo/experiment_a/profiler/seed-1/archive.jsonl")
+  offcpu=$(zcat "$FIXTURES/offcpu/rocksdb-7.8.3-db_bench-sync-4threads.perf-script.gz" | parse-offcpu --no-srcline --top 5)
+  cost=$(zcat "$FIXTURES/callgrind/db_bench-fillrandom-2000.callgrind.gz" | parse-callgrind --operations 2000)
+  PARENT=$(jq -c --argjson coz "$coz" --argjson offcpu "$offcpu" --argjson cost "$cost" \
+    '.coz = $coz | .bperf = $offcpu | .bench.cost = {args: "--num=2000", baseline: $cost, candidate: $cost}' <<<"$PARENT")
+}
+
+@test "AIOPT_PROFILE_IN_PROMPT=sham: the same sections, length and figures as the real profile, its places drawn at random" {
+  profiled_parent
+  serve "$(ok_reply "$EDIT_REPLY")" "$(ok_reply "$EDIT_REPLY")" "$(ok_reply "$EDIT_REPLY")"
+  AIOPT_PROFILE_IN_PROMPT=1 run --separate-stderr mutate qwen2.5-coder-32b profiler --iteration 8
+  [ "$status" -eq 0 ]
+  real_rec=$output real=$(jq -r .dir <<<"$output")/prompt.md
+  AIOPT_PROFILE_IN_PROMPT=sham run --separate-stderr mutate qwen2.5-coder-32b profiler_sham --iteration 8 --run-dir "$RUN/sham"
+  [ "$status" -eq 0 ]
+  sham_rec=$output sham=$(jq -r .dir <<<"$output")/prompt.md
+  # up to the profile section, the two prompts are the same
+  [ "$(sed '/## Where the time goes/q' "$real")" = "$(sed '/## Where the time goes/q' "$sham")" ]
+  # the same sections, and a length within 3 %
+  headings() { grep -E '^(## |Where threads wait|Instructions per write|```)' "$1"; }
+  [ "$(headings "$real")" = "$(headings "$sham")" ]
+  awk -v a="$(wc -c < "$real")" -v b="$(wc -c < "$sham")" 'BEGIN { exit !(b / a > 0.97 && b / a < 1.03) }'
+  # the same figures in the same order; the function counts the same figures dealt out again
+  figures() { grep -oE '(up to|impact) -?[0-9.]+ %|^- [0-9.]+ % [a-z]+' "$1"; }
+  [ "$(figures "$real")" = "$(figures "$sham")" ]
+  [ "$(figures "$real" | wc -l)" -ge 7 ]
+  counts() { grep -oE '^- [A-Za-z:]+: [0-9.]+' "$1" | sed 's/.*: //' | sort; }
+  [ "$(counts "$real")" = "$(counts "$sham")" ]
+  # other places: every Coz line and off-CPU site moved to a code line of the target file
+  [ "$(jq -c '.prompt_profile | [.mode, (.items | map(.kind) | unique)]' <<<"$sham_rec")" = '["sham",["coz","function","offcpu"]]' ]
+  [ "$(jq -r '.prompt_profile.mode' <<<"$real_rec")" = real ]
+  jq -r '.prompt_profile.items[] | select(.kind != "function") | "\(.file):\(.line)"' <<<"$sham_rec" > "$BATS_TEST_TMPDIR/places"
+  [ "$(wc -l < "$BATS_TEST_TMPDIR/places")" -eq 7 ]
+  [ "$(sort -u "$BATS_TEST_TMPDIR/places" | wc -l)" -eq 7 ]
+  while IFS=: read -r f l; do
+    [ "$f" = "$W" ]
+    text=$(sed -n "${l}p" "$TREE/$f")
+    [[ $text =~ [A-Za-z0-9_] ]] && [[ ! $text =~ ^[[:space:]]*(//|/\*|\*|#) ]]
+    grep -qF "$f:$l" "$sham"
+  done < "$BATS_TEST_TMPDIR/places"
+  [ "$(jq -c '[.prompt_profile.items[] | select(.kind == "coz") | .line]' <<<"$real_rec")" != \
+    "$(jq -c '[.prompt_profile.items[] | select(.kind == "coz") | .line]' <<<"$sham_rec")" ]
+  # the real profile's places, as the record keeps them for attribution
+  [ "$(jq -c '[.prompt_profile.items[] | select(.kind == "coz") | [.file, .line]]' <<<"$real_rec")" = \
+    "$(jq -c '[.coz.lines[] | ["db/db_impl/db_impl_write.cc", .line]]' <<<"$PARENT")" ]
+  [ "$(jq -c '.prompt_profile.items[] | select(.kind == "function" and .name == "DBImpl::WriteImpl") | [.file, (.ranges | length > 0)]' <<<"$real_rec")" = \
+    '["db/db_impl/db_impl_write.cc",true]' ]
+  # drawn again the same: the run's seed and the iteration decide
+  AIOPT_PROFILE_IN_PROMPT=sham run --separate-stderr mutate qwen2.5-coder-32b profiler_sham --iteration 8 --run-dir "$RUN/again"
+  cmp "$sham" "$(jq -r .dir <<<"$output")/prompt.md"
+}
+
+@test "attribution (the apply stage's profile_hits): an edit at a line the prompt's profile flagged names it and Coz's prediction; one elsewhere touches nothing" {
+  profiled_parent
+  serve "$(ok_reply "$EDIT_REPLY")"
+  AIOPT_PROFILE_IN_PROMPT=1 run --separate-stderr mutate qwen2.5-coder-32b profiler --iteration 8
+  [ "$status" -eq 0 ]
+  rec=$output
+  # the Coz line at WriteToWAL's AddRecord (1308) is in the prompt
+  [ "$(jq -c '[.prompt_profile.items[] | select(.kind == "coz") | .line]' <<<"$rec")" = '[295,1308]' ]
+  for edit in drops-wal-append loop-per-write; do
+    tree=$BATS_TEST_TMPDIR/$edit
+    mkdir -p "$tree/db/db_impl"
+    cp "$FIXTURES/rocksdb-7.8.3/$W" "$tree/$W"
+    jq -c --rawfile d "$FIXTURES/edits/$edit.md" --arg dir "$tree" '.diff = $d | .dir = $dir' <<<"$rec" |
+      apply-diff --tree "$tree" --allow "$W" > "$tree/apply.json"
+    bash -c 'BIN=$1; . "$2/bin/stage/apply.sh"; profile_hits "$3" "$4"' hits "$AIOPT_BIN" "$TOP" "$tree/apply.json" "$tree/patch.diff"
+  done
+  # the WAL append dropped (lines 1304-1310 of the parent): the flagged line and the function it is in
+  [ "$(jq -c '.profile_hits | [.mode, .shown, .places_touched, (.touched | map(.line // .name)), .predicted_speedup_pct]' "$BATS_TEST_TMPDIR/drops-wal-append/apply.json")" = \
+    "[\"real\",12,1,[1308,\"DBImpl::WriteToWAL\"],$(jq '.coz.lines[] | select(.line == 1308) | .max_speedup_pct' <<<"$PARENT")]" ]
+  # a loop at the start of DBImpl::Write (line 128): no place the profile named
+  [ "$(jq -c '.profile_hits | [.places_touched, .touched, .predicted_speedup_pct]' "$BATS_TEST_TMPDIR/loop-per-write/apply.json")" = '[0,[],null]' ]
+}

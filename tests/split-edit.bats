@@ -21,11 +21,11 @@ setup() {
   git -C "$TREE" checkout -q -- .
 }
 
-@test "a git diff splits into its hunks, each with its file, line and size" {
+@test "a git diff splits into its hunks, each with its file, lines (old_line, old_lines: the old file's lines it spans) and size" {
   run split-edit "$BATS_TEST_TMPDIR/full.diff"
   [ "$status" -eq 0 ]
   [ "$(jq -sc 'map(del(.edit))' <<<"$output")" = \
-    '[{"block":1,"file":"db/db_impl/db_impl_write.cc","old_line":18,"added":2,"removed":0},{"block":2,"file":"db/db_impl/db_impl_write.cc","old_line":128,"added":6,"removed":0}]' ]
+    '[{"block":1,"file":"db/db_impl/db_impl_write.cc","old_line":18,"old_lines":6,"added":2,"removed":0},{"block":2,"file":"db/db_impl/db_impl_write.cc","old_line":128,"old_lines":6,"added":6,"removed":0}]' ]
 }
 
 @test "each hunk applies alone, and the hunks together make the whole diff again" {

@@ -62,6 +62,7 @@ struct opt_spec {
 #define SETTING_LONG(e, d, lo, hi, h)    OPT_LONG(e, NULL, d, lo, hi, e, h), .env_only = 1
 #define SETTING_DOUBLE(e, d, lo, hi, h)  OPT_DOUBLE(e, NULL, d, lo, hi, e, h), .env_only = 1
 #define SETTING_STRING(e, d, h)          OPT_STRING(e, NULL, d, e, h), .env_only = 1
+#define SETTING_CHOICE(e, d, c, h)       OPT_CHOICE(e, NULL, d, c, e, h), .env_only = 1
 
 struct opt_tool {
 	const char *name;        /* sets progname */

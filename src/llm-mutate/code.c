@@ -65,11 +65,13 @@ static const char *match_bracket(const char *p)
 	return NULL;
 }
 
-/* Appends every definition of name ("DBImpl::WriteToWAL") in src to out, with
- * its exact text from the start of its first line.  Returns how many. */
-static int cut_function(const char *src, const char *name, struct buf *out)
+/* Calls found(start, end, arg) for every definition of name ("DBImpl::WriteToWAL")
+ * in src: start at the beginning of its first line (the return type's, when that
+ * has a line of its own), end at its closing brace.  Returns how many. */
+static int each_definition(const char *src, const char *name,
+			   void (*found)(const char *start, const char *end, void *arg), void *arg)
 {
-	int found = 0;
+	int n_found = 0;
 	size_t n = strlen(name);
 	const char *p = src;
 	while (*p) {
@@ -114,12 +116,51 @@ static int cut_function(const char *src, const char *name, struct buf *out)
 			if (prev < start - 1 && isalpha((unsigned char)*prev))
 				start = prev;
 		}
-		buf_add(out, start, (size_t)(end - start) + 1);
-		buf_puts(out, "\n\n");
-		found++;
+		found(start, end, arg);
+		n_found++;
 		p = end + 1;
 	}
-	return found;
+	return n_found;
+}
+
+static void append_text(const char *start, const char *end, void *out)
+{
+	buf_add(out, start, (size_t)(end - start) + 1);
+	buf_puts(out, "\n\n");
+}
+
+/* Appends every definition of name in src to out, with its exact text.  Returns how many. */
+static int cut_function(const char *src, const char *name, struct buf *out)
+{
+	return each_definition(src, name, append_text, out);
+}
+
+struct line_ranges {
+	const char *src;
+	cJSON *ranges;
+};
+
+static long line_of(const char *src, const char *p)
+{
+	long line = 1;
+	for (const char *q = src; q < p; q++)
+		line += *q == '\n';
+	return line;
+}
+
+static void append_range(const char *start, const char *end, void *arg)
+{
+	struct line_ranges *lr = arg;
+	cJSON *r = cJSON_CreateArray();
+	cJSON_AddItemToArray(r, cJSON_CreateNumber((double)line_of(lr->src, start)));
+	cJSON_AddItemToArray(r, cJSON_CreateNumber((double)line_of(lr->src, end)));
+	cJSON_AddItemToArray(lr->ranges, r);
+}
+
+void function_lines(const char *src, const char *name, cJSON *ranges)
+{
+	struct line_ranges lr = { src, ranges };
+	each_definition(src, name, append_range, &lr);
 }
 
 /* The code section: whole files when they fit, else the named functions. */

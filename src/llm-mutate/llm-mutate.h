@@ -14,7 +14,7 @@ struct settings {
 	/* from the experiment */
 	const char *target_files, *functions, *workload;
 	long code_chars, history_chars, history_k, inspiration_n, inspiration_chars, profile_top;
-	long profile_in_prompt;   /* 0 or 1: the track's choice (bin/run_track.sh) */
+	int profile_in_prompt;    /* PROFILE_OFF, _REAL or _SHAM: the track's choice (bin/run_track.sh) */
 	int probe;                /* --probe: ask the server once, no prompt */
 	/* the wire */
 	long max_tokens, timeout_s, retries, backoff_ms, max_wait_s, max_reply_bytes;
@@ -26,15 +26,21 @@ struct settings {
 	double usd_per_m_in, usd_per_m_out;
 };
 
+enum { PROFILE_OFF, PROFILE_REAL, PROFILE_SHAM };   /* AIOPT_PROFILE_IN_PROMPT: 0, 1, sham */
+
 /* code.c */
 char *code_section(const struct settings *s, cJSON *warnings);
+/* Appends [first, last] (lines from 1) of every definition of name in src to ranges. */
+void function_lines(const char *src, const char *name, cJSON *ranges);
 
 /* prompt.c */
 char *results_section(const cJSON *parent);
 cJSON *read_archive(const char *path, cJSON *warnings);
 char *history_section(const struct settings *s, const cJSON *archive, const char *parent_id);
 char *inspiration_section(const struct settings *s, const cJSON *archive, const char *parent_id);
-char *profile_section(const struct settings *s, const cJSON *parent);
+/* The profile section (real, or the sham of it: see prompt.c); *shown gets
+ * {mode, items}: what the section names, for attribution (the apply stage). */
+char *profile_section(const struct settings *s, const cJSON *parent, cJSON **shown);
 /* tmpl with each {{name}} replaced; pairs: name, value, ..., NULL. */
 char *fill(const char *tmpl, const char *const *pairs);
 char *read_template(const struct settings *s, const char *name);
