@@ -10,10 +10,20 @@
 #                        than one, each run gets a RocksDB tree of its own
 #                        (AIOPT_OWN_TREE=1) and its output goes to its run.log, each
 #                        line also shown prefixed with its track and seed.
-#   slurm                one Slurm job per run, all in one sbatch --array, with
+#   slurm                Slurm jobs, all in one sbatch --array, with
 #                        AIOPT_SLURM_PARTITION, AIOPT_SLURM_ACCOUNT, AIOPT_SLURM_TIME,
-#                        AIOPT_SLURM_CPUS (per run) and AIOPT_SLURM_FLAGS (more
-#                        sbatch options, as words) passed to sbatch.  Each job keeps
+#                        AIOPT_SLURM_CPUS (per job) and AIOPT_SLURM_FLAGS (more
+#                        sbatch options, as words) passed to sbatch.  Blocked
+#                        (AIOPT_SLURM_BLOCK=1, the default): one job per seed, running
+#                        that seed's run of every track one after another on the node
+#                        it lands on, the k-th seed's tracks in the order rotated k
+#                        times, so each track comes first, second, … as often as the
+#                        others: whatever a node does to its runs, every track's seed
+#                        k had it too, and the comparison between tracks is made
+#                        within nodes.  It costs wall time: a block takes its tracks'
+#                        time one after another.  AIOPT_SLURM_BLOCK=0: one job per run,
+#                        on whatever node is free (a track may land on faster nodes:
+#                        the report names the kinds each track ran on).  Each job keeps
 #                        its tree, builds and databases in node-local scratch:
 #                        AIOPT_SCRATCH (default the job's $TMPDIR)/aiopt/EXP/TRACK/seed-N;
 #                        its archive in RUNS, on the shared filesystem.  Submitting
@@ -21,8 +31,9 @@
 #                        that did or are still queued or running.  The job script
 #                        and the jobs' output: RUNS/EXP/slurm/.
 #
-# Every run measures its own pristine and noise where it runs, and every ratio is a
-# pair measured on one machine, so nodes of different speeds give comparable scores.
+# Every run measures its own pristine and noise where it runs (again when resumed on
+# another node), and every ratio is a pair measured on one machine: nodes of
+# different speeds give comparable ratios, though not always equal gains.
 # A run that fails does not stop the others (exit 4 names them); a signal stops them
 # all.  make status shows the matrix.
 set -euo pipefail
@@ -71,28 +82,57 @@ if [ "$launcher" = slurm ]; then
     todo+=("$c")
   done
   [ ${#todo[@]} -gt 0 ] || { echo "matrix: nothing to submit" >&2; exit 0; }
+  # The array's tasks: a block (a seed, its tracks in their rotated order) each, or
+  # a run each.  "TRACK... SEED" a task; the position of a track in its block.
+  tasks=()
+  declare -A position=() in_todo=()
+  for c in "${todo[@]}"; do in_todo[$c]=1; done
+  if [ "${AIOPT_SLURM_BLOCK:-1}" = 1 ]; then
+    for ((k = 0; k < ${#seed_list[@]}; k++)); do
+      s=${seed_list[k]} order=()
+      for ((j = 0; j < ${#track_list[@]}; j++)); do
+        t=${track_list[(j + k) % ${#track_list[@]}]}
+        [ -z "${in_todo["$t $s"]:-}" ] || order+=("$t")
+      done
+      [ ${#order[@]} -gt 0 ] || continue
+      for ((j = 0; j < ${#order[@]}; j++)); do position["${order[j]} $s"]=$((j + 1)); done
+      tasks+=("${order[*]} $s")
+    done
+  else
+    for c in "${todo[@]}"; do tasks+=("$c"); position[$c]=1; done
+  fi
   slurm_dir="$runs/$exp/slurm"
   mkdir -p "$slurm_dir"
   slurm_dir=$(cd "$slurm_dir" && pwd) runs=$(cd "$runs" && pwd)
   script="$slurm_dir/submit-$(date +%Y%m%d-%H%M%S)-$$.sh"
-  # The job script: array task k is the k-th run.  The submitter's environment goes
-  # with the jobs (sbatch's default), so they read the settings this command read;
-  # make's own variables do not (a job is not a sub-make).
+  # The job script: array task k runs the k-th task's runs, one after another (a
+  # block's tracks in their order); a run that fails does not stop the next, a signal
+  # (scancel, the time limit) stops the task.  The submitter's environment goes with
+  # the jobs (sbatch's default), so they read the settings this command read; make's
+  # own variables do not (a job is not a sub-make).
   {
     echo '#!/usr/bin/env bash'
-    echo "# Written by bin/matrix.sh: one array task a run of $exp."
-    echo 'set -euo pipefail'
-    printf 'cells=('; printf ' %q' "${todo[@]}"; echo ' )'
-    echo 'read -r track seed <<< "${cells[$SLURM_ARRAY_TASK_ID]}"'
+    echo "# Written by bin/matrix.sh: one array task a block of runs (or a run) of $exp."
+    echo 'set -uo pipefail'
+    printf 'tasks=('; printf ' %q' "${tasks[@]}"; echo ' )'
+    echo 'read -ra words <<< "${tasks[$SLURM_ARRAY_TASK_ID]}"'
+    echo 'seed=${words[-1]} stopped=0 failed=0'
+    echo 'trap "stopped=1" TERM INT'
     echo 'unset MAKEFLAGS MFLAGS MAKELEVEL'
-    printf 'export AIOPT_LAUNCHER=local AIOPT_SCRATCH="${AIOPT_SCRATCH:-${TMPDIR:-/tmp}}/aiopt/%s/$track/seed-$seed"\n' "$exp"
-    echo 'export AIOPT_OWN_TREE=${AIOPT_OWN_TREE:-1}'
-    printf 'exec %q %q --runs %q --track "$track" --seed "$seed" --tracks "$track" --seeds "$seed"' "$TOP/bin/run_track.sh" "$exp" "$runs"
+    echo 'export AIOPT_LAUNCHER=local AIOPT_OWN_TREE=${AIOPT_OWN_TREE:-1}'
+    echo 'scratch=${AIOPT_SCRATCH:-${TMPDIR:-/tmp}}'
+    echo 'for track in "${words[@]:0:${#words[@]}-1}"; do'
+    echo '  [ "$stopped" = 0 ] || exit 130'
+    printf '  AIOPT_SCRATCH="$scratch/aiopt/%s/$track/seed-$seed" %q %q --runs %q --track "$track" --seed "$seed" --tracks "$track" --seeds "$seed"' \
+      "$exp" "$TOP/bin/run_track.sh" "$exp" "$runs"
     printf ' %q' ${cell_args[@]+"${cell_args[@]}"}
-    echo
+    echo ' || failed=$?'
+    echo 'done'
+    echo '[ "$stopped" = 0 ] || exit 130'
+    echo 'exit "$failed"'
   } > "$script"
   chmod +x "$script"
-  sbatch_args=(--parsable --array="0-$((${#todo[@]} - 1))" --job-name="aiopt-$exp"
+  sbatch_args=(--parsable --array="0-$((${#tasks[@]} - 1))" --job-name="aiopt-$exp"
                --output="$slurm_dir/%A_%a.out" --chdir="$TOP")
   [ -z "${AIOPT_SLURM_PARTITION:-}" ] || sbatch_args+=(--partition="$AIOPT_SLURM_PARTITION")
   [ -z "${AIOPT_SLURM_ACCOUNT:-}" ] || sbatch_args+=(--account="$AIOPT_SLURM_ACCOUNT")
@@ -103,16 +143,21 @@ if [ "$launcher" = slurm ]; then
   job=$(sbatch "${sbatch_args[@]}" "$script") || system_error "sbatch ${sbatch_args[*]} $script failed"
   job=${job%%;*}   # --parsable: JOBID[;CLUSTER]
   [[ $job =~ ^[0-9]+$ ]] || system_error "sbatch answered \"$job\", not a job id"
-  # Where make status finds each run's job.
-  for ((k = 0; k < ${#todo[@]}; k++)); do
-    read -r t s <<< "${todo[k]}"
-    dir=$(run_dir "$t" "$s")
-    mkdir -p "$dir"
-    jq -cn --arg id "${job}_$k" --arg script "$script" --argjson at "$(date +%s)" --argjson n "$iterations" \
-      '{job_id: $id, script: $script, submitted_at: $at, iterations: $n}' > "$dir/slurm.json"
-    echo "matrix: $t seed $s: Slurm job ${job}_$k" >&2
+  # Where make status finds each run's job, and where the run stands in its task.
+  for ((k = 0; k < ${#tasks[@]}; k++)); do
+    read -ra words <<< "${tasks[k]}"
+    s=${words[-1]}
+    for t in "${words[@]:0:${#words[@]}-1}"; do
+      dir=$(run_dir "$t" "$s")
+      mkdir -p "$dir"
+      jq -cn --arg id "${job}_$k" --arg script "$script" --argjson at "$(date +%s)" --argjson n "$iterations" \
+        --argjson pos "${position["$t $s"]}" --arg order "${words[*]:0:${#words[@]}-1}" \
+        '{job_id: $id, script: $script, submitted_at: $at, iterations: $n,
+          order: ($order | split(" ")), position: $pos}' > "$dir/slurm.json"
+    done
+    echo "matrix: seed $s: $(sed 's/ /, then /g' <<< "${words[*]:0:${#words[@]}-1}"): Slurm job ${job}_$k" >&2
   done
-  echo "matrix: submitted ${#todo[@]} runs as job array $job (script $script); make status shows them" >&2
+  echo "matrix: submitted ${#todo[@]} runs as job array $job of ${#tasks[@]} job(s)$([ "${AIOPT_SLURM_BLOCK:-1}" = 1 ] && echo ", blocked by seed (a seed's tracks one after another on one node)") (script $script); make status shows them" >&2
   exit 0
 fi
 

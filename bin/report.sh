@@ -5,7 +5,7 @@
 # with failed records only, is fine) and writes into RUNS/EXPERIMENT/:
 #   report.md      tables and plots, renders on GitHub
 #   report.json    the same numbers, for scripts
-#   best-vs-iteration.png, best-vs-time.png, best-vs-tokens.png
+#   best-vs-iteration.png, best-vs-time.png, best-vs-tokens.png, calibration.png
 # No measurement is repeated: every number comes from the archived records.
 set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -172,6 +172,33 @@ group_by(.track) | map(
       passed_screening: ($recs | map(select(passed_screening)) | length),
       confirmed: ($recs | map(select(confirmed_better)) | length)
     },
+    # Attribution (the apply stage's profile_hits, on the tracks whose prompts showed a
+    # profile, real or sham): the edits that touched a place the profile named (a Coz
+    # line or an off-CPU site), how those and the others fared at confirmation, and
+    # Coz's prediction for the lines a confirmed winner touched against its gain.
+    attribution: ($recs | map(select(.profile_hits | type == "object")) as $p |
+      ($p | map(select((.profile_hits.places_touched | numbers) > 0))) as $hit |
+      ($p | map(select((.profile_hits.places_touched | numbers // 0) == 0))) as $miss |
+      def gain: map(confirmed | numbers) | if length > 0 then add / length else null end;
+      if ($p | length) == 0 then null else
+        {mode: ($p | map(.profile_hits.mode | strings) | unique | join(", ")), edits: ($p | length), touched: ($hit | length),
+         touched_confirmed: ($hit | map(select(confirmed_better)) | length), touched_gain: ($hit | gain),
+         untouched_confirmed: ($miss | map(select(confirmed_better)) | length), untouched_gain: ($miss | gain),
+         calibration: ($p | map(select(confirmed_better and (.profile_hits.predicted_speedup_pct | type) == "number"
+                                       and (.confirm.score.terms.throughput.value | type) == "number")
+                              | {id, predicted_pct: .profile_hits.predicted_speedup_pct,
+                                 confirmed_pct: ((.confirm.score.terms.throughput.value - 1) * 100)}))} end),
+    # The machines the track's candidates were measured on (the bench stage's
+    # bench.node, bin/node.sh): fields of the shapes node.sh writes, else left out.
+    nodes: ($recs | map(.bench.node | objects | select((.kind | strings | test("^[0-9a-f]{12}$")))
+             | {kind, host: ([.host | strings | select(test("^[A-Za-z0-9._-]{1,64}$"))][0]),
+                cpu_model: ([.cpu_model | strings | gsub("[^A-Za-z0-9 ._()@+-]"; "") | .[0:60]][0]), cpus: (.cpus | numbers)})
+             | group_by(.kind) | map(.[0] + {hosts: (map(.host | strings) | unique), records: length} | del(.host))),
+    # The time the track worked (its candidates' timing.seconds) and the profilers' part
+    # of it (the coz and bperf stages' seconds): the profile's cost is the track's.
+    worked_seconds: ($recs | map(.timing.seconds | numbers) | add // 0),
+    profiling_seconds: ($recs | map((.coz.seconds | numbers), (.bperf.seconds | numbers)) | add // 0),
+    tokens_total: (if ($recs | map(known_tokens) | any) then ($recs | map(tokens) | add) else null end),
     # What the track's model calls cost (null: a call's cost unknown), and that over
     # the candidates confirmed better than pristine (null: none).
     cost_usd: ($recs | cost_usd),
@@ -203,6 +230,10 @@ group_by(.track) | map(
   elif $a.model_class == $b.model_class and $a.models_used != $b.models_used then
     "\($a.track) and \($b.track) used different models (\($a.models_used | join(", ")); \($b.models_used | join(", "))): they differ in more than one thing"
   else empty end] |
+# The tracks' machines: compared across different kinds, the comparison measures the
+# machines too (AIOPT_SLURM_BLOCK=1 runs every track's seed k on one node).
+.node_warning = (.tracks | map(select((.nodes | length) > 0) | {track, kinds: (.nodes | map(.kind))})
+  | if (map(.kinds) | unique | length) > 1 then map("\(.track) on \(.kinds | join(", "))") | join("; ") else null end) |
 # Equal budgets: on each axis every run has (iterations, tokens, hours of wall time),
 # the most that every run reached, and each seed's best confirmed by then.
 .tracks as $tracks | ($tracks | map(.seeds[])) as $runs |
@@ -273,6 +304,32 @@ plot() {   # FILE XLABEL DATA-KIND(iteration|elapsed_s|tokens)
   } > "$tmp/plot.gp"
   gnuplot "$tmp/plot.gp" 2> "$tmp/gnuplot.err" || system_error "gnuplot failed: $(cat "$tmp/gnuplot.err")"
 }
+# Coz's calibration: for each confirmed winner whose edit touched a line Coz flagged
+# in its prompt, the speedup Coz predicted for that line against the throughput gain
+# confirmation measured, a point a track; the diagonal is a perfect prediction.
+calibration_plot() {   # FILE
+  local cmds=() n=0 colors=(1 2 3 4 6 7)
+  for track in $(jq -r '.tracks[] | select(.attribution != null) | .track' "$dir/report.json"); do
+    jq -r --arg t "$track" '.tracks[] | select(.track == $t) | .attribution.calibration[] | "\(.predicted_pct) \(.confirmed_pct)"' \
+      "$dir/report.json" > "$tmp/calibration-$n.dat"
+    [ -s "$tmp/calibration-$n.dat" ] && cmds+=("'$tmp/calibration-$n.dat' using 1:2 with points pt 7 ps 1.5 lc ${colors[$((n % 6))]} title '$track'")
+    n=$((n + 1))
+  done
+  {
+    echo "set terminal pngcairo size 600,520 font 'sans,10'"
+    echo "set output '$1'"
+    echo "set xlabel 'Coz: predicted program speedup of the lines touched (%)'; set ylabel 'confirmed throughput gain (%)'"
+    echo "set grid; set key left top"
+    if [ ${#cmds[@]} -eq 0 ]; then
+      echo "set label 1 'no confirmed winner touched a line Coz flagged yet' at graph 0.5, 0.5 center"
+      echo "plot [0:10] [0:10] x with lines lc 0 dt 2 title 'prediction = gain'"
+    else
+      echo "plot $(printf '%s, ' "${cmds[@]}") x with lines lc 0 dt 2 title 'prediction = gain'"
+    fi
+  } > "$tmp/calibration.gp"
+  gnuplot "$tmp/calibration.gp" 2> "$tmp/gnuplot.err" || system_error "gnuplot failed: $(cat "$tmp/gnuplot.err")"
+}
+calibration_plot "$dir/calibration.png"
 plot "$dir/best-vs-iteration.png" iteration iteration
 plot "$dir/best-vs-time.png" 'wall time (s)' elapsed_s
 plot "$dir/best-vs-tokens.png" 'tokens spent (prompt + completion)' tokens
@@ -301,14 +358,25 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
   "| \(.track) | \(.models_used | if length == 0 then "–" else join(", ") end) | \($s | map("\(.profile_in_prompt // "–") / \(.profile_in_fitness // "–")") | unique | join(", ")) | \($s | map(.parents // "–") | unique | join(", ")) | \(.seeds | length) | \(.seeds | map(.records) | add) | \(.final_best | map(f(4)) | join(", ")) | \(.seeds | map(.screening_best | f(4)) | join(", ")) | \(.seeds | map(.tokens // "– (scripted or not reported)" | tostring) | join(", ")) |"),
 (.model_warnings[] | "", "**Warning:** \(.)."),
 "",
+"## Machines",
+"",
+"The machines each track's candidates were measured on (`bench.node`, `bin/node.sh`: CPU, count, kernel, governor, memory, filesystem; the kind is a hash of all but the host). Ratios are pairs measured on one machine, but a gain can depend on the machine: tracks compared should have run on the same kinds.",
+"",
+"| track | kind | CPU | CPUs | hosts | candidates measured |",
+"|---|---|---|---|---|---|",
+(.tracks[] | .track as $t | .nodes[] | "| \($t) | \(.kind) | \(.cpu_model // "?") | \(.cpus // "?") | \(.hosts | join(", ")) | \(.records) |"),
+(if .node_warning != null then "", "**Warning:** the tracks ran on different kinds of machine (\(.node_warning)): the comparison between them measures the machines too. Run the matrix blocked (`AIOPT_SLURM_BLOCK=1`: every track's seed k on one node) or on one kind." else empty end),
+"",
 "## Cost",
 "",
 "The model calls' `llm.cost_usd`, priced by `AIOPT_PRICES` (USD per million input and output tokens a model; a local model unpriced costs 0; a remote one unpriced is unknown, ?).",
 "",
-"| track | cost (per seed) | total | per candidate confirmed better |",
-"|---|---|---|---|",
-(.tracks[] | def usd: if . == null then "?" else "$\(. * 100 | round / 100)" end;
-  "| \(.track) | \(.seeds | map(.cost_usd | usd) | join(", ")) | \(.cost_usd | usd) | \(if .cost_per_confirmed_usd == null then "– (none confirmed, or a cost unknown)" else (.cost_per_confirmed_usd | usd) end) |"),
+"| track | cost (per seed) | total | per candidate confirmed better | hours of candidates (of which profiling) | hours per confirmed | tokens per confirmed |",
+"|---|---|---|---|---|---|---|",
+(.tracks[] | def usd: if . == null then "?" else "$\(. * 100 | round / 100)" end; .funnel.confirmed as $n |
+  "| \(.track) | \(.seeds | map(.cost_usd | usd) | join(", ")) | \(.cost_usd | usd) | \(if .cost_per_confirmed_usd == null then "– (none confirmed, or a cost unknown)" else (.cost_per_confirmed_usd | usd) end) | \(.worked_seconds / 3600 | f(2)) (\(.profiling_seconds / 3600 | f(2))) | \(if $n == 0 then "–" else (.worked_seconds / 3600 / $n | f(2)) end) | \(if $n == 0 or .tokens_total == null then "–" else (.tokens_total / $n | round) end) |"),
+"",
+"The profilers' time (the coz and bperf stages) is in their track's hours, and the profile's lines are in its prompt tokens: the cost of profiler feedback is counted against the track that gets it.",
 "",
 "## Each run: screened, passed, confirmed, and its noise",
 "",
@@ -376,6 +444,44 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
     ". Screening: comparable \($b.comparable_score | f(4)), throughput \($b.throughput | ci), p99 latency \($b.latency | ci).\n\n" +
     "Patch: `\($b.dir)/\($b.patch // "patch.diff")`\n"
   end),
+"## Did the profile's content matter?",
+"",
+"The question is whether profiler feedback lets the small model match the large one. The profiler track differs from baseline in its prompt's profile (and in fitness); profiler_sham differs from profiler only in that profile's content: the same sections, length and figures, its places drawn at random (`AIOPT_PROFILE_IN_PROMPT=sham`). So a gain of profiler over baseline is the profile's only if profiler also beats the sham; one the sham shares is the longer prompt's, its layout's or the fitness terms'.",
+"",
+"| track | model class | profile in prompt / fitness | seeds | final best, confirmed (mean over seeds) |",
+"|---|---|---|---|---|",
+(.tracks[] | select(.track | IN("baseline", "gpt5", "profiler", "profiler_sham", "gpt5_profiler")) | (.settings | if length == 0 then [{}] else . end) as $s |
+  "| \(.track) | \(.model_class // "–") | \($s | map("\(.profile_in_prompt // "–") / \(.profile_in_fitness // "–")") | unique | join(", ")) | \(.final_best | length) | \(.final_best | map(. // 1) | add / length | f(4)) |"),
+"",
+(. as $rep |
+ def mean_of($t): [$rep.tracks[] | select(.track == $t) | .final_best | map(. // 1) | add / length][0];
+ def cmp($a; $b): [$rep.comparisons[] | select(.axis == "final" and ((.a == $a and .b == $b) or (.a == $b and .b == $a)))][0];
+ def beats($a; $b): cmp($a; $b) as $c | $c != null and $c.p_two_sided < 0.05 and mean_of($a) > mean_of($b);
+ def has($t): any($rep.tracks[]; .track == $t);
+ def said($a; $b): cmp($a; $b) as $c | if $c == null then "not compared" else "\($c.conclusion), p = \($c.p_two_sided | f(4))" end;
+ if (has("profiler") and has("baseline")) | not then "The comparison needs the profiler and baseline tracks, and profiler_sham to credit a difference to the profile's content."
+ elif has("profiler_sham") | not then "profiler against baseline: \(said("profiler"; "baseline")). Without the profiler_sham track, a difference between them cannot be credited to the profile's content: the prompts also differ in length and layout."
+ elif beats("profiler"; "baseline") and beats("profiler"; "profiler_sham") then "**Finding:** profiler beats baseline (\(said("profiler"; "baseline"))) and beats the sham (\(said("profiler"; "profiler_sham"))): the gain is the profile's content."
+ elif beats("profiler"; "baseline") then "profiler beats baseline (\(said("profiler"; "baseline"))) but not the sham (\(said("profiler"; "profiler_sham"))): **not a finding about the profile** — the sham, with no information in its profile, does as well, so the gain is the prompt's length and layout, or the fitness terms."
+ else "profiler does not beat baseline (\(said("profiler"; "baseline"))); against the sham: \(said("profiler"; "profiler_sham"))." end),
+"",
+"## Attribution: what the profile named, and what the edits touched",
+"",
+"For each edit on a track whose prompt showed a profile (real, or the sham's drawn places), the places the profile named that its hunks touch (`profile_hits`, the apply stage: a Coz line or an off-CPU site inside a hunk, the lines it changes and 3 either side, in the parent's lines). On the sham track the share touched is what chance and the model's own habits give; a real profile followed adds to it.",
+"",
+"| track | profile | edits | touched a named place | confirmed better, of those | mean confirmed score, of those | confirmed better, the others | mean confirmed score, the others |",
+"|---|---|---|---|---|---|---|---|",
+(.tracks[] | select(.attribution != null) | .attribution as $a |
+  "| \(.track) | \($a.mode) | \($a.edits) | \($a.touched) (\($a.touched / $a.edits * 100 | f(0)) %) | \($a.touched_confirmed) | \($a.touched_gain | f(4)) | \($a.untouched_confirmed) | \($a.untouched_gain | f(4)) |"),
+(if all(.tracks[]; .attribution == null) then "No track's prompt showed a profile." else empty end),
+"",
+"![Coz's predicted speedup against the confirmed gain](calibration.png)",
+"",
+"Coz's calibration: for each confirmed winner whose edit touched a line Coz flagged, the program speedup Coz predicted for that line (its max speedup) against the throughput gain confirmation measured.",
+"",
+(if any(.tracks[]; (.attribution.calibration // []) | length > 0) then "| track | candidate | Coz predicted (%) | confirmed gain (%) |\n|---|---|---|---|" else "No confirmed winner touched a line Coz flagged." end),
+(.tracks[] | .track as $t | .attribution.calibration[]? | "| \($t) | \(.id) | \(.predicted_pct | f(1)) | \(.confirmed_pct | f(1)) |"),
+"",
 "## Between tracks",
 "",
 "Mann–Whitney U on the best confirmed comparable_score of each seed (two-sided; a seed with no candidate confirmed better than pristine counts as pristine, 1): at the runs' ends, and at equal budget on each axis the runs have — the most iterations, tokens or hours of wall time that every run reached, each seed's best confirmed by then.",
@@ -385,7 +491,15 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
 "",
 (if (.comparisons | length) > 0 then "| tracks | at | seeds | U | p | method | conclusion |\n|---|---|---|---|---|---|---|" else empty end),
 (.comparisons[] | "| \(.a) vs \(.b) | \(if .axis == "final" then "the runs' ends" else budget end) | \(.n_a) vs \(.n_b) | \(.u_a // "–") | \(.p_two_sided | f(4)) | \(.method // "–") | \(.conclusion) |"),
-(if (.comparisons | length) == 0 then "Only one track so far: nothing to compare." else empty end)
+(if (.comparisons | length) == 0 then "Only one track so far: nothing to compare." else empty end),
+"",
+"### The comparison's power",
+"",
+"From the spread between seeds each pair of tracks showed (the pooled standard deviation of the seeds' final best), the seeds per track a difference in final best would need to be found (two-sample t, 5 % two-sided, 80 % power, over 0.955 for the Mann–Whitney test): fewer seeds than that can miss it. – where a track has one seed (no spread) or the figure passes 10,000.",
+"",
+(if any(.comparisons[]; .axis == "final" and .power != null) then "| tracks | seeds run | between-seed SD | to find 0.01 | 0.02 | 0.05 | 0.1 | the observed difference |\n|---|---|---|---|---|---|---|---|" else "Too few seeds for a spread: every track needs two or more." end),
+(.comparisons[] | select(.axis == "final" and .power != null) | .power as $p |
+  "| \(.a) vs \(.b) | \(.n_a) vs \(.n_b) | \($p.sd_pooled | f(4)) | " + ($p.seeds_per_sample | map(if .observed then "\(.difference | f(4)): \(.seeds // "–")" else "\(.seeds // "–")" end) | join(" | ")) + " |")
 JQ
 # Append each best patch, fenced, under its track.
 {

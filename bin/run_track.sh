@@ -45,9 +45,15 @@
 #   gpt5           GPT-5        0 / 0                            evolved
 #   profiler       local        1 / 1                            evolved
 #   gpt5_profiler  GPT-5        1 / 1                            evolved
+#   profiler_sham  local        sham / 1                         evolved
 #   best_of_n      local        0 / 0                            pristine, always
-# AIOPT_PROFILE_IN_PROMPT and AIOPT_PROFILE_IN_FITNESS (0 or 1) override the
-# track's two profile routes, for the ablation; the profilers run when either is on.
+# profiler_sham is the profiler track with the prompt's profile a sham: the real
+# section's form, length and figures, its places drawn at random (llm-mutate), so
+# what profiler gains over it is the profile's content, not a longer prompt naming
+# lines.  Its fitness is profiler's, so that the two differ in that one thing.
+# AIOPT_PROFILE_IN_PROMPT (0, 1 or sham) and AIOPT_PROFILE_IN_FITNESS (0 or 1)
+# override the track's two profile routes, for the ablation; the profilers run
+# when either is on.
 set -euo pipefail
 # The whole script is one block, read before any of it runs: a signal trapped while
 # bash was still reading the file (scancel right after the start) broke its parser
@@ -119,19 +125,21 @@ decimal seed SEED 999999999
 # The tracks, and what each is (the table above says it in words; this says it to
 # the code).  TRACK: its model's variable, that model's default, its endpoint's
 # default, whether the model is the large one, and the profile routes.
-KNOWN_TRACKS=(baseline gpt5 profiler gpt5_profiler best_of_n)
+KNOWN_TRACKS=(baseline gpt5 profiler gpt5_profiler profiler_sham best_of_n)
 LOCAL_API=http://127.0.0.1:8000/v1 OPENAI_API=https://api.openai.com/v1
-track_is() {   # TRACK: sets t_model t_mvar t_api t_avar t_large t_profiled t_strategy; 1 if no such track
-  t_strategy=
+track_is() {   # TRACK: sets t_model t_mvar t_api t_avar t_large t_profiled t_prompt t_strategy; 1 if no such track
+  t_strategy= t_prompt=
   case $1 in
     baseline)      t_mvar=AIOPT_MODEL_BASELINE t_avar=AIOPT_API_BASE_BASELINE t_large=0 t_profiled=0 ;;
     gpt5)          t_mvar=AIOPT_MODEL_GPT5     t_avar=AIOPT_API_BASE_GPT5     t_large=1 t_profiled=0 ;;
     profiler)      t_mvar=AIOPT_MODEL_PROFILER t_avar=AIOPT_API_BASE_PROFILER t_large=0 t_profiled=1 ;;
     gpt5_profiler) t_mvar=AIOPT_MODEL_GPT5     t_avar=AIOPT_API_BASE_GPT5     t_large=1 t_profiled=1 ;;
+    profiler_sham) t_mvar=AIOPT_MODEL_PROFILER t_avar=AIOPT_API_BASE_PROFILER t_large=0 t_profiled=1 t_prompt=sham ;;
     # Best-of-N: baseline's model and reward, but no evolution (pick-parent --strategy pristine).
     best_of_n)     t_mvar=AIOPT_MODEL_BASELINE t_avar=AIOPT_API_BASE_BASELINE t_large=0 t_profiled=0 t_strategy=pristine ;;
     *) return 1 ;;
   esac
+  t_prompt=${t_prompt:-$t_profiled}
   if [ "$t_large" = 1 ]; then t_model=${!t_mvar:-gpt-5} t_api=${!t_avar:-$OPENAI_API}
   else t_model=${!t_mvar:-} t_api=${!t_avar:-$LOCAL_API}; fi
 }
@@ -224,11 +232,12 @@ in_flight=${AIOPT_PROPOSALS_IN_FLIGHT:-}
 max_unanswered=${AIOPT_LLM_MAX_FAILURES:-}
 [[ $max_unanswered =~ ^[1-9][0-9]{0,3}$ ]] \
   || problem "AIOPT_LLM_MAX_FAILURES=$max_unanswered: the model calls in a row without an answer that stop the run (1 to 9999)"
-for v in AIOPT_PROFILE_IN_PROMPT AIOPT_PROFILE_IN_FITNESS; do
-  [[ ${!v:-0} =~ ^[01]$ ]] || problem "$v=${!v}: use 0 or 1"
-done
+[[ ${AIOPT_PROFILE_IN_PROMPT:-0} =~ ^(0|1|sham)$ ]] \
+  || problem "AIOPT_PROFILE_IN_PROMPT=$AIOPT_PROFILE_IN_PROMPT: use 0, 1 or sham (the profile's section with its places drawn at random)"
+[[ ${AIOPT_PROFILE_IN_FITNESS:-0} =~ ^[01]$ ]] || problem "AIOPT_PROFILE_IN_FITNESS=$AIOPT_PROFILE_IN_FITNESS: use 0 or 1"
 [[ ${AIOPT_OWN_TREE:-0} =~ ^[01]$ ]] || problem "AIOPT_OWN_TREE=$AIOPT_OWN_TREE: use 0 (the shared tree) or 1 (a tree of the run's own)"
 case ${AIOPT_LAUNCHER:-local} in local|slurm) ;; *) problem "AIOPT_LAUNCHER=$AIOPT_LAUNCHER: use local or slurm" ;; esac
+[[ ${AIOPT_SLURM_BLOCK:-1} =~ ^[01]$ ]] || problem "AIOPT_SLURM_BLOCK=$AIOPT_SLURM_BLOCK: use 1 (a Slurm job a seed, its tracks in turn on one node) or 0 (a job a run)
 [[ ${AIOPT_JOBS:-1} =~ ^[1-9][0-9]{0,3}$ ]] || problem "AIOPT_JOBS=$AIOPT_JOBS: the number of runs at a time (1 or more)"
 # Read by tools that first run after RocksDB's builds (score, sync-probe): checked here.
 [[ ${AIOPT_CPU_TOLERANCE:-} =~ ^(0(\.[0-9]+)?|1(\.0*)?)$ ]] \
@@ -253,7 +262,7 @@ for t in ${track_list[@]+"${track_list[@]}"}; do
   fi
   t_model=${model:-$t_model} t_api=${api_base:-$t_api}
   track_model[$t]=$t_model track_api[$t]=$t_api
-  profile="profile in prompt ${AIOPT_PROFILE_IN_PROMPT:-$t_profiled} / fitness ${AIOPT_PROFILE_IN_FITNESS:-$t_profiled}"
+  profile="profile in prompt ${AIOPT_PROFILE_IN_PROMPT:-$t_prompt} / fitness ${AIOPT_PROFILE_IN_FITNESS:-$t_profiled}"
   if [ -n "$scripted" ]; then
     track_lines+=("$t: scripted edits from $scripted, $profile"); continue
   fi
@@ -322,7 +331,7 @@ profiled=$t_profiled
 [ -z "$t_strategy" ] || export AIOPT_STRATEGY=$t_strategy
 # The profile's two routes follow the track unless set; the profilers run when
 # either route is on (on by default then; off otherwise).
-export AIOPT_PROFILE_IN_PROMPT=${AIOPT_PROFILE_IN_PROMPT:-$profiled} AIOPT_PROFILE_IN_FITNESS=${AIOPT_PROFILE_IN_FITNESS:-$profiled}
+export AIOPT_PROFILE_IN_PROMPT=${AIOPT_PROFILE_IN_PROMPT:-$t_prompt} AIOPT_PROFILE_IN_FITNESS=${AIOPT_PROFILE_IN_FITNESS:-$profiled}
 if [ "$AIOPT_PROFILE_IN_PROMPT$AIOPT_PROFILE_IN_FITNESS" != 00 ]; then
   export AIOPT_RUN_BCOZ=${AIOPT_RUN_BCOZ:-1} AIOPT_RUN_BPERF=${AIOPT_RUN_BPERF:-1}
 else
@@ -467,23 +476,44 @@ if [ "$AIOPT_OWN_TREE" = 1 ]; then
   run_child machine_lock shared make -s --no-print-directory -C "$TOP" rocksdb-release rocksdb-tests EXP="$exp" > "$tree/build.log" 2>&1 || {
     [ "$stopping" = 1 ] && finish_on_signal; tail -n 20 "$tree/build.log" >&2; system_error "the run's own RocksDB builds failed (see $tree/build.log)"; }
 fi
+# The machine this start of the run measures on (the section on pristine below).
+node_now=$("$TOP/bin/node.sh" "${AIOPT_SCRATCH:-$run}")
+jq -c --argjson at "$(date +%s)" '. + {at: $at}' <<<"$node_now" >> "$run/nodes.jsonl"
 # The settings this run works with, beside its archive, so that its numbers can be
 # checked against what made them; a resumed run writes them again (same, or changed).
 { printf '%s\n' "$settings"; printf 'export AIOPT_TRACK=%q AIOPT_SEED=%q AIOPT_MODEL=%q AIOPT_API_BASE=%q AIOPT_RUN_BCOZ=%q AIOPT_RUN_BPERF=%q AIOPT_PROFILE_IN_PROMPT=%q AIOPT_PROFILE_IN_FITNESS=%q AIOPT_STRATEGY=%q\n' \
     "$track" "$seed" "$model" "$api_base" "$AIOPT_RUN_BCOZ" "$AIOPT_RUN_BPERF" "$AIOPT_PROFILE_IN_PROMPT" "$AIOPT_PROFILE_IN_FITNESS" \
-    "${AIOPT_STRATEGY:-}"; } > "$run/settings.env"
+    "${AIOPT_STRATEGY:-}"; echo "# measured on $(jq -r '"\(.host), kind \(.kind)"' <<<"$node_now") (nodes.jsonl)"; } > "$run/settings.env"
 # What the track is in this run, as data for the report (never sourced): its model
 # and endpoint (without a URL's user:password), whether the model is the large one,
 # the profile's two routes and the parents.
 jq -n --arg track "$track" --arg model "${scripted:+scripted}${scripted:-$model}" \
   --arg api_base "$(sed -E 's#(://)[^/@]*@#\1***@#' <<< "${scripted:+}${scripted:-$api_base}")" \
-  --arg class "$([ "$t_large" = 1 ] && echo large || echo small)" --argjson prompt "$AIOPT_PROFILE_IN_PROMPT" \
+  --arg class "$([ "$t_large" = 1 ] && echo large || echo small)" --arg prompt "$AIOPT_PROFILE_IN_PROMPT" \
   --argjson fitness "$AIOPT_PROFILE_IN_FITNESS" --arg strategy "${AIOPT_STRATEGY:-}" \
   '{track: $track, model: $model, api_base: (if $api_base == "" then null else $api_base end), model_class: $class,
-    profile_in_prompt: $prompt, profile_in_fitness: $fitness,
+    profile_in_prompt: (if $prompt == "sham" then $prompt else ($prompt | tonumber) end), profile_in_fitness: $fitness,
     parents: (if $strategy == "" then "evolved" elif $strategy == "pristine" then "pristine (best-of-N)" else $strategy end)}' \
   > "$run/track.json"
-# ---- pristine, once per run ---------------------------------------------------------
+# ---- the machine: what the run measures on ---------------------------------------------
+# Its fingerprint (bin/node.sh) each time the run starts, a line each in nodes.jsonl:
+# make status and the report group runs by its kind.  Pristine's figures belong to
+# the machine that measured them: a run resumed on another host, or on its own
+# host changed (another kernel, governor, filesystem), measures pristine again
+# there and keeps the earlier figures in pristine/earlier/.  Its candidates' ratios
+# are pairs measured on one machine each: they stay comparable.
+if [ -f "$run/pristine/baseline.json" ]; then
+  node_then=$(jq -c '.node // {} | if type == "object" then . else {} end' "$run/pristine/baseline.json" 2>/dev/null || echo '{}')
+  if ! jq -e --argjson now "$node_now" '.host == $now.host and .kind == $now.kind' <<<"$node_then" > /dev/null; then
+    earlier="$run/pristine/earlier/$(date +%Y%m%d-%H%M%S)"
+    echo "run_track: pristine was measured on $(jq -r '"\(.host // "a machine not recorded") (kind \(.kind // "unknown"))"' <<<"$node_then"), this is $(jq -r '"\(.host) (kind \(.kind))"' <<<"$node_now"): measuring it again here (the earlier figures: $earlier)" >&2
+    mkdir -p "$earlier"
+    mv "$run/pristine/baseline.json" "$earlier/"
+    [ ! -f "$run/pristine/node.json" ] || mv "$run/pristine/node.json" "$earlier/"
+  fi
+fi
+
+# ---- pristine, once per run (and again on another machine) -----------------------------
 if [ ! -f "$run/pristine/baseline.json" ]; then
   progress 0 pristine baseline
   run_child make -s -C "$TOP" baseline EXP="$exp" BASELINE_DIR="$run/pristine" || {

@@ -12,7 +12,8 @@
 # run submitted to Slurm (bin/matrix.sh, slurm.json) is "queued" while squeue says
 # its job is pending, and "died" when its job has left the queue with the runner
 # still said to be running (a node lost, a job killed outright; sacct's state with
-# it, where the cluster keeps accounting).  Time worked: the archived candidates'
+# it, where the cluster keeps accounting); a run of a blocked job (one job a seed, its
+# tracks in turn) is "queued in its block" until the runs before it end.  Time worked: the archived candidates'
 # timing.seconds; left: their mean times the iterations still to run; cost: the
 # model calls' llm.cost_usd (bin/records.jq's cost_usd: "?" when a call's cost is
 # unknown), and per track over its seeds, below the table.  Reads only; safe while
@@ -63,9 +64,12 @@ lines=$(
       pid=$(jq -r .pid <<<"$state")
       if kill -0 "$pid" 2>/dev/null && grep -q run_track "/proc/$pid/cmdline" 2>/dev/null; then alive=true; else alive=false; fi
     fi
-    job='' job_state=''
+    job='' job_state='' block=null
     if [ -s "$run/slurm.json" ]; then
       job=$(jq -r '.job_id // ""' "$run/slurm.json" 2>/dev/null) || job=''
+      # A blocked job's runs go one after another: where this one stands in it.
+      block=$(jq -c 'if (.order | type) == "array" and (.position | type) == "number" and (.order | length) > 1
+                     then {order: [.order[] | strings], position} else null end' "$run/slurm.json" 2>/dev/null) || block=null
       # The iterations asked for, until the runner says (a queued run has not).
       [ "$state" != '{}' ] || state=$(jq -c '{iterations}' "$run/slurm.json" 2>/dev/null) || state='{}'
       job_state=$(awk -v j="$job" '$1 == j { print $2 }' <<<"$queue")
@@ -78,7 +82,7 @@ lines=$(
     checked=$([ ! -f "$run/archive.jsonl" ] || jq -cR -L "$TOP/bin" --arg f "$run/archive.jsonl" 'include "records"; checked_line($f)' "$run/archive.jsonl")
     jq -r '.unreadable // empty' <<<"$checked" >> "$unreadable"
     jq -n -c -L "$TOP/bin" --arg track "$track" --arg seed "$seed" --argjson state "$state" --argjson alive "$alive" --argjson why "$why" \
-        --arg host "$(hostname)" --arg job "$job" --arg job_state "$job_state" --argjson queried "$queried" \
+        --arg host "$(hostname)" --arg job "$job" --arg job_state "$job_state" --argjson queried "$queried" --argjson block "$block" \
         --slurpfile all <(jq -c . <<<"$checked") \
         --slurpfile conf <([ ! -f "$run/confirm.jsonl" ] || jq -cR -L "$TOP/bin" 'include "records"; fromjson? // empty | stage_line' "$run/confirm.jsonl") '
       include "records";
@@ -92,14 +96,17 @@ lines=$(
       | {track: $track, seed: ($seed | tonumber),
          state: (if $job_state == "PENDING" then "queued"
                  elif $state.state == null then
-                   (if $job != "" and ($job_ended | not) then "starting" elif $done > 0 then "unknown" else "not started" end)
+                   (if $job != "" and ($job_ended | not) then
+                      (if $block != null and $block.position > 1 then "queued in its block, after \($block.order[0:$block.position - 1] | join(", "))" else "starting" end)
+                    elif $done > 0 then "unknown" else "not started" end)
                  elif $state.state == "running" and $alive == false then "died"
                  elif $state.state == "running" and $state.host != $host then
                    (if $job_ended then "died" else "running on \($state.host)" end)
                  else $state.state end),
          reason: ([$why // empty, (if ($bad | length) > 0 then "\($bad | length) unreadable record(s), the first \($bad[0])" else empty end),
                    ($state.reason // (if $state.state == "failed" then "exit \($state.exit_status)" else empty end))] | if length == 0 then null else join("; ") end),
-         slurm: (if $job == "" then null else {job_id: $job, state: (if $job_state == "" then null else $job_state end)} end),
+         slurm: (if $job == "" then null else {job_id: $job, state: (if $job_state == "" then null else $job_state end)}
+                 + (if $block == null then {} else {block: $block} end) end),
          iterations_done: $done, iterations: ($state.iterations // null),
          best_confirmed: ($conf | confirmed_best(.) | .confirm.score.comparable_score // null),
          best_screening: ($recs | screening_best),

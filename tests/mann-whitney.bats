@@ -18,3 +18,13 @@ load helpers/common
     [ "$(jq '.p_two_sided > 0.99' <<<"$output")" = true ]
   done
 }
+
+@test "power: from the seeds' pooled spread, the seeds per track a difference needs (t: 17 a group for one SD, 6 for two; / 0.955 for the U test)" {
+  run mann-whitney <<<'{"a":[0.99,1.00,1.01],"b":[0.99,1.00,1.01]}'
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '.power | [(.sd_pooled * 1e6 | round), .observed_difference, (.seeds_per_sample | map([.difference, .seeds]))]' <<<"$output")" = \
+    '[10000,0,[[0.01,18],[0.02,7],[0.05,4],[0.1,3],[0,null]]]' ]
+  # one seed in a sample: no spread, no figure
+  run mann-whitney <<<'{"a":[1],"b":[1,2]}'
+  [ "$(jq -c .power <<<"$output")" = null ]
+}

@@ -116,7 +116,7 @@ run_track: TRACKS: "profiller" is not a track (did you mean profiler?); the trac
   for m in "ITERATIONS=010x: a whole number" "SEED=-1: a whole number" "AIOPT_JOBS=0: the number of runs at a time (1 or more)" \
            "AIOPT_LAUNCHER=pbs: use local or slurm" "AIOPT_OWN_TREE=yes: use 0 (the shared tree) or 1 (a tree of the run's own)" \
            "AIOPT_PROPOSALS_IN_FLIGHT=0: the proposals asked for at once" "AIOPT_LLM_MAX_FAILURES=x: the model calls in a row" \
-           "AIOPT_MAX_COST_USD=lots: a positive number of US dollars" '"hours:0" is not positive' "AIOPT_PROFILE_IN_PROMPT=2: use 0 or 1" \
+           "AIOPT_MAX_COST_USD=lots: a positive number of US dollars" '"hours:0" is not positive' "AIOPT_PROFILE_IN_PROMPT=2: use 0, 1 or sham" \
            "AIOPT_CPU_TOLERANCE=5: the share by which instruction counts must differ" "AIOPT_SYNC_PROBE_SECONDS=0.01: seconds of the device's sync probe (0.1 to 60)"; do
     [[ "$output" == *"$m"* ]] || { echo "missing: $m"; false; }
   done

@@ -260,6 +260,8 @@ stage_bench() {
     noise=(--calibration "$cand/calibration.json")
   fi
   : > "$pairs"
+  # The machine the pairs run on (bin/node.sh), in the record: the report groups by its kind.
+  "$TOP/bin/node.sh" "$scratch" > "$cand/node.json"
   log "bench: instructions counted (Callgrind), pristine and candidate"
   machine_lock exclusive cost_pair "$pristine/db_bench" "$cand/db_bench" "$cand/cost-pristine" "$cand/cost-candidate" \
     "$scratch" "$cand/cumulative.diff" > "$cand/cost.json"
@@ -271,7 +273,7 @@ stage_bench() {
     cp "$in" "$out.tmp"
     # The pairs only: score makes every statistic of them (score.medians, the terms).
     update "$out.tmp" --slurpfile p "$pairs" --slurpfile cost "$cand/cost.json" --arg args "$(bench_args)" \
-      '.bench = {workload: $args, pairs: $p, cost: $cost[0]}'
+      --slurpfile node "$cand/node.json" '.bench = {workload: $args, node: $node[0], pairs: $p, cost: $cost[0]}'
     more=0
     "$BIN/score" --more ${noise[@]+"${noise[@]}"} < "$out.tmp" 2> "$cand/bench-$i.decision" || more=$?
     log "bench: $(cat "$cand/bench-$i.decision")"

@@ -36,6 +36,7 @@ stage_pristine() {
   # workload (writer threads × syncs/s without group commit), in the report.
   log "pristine: the device's sync rate (sync-probe, ${AIOPT_SYNC_PROBE_SECONDS} s)"
   machine_lock exclusive "$BIN/sync-probe" --dir "$scratch" --seconds "${AIOPT_SYNC_PROBE_SECONDS}" > "$dir/device.json"
+  "$TOP/bin/node.sh" "$scratch" > "$dir/node.json"   # the machine it was measured on: a run resumed elsewhere measures again
   log "pristine: instructions counted (Callgrind)"
   machine_lock exclusive cost_run "$dir/db_bench" "$dir/cost" "$scratch" > "$dir/cost.json"
   rm -rf "$scratch"
@@ -68,11 +69,11 @@ stage_pristine() {
   "$BIN/score" --summarize < "$dir/runs.jsonl" | jq -c --argjson coz "$coz" --argjson bperf "$bperf" \
       --argjson threads "$threads" --argjson syncs "$syncs" --arg args "$(bench_args)" \
       --argjson share "${AIOPT_BENCH_OFFERED_LOAD}" --argjson bytes "${bytes_per_op:-null}" --slurpfile runs "$dir/runs.jsonl" \
-      --slurpfile cost "$dir/cost.json" --slurpfile device "$dir/device.json" '
+      --slurpfile cost "$dir/cost.json" --slurpfile device "$dir/device.json" --slurpfile node "$dir/node.json" '
       . + {offered_load_share: $share,
            offered_bytes_per_sec: (if $bytes == null or $share == 0 or .ops_per_sec == null then null
                                    else (.ops_per_sec * $bytes * $share | floor) end),
-           coz: $coz, bperf: $bperf, cost: $cost[0], device: $device[0], bench: $runs} |
+           coz: $coz, bperf: $bperf, cost: $cost[0], device: $device[0], node: $node[0], bench: $runs} |
       .limits = {workload: $args, writer_threads: $threads, syncs_every_write: $syncs,
                  device_syncs_per_sec: .device.syncs_per_sec,
                  sync_bound_ops_per_sec: (if $syncs and .device.syncs_per_sec != null then $threads * .device.syncs_per_sec else null end),

@@ -67,7 +67,10 @@ offcpu_profile() {   # BINARY DIR
 
 # A profiling stage: passed through off its track, skipped for a candidate screened
 # out on its first pair; else FUNC's profile of the candidate under KEY, with
-# pristine's headline figure beside it (a failed profile does not fail the candidate).
+# pristine's headline figure beside it (a failed profile does not fail the candidate),
+# the workload it profiled (the screening workload's db_bench arguments: a held-out
+# workload is never profiled, so never reaches a prompt) and the stage's seconds
+# (the report counts them against the track that pays for them).
 profiled_stage() {   # CAND IN OUT KEY ENABLED PRISTINE-FILE PRISTINE-SUMMARY-JQ FUNC
   local cand=$1 in=$2 out=$3 key=$4 enabled=$5 pfile=$6 summary=$7 func=$8
   if has_error "$in" || [ "$enabled" != 1 ]; then cp "$in" "$out"; return; fi
@@ -77,7 +80,9 @@ profiled_stage() {   # CAND IN OUT KEY ENABLED PRISTINE-FILE PRISTINE-SUMMARY-JQ
   [ -f "$pfile" ] || input_error "$pfile: pristine was not profiled"
   with_lock
   tree_put "$cand"   # --context quotes the candidate's source
-  local p; p=$("$func" "$cand/db_bench" "$cand")
+  local p t0=$SECONDS
+  p=$("$func" "$cand/db_bench" "$cand")
+  p=$(jq -c --arg w "$(bench_args)" --argjson s "$((SECONDS - t0))" '. + {workload: $w, seconds: $s}' <<<"$p")
   cp "$in" "$out"
   if jq -e '.error' <<<"$p" > /dev/null; then
     update "$out" --arg k "$key" --argjson p "$p" '.[$k] = $p'

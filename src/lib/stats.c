@@ -1,5 +1,7 @@
 #include "stats.h"
 
+#include <math.h>
+
 /* Beyond df 30: the normal quantile with a first-order correction. */
 static double t_quantile(const double table[30], double z, double correction, long df)
 {
@@ -28,4 +30,14 @@ int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
+}
+
+long samples_to_detect(double sd, double d, long max)
+{
+	if (!(sd > 0) || !(d > 0) || !isfinite(sd) || !isfinite(d))
+		return 0;
+	for (long n = 2; n <= max; n++)
+		if ((t975(2 * n - 2) + t80(2 * n - 2)) * sd * sqrt(2.0 / (double)n) <= d)
+			return n;
+	return 0;
 }
