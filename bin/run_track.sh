@@ -237,7 +237,7 @@ max_unanswered=${AIOPT_LLM_MAX_FAILURES:-}
 [[ ${AIOPT_PROFILE_IN_FITNESS:-0} =~ ^[01]$ ]] || problem "AIOPT_PROFILE_IN_FITNESS=$AIOPT_PROFILE_IN_FITNESS: use 0 or 1"
 [[ ${AIOPT_OWN_TREE:-0} =~ ^[01]$ ]] || problem "AIOPT_OWN_TREE=$AIOPT_OWN_TREE: use 0 (the shared tree) or 1 (a tree of the run's own)"
 case ${AIOPT_LAUNCHER:-local} in local|slurm) ;; *) problem "AIOPT_LAUNCHER=$AIOPT_LAUNCHER: use local or slurm" ;; esac
-[[ ${AIOPT_SLURM_BLOCK:-1} =~ ^[01]$ ]] || problem "AIOPT_SLURM_BLOCK=$AIOPT_SLURM_BLOCK: use 1 (a Slurm job a seed, its tracks in turn on one node) or 0 (a job a run)
+[[ ${AIOPT_SLURM_BLOCK:-1} =~ ^[01]$ ]] || problem "AIOPT_SLURM_BLOCK=$AIOPT_SLURM_BLOCK: use 1 (a Slurm job a seed, its tracks in turn on one node) or 0 (a job a run)"
 [[ ${AIOPT_JOBS:-1} =~ ^[1-9][0-9]{0,3}$ ]] || problem "AIOPT_JOBS=$AIOPT_JOBS: the number of runs at a time (1 or more)"
 # Read by tools that first run after RocksDB's builds (score, sync-probe): checked here.
 [[ ${AIOPT_CPU_TOLERANCE:-} =~ ^(0(\.[0-9]+)?|1(\.0*)?)$ ]] \

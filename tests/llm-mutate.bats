@@ -531,3 +531,30 @@ profiled_parent() {
   # a loop at the start of DBImpl::Write (line 128): no place the profile named
   [ "$(jq -c '.profile_hits | [.places_touched, .touched, .predicted_speedup_pct]' "$BATS_TEST_TMPDIR/loop-per-write/apply.json")" = '[0,[],null]' ]
 }
+
+@test "leakage control: a held-out workload never reaches a prompt, nor its results, whatever the parent and archive hold" {
+  profiled_parent
+  # the confirmed best's held-out measurements, as the run records them, in the parent and the archive
+  heldout='{"sync":{"benchmark":"fillrandom","score":{"valid":true,"terms":{"throughput":{"value":0.806745313410855}}}},"readheavy":{"benchmark":"readrandomwriterandom","score":{"valid":true,"terms":{"throughput":{"value":0.7412833762164998}}}}}'
+  PARENT=$(jq -c --argjson h "$heldout" '.heldout = $h' <<<"$PARENT")
+  jq -c --argjson h "$heldout" --arg dir "$RUN/c0003-aa12cd" '.heldout = $h | .dir = $dir' <<<"$PARENT" > "$BATS_TEST_TMPDIR/archive.jsonl"
+  for screened in l0 sync readheavy; do
+    eval "$(env -u AIOPT_WORKLOAD AIOPT_BENCH_WORKLOAD=$screened make -s --no-print-directory -C "$TOP" experiment-env)"
+    for mode in 0 1 sham; do
+      AIOPT_PROFILE_IN_PROMPT=$mode llm-mutate --experiment "$EXPERIMENT_DIR" --track profiler --scripted "$TOP/experiments/experiment_a/scripted" \
+        --tree "$TREE" --run-dir "$RUN/$screened-$mode" --iteration 4 --archive "$BATS_TEST_TMPDIR/archive.jsonl" <<<"$PARENT" > /dev/null
+      prompt=$(cat "$RUN/$screened-$mode"/*/prompt.md)
+      [[ "$prompt" == *"$AIOPT_WORKLOAD"* ]]
+      for other in L0 SYNC READHEAVY; do
+        v=AIOPT_WORKLOAD_$other
+        [ "${!v}" = "$AIOPT_WORKLOAD" ] || [[ "$prompt" != *"${!v}"* ]]
+      done
+      case $screened in
+        l0) others=(--sync '90 % reads') ;; sync) others=('L0 trigger' '90 % reads') ;; readheavy) others=(--sync) ;;
+      esac
+      for leak in 0.8067 0.7412 readrandomwriterandom readwritepercent heldout 'held out' 'held-out' "${others[@]}"; do
+        [[ "$prompt" != *"$leak"* ]] || { echo "the prompt ($screened, profile $mode) shows $leak"; false; }
+      done
+    done
+  done
+}

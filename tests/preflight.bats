@@ -67,7 +67,7 @@ run_track: track gpt5 talks to OpenAI: set OPENAI_API_KEY (or AI_OPT_API_KEY); w
   run make -s --no-print-directory -C "$TOP" experiment_a TRACK=profiller
   [ "$SECONDS" -lt 15 ]
   [ "$status" -eq 2 ]
-  [[ "$output" == *'TRACKS: "profiller" is not a track (did you mean profiler?); the tracks: baseline gpt5 profiler gpt5_profiler best_of_n'* ]]
+  [[ "$output" == *'TRACKS: "profiller" is not a track (did you mean profiler?); the tracks: baseline gpt5 profiler gpt5_profiler profiler_sham best_of_n'* ]]
   [[ "$output" != *"deps:"* ]]
   nothing_written
   # a track without its model, or gpt5 without a key: the same road, the same seconds
@@ -98,7 +98,7 @@ run_track: track gpt5 talks to OpenAI: set OPENAI_API_KEY (or AI_OPT_API_KEY); w
   [ "$status" -eq 2 ]
   [ "$output" = 'run_track: baseline: m at http://127.0.0.1:8000/v1, profile in prompt 0 / fitness 0
 run_track: profiler: m at http://127.0.0.1:8000/v1, profile in prompt 1 / fitness 1
-run_track: TRACKS: "profiller" is not a track (did you mean profiler?); the tracks: baseline gpt5 profiler gpt5_profiler best_of_n' ]
+run_track: TRACKS: "profiller" is not a track (did you mean profiler?); the tracks: baseline gpt5 profiler gpt5_profiler profiler_sham best_of_n' ]
   # seeds are decimal: 010-012 is 10 to 12, 08 is 8; a seed twice runs once, said
   run "$TOP/bin/run_track.sh" experiment_a --track best_of_n --scripted "$TOP/experiments/experiment_a/scripted" --seeds 010-012,08,1,1-2 --check
   [ "$status" -eq 0 ]
@@ -110,14 +110,14 @@ run_track: TRACKS: "profiller" is not a track (did you mean profiler?); the trac
   [[ "$output" == *"run_track: SEEDS=1-30000: more than 10000 seeds (each a run of hours)" ]]
   # and every other setting in the same pass
   AIOPT_JOBS=0 AIOPT_LAUNCHER=pbs AIOPT_OWN_TREE=yes AIOPT_PROPOSALS_IN_FLIGHT=0 AIOPT_LLM_MAX_FAILURES=x AIOPT_MAX_COST_USD=lots \
-    AIOPT_BUDGET=hours:0 AIOPT_PROFILE_IN_PROMPT=2 AIOPT_CPU_TOLERANCE=5 AIOPT_SYNC_PROBE_SECONDS=0.01 run "$TOP/bin/run_track.sh" experiment_a --track best_of_n \
+    AIOPT_BUDGET=hours:0 AIOPT_PROFILE_IN_PROMPT=2 AIOPT_CPU_TOLERANCE=5 AIOPT_SYNC_PROBE_SECONDS=0.01 AIOPT_SLURM_BLOCK=yes run "$TOP/bin/run_track.sh" experiment_a --track best_of_n \
     --scripted "$TOP/experiments/experiment_a/scripted" --iterations 010x --seed -1
   [ "$status" -eq 2 ]
   for m in "ITERATIONS=010x: a whole number" "SEED=-1: a whole number" "AIOPT_JOBS=0: the number of runs at a time (1 or more)" \
            "AIOPT_LAUNCHER=pbs: use local or slurm" "AIOPT_OWN_TREE=yes: use 0 (the shared tree) or 1 (a tree of the run's own)" \
            "AIOPT_PROPOSALS_IN_FLIGHT=0: the proposals asked for at once" "AIOPT_LLM_MAX_FAILURES=x: the model calls in a row" \
            "AIOPT_MAX_COST_USD=lots: a positive number of US dollars" '"hours:0" is not positive' "AIOPT_PROFILE_IN_PROMPT=2: use 0, 1 or sham" \
-           "AIOPT_CPU_TOLERANCE=5: the share by which instruction counts must differ" "AIOPT_SYNC_PROBE_SECONDS=0.01: seconds of the device's sync probe (0.1 to 60)"; do
+           "AIOPT_CPU_TOLERANCE=5: the share by which instruction counts must differ" "AIOPT_SYNC_PROBE_SECONDS=0.01: seconds of the device's sync probe (0.1 to 60)" "AIOPT_SLURM_BLOCK=yes: use 1"; do
     [[ "$output" == *"$m"* ]] || { echo "missing: $m"; false; }
   done
   nothing_written

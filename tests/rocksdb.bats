@@ -104,6 +104,11 @@ candidate() {
   jq -e '(.bench.pairs | length) == 1 or (.coz.experiments > 0)' <<<"$r"
   # and its writer threads' off-CPU time measured
   jq -e '(.bench.pairs | length) == 1 or (.bperf.off_cpu_ratio > 0)' <<<"$r"
+  # Leakage control: profiled on the workload it is screened on, never on a held-out
+  # one (so no prompt can show one); the machine it was measured on in the record.
+  jq -e '(.bench.pairs | length) == 1 or ([.coz.workload, .bperf.workload] == ["l0", "l0"])' <<<"$r"
+  [ "$(jq -c '.bench.node | [.host, (.kind | test("^[0-9a-f]{12}$")), .cpus > 0]' <<<"$r")" = "[\"$(hostname)\",true,true]" ]
+  [ "$(jq -r .node.kind "$RUN/pristine/baseline.json")" = "$(jq -r .bench.node.kind <<<"$r")" ]
 }
 
 @test "an edit that does not compile: rejected at build with the compiler's message" {

@@ -68,7 +68,7 @@ offcpu_profile() {   # BINARY DIR
 # A profiling stage: passed through off its track, skipped for a candidate screened
 # out on its first pair; else FUNC's profile of the candidate under KEY, with
 # pristine's headline figure beside it (a failed profile does not fail the candidate),
-# the workload it profiled (the screening workload's db_bench arguments: a held-out
+# the workload it profiled (the screening workload, AIOPT_BENCH_WORKLOAD: a held-out
 # workload is never profiled, so never reaches a prompt) and the stage's seconds
 # (the report counts them against the track that pays for them).
 profiled_stage() {   # CAND IN OUT KEY ENABLED PRISTINE-FILE PRISTINE-SUMMARY-JQ FUNC
@@ -82,7 +82,7 @@ profiled_stage() {   # CAND IN OUT KEY ENABLED PRISTINE-FILE PRISTINE-SUMMARY-JQ
   tree_put "$cand"   # --context quotes the candidate's source
   local p t0=$SECONDS
   p=$("$func" "$cand/db_bench" "$cand")
-  p=$(jq -c --arg w "$(bench_args)" --argjson s "$((SECONDS - t0))" '. + {workload: $w, seconds: $s}' <<<"$p")
+  p=$(jq -c --arg w "$AIOPT_BENCH_WORKLOAD" --argjson s "$((SECONDS - t0))" '. + {workload: $w, seconds: $s}' <<<"$p")
   cp "$in" "$out"
   if jq -e '.error' <<<"$p" > /dev/null; then
     update "$out" --arg k "$key" --argjson p "$p" '.[$k] = $p'

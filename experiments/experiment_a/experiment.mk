@@ -17,8 +17,14 @@ AIOPT_INSPIRATION_N ?= 3
 AIOPT_INSPIRATION_CHARS ?= 2500
 # Profiler tracks: Coz lines (with source) and off-CPU stacks shown.
 AIOPT_PROFILE_TOP ?= 5
-# The workload, as the prompt describes it.
-AIOPT_WORKLOAD ?= db_bench fillrandom with the WAL on, compression off, 2 MB memtables and L0 triggers 2/4/6 (writes stall on L0 compaction), and a variant with --sync=1 and 4 threads (WAL-sync bound).
+# The workload, as the prompt describes it: the one the run screens on
+# (AIOPT_BENCH_WORKLOAD), and only that one, so a held-out workload never reaches
+# a prompt (the held-out measurement would otherwise be a workload the model was
+# told about).
+AIOPT_WORKLOAD_L0 ?= db_bench fillrandom with the WAL on, compression off, 2 MB memtables (2 of them) and L0 triggers 2/4/6: writes stall on L0 compaction.
+AIOPT_WORKLOAD_SYNC ?= db_bench fillrandom with the WAL on and --sync=1 (every write synced before it is acknowledged), 4 writer threads, compression off: WAL-sync bound.
+AIOPT_WORKLOAD_READHEAVY ?= db_bench fillrandom, then 90 % reads and 10 % writes on the database it left, 2 MB memtables and L0 triggers 2/4/6.
+AIOPT_WORKLOAD ?= $(AIOPT_WORKLOAD_$(subst l0,L0,$(subst sync,SYNC,$(subst readheavy,READHEAVY,$(AIOPT_BENCH_WORKLOAD)))))
 
 # ---- RocksDB stages (mk/candidate.mk) -------------------------------------------
 # db_bench workload: WAL/L0 pressure.  2 MB memtables, 2 of them, L0 triggers
