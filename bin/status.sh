@@ -16,7 +16,9 @@
 # tracks in turn) is "queued in its block" until the runs before it end.  Time worked: the archived candidates'
 # timing.seconds; left: their mean times the iterations still to run; cost: the
 # model calls' llm.cost_usd (bin/records.jq's cost_usd: "?" when a call's cost is
-# unknown), and per track over its seeds, below the table.  Reads only; safe while
+# unknown), and per track over its seeds, below the table; the machine of the run's
+# latest start (nodes.jsonl), and the runs grouped by machine kind below the
+# table.  Reads only; safe while
 # runs write.
 # --json: one JSON object a run instead of the table.
 set -euo pipefail
@@ -77,12 +79,20 @@ lines=$(
         job_state=$(sacct -n -X -P -o State -j "$job" 2>/dev/null | head -n 1 | awk '{ print $1 }') || job_state=''
       fi
     fi
+    # The machine of the run's latest start (nodes.jsonl, bin/node.sh): its kind and
+    # host, of the shapes node.sh writes, else unknown.
+    node=null
+    if [ -s "$run/nodes.jsonl" ]; then
+      node=$(tail -n 1 "$run/nodes.jsonl" | jq -c 'if type == "object" and (.kind | strings | test("^[0-9a-f]{12}$"))
+          then {kind, host: ([.host | strings | select(test("^[A-Za-z0-9._-]{1,64}$"))][0])} else null end' 2>/dev/null) || node=null
+    fi
     # Records and confirmations that parse (a torn line is skipped, as the runner does);
     # records a view cannot read are named, and shown as the run's reason.
     checked=$([ ! -f "$run/archive.jsonl" ] || jq -cR -L "$TOP/bin" --arg f "$run/archive.jsonl" 'include "records"; checked_line($f)' "$run/archive.jsonl")
     jq -r '.unreadable // empty' <<<"$checked" >> "$unreadable"
     jq -n -c -L "$TOP/bin" --arg track "$track" --arg seed "$seed" --argjson state "$state" --argjson alive "$alive" --argjson why "$why" \
         --arg host "$(hostname)" --arg job "$job" --arg job_state "$job_state" --argjson queried "$queried" --argjson block "$block" \
+        --argjson node "$node" \
         --slurpfile all <(jq -c . <<<"$checked") \
         --slurpfile conf <([ ! -f "$run/confirm.jsonl" ] || jq -cR -L "$TOP/bin" 'include "records"; fromjson? // empty | stage_line' "$run/confirm.jsonl") '
       include "records";
@@ -107,6 +117,7 @@ lines=$(
                    ($state.reason // (if $state.state == "failed" then "exit \($state.exit_status)" else empty end))] | if length == 0 then null else join("; ") end),
          slurm: (if $job == "" then null else {job_id: $job, state: (if $job_state == "" then null else $job_state end)}
                  + (if $block == null then {} else {block: $block} end) end),
+         node: $node,
          iterations_done: $done, iterations: ($state.iterations // null),
          best_confirmed: ($conf | confirmed_best(.) | .confirm.score.comparable_score // null),
          best_screening: ($recs | screening_best),
@@ -124,11 +135,15 @@ if [ "$json" = 1 ]; then [ -z "$lines" ] || printf '%s\n' "$lines"; say_unreadab
 jq -rs 'def f4: if . == null then "–" else . * 10000 | round / 10000 | tostring end;
         def usd: if . == null then "?" else "$\(. * 100 | round / 100)" end;
         def hms: if . == null then "–" else "\(. / 3600 | floor)h\(. % 3600 / 60 | floor | tostring | if length < 2 then "0" + . else . end)m" end;
-  (["track", "seed", "state", "iteration", "best confirmed", "best screening", "funnel", "worked", "left", "cost"] | @tsv),
+  (["track", "seed", "state", "iteration", "best confirmed", "best screening", "funnel", "worked", "left", "cost", "machine"] | @tsv),
   (.[] | [.track, .seed, (.state + (if .reason == null then "" else " (\(.reason))" end)
                            + (if .slurm == null then "" else " [job \(.slurm.job_id)\(if .slurm.state == null then "" else " \(.slurm.state)" end)]" end)),
           "\(.iterations_done)/\(.iterations // "?")", (.best_confirmed | f4), (.best_screening | f4), .funnel,
-          (.seconds_worked | hms), (.seconds_left | hms), (.cost_usd | usd)] | @tsv)' <<<"$lines" | column -t -s $'\t'
+          (.seconds_worked | hms), (.seconds_left | hms), (.cost_usd | usd),
+          (if .node == null then "–" else "\(.node.host // "?") (\(.node.kind[0:6]))" end)] | @tsv)' <<<"$lines" | column -t -s $'\t'
+# The machines, by kind (bin/node.sh): tracks compared should have run on the same kinds.
+jq -rs 'map(select(.node != null)) | select(length > 0) | group_by(.node.kind)
+  | "machines: " + (map("kind \(.[0].node.kind[0:6]) (\(map(.node.host // "?") | unique | join(", "))): \(map("\(.track)/\(.seed)") | join(" "))") | join("; "))' <<<"$lines"
 # What each track's runs cost, all seeds together.
 jq -rs 'def usd: if . == null then "?" else "$\(. * 100 | round / 100)" end;
   "cost per track: " + (group_by(.track) | map("\(.[0].track) \(if any(.[]; .cost_usd == null) then null else map(.cost_usd) | add end | usd) (\(length) seed\(if length > 1 then "s" else "" end))") | join(", "))' <<<"$lines"

@@ -51,10 +51,24 @@ rec() {
   run make -s --no-print-directory -C "$TOP" status EXP=experiment_a RUNS="$RUNS"
   [ "$status" -eq 0 ]
   echo "$output"
-  [[ "${lines[0]}" == "track"*"state"*"iteration"*"best confirmed"*"funnel"*"left"*"cost" ]]
+  [[ "${lines[0]}" == "track"*"state"*"iteration"*"best confirmed"*"funnel"*"left"*"cost"*"machine" ]]
   [[ "$output" == *"cost per track: baseline \$1.38 (2 seeds), gpt5 \$0 (1 seed), profiler ? (2 seeds)" ]]
   [[ "$output" == *"baseline  2     stopped (budget hours:0.1 spent: 0.11 hours of candidates)"*"2/5"*"0.99"*"0h10m"*"0h15m"* ]]
   [[ "$output" == *"profiler  1     failed (exit 4)"* ]]
+}
+
+@test "the machine of each run's latest start, and the runs grouped by machine kind; a fingerprint of another shape is unknown" {
+  for s in 1 2 3; do run_dir baseline "$s" '{"state":"finished","pid":1,"host":"h","at":1,"iterations":0,"exit_status":0,"reason":null}'; done
+  printf '%s\n' '{"host":"node-a","kind":"0123456789ab","at":1}' '{"host":"node-b","kind":"0123456789ab","at":2}' > "$RUNS/experiment_a/baseline/seed-1/nodes.jsonl"
+  echo '{"host":"node-c","kind":"ba9876543210","at":1}' > "$RUNS/experiment_a/baseline/seed-2/nodes.jsonl"
+  echo '{"host":"<b>x</b>","kind":"not a kind","at":1}' > "$RUNS/experiment_a/baseline/seed-3/nodes.jsonl"
+  run "$TOP/bin/status.sh" --json experiment_a "$RUNS"
+  [ "$status" -eq 0 ]
+  [ "$(jq -sc 'map(.node)' <<<"$output")" = '[{"kind":"0123456789ab","host":"node-b"},{"kind":"ba9876543210","host":"node-c"},null]' ]
+  run "$TOP/bin/status.sh" experiment_a "$RUNS"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"node-b (012345)"* ]]
+  [[ "$output" == *"machines: kind 012345 (node-b): baseline/1; kind ba9876 (node-c): baseline/2"* ]]
 }
 
 @test "no runs: says so, exit 1; an unknown option: exit 2" {
