@@ -1,6 +1,6 @@
 # mk/fuzz.mk — AFL++ over every parser and the record reader (tests/fuzz/).
 #   make fuzz                 FUZZ_SECONDS (300) on each target
-#   make fuzz-smoke           CI's minute: 8 s on each of the 11 targets
+#   make fuzz-smoke           CI's minute: 8 s on each of the 12 targets
 # The tools are built with afl-clang-fast and ASan+UBSan into build/afl/bin.
 FUZZ_SECONDS ?= 300
 AFL_BIN := $(TOP)/build/afl/bin

@@ -29,7 +29,7 @@ test-rocksdb: all rocksdb-release rocksdb-tests
 	AIOPT_BIN=$(BINDIR) $(BATS) $(E2E_TESTS)
 
 # Performance figures quoted in the README (not timed tests).
-.PHONY: bench-noise bench-power bench-levers bench-shared bench-in-flight bench-matrix bench-explore bench-kernel bench-cost
+.PHONY: bench-noise bench-power bench-levers bench-shared bench-in-flight bench-matrix bench-explore bench-kernel bench-cost bench-novelty
 #: make bench, make bench-NAME — benchmarks; their figures and what each measures: tests/bench/README.md
 bench: all
 	@for b in parse-dbbench parse-coz apply-diff records; do AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/$$b.sh || exit 1; done
@@ -56,6 +56,9 @@ bench-matrix: all rocksdb-release rocksdb-tests
 bench-kernel: all rocksdb-release
 	bash $(TOP)/tests/bench/kernel.sh
 # The cpu channel's A/A spread, idle and with every core busy (~5 min).
+# The novelty threshold: token distances between the edits at hand, and to their repeats (seconds).
+bench-novelty: all
+	AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/novelty.sh
 bench-cost: all rocksdb-release
 	bash $(TOP)/tests/bench/cost.sh
 # The explorer's pages for a run of 500 candidates (the demo's, repeated; seconds).

@@ -23,6 +23,11 @@ stage_apply() {
     git -C "$SRC" reset -q
     echo "$cand $(md5sum < "$cand/cumulative.diff" | cut -d' ' -f1)" > "$SRC/.git/aiopt-holds"
     profile_hits "$out" "$cand/patch.diff"
+    # What the candidate changes, whitespace and comments aside (canon-patch, src/lib/
+    # canon.c): apply.canonical_hash of its patch against pristine, the same for any
+    # two edits that differ only there; changed_lines 0 for one that changes no code.
+    update "$out" --argjson c "$("$BIN/canon-patch" "$cand/cumulative.diff")" \
+      '.apply += {canonical_hash: $c.canonical_hash, changed_lines: $c.changed_lines}'
   fi
 }
 

@@ -1,0 +1,244 @@
+/* canon.c — the canonical form of an edit (canon.h). */
+#define _GNU_SOURCE
+#include "canon.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "util.h"
+
+static int word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* Whether the space between prev and next must stay: between two words ("int
+ * x"), and between two marks, which joined could read as another operator
+ * ("a - -b" is not "a--b"); not between a word and a mark, so "a + b" is "a+b". */
+static int space_needed(char prev, char next)
+{
+	return word_char(prev) == word_char(next);
+}
+
+/* text (n bytes) with its comments removed and its whitespace collapsed (one space
+ * where one is needed, space_needed; none elsewhere), appended
+ * to out; *in_comment carries a block comment from line to line.  Literals are
+ * kept as written: a "//" in a string is not a comment. */
+static void clean(const char *text, size_t n, int *in_comment, struct buf *out)
+{
+	size_t start = out->n;
+	int space = 1;   /* no space at the start */
+	for (size_t i = 0; i < n;) {
+		if (*in_comment) {
+			if (i + 1 < n && text[i] == '*' && text[i + 1] == '/') {
+				*in_comment = 0;
+				i += 2;
+				/* a comment between two words still separates them */
+				if (!space && i < n && !isspace((unsigned char)text[i]) && space_needed(out->s[out->n - 1], text[i]))
+					buf_add(out, " ", 1);
+			} else {
+				i++;
+			}
+			continue;
+		}
+		if (i + 1 < n && text[i] == '/' && text[i + 1] == '*') {
+			*in_comment = 1;
+			i += 2;
+			continue;
+		}
+		if (i + 1 < n && text[i] == '/' && text[i + 1] == '/')
+			break;
+		if (text[i] == '"' || text[i] == '\'') {
+			char q = text[i];
+			size_t j = i + 1;
+			while (j < n && text[j] != q)
+				j += text[j] == '\\' && j + 1 < n ? 2 : 1;
+			j = j < n ? j + 1 : n;
+			buf_add(out, text + i, j - i);
+			space = 0;
+			i = j;
+			continue;
+		}
+		if (isspace((unsigned char)text[i])) {
+			size_t j = i;
+			while (j < n && isspace((unsigned char)text[j]))
+				j++;
+			if (!space && j < n && space_needed(out->s[out->n - 1], text[j]))
+				buf_add(out, " ", 1);
+			space = 1;
+			i = j;
+			continue;
+		}
+		buf_add(out, text + i, 1);
+		space = 0;
+		i++;
+	}
+	while (out->n > start && out->s[out->n - 1] == ' ')
+		out->n--;
+	if (out->s)
+		out->s[out->n] = '\0';
+}
+
+/* "@@ -a[,b] +c[,d] @@": the old and new lines the hunk spans (b and d, 1 when not
+ * given); 0 when the line is not a hunk header. */
+static int hunk_counts(const char *l, size_t n, long *old_n, long *new_n)
+{
+	char *text = xasprintf("%.*s", (int)n, l), *p = text + 2, *end;
+	int ok = 0;
+	while (*p == ' ')
+		p++;
+	if (*p == '-') {
+		strtol(p + 1, &end, 10);
+		*old_n = *end == ',' ? strtol(end + 1, &end, 10) : 1;
+		p = end;
+		while (*p == ' ')
+			p++;
+		if (*p == '+') {
+			strtol(p + 1, &end, 10);
+			*new_n = *end == ',' ? strtol(end + 1, &end, 10) : 1;
+			ok = *old_n >= 0 && *new_n >= 0;
+		}
+	}
+	free(text);
+	return ok;
+}
+
+char *canon_patch(const char *diff, size_t len)
+{
+	struct buf form = { 0 }, file = { 0 }, line = { 0 };
+	char *path = NULL;
+	long old_left = 0, new_left = 0;
+	int old_comment = 0, new_comment = 0;
+	for (size_t at = 0; at <= len;) {
+		const char *l = diff + at;
+		const char *nl = at < len ? memchr(l, '\n', len - at) : NULL;
+		size_t n = at < len ? (nl ? (size_t)(nl - l) : len - at) : 0;
+		int last = at >= len;
+		at += n + 1;
+		if (n > 0 && l[n - 1] == '\r')
+			n--;
+		/* Inside a hunk, by its counts: a removed line that reads "--- x" is a line. */
+		if (!last && (old_left > 0 || new_left > 0) && n > 0 && strchr(" -+\\", l[0])) {
+			char c = l[0];
+			if (c == '\\')
+				continue;   /* "\ No newline at end of file" */
+			if (c != '+') {
+				old_left--;
+				line.n = 0;
+				clean(l + 1, n - 1, &old_comment, &line);
+				if (c == '-' && line.n > 0)
+					buf_printf(&file, "- %s\n", line.s);
+			}
+			if (c != '-') {
+				new_left--;
+				line.n = 0;
+				clean(l + 1, n - 1, &new_comment, &line);
+				if (c == '+' && line.n > 0)
+					buf_printf(&file, "+ %s\n", line.s);
+			}
+			continue;
+		}
+		old_left = new_left = 0;
+		/* A file's end: its changed lines join the form under its path, if any is left. */
+		if (last || (n >= 4 && strncmp(l, "+++ ", 4) == 0)) {
+			if (path && file.n > 0)
+				buf_printf(&form, "= %s\n%s", path, file.s);
+			file.n = 0;
+			free(path);
+			path = NULL;
+			if (last)
+				break;
+			const char *p = l + 4;
+			size_t k = n - 4;
+			if (k >= 2 && (p[0] == 'b' || p[0] == 'a') && p[1] == '/') {
+				p += 2;
+				k -= 2;
+			}
+			path = xasprintf("%.*s", (int)k, p);
+			continue;
+		}
+		if (n >= 2 && strncmp(l, "@@", 2) == 0 && path && hunk_counts(l, n, &old_left, &new_left))
+			old_comment = new_comment = 0;   /* each hunk read from its own start */
+	}
+	free(path);
+	free(file.s);
+	free(line.s);
+	return form.s ? buf_take(&form) : xstrdup("");
+}
+
+void canon_hash(const char *form, char out[17])
+{
+	unsigned long long h = 1469598103934665603ULL;
+	for (const unsigned char *p = (const unsigned char *)form; *p; p++) {
+		h ^= *p;
+		h *= 1099511628211ULL;
+	}
+	snprintf(out, 17, "%016llx", h);
+}
+
+char **canon_tokens(const char *form, size_t *n)
+{
+	size_t cap = 64;
+	char **t = xmalloc(cap * sizeof *t);
+	*n = 0;
+	for (const char *p = form; *p;) {
+		size_t k = 1;
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		if (isalnum((unsigned char)*p) || *p == '_')
+			while (isalnum((unsigned char)p[k]) || p[k] == '_' || (isdigit((unsigned char)*p) && p[k] == '.'))
+				k++;
+		if (*n == cap)
+			t = xrealloc(t, (cap *= 2) * sizeof *t);
+		t[(*n)++] = xasprintf("%.*s", (int)k, p);
+		p += k;
+	}
+	return t;
+}
+
+void canon_tokens_free(char **tokens, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(tokens[i]);
+	free(tokens);
+}
+
+double canon_distance(const char *a, const char *b, size_t max)
+{
+	size_t na, nb;
+	char **ta = canon_tokens(a, &na), **tb = canon_tokens(b, &nb);
+	size_t m = na < max ? na : max, k = nb < max ? nb : max;
+	double d;
+	if (m == 0 || k == 0) {
+		d = m == k ? 0 : 1;
+	} else {
+		/* Levenshtein over tokens, one row at a time */
+		size_t *row = xmalloc((k + 1) * sizeof *row);
+		for (size_t j = 0; j <= k; j++)
+			row[j] = j;
+		for (size_t i = 1; i <= m; i++) {
+			size_t diag = row[0];
+			row[0] = i;
+			for (size_t j = 1; j <= k; j++) {
+				size_t up = row[j];
+				size_t best = diag + (strcmp(ta[i - 1], tb[j - 1]) != 0);
+				if (up + 1 < best)
+					best = up + 1;
+				if (row[j - 1] + 1 < best)
+					best = row[j - 1] + 1;
+				row[j] = best;
+				diag = up;
+			}
+		}
+		d = (double)row[k] / (double)(m > k ? m : k);
+		free(row);
+	}
+	canon_tokens_free(ta, na);
+	canon_tokens_free(tb, nb);
+	return d;
+}

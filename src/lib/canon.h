@@ -1,0 +1,40 @@
+/* canon.h — the canonical form of an edit: what it changes in the program, with
+ * what does not (whitespace, comments, blank lines) taken out, so that two edits
+ * that differ only there have one form, and one hash.  The one definition: the
+ * apply stage records the hash of every candidate's patch against pristine, the
+ * runner finds duplicates by it, and the novelty check measures the distance
+ * between two forms' tokens. */
+#ifndef AIOPT_CANON_H
+#define AIOPT_CANON_H
+#include <stddef.h>
+
+/* The canonical form of a unified diff (a tree's patch against pristine, as git
+ * diff writes it), in fresh memory: for each file in the order the diff names
+ * them, a line "= PATH", then each line the diff removes ("- ") or adds ("+ "),
+ * in order, with its C/C++ comments removed (a block comment may span lines; a
+ * string or character literal is not a comment), each run of whitespace made one
+ * space where two words or two marks meet and none between a word and a mark, and
+ * the space at its ends taken off.  A changed line left empty is
+ * dropped, and a file none of whose changed lines is left.  Lines outside a
+ * hunk (headers, index lines) are not part of the form.  Never NULL; "" for a
+ * patch that changes nothing but whitespace and comments. */
+char *canon_patch(const char *diff, size_t len);
+
+/* The form's hash: 16 hex digits of FNV-1a 64 (what a run compares; not a
+ * defence against an adversary, who gains nothing by a collision but a verdict
+ * of its own edit's). */
+void canon_hash(const char *form, char out[17]);
+
+/* The form as tokens for the novelty distance: identifiers and numbers whole,
+ * every other character a token of its own, the line breaks between changed
+ * lines tokens too.  *n gets the count; the array and its strings are fresh
+ * memory (canon_tokens_free). */
+char **canon_tokens(const char *form, size_t *n);
+void canon_tokens_free(char **tokens, size_t n);
+
+/* Token-level edit distance of two forms over the longer one's length: 0 the same
+ * tokens, 1 nothing in common.  Bounded: forms of more than max tokens compare
+ * their first max (a model's edit is a few hundred). */
+double canon_distance(const char *a, const char *b, size_t max);
+
+#endif
