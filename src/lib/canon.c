@@ -23,11 +23,9 @@ static int space_needed(char prev, char next)
 	return word_char(prev) == word_char(next);
 }
 
-/* text (n bytes) with its comments removed and its whitespace collapsed (one space
- * where one is needed, space_needed; none elsewhere), appended
- * to out; *in_comment carries a block comment from line to line.  Literals are
- * kept as written: a "//" in a string is not a comment. */
-static void clean(const char *text, size_t n, int *in_comment, struct buf *out)
+/* canon.h; whitespace kept where space_needed says.  Literals are kept as written:
+ * a "//" in a string is not a comment. */
+void canon_line(const char *text, size_t n, int *in_comment, struct buf *out)
 {
 	size_t start = out->n;
 	int space = 1;   /* no space at the start */
@@ -128,14 +126,14 @@ char *canon_patch(const char *diff, size_t len)
 			if (c != '+') {
 				old_left--;
 				line.n = 0;
-				clean(l + 1, n - 1, &old_comment, &line);
+				canon_line(l + 1, n - 1, &old_comment, &line);
 				if (c == '-' && line.n > 0)
 					buf_printf(&file, "- %s\n", line.s);
 			}
 			if (c != '-') {
 				new_left--;
 				line.n = 0;
-				clean(l + 1, n - 1, &new_comment, &line);
+				canon_line(l + 1, n - 1, &new_comment, &line);
 				if (c == '+' && line.n > 0)
 					buf_printf(&file, "+ %s\n", line.s);
 			}

@@ -20,6 +20,13 @@
  * patch that changes nothing but whitespace and comments. */
 char *canon_patch(const char *diff, size_t len);
 
+/* One line of C/C++ as the form has it: text (n bytes) with its comments removed
+ * and its whitespace collapsed, appended to out (a buf of buf.h); *in_comment
+ * carries a block comment from line to line.  The one reading of comments: the
+ * sham profile's code lines are the lines this leaves something of. */
+struct buf;
+void canon_line(const char *text, size_t n, int *in_comment, struct buf *out);
+
 /* The form's hash: 16 hex digits of FNV-1a 64 (what a run compares; not a
  * defence against an adversary, who gains nothing by a collision but a verdict
  * of its own edit's). */

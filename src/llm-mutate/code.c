@@ -163,27 +163,33 @@ void function_lines(const char *src, const char *name, cJSON *ranges)
 	each_definition(src, name, append_range, &lr);
 }
 
-/* The code section: whole files when they fit, else the named functions. */
-char *code_section(const struct settings *s, cJSON *warnings)
+int read_target_files(const struct settings *s, struct target_file *f)
 {
-	struct buf out = { 0 };
-	char *files = xstrdup(s->target_files);
-	char *save = NULL;
-	size_t total = 0;
-	struct { char *path, *text; } f[16];
-	int nf = 0;
-	for (char *t = strtok_r(files, " ,", &save); t && nf < 16; t = strtok_r(NULL, " ,", &save)) {
+	char *files = xstrdup(s->target_files), *save = NULL;
+	int n = 0;
+	for (char *t = strtok_r(files, " ,", &save); t && n < MAX_TARGETS; t = strtok_r(NULL, " ,", &save)) {
 		char *full = xasprintf("%s/%s", s->tree, t);
 		size_t len;
 		char *text = read_file(full, &len);
 		if (!text)
 			die(EXIT_INPUT, "%s: %s (the tree must hold the parent's version)", full, strerror(errno));
 		free(full);
-		f[nf].path = xstrdup(t);
-		f[nf++].text = text;
-		total += len;
+		f[n].path = xstrdup(t);
+		f[n++].text = text;
 	}
 	free(files);
+	return n;
+}
+
+/* The code section: whole files when they fit, else the named functions. */
+char *code_section(const struct settings *s, cJSON *warnings)
+{
+	struct buf out = { 0 };
+	struct target_file f[MAX_TARGETS];
+	size_t total = 0;
+	int nf = read_target_files(s, f);
+	for (int i = 0; i < nf; i++)
+		total += strlen(f[i].text);
 	for (int i = 0; i < nf; i++) {
 		buf_printf(&out, "### %s\n\n```cpp\n", f[i].path);
 		if (total <= (size_t)s->code_chars) {

@@ -29,6 +29,14 @@ struct settings {
 enum { PROFILE_OFF, PROFILE_REAL, PROFILE_SHAM };   /* AIOPT_PROFILE_IN_PROMPT: 0, 1, sham */
 
 /* code.c */
+#define MAX_TARGETS 16
+struct target_file {
+	char *path;   /* relative, as AIOPT_TARGET_FILES names it */
+	char *text;   /* the parent's version, from the tree */
+};
+/* The target files (at most MAX_TARGETS) as the tree holds them; exits naming one
+ * the tree lacks.  Returns how many. */
+int read_target_files(const struct settings *s, struct target_file *f);
 char *code_section(const struct settings *s, cJSON *warnings);
 /* Appends [first, last] (lines from 1) of every definition of name in src to ranges. */
 void function_lines(const char *src, const char *name, cJSON *ranges);

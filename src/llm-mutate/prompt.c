@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "../lib/archive.h"
+#include "../lib/canon.h"
 #include "../lib/jsonl.h"
 #include "../lib/source.h"
 #include "../lib/util.h"
@@ -193,7 +194,7 @@ struct target {
 
 struct sham {
 	unsigned long long state;   /* xorshift64* */
-	struct target t[16];
+	struct target t[MAX_TARGETS];
 	int nt;
 	long used[64][2];           /* (target, line) drawn so far: no place twice */
 	int nused;
@@ -208,57 +209,30 @@ static unsigned long long sham_next(struct sham *d)
 	return d->state * 2685821657736338717ULL;
 }
 
-/* A line holds code unless it is blank, a comment, a preprocessor line or only
- * brackets; *in_comment carries a block comment across lines. */
-static int is_code_line(const char *l, size_t n, int *in_comment)
+/* A line holds code unless nothing is left of it without its comments and spaces,
+ * or it is a preprocessor line, or brackets only (canon_line: the one reading of
+ * comments); *in_comment carries a block comment across lines. */
+static int is_code_line(const char *l, size_t n, int *in_comment, struct buf *scratch)
 {
-	size_t i = 0;
-	int code = 0;
-	while (i < n) {
-		if (*in_comment) {
-			if (i + 1 < n && l[i] == '*' && l[i + 1] == '/') {
-				*in_comment = 0;
-				i += 2;
-			} else {
-				i++;
-			}
-			continue;
-		}
-		if (i + 1 < n && l[i] == '/' && l[i + 1] == '*') {
-			*in_comment = 1;
-			i += 2;
-			continue;
-		}
-		if (i + 1 < n && l[i] == '/' && l[i + 1] == '/')
-			break;
-		if (!code && l[i] == '#')
-			return 0;
-		if (!isspace((unsigned char)l[i]) && !strchr("{}();", l[i]))
-			code = 1;
-		i++;
-	}
-	return code;
+	scratch->n = 0;
+	canon_line(l, n, in_comment, scratch);
+	return scratch->n > 0 && scratch->s[0] != '#' && strspn(scratch->s, "{}(); ") < scratch->n;
 }
 
 static void read_targets(const struct settings *s, struct target *t, int *nt)
 {
-	char *files = xstrdup(s->target_files), *save = NULL;
-	*nt = 0;
-	for (char *f = strtok_r(files, " ,", &save); f && *nt < 16; f = strtok_r(NULL, " ,", &save)) {
-		char *full = xasprintf("%s/%s", s->tree, f);
-		size_t len;
-		char *text = read_file(full, &len);
-		if (!text)
-			die(EXIT_INPUT, "%s: %s (the tree must hold the parent's version)", full, strerror(errno));
-		free(full);
-		struct target *x = &t[(*nt)++];
-		*x = (struct target){ .path = xstrdup(f), .text = text };
+	struct target_file f[MAX_TARGETS];
+	struct buf scratch = { 0 };
+	*nt = read_target_files(s, f);
+	for (int i = 0; i < *nt; i++) {
+		struct target *x = &t[i];
+		*x = (struct target){ .path = f[i].path, .text = f[i].text };
 		int in_comment = 0;
 		long line = 1, cap = 0;
-		for (const char *p = text; *p; line++) {
+		for (const char *p = x->text; *p; line++) {
 			const char *nl = strchr(p, '\n');
 			size_t n = nl ? (size_t)(nl - p) : strlen(p);
-			if (is_code_line(p, n, &in_comment)) {
+			if (is_code_line(p, n, &in_comment, &scratch)) {
 				if ((long)x->n_code == cap)
 					x->code_lines = xrealloc(x->code_lines, (size_t)(cap = cap ? 2 * cap : 256) * sizeof *x->code_lines);
 				x->code_lines[x->n_code++] = line;
@@ -266,7 +240,7 @@ static void read_targets(const struct settings *s, struct target *t, int *nt)
 			p = nl ? nl + 1 : p + n;
 		}
 	}
-	free(files);
+	free(scratch.s);
 }
 
 /* The target file a profile's path names (its longest matching suffix), or -1. */
@@ -489,7 +463,7 @@ static char *path_prefix(const cJSON *parent, const struct target *t, int nt)
 char *profile_section(const struct settings *s, const cJSON *parent, cJSON **shown)
 {
 	struct buf b = { 0 };
-	struct target t[16];
+	struct target t[MAX_TARGETS];
 	int nt;
 	read_targets(s, t, &nt);
 	struct sham sham = { 0 }, *d = NULL;
