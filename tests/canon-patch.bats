@@ -68,7 +68,8 @@ C
   run canon-patch --form "$BATS_TEST_TMPDIR/c.diff"
   [ "$status" -eq 0 ] && [ -z "$output" ]
   run canon-patch "$BATS_TEST_TMPDIR/c.diff"
-  [ "$(jq -c '[.changed_lines, .tokens]' <<<"$output")" = '[0,0]' ]
+  # the empty form's hash is FNV-1a 64's offset basis
+  [ "$(jq -c '[.changed_lines, .tokens, .canonical_hash]' <<<"$output")" = '[0,0,"cbf29ce484222325"]' ]
 }
 
 @test "a removed line that reads like a diff header is a line of the hunk (the hunk's counts decide)" {

@@ -169,7 +169,7 @@ char *canon_patch(const char *diff, size_t len)
 
 void canon_hash(const char *form, char out[17])
 {
-	unsigned long long h = 1469598103934665603ULL;
+	unsigned long long h = 14695981039346656037ULL;   /* FNV-1a 64: offset basis, then the prime */
 	for (const unsigned char *p = (const unsigned char *)form; *p; p++) {
 		h ^= *p;
 		h *= 1099511628211ULL;
