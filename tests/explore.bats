@@ -29,6 +29,15 @@ setup() {
     'if .id == $id then .bperf = $b[0] | .baseline.bperf = {off_cpu_ratio: $b[0].off_cpu_ratio} else . end' \
     "$RUN/archive.jsonl" > "$RUN/archive.tmp" && mv "$RUN/archive.tmp" "$RUN/archive.jsonl"
   printf 'An answer with markup: <script>alert(1)</script> & <b>bold</b>\n' > "$RUN/$best/response.md"
+  # what its prompt's profile named (constructed: its own Coz line, and an off-CPU site
+  # beside the comment it adds), matched against its patch by the apply stage's profile_hits
+  jq -c --arg id "$best" 'select(.id == $id) | .prompt_profile = {mode: "real", items: [
+      {kind: "coz", file: "db/db_impl/db_impl_write.cc", line: .coz.lines[0].line, max_speedup_pct: .coz.lines[0].max_speedup_pct},
+      {kind: "offcpu", file: "db/db_impl/db_impl_write.cc", line: 1234, class: "lock", share_pct: 18.7}]}' \
+    "$RUN/archive.jsonl" > "$BATS_TEST_TMPDIR/best.json"
+  bash -c 'BIN=$1; . "$2/bin/stage/apply.sh"; profile_hits "$3" "$4"' hits "$AIOPT_BIN" "$TOP" "$BATS_TEST_TMPDIR/best.json" "$RUN/$best/patch.diff"
+  jq -c --slurpfile b "$BATS_TEST_TMPDIR/best.json" --arg id "$best" 'if .id == $id then $b[0] else . end' \
+    "$RUN/archive.jsonl" > "$RUN/archive.tmp" && mv "$RUN/archive.tmp" "$RUN/archive.jsonl"
 }
 
 # The DOM after the browser has loaded PAGE (headless chromium, no network).
@@ -55,6 +64,9 @@ dom() { timeout 120 chromium --headless --no-sandbox --disable-gpu --dump-dom "f
   # its profiles beside pristine's: Coz's lines, the off-CPU classes
   grep -q '<table id="coz">' "$BATS_TEST_TMPDIR/best.dom"
   grep -q '<td>lock</td>' "$BATS_TEST_TMPDIR/best.dom"
+  # what its prompt's profile named and its patch touched, above the patch
+  grep -q 'named 2 place(s); the patch below touches 1 of its lines' "$BATS_TEST_TMPDIR/best.dom"
+  grep -q '<table id="hits"><tbody><tr><th>kind</th><th>place</th><th>figure</th></tr><tr><td>offcpu</td><td>db/db_impl/db_impl_write.cc:1234</td><td>18.7 % lock</td></tr>' "$BATS_TEST_TMPDIR/best.dom"
   # a failed candidate says why
   dom "$html/profiler-seed-1/c0002-9884d8.html" | grep -q "was not declared in this scope"
   # the index links every run
