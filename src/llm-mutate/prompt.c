@@ -287,6 +287,26 @@ static void sham_place(struct sham *d, int *target, long *line)
 	}
 }
 
+/* Where an item of the profile is, as the section shows it and as the record keeps
+ * it: the real location (its file relative to the tree when a target file holds it,
+ * and its line), or, in the sham, a code line of a target file drawn at random with
+ * the profile's own path prefix.  Returns the location shown (to free). */
+static char *place_of(const struct settings *s, struct sham *d, const char *loc, char **rel, long *line)
+{
+	*line = 0;
+	if (d) {
+		int t;
+		sham_place(d, &t, line);
+		*rel = xstrdup(d->t[t].path);
+		return xasprintf("%s%s:%ld", d->prefix, *rel, *line);
+	}
+	size_t n = split_location(loc, line);
+	char *path = n ? xasprintf("%.*s", (int)n, loc) : NULL;
+	*rel = path ? source_relative(s->tree, path) : NULL;
+	free(path);
+	return xstrdup(loc ? loc : "?");
+}
+
 static cJSON *item(const char *kind, const char *file, long line)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -305,15 +325,12 @@ static void coz_lines(const struct settings *s, const cJSON *parent, struct sham
 		if (shown == s->profile_top)
 			break;
 		const char *loc = json_path_string(l, "location");
-		char *rel = NULL, *shown_loc = NULL;
-		long line = 0;
+		char *rel;
+		long line;
 		cJSON *ctx = NULL;
 		const cJSON *real_ctx = json_path(l, "context.lines");
+		char *shown_loc = place_of(s, d, loc, &rel, &line);
 		if (d) {
-			int t;
-			sham_place(d, &t, &line);
-			rel = xstrdup(d->t[t].path);
-			shown_loc = xasprintf("%s%s:%ld", d->prefix, rel, line);
 			if (cJSON_GetArraySize(real_ctx) > 0) {
 				long first = (long)json_path_number(cJSON_GetArrayItem(real_ctx, 0), "line");
 				long last = (long)json_path_number(cJSON_GetArrayItem(real_ctx, cJSON_GetArraySize(real_ctx) - 1), "line");
@@ -323,12 +340,6 @@ static void coz_lines(const struct settings *s, const cJSON *parent, struct sham
 				ctx = source_context(s->tree, rel, line, around > 0 ? (int)around : 0, &why);
 				free(why);
 			}
-		} else {
-			shown_loc = xstrdup(loc ? loc : "?");
-			size_t n = split_location(loc, &line);
-			char *path = n ? xasprintf("%.*s", (int)n, loc) : NULL;
-			rel = path ? source_relative(s->tree, path) : NULL;
-			free(path);
 		}
 		buf_printf(b, "- %s (progress point %s): speeding this line up by x%% would speed the "
 			   "program up by up to %.1f %% (impact %.1f %%)\n", shown_loc,
@@ -369,20 +380,9 @@ static void offcpu_sites(const struct settings *s, const cJSON *parent, struct s
 			buf_printf(b, "\nWhere threads wait (off-CPU, from %s):\n", source ? source : "perf");
 		}
 		const char *loc = json_path_string(st, "location"), *cls = json_path_string(st, "class");
-		char *rel = NULL, *shown_loc;
-		long line = 0;
-		if (d) {
-			int t;
-			sham_place(d, &t, &line);
-			rel = xstrdup(d->t[t].path);
-			shown_loc = xasprintf("%s%s:%ld", d->prefix, rel, line);
-		} else {
-			shown_loc = xstrdup(loc ? loc : "?");
-			size_t n = split_location(loc, &line);
-			char *path = n ? xasprintf("%.*s", (int)n, loc) : NULL;
-			rel = path ? source_relative(s->tree, path) : NULL;
-			free(path);
-		}
+		char *rel;
+		long line;
+		char *shown_loc = place_of(s, d, loc, &rel, &line);
 		buf_printf(b, "- %.1f %% %s: %s\n", json_path_number(st, "share_pct"), cls ? cls : "", shown_loc);
 		cJSON *it = item("offcpu", rel, rel ? line : 0);
 		cJSON_AddStringToObject(it, "location", shown_loc);
