@@ -29,6 +29,14 @@ def cost_usd: if any(.[]; .llm.cost_usd == null) then null else map(.llm.cost_us
 def id_ok: type == "string" and test("^c[0-9]{4,9}-[0-9a-f]{6}$");
 def track_ok: type == "string" and test("^[a-z][a-z0-9_]{0,63}$");
 def seed_ok: type == "string" and test("^[0-9]{1,9}$");
+# A machine's fingerprint (bin/node.sh: nodes.jsonl, bench.node) as a view shows it:
+# its kind (12 hex digits, else the whole fingerprint is null), a host name, the CPU
+# model with nothing that is markup or table syntax, the CPUs; a field of another
+# shape is null.
+def node_checked: if type == "object" and (.kind | type) == "string" and (.kind | test("^[0-9a-f]{12}$"))
+  then {kind, host: ([.host | strings | select(test("^[A-Za-z0-9._-]{1,64}$"))][0]),
+        cpu_model: ([.cpu_model | strings | gsub("[^A-Za-z0-9 ._()@+-]"; "") | .[0:60]][0]), cpus: ([.cpus | numbers][0])}
+  else null end;
 # Why a record cannot be shown, or null: every field a view reads, of the type the
 # runner writes it with.  A view skips such a record, names it, and exits 1 at its end.
 # (Its id becomes a path or a link only where it is also id_ok.)

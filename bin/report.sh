@@ -189,10 +189,8 @@ group_by(.track) | map(
                               | {id, predicted_pct: .profile_hits.predicted_speedup_pct,
                                  confirmed_pct: ((.confirm.score.terms.throughput.value - 1) * 100)}))} end),
     # The machines the track's candidates were measured on (the bench stage's
-    # bench.node, bin/node.sh): fields of the shapes node.sh writes, else left out.
-    nodes: ($recs | map(.bench.node | objects | select((.kind | strings | test("^[0-9a-f]{12}$")))
-             | {kind, host: ([.host | strings | select(test("^[A-Za-z0-9._-]{1,64}$"))][0]),
-                cpu_model: ([.cpu_model | strings | gsub("[^A-Za-z0-9 ._()@+-]"; "") | .[0:60]][0]), cpus: (.cpus | numbers)})
+    # bench.node, bin/node.sh), as records.jq's node_checked reads them.
+    nodes: ($recs | map(.bench.node | node_checked | objects)
              | group_by(.kind) | map(.[0] + {hosts: (map(.host | strings) | unique), records: length} | del(.host))),
     # The time the track worked (its candidates' timing.seconds) and the profilers' part
     # of it (the coz and bperf stages' seconds): the profile's cost is the track's.

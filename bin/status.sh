@@ -80,11 +80,10 @@ lines=$(
       fi
     fi
     # The machine of the run's latest start (nodes.jsonl, bin/node.sh): its kind and
-    # host, of the shapes node.sh writes, else unknown.
+    # host as records.jq's node_checked reads them, else unknown.
     node=null
     if [ -s "$run/nodes.jsonl" ]; then
-      node=$(tail -n 1 "$run/nodes.jsonl" | jq -c 'if type == "object" and (.kind | strings | test("^[0-9a-f]{12}$"))
-          then {kind, host: ([.host | strings | select(test("^[A-Za-z0-9._-]{1,64}$"))][0])} else null end' 2>/dev/null) || node=null
+      node=$(tail -n 1 "$run/nodes.jsonl" | jq -c -L "$TOP/bin" 'include "records"; node_checked | if . then {kind, host} else null end' 2>/dev/null) || node=null
     fi
     # Records and confirmations that parse (a torn line is skipped, as the runner does);
     # records a view cannot read are named, and shown as the run's reason.
