@@ -39,7 +39,7 @@ page_defs='
 def style: "<style>body{font:14px/1.4 sans-serif;margin:1.5em;max-width:1200px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}pre{background:#f6f6f6;padding:.5em;overflow:auto;max-height:40em}.add{background:#e6ffec}.del{background:#ffebe9}.hunk{color:#0550ae}.file{font-weight:bold}svg text{font:11px sans-serif}a{color:#0550ae}</style>";
 def page($title; $body): "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>\($title | @html)</title>\(style)</head><body><h1>\($title | @html)</h1>\($body)</body></html>";
 def f3: if . == null then "–" else . * 1000 | round / 1000 | tostring end;
-def outcome: if .score.better_than_pristine == true then "better" elif .score.valid == true then "valid" else (.error.stage // "invalid" | tostring) end;
+def category: if .score.better_than_pristine == true then "better" elif .score.valid == true then "valid" else (.error.stage // "invalid" | tostring) end;
 def colour: {better: "#1a7f37", valid: "#54aeff", apply: "#bf8700", build: "#cf222e", test: "#8250df", bench: "#fb8500", contract: "#6e7781"}[.] // "#6e7781";
 def diff_html: split("\n") | map(
     if startswith("+++") or startswith("---") or startswith("diff ") then "<span class=\"file\">\(@html)</span>"
@@ -80,7 +80,7 @@ for run in "$dir"/*/seed-*/; do
       ("<svg id=\"tree\" width=\"\($W)\" height=\"\($H)\" xmlns=\"http://www.w3.org/2000/svg\">"
       + ([$recs[] | px(.parent) as $p | px(.id) as $c | "<line x1=\"\($p.x)\" y1=\"\($p.y)\" x2=\"\($c.x)\" y2=\"\($c.y)\" stroke=\"#999\"/>"] | join(""))
       + "<circle cx=\"\($W / 2)\" cy=\"30\" r=\"12\" fill=\"#24292f\"/><text x=\"\($W / 2 + 16)\" y=\"34\">pristine</text>"
-      + ([$recs[] | px(.id) as $c | outcome as $o
+      + ([$recs[] | px(.id) as $c | category as $o
           | "<a href=\"\($name)/\(.id).html\"><g class=\"node\" data-id=\"\(.id)\" data-outcome=\"\($o | @html)\"><circle cx=\"\($c.x)\" cy=\"\($c.y)\" r=\"12\" fill=\"\($o | colour)\"><title>\(.id): \($o | @html)</title></circle>"
             + "<text x=\"\($c.x - 30)\" y=\"\($c.y + 26)\">\(.iteration): \(if .score.valid == true then (.score.comparable_score | f3) else ($o | @html) end)</text></g></a>"] | join(""))
       + "</svg>") as $tree
@@ -99,7 +99,7 @@ for run in "$dir"/*/seed-*/; do
       + $tree + "<h2>Best so far</h2>" + $plot
       + "<h2>Candidates</h2><table><tr><th>iteration</th><th>candidate</th><th>parent</th><th>outcome</th><th>comparable</th><th>confirmed</th><th>seconds</th><th>tokens</th></tr>"
       + ([$recs[] | . as $r | ($conf | map(select(.id == $r.id)) | last) as $c
-          | "<tr><td>\(.iteration)</td><td><a href=\"\($name)/\(.id).html\">\(.id)</a></td><td>\(.parent // "–" | @html)</td><td>\(outcome | @html)</td><td>\(if .score.valid == true then (.score.comparable_score | f3) else "–" end)</td><td>\(if $c == null then "–" else ($c.confirm.score.comparable_score | f3) end)</td><td>\(.timing.seconds // "–")</td><td>\(if .llm.prompt_tokens == null then "–" else (.llm.prompt_tokens + (.llm.completion_tokens // 0)) end)</td></tr>"] | join(""))
+          | "<tr><td>\(.iteration)</td><td><a href=\"\($name)/\(.id).html\">\(.id)</a></td><td>\(.parent // "–" | @html)</td><td>\(category | @html)</td><td>\(if .score.valid == true then (.score.comparable_score | f3) else "–" end)</td><td>\(if $c == null then "–" else ($c.confirm.score.comparable_score | f3) end)</td><td>\(.timing.seconds // "–")</td><td>\(if .llm.prompt_tokens == null then "–" else (.llm.prompt_tokens + (.llm.completion_tokens // 0)) end)</td></tr>"] | join(""))
       + "</table><p>Wall time \($recs | map(.timing.seconds // 0) | add) s; tokens \($recs | map((.llm.prompt_tokens // 0) + (.llm.completion_tokens // 0)) | add)\(if ($recs | map(select(.llm.prompt_tokens == null)) | length) > 0 then " (the model reported none for \($recs | map(select(.llm.prompt_tokens == null)) | length) of \($recs | length) candidates)" else "" end); cost \($recs | cost_usd | if . == null then "unknown (a call unpriced)" else "$\(. * 100 | round / 100)" end).</p>"
     | page("\($name)"; .)' "$html.partial/$name/.records" > "$html.partial/$name.html"
 
@@ -146,10 +146,12 @@ for run in "$dir"/*/seed-*/; do
           + ([$ratios | to_entries[] | "<circle class=\"pair\" cx=\"\(60 + .key * 320 / ([($ratios | length) - 1, 1] | max))\" cy=\"\(y(.value))\" r=\"4\" fill=\"#24292f\"><title>pair \(.key + 1): \(.value | f3)</title></circle>"] | join(""))
           + "</svg><p>Throughput ratio (candidate / pristine) of each pair; the band is the 95 % interval of the throughput term (\($t.value | f3) [\($t.ci_low | f3), \($t.ci_high | f3)]).</p>" end) as $plot
       | "<p><a href=\"../\($name).html\">the run</a> · parent: \(if $r.parent | id_ok then "<a href=\"\($r.parent).html\">\($r.parent)</a>" else ($r.parent // "–" | @html) end) · children: \(if ($children | length) == 0 then "none" else ($children | map("<a href=\"\(.).html\">\(.)</a>") | join(", ")) end)</p>"
-        + "<table><tr><th>iteration</th><td>\($r.iteration)</td></tr><tr><th>outcome</th><td>\($r | outcome | @html)</td></tr>"
+        + "<table><tr><th>iteration</th><td>\($r.iteration)</td></tr><tr><th>outcome</th><td>\($r | category | @html)</td></tr>"
         + "<tr><th>comparable score</th><td>\(if $r.score.valid == true then ($r.score.comparable_score | f3) else "–" end)</td></tr>"
         + "<tr><th>confirmed</th><td>\(if $c == null then "–" else "\($c.confirm.score.comparable_score | f3) (\(if $c.confirm.score.better_than_pristine then "better than pristine" else "not better" end))" end)</td></tr>"
         + "<tr><th>model</th><td>\($r.llm.model // "–" | @html), \($r.llm.prompt_tokens // "–") + \($r.llm.completion_tokens // "–") tokens, \($r.llm.seconds // "–") s</td></tr></table>"
+        + (if [$r.duplicate_of | objects | .id | id_ok] == [true] then "<p id=\"repeat\">The same change as <a href=\"\($r.duplicate_of.id).html\">\($r.duplicate_of.id)</a>, whitespace and comments aside: not measured again; its verdict: \($r.duplicate_of.outcome | tostring | @html).</p>" else "" end)
+        + (if [$r.asked_again | objects | .nearest | objects | .id | id_ok] == [true] then "<p id=\"asked-again\">Its first proposal was too near <a href=\"\($r.asked_again.nearest.id).html\">\($r.asked_again.nearest.id)</a> (token distance \([$r.asked_again.nearest.distance | numbers | f3][0] // "?")): the model was asked again\(if $r.asked_again.answered == false then ", and did not answer" else "" end).</p>" else "" end)
         + (if $r.error != null then "<h2>Why it stopped: \($r.error.stage | @html)</h2><pre id=\"error\">\($r.error.message | @html)</pre>" else "" end)
         + (if $testlog != "" then "<h3>Failing tests</h3><pre>\($testlog | @html)</pre>" else "" end)
         + "<h2>Benchmark pairs</h2>" + $plot

@@ -11,9 +11,21 @@ def confirmed_better: .confirm.score.better_than_pristine == true;
 # better, the one whose f has the highest confirmed comparable_score; null if none.
 def confirmed_best(f): map(select(f | confirmed_better)) | max_by(f | .confirm.score.comparable_score);
 
-# How far a run's records (an array) got, stage by stage, as the progress line and
-# make status print it; $conf: the run's confirm.jsonl lines.
-def funnel($conf): "applied \(map(select(.apply.ok == true)) | length) / built \(map(select(.build.ok == true)) | length) / tested \(map(select(.test.ok == true)) | length) / passed screening \(map(select(passed_screening)) | length) / confirmed \($conf | map(select(confirmed_better)) | length)";
+# A record's outcome in words, as the runner's table, its progress lines and a
+# duplicate's message say it (a record joined with its confirmation, or not).
+def outcome: if .confirm.score.better_than_pristine == true then "confirmed better"
+  elif .confirm != null then "passed screening, not confirmed"
+  elif passed_screening then "passed screening"
+  elif .score.valid == true then "valid \(.score.comparable_score * 1000 | round / 1000)"
+  else "invalid: \(.error.stage // "score")" end;
+# A repeat of a candidate the run evaluated (bin/stage/apply.sh): "duplicate" (the same
+# change, archived with the original's verdict), "novelty" (too near one, twice), or
+# null.  Neither was built or measured: a budget's hours leave them out.
+def repeat: .error.stage | if . == "duplicate" or . == "novelty" then . else null end;
+# How far a run's records (an array) got, stage by stage (new: applied, and not a
+# repeat), as the progress line and make status print it; $conf: the run's
+# confirm.jsonl lines.
+def funnel($conf): "applied \(map(select(.apply.ok == true)) | length) / new \(map(select(.apply.ok == true and repeat == null)) | length) / built \(map(select(.build.ok == true)) | length) / tested \(map(select(.test.ok == true)) | length) / passed screening \(map(select(passed_screening)) | length) / confirmed \($conf | map(select(confirmed_better)) | length)";
 # The best screening figure of a run's records (an array): null before a valid candidate.
 def screening_best: map(select(.score.valid == true and .pristine != true) | .score.comparable_score) | max // null;
 # What a run's records (an array) cost in model calls, USD (their llm.cost_usd, priced

@@ -166,6 +166,15 @@ group_by(.track) | map(
     funnel: {
       proposed: ($recs | length),
       applied: ($recs | map(select(.apply.ok == true)) | length),
+      # Repeats (bin/stage/apply.sh): the same change as an evaluated candidate of the
+      # run (not measured again), proposals too near one (asked again once), and those
+      # archived as too near twice; and, measured since each run stays independent,
+      # changes another seed of the track evaluated too (by apply.canonical_hash).
+      duplicates: ($recs | map(select(.error.stage == "duplicate")) | length),
+      too_near: ($recs | map(select(.asked_again != null)) | length),
+      novelty: ($recs | map(select(.error.stage == "novelty")) | length),
+      across_seeds: ($all | map(select(.r | repeat == null) | {seed, hash: (.r.apply.canonical_hash | strings)})
+                     | group_by(.hash) | map(select((map(.seed) | unique | length) > 1) | length) | add // 0),
       built: ($recs | map(select(.build.ok == true)) | length),
       tested: ($recs | map(select(.test.ok == true)) | length),
       better_than_parent: ($recs | map(select(.score.better_than_parent == true)) | length),
@@ -202,7 +211,7 @@ group_by(.track) | map(
     cost_usd: ($recs | cost_usd),
     cost_per_confirmed_usd: (($recs | cost_usd) as $c | ($recs | map(select(confirmed_better)) | length) as $n
                              | if $c == null or $n == 0 then null else $c / $n end),
-    failures: ($recs | map(select(.error != null)) | group_by(.error.stage) | map({
+    failures: ($recs | map(select(.error != null and repeat == null)) | group_by(.error.stage) | map({
         stage: .[0].error.stage, count: length,
         top: (group_by(kind) | map({message: .[0].error.message[0:200], count: length}) | sort_by(-.count) | .[0:3])})),
     # The confirmed best, with its screening figures beside; else the best by
@@ -397,9 +406,11 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
 "",
 "## The funnel",
 "",
-"| track | proposed | applied | built | passed tests | better than parent | passed screening | confirmed better than pristine |",
-"|---|---|---|---|---|---|---|---|",
-(.tracks[] | .funnel as $f | "| \(.track) | \($f.proposed) | \($f.applied) | \($f.built) | \($f.tested) | \($f.better_than_parent) | \($f.passed_screening) | \($f.confirmed) |"),
+"| track | proposed | applied | duplicates | too near (asked again) | too near twice | built | passed tests | better than parent | passed screening | confirmed better than pristine |",
+"|---|---|---|---|---|---|---|---|---|---|---|",
+(.tracks[] | .funnel as $f | "| \(.track) | \($f.proposed) | \($f.applied) | \($f.duplicates) | \($f.too_near) | \($f.novelty) | \($f.built) | \($f.tested) | \($f.better_than_parent) | \($f.passed_screening) | \($f.confirmed) |"),
+"",
+"Duplicates: proposals whose change, whitespace and comments aside, an evaluated candidate of the same run had made; archived with that candidate's verdict, not built or measured. Too near: within `AIOPT_NOVELTY_THRESHOLD` of one (token edit distance), sent back to the model once; twice too near, archived so. A track that repeats itself more spends fewer of its proposals on anything new. Changes evaluated in more than one seed of a track (each run stays independent, so measured in each): \(.tracks | map("\(.track) \(.funnel.across_seeds)") | join(", ")).",
 "",
 "\"Better than parent\", \"passed screening\" and \"confirmed\": as `score` decides them (`better_than_parent`: valid, no term significantly worse, and the throughput or latency CI's lower end above the parent's ratio; `better_than_pristine`: no measured term significantly worse, and a throughput or latency CI above 1), on the screening pairs, and for \"confirmed\" on the confirmation's fresh pairs.",
 "",

@@ -205,8 +205,9 @@ done
 
 # Equal budgets for the tracks: besides ITERATIONS, AIOPT_BUDGET=tokens:2e6,hours:12
 # stops the run before the next model call once the archive's tokens (prompt +
-# completion) or its candidates' wall time (timing.seconds: time the run worked,
-# not time it lay stopped) reach the limit.
+# completion, every call's) or its candidates' wall time (timing.seconds: time the
+# run worked, not time it lay stopped; repeats, never built or measured, left out)
+# reach the limit.
 budget_tokens='' budget_hours=''
 IFS=, read -ra budget_items <<< "${AIOPT_BUDGET:-}"
 for item in ${budget_items[@]+"${budget_items[@]}"}; do
@@ -235,6 +236,9 @@ max_unanswered=${AIOPT_LLM_MAX_FAILURES:-}
 [[ ${AIOPT_PROFILE_IN_PROMPT:-0} =~ ^(0|1|sham)$ ]] \
   || problem "AIOPT_PROFILE_IN_PROMPT=$AIOPT_PROFILE_IN_PROMPT: use 0, 1 or sham (the profile's section with its places drawn at random)"
 [[ ${AIOPT_PROFILE_IN_FITNESS:-0} =~ ^[01]$ ]] || problem "AIOPT_PROFILE_IN_FITNESS=$AIOPT_PROFILE_IN_FITNESS: use 0 or 1"
+[[ ${AIOPT_DEDUP:-} =~ ^[01]$ ]] || problem "AIOPT_DEDUP=${AIOPT_DEDUP:-}: use 1 (a repeat of an evaluated candidate is not measured again) or 0 (every proposal measured)"
+[[ ${AIOPT_NOVELTY_THRESHOLD:-} =~ ^(0(\.[0-9]+)?|1(\.0*)?)$ ]] \
+  || problem "AIOPT_NOVELTY_THRESHOLD=${AIOPT_NOVELTY_THRESHOLD:-}: the token distance below which a proposal is too near an evaluated one (0 to 1; 0: only exact repeats)"
 [[ ${AIOPT_OWN_TREE:-0} =~ ^[01]$ ]] || problem "AIOPT_OWN_TREE=$AIOPT_OWN_TREE: use 0 (the shared tree) or 1 (a tree of the run's own)"
 case ${AIOPT_LAUNCHER:-local} in local|slurm) ;; *) problem "AIOPT_LAUNCHER=$AIOPT_LAUNCHER: use local or slurm" ;; esac
 [[ ${AIOPT_SLURM_BLOCK:-1} =~ ^[01]$ ]] || problem "AIOPT_SLURM_BLOCK=$AIOPT_SLURM_BLOCK: use 1 (a Slurm job a seed, its tracks in turn on one node) or 0 (a job a run)"
@@ -543,8 +547,8 @@ if [ -f "$run/.proposers" ]; then
   done < "$run/.proposers"
 fi
 : > "$run/.proposers"
-rm -f "$run"/.proposal-*.json "$run"/.proposal-*.json.tmp
-rm -rf "$run"/.code-*
+rm -f "$run"/.proposal-*.json "$run"/.proposal-*.json.tmp "$run"/.parent-*.json
+rm -rf "$run"/.code-* "$run"/.refused-*
 for d in "$run"/c[0-9]*; do
   [ -d "$d" ] || continue
   id=$(basename "$d")
@@ -561,8 +565,9 @@ done
 budget_spent() {
   [ -n "$budget_tokens$budget_hours" ] && [ -f "$archive" ] || return 1
   local spent
-  spent=$(records | jq -rs '[(map(select(.llm.prompt_tokens != null or .llm.completion_tokens != null)) | length),
-      length, (map((.llm.prompt_tokens // 0) + (.llm.completion_tokens // 0)) | add // 0), (map(.timing.seconds // 0) | add // 0)] | @tsv')
+  spent=$(records | jq "${JQ_RECORDS[@]}" -rs 'include "records"; [(map(select(.llm.prompt_tokens != null or .llm.completion_tokens != null)) | length),
+      length, (map((.llm.prompt_tokens // 0) + (.llm.completion_tokens // 0)) | add // 0),
+      (map(select(repeat == null) | .timing.seconds // 0) | add // 0)] | @tsv')
   awk -F'\t' -v t="$budget_tokens" -v h="$budget_hours" -v budget="$AIOPT_BUDGET" '{
       if (t != "" && $2 > 0 && $1 < $2) { printf "budget %s: the model reported no tokens for %d of %d records, so the run cannot count them\n", budget, $2 - $1, $2; exit 0 }
       if (t != "" && $3 >= t + 0) { printf "budget %s spent: %d tokens\n", budget, $3; exit 0 }
@@ -637,9 +642,16 @@ parent_code() {   # PARENT-ID DIR
   [ "$1" = pristine ] || [ ! -s "$run/$1/cumulative.diff" ] || patch -s -p1 -d "$2" < "$run/$1/cumulative.diff"
 }
 # Iteration ITER's proposal: its record in .proposal-ITER.json once the model answered.
-propose() {   # ITER
-  local i=$1 parent parent_id code=$run/.code-$1
-  parent=$( { cat "$archive" 2>/dev/null || true; } | "$BIN/pick-parent" --seed "$seed")
+# With NOTE, the iteration asked again (see "repeats" below): the same parent, NOTE
+# after the task.  The parent picked is kept in .parent-ITER.json for that.
+propose() {   # ITER [NOTE]
+  local i=$1 note=${2:-} parent parent_id code=$run/.code-$1
+  if [ -n "$note" ]; then
+    parent=$(cat "$run/.parent-$i.json")
+  else
+    parent=$( { cat "$archive" 2>/dev/null || true; } | "$BIN/pick-parent" --seed "$seed")
+    printf '%s\n' "$parent" > "$run/.parent-$i.json"
+  fi
   parent_id=$(jq -r .id <<<"$parent")
   progress "$i" "$parent_id" propose
   rm -rf "$code"
@@ -649,15 +661,16 @@ propose() {   # ITER
   if [ -n "$scripted" ]; then mutate+=(--scripted "$scripted"); else mutate+=(--model "$model" --api-base "$api_base"); fi
   [ -z "${AIOPT_LLM_RECORD:-}" ] || mutate+=(--record "$AIOPT_LLM_RECORD")
   [ -z "${AIOPT_LLM_REPLAY:-}" ] || mutate+=(--replay "$AIOPT_LLM_REPLAY")
+  [ -z "$note" ] || mutate+=(--note "$note")
   "${mutate[@]}" <<<"$parent" > "$run/.proposal-$i.json.tmp"
   mv "$run/.proposal-$i.json.tmp" "$run/.proposal-$i.json"
   rm -rf "$code"
 }
 # Asks for ITER's proposal in the background, in a process group of its own.
-start_proposal() {   # ITER
+start_proposal() {   # ITER [NOTE]
   [ "$stopping" = 0 ] || finish_on_signal
   set -m
-  propose "$1" &
+  propose "$@" &
   proposer[$1]=$!
   set +m
   echo "${proposer[$1]}" >> "$run/.proposers"
@@ -669,6 +682,63 @@ wait_proposal() {   # ITER
   while kill -0 "$pid" 2>/dev/null; do wait "$pid" || status=$?; done
   unset "proposer[$1]"
   return "$status"
+}
+
+# ---- a candidate's stages ----------------------------------------------------------------
+run_stage() {   # STAGE (of the loop's candidate: $i, $id, $cand)
+  progress "$i" "$id" "$1"
+  run_child "${mk[@]}" CAND="$cand" "$1.json" > "$cand/stages.log" 2>&1 || {
+    [ "$stopping" = 1 ] && finish_on_signal
+    tail -n 20 "$cand/stages.log" >&2
+    system_error "stage $1 of $id failed to run (see $cand/stages.log)"; }
+  [ "$stopping" = 0 ] || finish_on_signal
+}
+
+# ---- repeats ------------------------------------------------------------------------------
+# The apply stage finds a proposal that repeats an evaluated candidate of the run
+# (bin/stage/apply.sh): an exact duplicate is archived as one, with the original's
+# verdict; one too near (AIOPT_NOVELTY_THRESHOLD) is sent back to the model once,
+# from the same parent, with a note after the task naming the candidate it is near,
+# that one's outcome, and the refused edit.  The prompt's history shows the latest
+# attempts from the parent, the note the one this proposal repeats, which may be
+# from another parent or older than the history reaches.  The second answer is
+# applied and checked as the first was, and archived as "novelty" if it is too near
+# as well.  The refused proposal is kept in the candidate's refused/; llm's tokens,
+# cost and seconds are the two calls' sums (calls: 2), so budgets count both.  A
+# re-ask without an answer archives the refused proposal as "novelty".
+ask_again() {   # (the loop's candidate: $i, $id, $cand)
+  local note refused=$run/.refused-$i status=0
+  note=$(jq -r '"## Your proposal was not measured\n\nWhat it changes, whitespace and comments aside, is nearly what candidate \(.apply.nearest.id) changed (token distance \(.apply.nearest.distance); below \(env.AIOPT_NOVELTY_THRESHOLD) counts as the same change), and \(.apply.nearest.id) was measured: \(.apply.nearest.outcome). Propose a change that does something else, not the same change with other names, layout or comments.\n\nThe proposal not measured:\n\n```\n\(.diff // "" | .[0:4000])\n```"' "$cand/apply.json")
+  rm -rf "$refused"
+  mv "$cand" "$refused"
+  progress "$i" "$id" "too near $(jq -r .apply.nearest.id "$refused/apply.json"): asking again"
+  start_proposal "$i" "$note"
+  wait_proposal "$i" || status=$?
+  [ "$stopping" = 0 ] || finish_on_signal
+  [ "$status" -eq 0 ] || system_error "llm-mutate failed (iteration $i, asked again, exit $status)"
+  if jq -e '.llm.answered == false' "$run/.proposal-$i.json" > /dev/null; then
+    rm -rf "$cand"
+    mv "$refused" "$cand"
+    update_json "$cand/apply.json" --slurpfile p "$run/.proposal-$i.json" '.asked_again = {answered: false, message: ($p[0].error.message // "no reply")}'
+    rm -f "$run/.proposal-$i.json"
+    return
+  fi
+  mv "$run/.proposal-$i.json" "$cand/record.json"
+  mv "$refused" "$cand/refused"
+  update_json "$cand/record.json" --slurpfile r "$cand/refused/apply.json" '
+    def sum(a; b): if a == null or b == null then null else a + b end;
+    $r[0] as $first
+    | .asked_again = {answered: true, refused: "refused/", nearest: $first.apply.nearest, canonical_hash: $first.apply.canonical_hash, llm: $first.llm}
+    | .llm.calls = 2
+    | .llm.prompt_tokens = sum(.llm.prompt_tokens; $first.llm.prompt_tokens)
+    | .llm.completion_tokens = sum(.llm.completion_tokens; $first.llm.completion_tokens)
+    | .llm.cost_usd = sum(.llm.cost_usd; $first.llm.cost_usd)
+    | .llm.seconds = sum(.llm.seconds; $first.llm.seconds)'
+  run_stage apply
+}
+update_json() {   # FILE JQ-ARGS...: FILE through jq, replaced whole
+  local f=$1; shift
+  jq -c "$@" "$f" > "$f.tmp" && mv "$f.tmp" "$f"
 }
 
 # ---- the loop -------------------------------------------------------------------------
@@ -728,14 +798,9 @@ for ((i = first_missing; i <= iterations; i++)); do
   fi
   unanswered=0
   mv "$run/.proposal-$i.json" "$cand/record.json"
-  for stage in apply build test bench coz bperf score; do
-    progress "$i" "$id" "$stage"
-    run_child "${mk[@]}" CAND="$cand" "$stage.json" > "$cand/stages.log" 2>&1 || {
-      [ "$stopping" = 1 ] && finish_on_signal
-      tail -n 20 "$cand/stages.log" >&2
-      system_error "stage $stage of $id failed to run (see $cand/stages.log)"; }
-    [ "$stopping" = 0 ] || finish_on_signal
-  done
+  run_stage apply
+  if jq -e '.error.stage == "novelty" and .asked_again == null' "$cand/apply.json" > /dev/null; then ask_again; fi
+  for stage in build test bench coz bperf score; do run_stage "$stage"; done
   # A candidate that passes screening as the run's best so far is measured again
   # before anything calls it better.
   if jq "${JQ_RECORDS[@]}" -e --argjson best "$(best_screened)" 'include "records"; passed_screening and .score.comparable_score > $best' \
@@ -751,7 +816,8 @@ for ((i = first_missing; i <= iterations; i++)); do
     "$finished" | "$BIN/archive-append" "$archive"
   [ ! -f "$cand/confirm.json" ] || record_confirmation "$cand"
   rm -f "$cand/db_bench"   # 200+ MB each; the patch rebuilds it
-  progress "$i" "$id" "$(jq -r 'if .score.valid then "valid \(.score.comparable_score * 1000 | round / 1000)" else "invalid: \(.error.stage // "score")" end' "$cand/score.json")"
+  progress "$i" "$id" "$(jq "${JQ_RECORDS[@]}" -r 'include "records";
+      if .duplicate_of != null then "duplicate of \(.duplicate_of.id) (\(.duplicate_of.outcome))" else outcome end' "$cand/score.json")"
 done
 
 # The run's AIOPT_CONFIRM_TOP best by screening, confirmed if they were not (and a
@@ -782,12 +848,11 @@ fi
 "$BIN/stage.sh" checkout pristine
 echo >&2
 echo "run_track: $run: $(records | wc -l) candidates in $archive" >&2
-records | jq -rs --slurpfile conf <(confirmed) '($conf | map({(.id): .confirm}) | add // {}) as $c |
+records | jq "${JQ_RECORDS[@]}" -rs --slurpfile conf <(confirmed) 'include "records"; ($conf | map({(.id): .confirm}) | add // {}) as $c |
   (["iter", "id", "parent", "outcome", "comparable", "throughput", "p99"] | @tsv),
   (.[] | [.iteration, .id, .parent,
-          (if $c[.id] != null then (if $c[.id].score.better_than_pristine then "confirmed better" else "passed screening, not confirmed" end)
-           elif .score.better_than_pristine then "passed screening" elif .score.valid then "valid"
-           else "\(.error.stage // "invalid")" end),
+          (if $c[.id] != null then .confirm = $c[.id] else . end
+           | if .duplicate_of != null then "duplicate of \(.duplicate_of.id)" else outcome end),
           (.score.comparable_score // "-" | tostring | .[0:6]),
           (.score.terms.throughput.value // "-" | tostring | .[0:6]),
           (.score.terms.latency.value // "-" | tostring | .[0:6])] | @tsv)' | column -t -s $'\t'

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # status.sh [--json] [EXPERIMENT] [RUNS] — every run of an experiment, one line each
 # (make status): track, seed, state, iterations archived of the run's total, the
-# best confirmed and the best screening figure, the funnel, the time the run has
-# worked and an estimate of the time left.
+# best confirmed and the best screening figure, the funnel, its repeats (proposals
+# that were an evaluated candidate's change, not measured again: duplicates, and
+# those too near one, asked again), the time the run has worked and an estimate of
+# the time left.
 #
 # The state is the runner's (state.json, written by bin/run_track.sh): running,
 # finished, stopped (a signal or a budget: rerunning resumes it) or failed (its exit
@@ -121,6 +123,10 @@ lines=$(
          best_confirmed: ($conf | confirmed_best(.) | .confirm.score.comparable_score // null),
          best_screening: ($recs | screening_best),
          funnel: ($recs | funnel($conf)),
+         # repeats of what the run evaluated (bin/stage/apply.sh): not measured again
+         repeats: {duplicates: ($recs | map(select(.error.stage == "duplicate")) | length),
+                   too_near: ($recs | map(select(.asked_again != null)) | length),
+                   novelty: ($recs | map(select(.error.stage == "novelty")) | length)},
          seconds_worked: $worked,
          cost_usd: ($recs | cost_usd),
          seconds_left: (if $state.iterations == null or ($secs | length) == 0 or $state.state == "finished" then null
@@ -134,10 +140,11 @@ if [ "$json" = 1 ]; then [ -z "$lines" ] || printf '%s\n' "$lines"; say_unreadab
 jq -rs 'def f4: if . == null then "–" else . * 10000 | round / 10000 | tostring end;
         def usd: if . == null then "?" else "$\(. * 100 | round / 100)" end;
         def hms: if . == null then "–" else "\(. / 3600 | floor)h\(. % 3600 / 60 | floor | tostring | if length < 2 then "0" + . else . end)m" end;
-  (["track", "seed", "state", "iteration", "best confirmed", "best screening", "funnel", "worked", "left", "cost", "machine"] | @tsv),
+  (["track", "seed", "state", "iteration", "best confirmed", "best screening", "funnel", "repeats", "worked", "left", "cost", "machine"] | @tsv),
   (.[] | [.track, .seed, (.state + (if .reason == null then "" else " (\(.reason))" end)
                            + (if .slurm == null then "" else " [job \(.slurm.job_id)\(if .slurm.state == null then "" else " \(.slurm.state)" end)]" end)),
           "\(.iterations_done)/\(.iterations // "?")", (.best_confirmed | f4), (.best_screening | f4), .funnel,
+          "\(.repeats.duplicates) dup, \(.repeats.too_near) near",
           (.seconds_worked | hms), (.seconds_left | hms), (.cost_usd | usd),
           (if .node == null then "–" else "\(.node.host // "?") (\(.node.kind[0:6]))" end)] | @tsv)' <<<"$lines" | column -t -s $'\t'
 # The machines, by kind (bin/node.sh): tracks compared should have run on the same kinds.

@@ -55,10 +55,10 @@ bench-matrix: all rocksdb-release rocksdb-tests
 # durability rules' allowances come from, and what the count costs (~6 min).
 bench-kernel: all rocksdb-release
 	bash $(TOP)/tests/bench/kernel.sh
-# The cpu channel's A/A spread, idle and with every core busy (~5 min).
 # The novelty threshold: token distances between the edits at hand, and to their repeats (seconds).
 bench-novelty: all
 	AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/novelty.sh
+# The cpu channel's A/A spread, idle and with every core busy (~5 min).
 bench-cost: all rocksdb-release
 	bash $(TOP)/tests/bench/cost.sh
 # The explorer's pages for a run of 500 candidates (the demo's, repeated; seconds).

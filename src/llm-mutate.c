@@ -60,11 +60,14 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/* The iteration's edits: every visible entry but again/, which holds the re-asks'. */
 static int visible(const struct dirent *d)
 {
-	return d->d_name[0] != '.';
+	return d->d_name[0] != '.' && strcmp(d->d_name, "again") != 0;
 }
 
+/* ITERATION's edit: DIR's ITERATION-th file in name order; asked again (--note), the
+ * file of that name in DIR/again/ (a scripted model's second answer). */
 static char *scripted_edit(const struct settings *s, long iteration, char **name, char **err)
 {
 	struct dirent **list;
@@ -77,12 +80,12 @@ static char *scripted_edit(const struct settings *s, long iteration, char **name
 	if (n == 0 || iteration < 1 || iteration > n) {
 		*err = xasprintf("--scripted %s: no edit for iteration %ld (the directory has %d)", s->scripted, iteration, n);
 	} else {
-		char *path = xasprintf("%s/%s", s->scripted, list[iteration - 1]->d_name);
+		char *path = xasprintf("%s/%s%s", s->scripted, s->note ? "again/" : "", list[iteration - 1]->d_name);
 		size_t len;
 		text = read_file(path, &len);
 		if (!text)
 			*err = xasprintf("%s: %s", path, strerror(errno));
-		*name = xstrdup(list[iteration - 1]->d_name);
+		*name = xasprintf("%s%s", s->note ? "again/" : "", list[iteration - 1]->d_name);
 		free(path);
 	}
 	for (int i = 0; i < n; i++)
@@ -165,6 +168,14 @@ static void build_prompt(const struct settings *s, const cJSON *parent, const cJ
 	char *system_tmpl = read_template(s, "system.md"), *task_tmpl = read_template(s, "task.md");
 	*system = fill(system_tmpl, pairs);
 	*user = fill(task_tmpl, pairs);
+	if (s->note) {   /* asked again: the runner's word on the last answer, after the task */
+		int n = (int)strlen(*user);
+		while (n > 0 && (*user)[n - 1] == '\n')
+			n--;
+		char *noted = xasprintf("%.*s\n\n%s\n", n, *user, s->note);
+		free(*user);
+		*user = noted;
+	}
 	char *prompt_md = xasprintf("<!-- system -->\n%s\n<!-- user -->\n%s", *system, *user);
 	write_text(dir, "prompt.md", prompt_md);
 	free(prompt_md);
@@ -413,6 +424,9 @@ static void parse_options(int argc, char **argv, struct settings *s)
 			     "take the edits from the files in DIR, in name order (the demo)") },
 		{ OPT_STRING("run-dir", "DIR", &s->run_dir, "AIOPT_RUN_DIR",
 			     "create child directories here (default: beside the parent's dir)") },
+		{ OPT_STRING("note", "TEXT", &s->note, NULL,
+			     "asked again: TEXT follows the task in the prompt (the runner's word on the last "
+			     "answer); a scripted edit then comes from DIR/again/") },
 		{ OPT_LONG("iteration", "N", &s->iteration, 0, LONG_MAX, "AIOPT_ITERATION",
 			   "the child's iteration (0: archive records + 1)") },
 		{ OPT_LONG("seed", "N", &s->seed, -1, LONG_MAX, NULL, "the run's seed, recorded in the child (-1: the parent's)") },

@@ -280,6 +280,29 @@ request() { jq -c "$1" "$BATS_TEST_TMPDIR/requests.jsonl"; }
   [[ "$(jq -r .error.message <<<"$output")" == *"no edit for iteration 2 (the directory has 1)"* ]]
 }
 
+@test "--note: asked again, the note follows the task in the prompt; a scripted edit then comes from again/" {
+  mkdir -p "$BATS_TEST_TMPDIR/scripted/again"
+  printf "$EDIT_REPLY" > "$BATS_TEST_TMPDIR/scripted/01-annotate.md"
+  printf "$EDIT_REPLY" | sed 's/each log/every log/' > "$BATS_TEST_TMPDIR/scripted/again/01-annotate.md"
+  note=$'## Your proposal was not measured\n\nToo near c0001-abcdef.'
+  run --separate-stderr llm-mutate --experiment "$EXPERIMENT_DIR" --track profiler --scripted "$BATS_TEST_TMPDIR/scripted" \
+    --tree "$TREE" --run-dir "$RUN" --iteration 1 --note "$note" <<<"$PARENT"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r .llm.script <<<"$output")" = again/01-annotate.md ]
+  [[ "$(jq -r .diff <<<"$output")" == *"// every log"* ]]
+  prompt=$(cat "$(jq -r .dir <<<"$output")/prompt.md")
+  [[ "$prompt" == *"Now propose one change as SEARCH/REPLACE blocks."$'\n\n'"$note"* ]]
+  # again/ is no iteration's edit: the directory still has one
+  run --separate-stderr llm-mutate --experiment "$EXPERIMENT_DIR" --track profiler --scripted "$BATS_TEST_TMPDIR/scripted" \
+    --tree "$TREE" --run-dir "$RUN" --iteration 2 <<<"$PARENT"
+  [[ "$(jq -r .error.message <<<"$output")" == *"no edit for iteration 2 (the directory has 1)"* ]]
+  # a model asked again gets the note in its request
+  serve "$(ok_reply "$EDIT_REPLY")"
+  run --separate-stderr mutate qwen2.5-coder-32b baseline --note "$note"
+  [ "$status" -eq 0 ]
+  [[ "$(request '.body.messages[-1].content')" == *'SEARCH/REPLACE blocks.\n\n## Your proposal was not measured\n\nToo near c0001-abcdef.\n"' ]]
+}
+
 @test "the prompt holds the experiment's functions with their exact text" {
   serve "$(ok_reply "$EDIT_REPLY")"
   run --separate-stderr mutate qwen2.5-coder-32b

@@ -47,7 +47,7 @@ png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
   # nothing passed screening: no best, the best by screening shown as not an improvement
   [ "$(jq -c '.tracks[0] | [.best, .screening_best.id, .final_best]' "$j")" = '[null,"c0001-885e86",[1]]' ]
   md="$RUNS/experiment_a/report.md"
-  grep -q '^| profiler | 5 | 4 | 3 | 2 | 0 | 0 | 0 |$' "$md"
+  grep -q '^| profiler | 5 | 4 | 0 | 0 | 0 | 3 | 2 | 0 | 0 | 0 |$' "$md"
   grep -q '^### profiler: no candidate confirmed better than pristine' "$md"
   grep -q 'The best by screening, c0001-885e86 (seed 1, iteration 1), is not an improvement: it was not measured again' "$md"
   grep -q '^| profiler | 1 | 2 | 0 | 0 (of 0) | not calibrated | – |$' "$md"
@@ -155,7 +155,7 @@ png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
   [ "$(jq -c '[.tracks[0].seeds[0].series[].best]' "$j")" = '[1,1.04,1.04]' ]
   md="$RUNS/exp/report.md"
   grep -q '^| profiler | 1 | 3 | 2 | 1 (of 2) | 1.001 \[0.98, 1.022\] (4 pairs of 10 s, node7) | 2.1 % (8 pairs) |$' "$md"
-  grep -q '^| profiler | 3 | 3 | 3 | 3 | 0 | 2 | 1 |$' "$md"
+  grep -q '^| profiler | 3 | 3 | 0 | 0 | 0 | 3 | 3 | 0 | 2 | 1 |$' "$md"
   grep -q '^### profiler: a2 (seed 1, iteration 2), confirmed better than pristine' "$md"
   grep -q '^| confirmation (10 pairs of 20 s) | 1.04 |' "$md"
   grep -q '^| screening | 1.05 |' "$md"

@@ -38,7 +38,7 @@ rec() {
   echo "$output"
   s() { jq -c --arg t "$1" --argjson s "$2" "select(.track == \$t and .seed == \$s) | $3" <<<"$output"; }
   [ "$(s baseline 1 '[.state, .iterations_done, .iterations, .best_confirmed, .best_screening, .seconds_worked, .seconds_left]')" = '["finished",2,2,1.04,1.06,400,null]' ]
-  [ "$(s baseline 1 .funnel)" = '"applied 2 / built 2 / tested 2 / passed screening 1 / confirmed 1"' ]
+  [ "$(s baseline 1 .funnel)" = '"applied 2 / new 2 / built 2 / tested 2 / passed screening 1 / confirmed 1"' ]
   # 2 of 5 done in 600 s: 3 more at 300 s each
   [ "$(s baseline 2 '[.state, .reason, .iterations_done, .best_confirmed, .best_screening, .seconds_left]')" = \
     '["stopped","budget hours:0.1 spent: 0.11 hours of candidates",2,null,0.99,900]' ]

@@ -28,7 +28,54 @@ stage_apply() {
     # two edits that differ only there; changed_lines 0 for one that changes no code.
     update "$out" --argjson c "$("$BIN/canon-patch" "$cand/cumulative.diff")" \
       '.apply += {canonical_hash: $c.canonical_hash, changed_lines: $c.changed_lines}'
+    repeat_check "$cand" "$out"
   fi
+}
+
+# A repeat of what the run evaluated is not measured again (AIOPT_DEDUP=1).  The
+# run's evaluated candidates: its archived ones (a run's candidates are siblings
+# of its archive.jsonl) that applied and were not repeats themselves.
+# - The same change as one (apply.canonical_hash): a duplicate.  error.stage
+#   "duplicate", duplicate_of {id, outcome} of the first such, in seconds: no build,
+#   no gate, no bench, and no second screening for the original.
+# - Within AIOPT_NOVELTY_THRESHOLD of one that is not its ancestor (canon-patch
+#   --nearest: token edit distance): error.stage "novelty"; the runner asks the
+#   model once more, and archives the second answer so if it is too near as well.
+#   Ancestors are left out of the near check: a refinement of its parent is near it
+#   by construction (a constant changed in a 300-token patch is 0.003 away), and
+#   that is how a run evolves; an exact repeat of an ancestor is a duplicate.
+# apply.nearest {id, distance, outcome}: the nearest evaluated one not an ancestor.
+# The archive is data (runs are copied between machines): an id becomes a path only
+# if it is one llm-mutate makes (records.jq id_ok).
+repeat_check() {   # CAND RECORD
+  [ "${AIOPT_DEDUP}" = 1 ] || return 0
+  local run archive seen original near
+  run=$(dirname "$1") archive=$(dirname "$1")/archive.jsonl
+  [ -f "$archive" ] || return 0
+  seen=$(jq -L "$TOP/bin" -R -c --slurpfile me "$2" 'include "records";
+      fromjson? | objects | select((.id | id_ok) and .id != $me[0].id and (.apply.canonical_hash | type) == "string" and repeat == null)
+      | {id, iteration, parent, hash: .apply.canonical_hash, outcome: (try outcome catch "unknown")}' "$archive" | jq -s -c .)
+  original=$(jq -c --slurpfile me "$2" '$me[0].apply.canonical_hash as $h | map(select(.hash == $h)) | min_by(.iteration) // empty' <<<"$seen")
+  if [ -n "$original" ]; then
+    update "$2" --argjson o "$original" '.duplicate_of = {id: $o.id, outcome: $o.outcome}
+      | .error = {stage: "duplicate", message: "the same change as \($o.id), whitespace and comments aside: not measured again (\($o.id): \($o.outcome))"}'
+    return 0
+  fi
+  # The candidate's ancestors, its parent's parent and so on (a chain of at most the
+  # archive's length: a cycle in a copied archive ends there).
+  near=$(jq -r --slurpfile me "$2" --arg run "$run" '
+      (map({(.id): .parent}) | add // {}) as $up
+      | ([$me[0].parent, length] | [recurse(if .[1] > 0 and $up[.[0]] != null then [$up[.[0]], .[1] - 1] else empty end) | .[0]]) as $anc
+      | .[] | select(.id as $i | $anc | index($i) | not) | "\(.id)\t\($run)/\(.id)/cumulative.diff"' <<<"$seen" \
+    | while IFS=$'\t' read -r id diff; do if [ -f "$diff" ]; then printf '%s\t%s\n' "$id" "$diff"; fi; done \
+    | "$BIN/canon-patch" --nearest "$1/cumulative.diff")
+  update "$2" --argjson n "$near" --argjson seen "$seen" --argjson t "${AIOPT_NOVELTY_THRESHOLD}" '
+      if $n.nearest == null then . else
+        ($seen | map(select(.id == $n.nearest))[0].outcome) as $o
+        | .apply.nearest = {id: $n.nearest, distance: ($n.distance * 10000 | round / 10000), outcome: $o}
+        | if $n.distance < $t then
+            .error = {stage: "novelty", message: "too near \($n.nearest) (token distance \(.apply.nearest.distance) < AIOPT_NOVELTY_THRESHOLD \($t); \($n.nearest): \($o))"}
+          else . end end'
 }
 
 # Which places the prompt's profile named (llm-mutate's prompt_profile: real, or the

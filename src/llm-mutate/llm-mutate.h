@@ -10,6 +10,7 @@
 struct settings {
 	const char *experiment, *track, *model, *api_base, *tree, *archive;
 	const char *record, *replay, *scripted, *run_dir;
+	const char *note;         /* --note: the runner's word on the last proposal (a re-ask) */
 	long iteration, seed;
 	/* from the experiment */
 	const char *target_files, *functions, *workload;
