@@ -1,7 +1,7 @@
 /* canon-patch — the canonical form of an edit (src/lib/canon.c), its hash, and
  * how near another edit is.
  *
- *	canon-patch [--form] [DIFF...]      per DIFF: {canonical_hash, changed_lines, tokens}
+ *	canon-patch [--form] [DIFF...]      per DIFF: {canonical_hash, changed_statements, tokens}
  *	canon-patch --nearest DIFF < list   the listed edit nearest DIFF: {nearest, distance}
  *
  * A DIFF is a tree's patch against pristine (the apply stage's cumulative.diff).
@@ -50,19 +50,19 @@ static void describe(const char *form)
 {
 	char hash[17];
 	canon_hash(form, hash);
-	size_t lines = 0, tokens;
+	size_t statements = 0, tokens;
 	char **t = canon_tokens(form, &tokens);
 	canon_tokens_free(t, tokens);
-	/* the changed lines: every line of the form but the files' "= PATH" lines */
+	/* the changed statements: every line of the form but the files' "= PATH" lines */
 	for (const char *p = form; *p;) {
 		if (*p != '=')
-			lines++;
+			statements++;
 		const char *nl = strchr(p, '\n');
 		p = nl ? nl + 1 : p + strlen(p);
 	}
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "canonical_hash", hash);
-	cJSON_AddNumberToObject(o, "changed_lines", (double)lines);
+	cJSON_AddNumberToObject(o, "changed_statements", (double)statements);
 	cJSON_AddNumberToObject(o, "tokens", (double)tokens);
 	jsonl_write(stdout, o);
 	cJSON_Delete(o);
@@ -115,9 +115,9 @@ int main(int argc, char **argv)
 	const struct opt_tool tool = {
 		.name = "canon-patch",
 		.operands = "[DIFF...]",
-		.summary = "The canonical form of an edit: each line a tree's patch against pristine removes\n"
-		"or adds, with comments and whitespace taken out, lines left empty dropped (src/lib/\n"
-		"canon.c).  Per DIFF (stdin without one): {canonical_hash, changed_lines, tokens}.\n"
+		.summary = "The canonical form of an edit: the statements a tree's patch against pristine\n"
+		"removes or adds, with comments and whitespace taken out, however its lines are laid\n"
+		"out (src/lib/canon.c).  Per DIFF (stdin without one): {canonical_hash, changed_statements, tokens}.\n"
 		"Two edits that differ only in whitespace, comments or blank lines have one hash.",
 		.specs = specs,
 	};

@@ -26,27 +26,27 @@ loop_edit() {   # the REPLACE side of loop-per-write.md, as BODY (stdin) gives i
   printf '  Status s;\n>>>>>>> REPLACE\n'
 }
 
-@test "the same change reformatted, commented and with blank lines: one canonical hash" {
+@test "the same change reformatted, commented, with blank lines and its lines broken elsewhere: one canonical hash" {
   patch_of a < "$FIXTURES/edits/loop-per-write.md"
   loop_edit > "$BATS_TEST_TMPDIR/b.md" <<'C'
 	{   // the known effect: eight additions a write
 		volatile uint32_t  known_effect_sum =0;
 
-		for (uint32_t i = 0 ; i < 8; i ++)   {
-			/* not optimised away */ known_effect_sum = known_effect_sum+ i;
-		}
+		for (uint32_t i = 0 ;
+		     i < 8; i ++)   { /* not optimised away */ known_effect_sum = known_effect_sum+ i; }
 	}
 C
   patch_of b < "$BATS_TEST_TMPDIR/b.md"
   run canon-patch "$BATS_TEST_TMPDIR/a.diff" "$BATS_TEST_TMPDIR/b.diff"
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = "${lines[1]}" ]
-  [ "$(jq -c '[.changed_lines, .tokens > 40]' <<<"${lines[0]}")" = '[6,true]' ]
+  [ "$(jq -c '[.changed_statements, .tokens > 40]' <<<"${lines[0]}")" = '[6,true]' ]
   ! cmp -s "$BATS_TEST_TMPDIR/a.diff" "$BATS_TEST_TMPDIR/b.diff" || false
-  # the form itself: the added lines, without what does not change the program
+  # the form itself: the added statements, without what does not change the program
   run canon-patch --form "$BATS_TEST_TMPDIR/a.diff"
   [ "${lines[0]}" = "= db/db_impl/db_impl_write.cc" ]
-  [ "${lines[3]}" = "+ for(uint32_t i=0;i<8;i++) {" ]
+  [ "${lines[3]}" = "+ for(uint32_t i=0;i<8;i++){" ]
+  [ "${lines[4]}" = "+ known_effect_sum=known_effect_sum+i;" ]
 }
 
 @test "what does change the program changes the hash: a renamed variable, another constant, a string holding //, a - -b" {
@@ -62,14 +62,19 @@ C
   [ "$(printf '%s\n' "${lines[@]}" | jq -r .canonical_hash | sort -u | wc -l)" -eq 7 ]
 }
 
-@test "an edit of comments and whitespace only changes nothing: the empty form" {
+@test "an edit of comments, whitespace and line breaks only changes nothing: the empty form" {
   patch_of c < "$TOP/experiments/experiment_a/scripted/01-comment-only.md"
   [ -s "$BATS_TEST_TMPDIR/c.diff" ]
   run canon-patch --form "$BATS_TEST_TMPDIR/c.diff"
   [ "$status" -eq 0 ] && [ -z "$output" ]
   run canon-patch "$BATS_TEST_TMPDIR/c.diff"
   # the empty form's hash is FNV-1a 64's offset basis
-  [ "$(jq -c '[.changed_lines, .tokens, .canonical_hash]' <<<"$output")" = '[0,0,"cbf29ce484222325"]' ]
+  [ "$(jq -c '[.changed_statements, .tokens, .canonical_hash]' <<<"$output")" = '[0,0,"cbf29ce484222325"]' ]
+  # a line of pristine's broken in two, one removed line for two added: laid out anew only
+  printf 'db/db_impl/db_impl_write.cc\n<<<<<<< SEARCH\nStatus DBImpl::Write(const WriteOptions& write_options, WriteBatch* my_batch) {\n=======\nStatus DBImpl::Write(const WriteOptions& write_options,\n                     WriteBatch* my_batch) {\n>>>>>>> REPLACE\n' | patch_of broken
+  [ "$(grep -c '^[-+][^-+]' "$BATS_TEST_TMPDIR/broken.diff")" -eq 3 ]
+  run canon-patch --form "$BATS_TEST_TMPDIR/broken.diff"
+  [ "$status" -eq 0 ] && [ -z "$output" ]
 }
 
 @test "a removed line that reads like a diff header is a line of the hunk (the hunk's counts decide)" {

@@ -100,7 +100,7 @@ candidate() {
   [ "$(jq '[.score.terms.bcoz, .score.terms.bperf] | all(.[]; . == null or .counted == false)' <<<"$r")" = true ]
   grep -q "^+// Merges the write group's batches" "$RUN/c0001-noop/patch.diff"
   # a comment changes no code: the empty canonical form (FNV-1a's offset basis is its hash)
-  [ "$(jq -c '.apply | [.canonical_hash, .changed_lines]' <<<"$r")" = '["cbf29ce484222325",0]' ]
+  [ "$(jq -c '.apply | [.canonical_hash, .changed_statements]' <<<"$r")" = '["cbf29ce484222325",0]' ]
   # unless screened out on its first pair, it was profiled
   jq -c '.coz | del(.lines)' <<<"$r"
   jq -e '(.bench.pairs | length) == 1 or (.coz.experiments > 0)' <<<"$r"
@@ -251,7 +251,7 @@ counts() {
     "# loop: instructions/op \(.score.terms.cpu | [.instructions_per_op_baseline, .instructions_per_op_candidate] | map(r(10))), cpu \(.score.terms.cpu.value | r(10000)), throughput \(.score.terms.throughput | [.value, .ci_low, .ci_high] | map(r(1000)))"' <<<"$r" >&3
   [ "$(jq -c '[.error, .score.valid, .score.better_than_pristine, .score.terms.cpu.significant, (.score.terms.cpu.value < 1)]' <<<"$r")" = '[null,true,false,true,true]' ]
   # its canonical form: the six lines it adds, the hash canon-patch gives its patch
-  [ "$(jq -c '.apply | [.changed_lines, .canonical_hash]' <<<"$r")" = "[6,$(canon-patch "$RUN/c0011-loop/cumulative.diff" | jq .canonical_hash)]" ]
+  [ "$(jq -c '.apply | [.changed_statements, .canonical_hash]' <<<"$r")" = "[6,$(canon-patch "$RUN/c0011-loop/cumulative.diff" | jq .canonical_hash)]" ]
   # per function in the record, both sides: DBImpl::WriteImpl called once a write
   [ "$(jq -c '.bench.cost | [.baseline, .candidate] | map(.functions[0] | [.name, .calls, (.instructions_per_op > 1000)])' <<<"$r")" = \
     '[["DBImpl::WriteImpl",20000,true],["DBImpl::WriteImpl",20000,true]]' ]

@@ -25,9 +25,9 @@ stage_apply() {
     profile_hits "$out" "$cand/patch.diff"
     # What the candidate changes, whitespace and comments aside (canon-patch, src/lib/
     # canon.c): apply.canonical_hash of its patch against pristine, the same for any
-    # two edits that differ only there; changed_lines 0 for one that changes no code.
+    # two edits that differ only there; changed_statements 0 for one that changes no code.
     update "$out" --argjson c "$("$BIN/canon-patch" "$cand/cumulative.diff")" \
-      '.apply += {canonical_hash: $c.canonical_hash, changed_lines: $c.changed_lines}'
+      '.apply += {canonical_hash: $c.canonical_hash, changed_statements: $c.changed_statements}'
     repeat_check "$cand" "$out"
   fi
 }

@@ -15,12 +15,21 @@ static int word_char(char c)
 	return isalnum((unsigned char)c) || c == '_';
 }
 
+/* A mark that joined to another could read as another operator or a comment. */
+static int operator_char(char c)
+{
+	return c != '\0' && strchr("+-*/%<>=!&|^~?:.#", c) != NULL;
+}
+
 /* Whether the space between prev and next must stay: between two words ("int
- * x"), and between two marks, which joined could read as another operator
- * ("a - -b" is not "a--b"); not between a word and a mark, so "a + b" is "a+b". */
+ * x"), and between two operator marks, which joined could read as another
+ * operator ("a - -b" is not "a--b"); not between a word and a mark, so "a + b" is
+ * "a+b", nor beside a bracket or a separator, so ") {" is "){". */
 static int space_needed(char prev, char next)
 {
-	return word_char(prev) == word_char(next);
+	if (word_char(prev) || word_char(next))
+		return word_char(prev) && word_char(next);
+	return operator_char(prev) && operator_char(next);
 }
 
 /* canon.h; whitespace kept where space_needed says.  Literals are kept as written:
@@ -104,9 +113,86 @@ static int hunk_counts(const char *l, size_t n, long *old_n, long *new_n)
 	return ok;
 }
 
+/* A run's text: each changed line's canonical text, joined as canon_line joins words. */
+static void join_text(struct buf *run, const struct buf *line)
+{
+	if (line->n == 0)
+		return;
+	if (run->n > 0 && space_needed(run->s[run->n - 1], line->s[0]))
+		buf_add(run, " ", 1);
+	buf_add(run, line->s, line->n);
+}
+
+/* The statements of a run's text: split after each ';', '{' and '}' outside
+ * parentheses, brackets and literals, the spaces at their ends taken off.  Fresh
+ * memory; *count gets how many. */
+static char **statements(const char *s, size_t n, size_t *count)
+{
+	size_t cap = 8, k = 0, begin = 0;
+	char **out = xmalloc(cap * sizeof *out);
+	int depth = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n) {
+			char c = s[i];
+			if (c == '"' || c == '\'') {
+				size_t j = i + 1;
+				while (j < n && s[j] != c)
+					j += s[j] == '\\' && j + 1 < n ? 2 : 1;
+				i = j < n ? j : n - 1;
+				continue;
+			}
+			if (c == '(' || c == '[')
+				depth++;
+			else if ((c == ')' || c == ']') && depth > 0)
+				depth--;
+			if (depth > 0 || (c != ';' && c != '{' && c != '}'))
+				continue;
+		}
+		size_t a = begin, b = i < n ? i + 1 : n;
+		begin = b;
+		while (a < b && s[a] == ' ')
+			a++;
+		while (b > a && s[b - 1] == ' ')
+			b--;
+		if (b == a)
+			continue;
+		if (k == cap)
+			out = xrealloc(out, (cap *= 2) * sizeof *out);
+		out[k++] = xasprintf("%.*s", (int)(b - a), s + a);
+	}
+	*count = k;
+	return out;
+}
+
+/* A run of changed lines (between two context lines) into the file's part of the
+ * form: the statements it removes, then those it adds, less those it removes and
+ * adds alike at its start and its end (a line only laid out anew). */
+static void flush_run(struct buf *file, struct buf *removed, struct buf *added)
+{
+	size_t nr, na;
+	char **r = statements(removed->s ? removed->s : "", removed->n, &nr);
+	char **a = statements(added->s ? added->s : "", added->n, &na);
+	size_t head = 0, tail = 0;
+	while (head < nr && head < na && strcmp(r[head], a[head]) == 0)
+		head++;
+	while (tail < nr - head && tail < na - head && strcmp(r[nr - 1 - tail], a[na - 1 - tail]) == 0)
+		tail++;
+	for (size_t i = head; i < nr - tail; i++)
+		buf_printf(file, "- %s\n", r[i]);
+	for (size_t i = head; i < na - tail; i++)
+		buf_printf(file, "+ %s\n", a[i]);
+	for (size_t i = 0; i < nr; i++)
+		free(r[i]);
+	for (size_t i = 0; i < na; i++)
+		free(a[i]);
+	free(r);
+	free(a);
+	removed->n = added->n = 0;
+}
+
 char *canon_patch(const char *diff, size_t len)
 {
-	struct buf form = { 0 }, file = { 0 }, line = { 0 };
+	struct buf form = { 0 }, file = { 0 }, line = { 0 }, removed = { 0 }, added = { 0 };
 	char *path = NULL;
 	long old_left = 0, new_left = 0;
 	int old_comment = 0, new_comment = 0;
@@ -123,22 +209,25 @@ char *canon_patch(const char *diff, size_t len)
 			char c = l[0];
 			if (c == '\\')
 				continue;   /* "\ No newline at end of file" */
+			if (c == ' ')
+				flush_run(&file, &removed, &added);
 			if (c != '+') {
 				old_left--;
 				line.n = 0;
 				canon_line(l + 1, n - 1, &old_comment, &line);
-				if (c == '-' && line.n > 0)
-					buf_printf(&file, "- %s\n", line.s);
+				if (c == '-')
+					join_text(&removed, &line);
 			}
 			if (c != '-') {
 				new_left--;
 				line.n = 0;
 				canon_line(l + 1, n - 1, &new_comment, &line);
-				if (c == '+' && line.n > 0)
-					buf_printf(&file, "+ %s\n", line.s);
+				if (c == '+')
+					join_text(&added, &line);
 			}
 			continue;
 		}
+		flush_run(&file, &removed, &added);
 		old_left = new_left = 0;
 		/* A file's end: its changed lines join the form under its path, if any is left. */
 		if (last || (n >= 4 && strncmp(l, "+++ ", 4) == 0)) {
@@ -164,6 +253,8 @@ char *canon_patch(const char *diff, size_t len)
 	free(path);
 	free(file.s);
 	free(line.s);
+	free(removed.s);
+	free(added.s);
 	return form.s ? buf_take(&form) : xstrdup("");
 }
 

@@ -10,14 +10,17 @@
 
 /* The canonical form of a unified diff (a tree's patch against pristine, as git
  * diff writes it), in fresh memory: for each file in the order the diff names
- * them, a line "= PATH", then each line the diff removes ("- ") or adds ("+ "),
- * in order, with its C/C++ comments removed (a block comment may span lines; a
- * string or character literal is not a comment), each run of whitespace made one
- * space where two words or two marks meet and none between a word and a mark, and
- * the space at its ends taken off.  A changed line left empty is
- * dropped, and a file none of whose changed lines is left.  Lines outside a
- * hunk (headers, index lines) are not part of the form.  Never NULL; "" for a
- * patch that changes nothing but whitespace and comments. */
+ * them, a line "= PATH", then, for each run of changed lines (the lines between
+ * two context lines), the statements it removes ("- ") and then those it adds
+ * ("+ "), one a line.  A run's lines are read as one text: their C/C++ comments
+ * removed (a block comment may span lines; a string or character literal is not a
+ * comment), each run of whitespace made one space where two words or two operator
+ * marks meet and none elsewhere, then split after each ';', '{' and '}' outside
+ * parentheses, brackets and literals; so how the lines are broken does not
+ * matter.  Statements a run removes and adds alike at its start or its end (a
+ * line only laid out anew) are left out, and a file with no statement left.
+ * Lines outside a hunk (headers, index lines) are not part of the form.  Never
+ * NULL; "" for a patch that changes nothing but whitespace, comments and layout. */
 char *canon_patch(const char *diff, size_t len);
 
 /* One line of C/C++ as the form has it: text (n bytes) with its comments removed

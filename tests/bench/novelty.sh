@@ -30,7 +30,7 @@ names=()
 for e in "$TOP"/tests/fixtures/edits/*-*.md "$TOP"/experiments/experiment_a/scripted/*.md; do
   n=$(basename "$e" .md)
   patch_of "$n" < "$e" || continue
-  [ "$("$BIN/canon-patch" "$work/$n.diff" | jq .changed_lines)" -gt 0 ] || continue   # comments only: no form
+  [ "$("$BIN/canon-patch" "$work/$n.diff" | jq .changed_statements)" -gt 0 ] || continue   # comments only: no form
   names+=("$n")
   # a name the edit introduces (on a line it adds, not in pristine), renamed everywhere in it
   new=$("$BIN/canon-patch" --form "$work/$n.diff" | sed -n 's/^+ //p' | grep -oE '\b[a-z_][a-z0-9_]{3,}\b' | sort -u |
