@@ -815,7 +815,7 @@ for ((i = first_missing; i <= iterations; i++)); do
   jq -c --argjson t0 "$t_iter" --argjson t1 "$t_last" '.timing = {started_at: $t0, finished_at: $t1, seconds: ($t1 - $t0)}' \
     "$finished" | "$BIN/archive-append" "$archive"
   [ ! -f "$cand/confirm.json" ] || record_confirmation "$cand"
-  rm -f "$cand/db_bench"   # 200+ MB each; the patch rebuilds it
+  rm -f "$cand/db_bench" "$run/.parent-$i.json"   # db_bench: 200+ MB each; the patch rebuilds it
   progress "$i" "$id" "$(jq "${JQ_RECORDS[@]}" -r 'include "records";
       if .duplicate_of != null then "duplicate of \(.duplicate_of.id) (\(.duplicate_of.outcome))" else outcome end' "$cand/score.json")"
 done

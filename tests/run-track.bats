@@ -3,7 +3,8 @@
 # the real RocksDB stages judge them.  One run is killed with kill -9 mid-build,
 # resumed, stopped with SIGTERM, its archive torn, and resumed to the end: nothing
 # is lost but the candidate in flight, every iteration is archived exactly once,
-# and the tree is left pristine.
+# and the tree is left pristine.  The fake model proposes the same edit every time,
+# so every candidate after a run's first is its duplicate, archived in seconds.
 
 load helpers/common
 
@@ -65,7 +66,7 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   [ ! -e "$AIOPT_RUNS/experiment_a/baseline/seed-9/pristine" ]
 }
 
-@test "kill -9 mid-build, resume, SIGTERM, resume: every iteration archived once, tree pristine" {
+@test "kill -9 mid-build, resume, SIGTERM mid-build, resume: every iteration archived once, its repeats not measured again, tree pristine" {
   start_run 3
   # kill -9 while the first candidate builds
   wait_for 300 bash -c "ls '$RUN'/c0001-*/build.log >/dev/null 2>&1"
@@ -75,33 +76,43 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   [ ! -f "$RUN/archive.jsonl" ] || [ "$(wc -l < "$RUN/archive.jsonl")" -eq 0 ]
   [ "$(run_state '[.state, .iterations_done, .iterations]')" = '["died",0,3]' ]
 
-  # resume; stop it with SIGTERM once the first record is in
+  # resume; stop it with SIGTERM while the first candidate builds again
   start_run 3
-  wait_for 600 archived 1
-  wait_for 120 bash -c "ls -d '$RUN'/c0002-* >/dev/null 2>&1"
+  wait_for 300 grep -q "iteration 1/3  c0001-[0-9a-f]*  build " "$BATS_FILE_TMPDIR/run.log"
   kill -TERM "$RUN_PID"
   wait "$RUN_PID" || status=$?
-  [ "${status:-0}" -eq 130 ]
-  [ "$(run_state '[.state, .reason, .iterations_done]')" = '["stopped","signal",1]' ]
-  grep -q "resuming .* at iteration 1\|dropping c0001-" "$BATS_FILE_TMPDIR/run.log" || true
   cat "$BATS_FILE_TMPDIR/run.log"
+  [ "${status:-0}" -eq 130 ]
+  [ "$(run_state '[.state, .reason, .iterations_done]')" = '["stopped","signal",0]' ]
+  grep -q "dropping c0001-" "$BATS_FILE_TMPDIR/run.log"
   grep -q "stopping: the candidates in flight are dropped" "$BATS_FILE_TMPDIR/run.log"
   [ -z "$(git -C "$SRC" status --porcelain)" ]
 
-  # a kill -9 in the middle of appending iteration 2's record would leave it torn
+  # a kill -9 in the middle of appending iteration 1's record would leave it torn
   # (constructed here: the interrupted write's first 100 kB, no newline)
-  jq -cn '{id: "c0002-torn", iteration: 2, diff: ("x" * 200000)}' | head -c 100000 >> "$RUN/archive.jsonl"
+  jq -cn '{id: "c0001-torn", iteration: 1, diff: ("x" * 200000)}' | head -c 100000 >> "$RUN/archive.jsonl"
 
-  # resume to the end
+  # resume to the end.  The model proposes the same edit every time: iterations 2
+  # and 3 make iteration 1's change again, and are archived as its duplicates.
   run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 4 --iterations 3
   echo "$output" | tail -n 12
   [ "$status" -eq 0 ]
-  [[ "$output" == *"resuming"*"at iteration 2 of 3"* ]]
   [[ "$output" == *"its last line was torn (100000 bytes without a newline): moved to $RUN/archive.jsonl.torn"* ]]
   [ "$(jq -s 'map(.iteration)' -c "$RUN/archive.jsonl")" = '[1,2,3]' ]
   [ "$(jq -s 'map(.id) | unique | length' "$RUN/archive.jsonl")" = 3 ]
   [ "$(jq -s 'all(.llm.model == "fake-coder" and .track == "baseline")' "$RUN/archive.jsonl")" = true ]
   [ "$(jq -s 'map(.apply.ok) | all' "$RUN/archive.jsonl")" = true ]
+  # the duplicates: the original's verdict, no build, no gate, no bench pair, no
+  # second screening or confirmation of the original
+  first=$(jq -r 'select(.iteration == 1) | .id' "$RUN/archive.jsonl")
+  verdict=$(jq -L "$TOP/bin" 'include "records"; select(.iteration == 1) | outcome' "$RUN/archive.jsonl")
+  [ "$(jq -s -c 'map([.error.stage, .duplicate_of.id, .duplicate_of.outcome])' "$RUN/archive.jsonl")" = \
+    "[[null,null,null],[\"duplicate\",\"$first\",$verdict],[\"duplicate\",\"$first\",$verdict]]" ]
+  [ "$(jq -s -c 'map([has("build"), has("test"), (.bench.pairs // [] | length) > 0, .score.valid])' "$RUN/archive.jsonl")" = \
+    '[[true,true,true,true],[false,false,false,false],[false,false,false,false]]' ]
+  [ "$(ls "$RUN"/c000[23]-*/ | grep -c -E '^(build|test)\.log$')" -eq 0 ]
+  [ ! -f "$RUN/confirm.jsonl" ] || [ "$(jq -r .id "$RUN/confirm.jsonl" | sort -u)" = "$first" ]
+  [[ "$output" == *"duplicate of $first ("* ]]
   # scalar track: no profile was taken
   [ "$(jq -s 'map(has("coz")) | any' "$RUN/archive.jsonl")" = false ]
   # only archived candidates keep a directory
@@ -109,6 +120,78 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   [ -z "$(git -C "$SRC" status --porcelain)" ]
   [[ "$output" == *"Next: make report"* ]]
   [ "$(run_state '[.state, .iterations_done, .iterations, .seconds_left]')" = '["finished",3,3,null]' ]
+  [ "$(run_state '[.repeats, .funnel]')" = '[{"duplicates":2,"too_near":0,"novelty":0},"applied 3 / new 1 / built 1 / tested 1 / passed screening '"$(jq -s 'map(select(.score.better_than_pristine)) | length' "$RUN/archive.jsonl")"' / confirmed '"$(jq -s 'map(select(.confirm.score.better_than_pristine)) | length' "$RUN/archive.jsonl")"'"]' ]
+}
+
+@test "scripted repeats: a duplicate of a failed build archived with its verdict; one too near asked again, and archived as novelty when the second is too near too; a different edit built" {
+  # seed 23: seed 4's pristine (same machine: measured, calibrated).  The edits are
+  # constructed here: one that does not compile (a build in a minute), the same
+  # laid out anew and commented, the same with its new variable renamed (and
+  # renamed otherwise when asked again), and the demo's other edit that does not compile.
+  r="$AIOPT_RUNS/experiment_a/baseline/seed-23" s="$BATS_TEST_TMPDIR/scripted"
+  mkdir -p "$r" "$s/again" && cp -a "$RUN/pristine" "$r/"
+  cat > "$s/01-unsynced-bytes.md" <<'EDIT'
+db/db_impl/db_impl_write.cc
+<<<<<<< SEARCH
+  *log_size = log_entry.size();
+=======
+  *log_size = log_entry.size();
+  uint64_t unsynced_bytes = wal_bytes_since_sync_ + log_entry.size();
+  if (unsynced_bytes >= kWalBytesPerSync) {
+    wal_bytes_since_sync_ = 0;
+  } else {
+    wal_bytes_since_sync_ = unsynced_bytes;
+  }
+>>>>>>> REPLACE
+EDIT
+  cat > "$s/02-laid-out-anew.md" <<'EDIT'
+The same change again, laid out otherwise and commented.
+
+db/db_impl/db_impl_write.cc
+<<<<<<< SEARCH
+  *log_size = log_entry.size();
+=======
+  *log_size = log_entry.size();
+  // the bytes the WAL holds that are not synced yet
+  uint64_t unsynced_bytes =
+      wal_bytes_since_sync_ + log_entry.size();
+
+  if (unsynced_bytes>=kWalBytesPerSync) { wal_bytes_since_sync_ = 0; }
+  else {
+    wal_bytes_since_sync_ = unsynced_bytes;  /* carried over */
+  }
+>>>>>>> REPLACE
+EDIT
+  sed 's/unsynced_bytes/pending/g' "$s/01-unsynced-bytes.md" > "$s/03-renamed.md"
+  sed 's/unsynced_bytes/bytes_not_synced/g' "$s/01-unsynced-bytes.md" > "$s/again/03-renamed.md"
+  cp "$TOP/experiments/experiment_a/scripted/02-does-not-compile.md" "$s/04-another.md"
+  run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 23 --iterations 4 --scripted "$s"
+  echo "$output" | tail -n 14
+  [ "$status" -eq 0 ]
+  a="$r/archive.jsonl"
+  [ "$(jq -s -c 'map(.error.stage)' "$a")" = '["build","duplicate","novelty","build"]' ]
+  first=$(jq -r 'select(.iteration == 1) | .id' "$a")
+  # 2: the same change as 1, with 1's verdict, neither built nor tested
+  [ "$(jq -c 'select(.iteration == 2) | [.duplicate_of, has("build")]' "$a")" = "[{\"id\":\"$first\",\"outcome\":\"invalid: build\"},false]" ]
+  # 3: too near 1, asked again from the same parent with a note; the second answer
+  # too near as well: archived as novelty, with both calls counted
+  r3=$(jq -c 'select(.iteration == 3)' "$a")
+  d3=$r/$(jq -r .id <<<"$r3")
+  [ "$(jq -c '[.asked_again.nearest.id, .llm.script, .llm.calls, .apply.nearest.id, has("build"), .parent]' <<<"$r3")" = "[\"$first\",\"again/03-renamed.md\",2,\"$first\",false,\"pristine\"]" ]
+  jq -e '.asked_again.nearest.distance < 0.1 and .apply.nearest.distance < 0.1 and (.error.message | startswith("too near '"$first"' (token distance "))' <<<"$r3"
+  grep -q 'pending' "$d3/refused/response.md"
+  grep -q 'bytes_not_synced' "$d3/response.md"
+  grep -q "## Your proposal was not measured" "$d3/prompt.md"
+  grep -q "nearly what candidate $first changed" "$d3/prompt.md"
+  ! grep -q "## Your proposal was not measured" "$d3/refused/prompt.md" || false
+  [[ "$output" == *"too near $first: asking again"* ]]
+  # 4: a change of its own, built (and refused by the compiler)
+  [ "$(jq -c 'select(.iteration == 4) | [.build.ok, .apply.nearest.distance > 0.1]' "$a")" = '[false,true]' ]
+  [ ! -e "$r/$(jq -r 'select(.iteration == 2) | .id' "$a")/build.log" ] && [ ! -e "$d3/build.log" ]
+  run "$TOP/bin/status.sh" --json experiment_a "$AIOPT_RUNS"
+  [ "$(jq -c 'select(.seed == 23) | [.repeats, .funnel]' <<<"$output")" = \
+    '[{"duplicates":1,"too_near":1,"novelty":1},"applied 4 / new 2 / built 0 / tested 0 / passed screening 0 / confirmed 0"]' ]
+  [ -z "$(ls -a "$r" | grep -E '^\.(proposal|code|parent|refused)-')" ]
 }
 
 @test "make experiment_a TRACK=best_of_n: baseline's model, no profile on either route, every parent pristine" {
@@ -150,8 +233,9 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
 }
 
 @test "a budget spent stops the run cleanly before the next model call; hours count the candidates' time" {
-  # the three records above took more than 3.6 s (0.001 hours)
-  hours=$(jq -s 'map(.timing.seconds) | add' "$RUN/archive.jsonl" | awk '$1 > 3.6 {printf "%.2f", $1 / 3600}')
+  # the record measured above took more than 3.6 s (0.001 hours); its duplicates,
+  # never built or measured, do not count
+  hours=$(jq -s 'map(select(.error.stage != "duplicate") | .timing.seconds) | add' "$RUN/archive.jsonl" | awk '$1 > 3.6 {printf "%.2f", $1 / 3600}')
   [ -n "$hours" ]
   AIOPT_BUDGET=hours:0.001 run "$TOP/bin/run_track.sh" experiment_a --track baseline --seed 4 --iterations 5
   [ "$status" -eq 0 ]
