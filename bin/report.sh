@@ -174,7 +174,7 @@ group_by(.track) | map(
       too_near: ($recs | map(select(.asked_again != null)) | length),
       novelty: ($recs | map(select(.error.stage == "novelty")) | length),
       across_seeds: ($all | map(select(.r | repeat == null) | {seed, hash: (.r.apply.canonical_hash | strings)})
-                     | group_by(.hash) | map(select((map(.seed) | unique | length) > 1) | length) | add // 0),
+                     | group_by(.hash) | map(select((map(.seed) | unique | length) > 1)) | length),
       built: ($recs | map(select(.build.ok == true)) | length),
       tested: ($recs | map(select(.test.ok == true)) | length),
       better_than_parent: ($recs | map(select(.score.better_than_parent == true)) | length),

@@ -82,6 +82,19 @@ dom() { timeout 120 chromium --headless --no-sandbox --disable-gpu --dump-dom "f
   [ -s "$TOP/build/artifacts/explore-index.png" ] && [ -s "$TOP/build/artifacts/explore-candidate.png" ]
 }
 
+@test "a duplicate's page links its original and says its verdict; a re-asked one names what it was too near" {
+  jq -c 'select(.id == "c0002-9884d8") | .id = "c0006-aaaaaa" | .iteration = 6
+    | .error = {stage: "duplicate", message: "the same change as c0002-9884d8"} | .duplicate_of = {id: "c0002-9884d8", outcome: "invalid: build"}' \
+    "$RUN/archive.jsonl" >> "$RUN/archive.jsonl"
+  jq -c 'select(.id == "c0002-9884d8") | .id = "c0007-bbbbbb" | .iteration = 7
+    | .asked_again = {answered: true, nearest: {id: "c0002-9884d8", distance: 0.05}}' "$RUN/archive.jsonl" >> "$RUN/archive.jsonl"
+  run explore.sh experiment_a "$RUNS"
+  [ "$status" -eq 0 ]
+  page="$RUNS/experiment_a/html/profiler-seed-1"
+  grep -q '<p id="repeat">The same change as <a href="c0002-9884d8.html">c0002-9884d8</a>, whitespace and comments aside: not measured again; its verdict: invalid: build.</p>' "$page/c0006-aaaaaa.html"
+  grep -q '<p id="asked-again">Its first proposal was too near <a href="c0002-9884d8.html">c0002-9884d8</a> (token distance 0.05): the model was asked again.</p>' "$page/c0007-bbbbbb.html"
+}
+
 @test "explore.sh: no runs, say so (exit 1); an unknown option (exit 2)" {
   run explore.sh experiment_a "$BATS_TEST_TMPDIR/none"
   [ "$status" -eq 1 ]

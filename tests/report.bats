@@ -224,6 +224,24 @@ png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
   for p in best-vs-iteration best-vs-time best-vs-tokens; do png_ok "$RUNS/exp/$p.png"; done
 }
 
+@test "repeats per track: duplicates, proposals too near asked again, novelty, changes measured in two seeds; none is a failure" {
+  # constructed as the runner archives them (bin/stage/apply.sh, bin/run_track.sh)
+  dup() { jq -c '.apply.canonical_hash = $h' --arg h "$1"; }
+  { rec a 1 1.02 | dup 1111111111111111
+    rec b 2 0 duplicate | dup 1111111111111111 | jq -c '.duplicate_of = {id: "a", outcome: "valid 1.02"}'
+    rec c 3 0 novelty | dup 2222222222222222 | jq -c '.asked_again = {answered: true, nearest: {id: "a", distance: 0.05}}'
+    rec d 4 1.01 | dup 3333333333333333 | jq -c '.asked_again = {answered: true, nearest: {id: "a", distance: 0.06}}'
+  } | archive baseline 1
+  rec e 1 0.99 | dup 1111111111111111 | archive baseline 2
+  run "$TOP/bin/report.sh" exp "$RUNS"
+  [ "$status" -eq 0 ]
+  j="$RUNS/exp/report.json"
+  [ "$(jq -c '.tracks[0].funnel | [.proposed, .applied, .duplicates, .too_near, .novelty, .across_seeds, .built]' "$j")" = '[5,5,1,2,1,1,3]' ]
+  [ "$(jq -c '.tracks[0].failures' "$j")" = '[]' ]
+  grep -q '^| baseline | 5 | 5 | 1 | 2 | 1 | 3 | 3 | 0 | 2 | 0 |$' "$RUNS/exp/report.md"
+  grep -q 'Changes evaluated in more than one seed of a track (each run stays independent, so measured in each): baseline 1\.' "$RUNS/exp/report.md"
+}
+
 @test "no runs: a clear error" {
   run "$TOP/bin/report.sh" exp "$RUNS"
   [ "$status" -eq 1 ]
