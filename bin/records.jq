@@ -11,8 +11,8 @@ def confirmed_better: .confirm.score.better_than_pristine == true;
 # better, the one whose f has the highest confirmed comparable_score; null if none.
 def confirmed_best(f): map(select(f | confirmed_better)) | max_by(f | .confirm.score.comparable_score);
 
-# A record's outcome in words, as the runner's table, its progress lines and a
-# duplicate's message say it (a record joined with its confirmation, or not).
+# A record's outcome in words and figure, as the runner's progress line and a
+# repeat's record say it (a record joined with its confirmation, or not).
 def outcome: if .confirm.score.better_than_pristine == true then "confirmed better"
   elif .confirm != null then "passed screening, not confirmed"
   elif passed_screening then "passed screening"

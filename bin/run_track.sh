@@ -848,11 +848,12 @@ fi
 "$BIN/stage.sh" checkout pristine
 echo >&2
 echo "run_track: $run: $(records | wc -l) candidates in $archive" >&2
-records | jq "${JQ_RECORDS[@]}" -rs --slurpfile conf <(confirmed) 'include "records"; ($conf | map({(.id): .confirm}) | add // {}) as $c |
+records | jq -rs --slurpfile conf <(confirmed) '($conf | map({(.id): .confirm}) | add // {}) as $c |
   (["iter", "id", "parent", "outcome", "comparable", "throughput", "p99"] | @tsv),
   (.[] | [.iteration, .id, .parent,
-          (if $c[.id] != null then .confirm = $c[.id] else . end
-           | if .duplicate_of != null then "duplicate of \(.duplicate_of.id)" else outcome end),
+          (if $c[.id] != null then (if $c[.id].score.better_than_pristine then "confirmed better" else "passed screening, not confirmed" end)
+           elif .score.better_than_pristine then "passed screening" elif .score.valid then "valid"
+           else "\(.error.stage // "invalid")" end),
           (.score.comparable_score // "-" | tostring | .[0:6]),
           (.score.terms.throughput.value // "-" | tostring | .[0:6]),
           (.score.terms.latency.value // "-" | tostring | .[0:6])] | @tsv)' | column -t -s $'\t'

@@ -46,7 +46,8 @@ stage_apply() {
 #   that is how a run evolves; an exact repeat of an ancestor is a duplicate.
 # apply.nearest {id, distance, outcome}: the nearest evaluated one not an ancestor.
 # The archive is data (runs are copied between machines): an id becomes a path only
-# if it is one llm-mutate makes (records.jq id_ok).
+# if it is one llm-mutate makes (records.jq id_ok), and a patch that is a link is
+# not read.
 repeat_check() {   # CAND RECORD
   [ "${AIOPT_DEDUP}" = 1 ] || return 0
   local run archive seen original near
@@ -67,7 +68,7 @@ repeat_check() {   # CAND RECORD
       (map({(.id): .parent}) | add // {}) as $up
       | ([$me[0].parent, length] | [recurse(if .[1] > 0 and $up[.[0]] != null then [$up[.[0]], .[1] - 1] else empty end) | .[0]]) as $anc
       | .[] | select(.id as $i | $anc | index($i) | not) | "\(.id)\t\($run)/\(.id)/cumulative.diff"' <<<"$seen" \
-    | while IFS=$'\t' read -r id diff; do if [ -f "$diff" ]; then printf '%s\t%s\n' "$id" "$diff"; fi; done \
+    | while IFS=$'\t' read -r id diff; do if [ -f "$diff" ] && [ ! -L "$diff" ]; then printf '%s\t%s\n' "$id" "$diff"; fi; done \
     | "$BIN/canon-patch" --nearest "$1/cumulative.diff")
   update "$2" --argjson n "$near" --argjson seen "$seen" --argjson t "${AIOPT_NOVELTY_THRESHOLD}" '
       if $n.nearest == null then . else

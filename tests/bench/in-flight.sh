@@ -30,7 +30,9 @@ rm -rf "$work"; mkdir -p "$work/model"
 start_fake_model "$work/model" "$TOP/experiments/experiment_a/scripted/01-comment-only.md" $((delay * 1000))
 trap 'stop_fake_model "$work/model"' EXIT
 port=$(cat "$work/model/port")
-export AIOPT_RUNS=$work/runs AIOPT_MODEL_BASELINE=fake-coder AIOPT_API_BASE_BASELINE="http://127.0.0.1:$port/v1" \
+# The same edit every time, measured every time (AIOPT_DEDUP=0): its repeats would
+# be archived as duplicates in seconds, and the loop's pace is what is measured.
+export AIOPT_DEDUP=0 AIOPT_RUNS=$work/runs AIOPT_MODEL_BASELINE=fake-coder AIOPT_API_BASE_BASELINE="http://127.0.0.1:$port/v1" \
        AIOPT_BENCH_DURATION=3 AIOPT_BASELINE_RUNS=2 AIOPT_CONFIRM_PAIRS=4 AIOPT_CONFIRM_DURATION=5 AIOPT_MINIMIZE_SUBSETS=4 \
        AIOPT_CALIBRATION_PAIRS=2 AIOPT_BENCH_MIN_PAIRS=2 AIOPT_BENCH_MAX_PAIRS=4
 echo "in-flight: model answers after $delay s; $iterations iterations a run; $(nproc) cores, $(hostname)"
