@@ -705,9 +705,15 @@ run_stage() {   # STAGE (of the loop's candidate: $i, $id, $cand)
 # applied and checked as the first was, and archived as "novelty" if it is too near
 # as well.  The refused proposal is kept in the candidate's refused/; llm's tokens,
 # cost and seconds are the two calls' sums (calls: 2), so budgets count both.  A
-# re-ask without an answer archives the refused proposal as "novelty".
+# re-ask without an answer, or one the spending cap forbids, archives the refused
+# proposal as "novelty".
 ask_again() {   # (the loop's candidate: $i, $id, $cand)
-  local note refused=$run/.refused-$i status=0
+  local note refused=$run/.refused-$i status=0 why
+  # No re-ask that would pass the spending cap: archived as too near, said why.
+  if why=$(cost_cap_reached $((${#proposer[@]} + 1))); then
+    update_json "$cand/apply.json" --arg why "$why" '.asked_again = {answered: false, message: $why}'
+    return
+  fi
   note=$(jq -r '"## Your proposal was not measured\n\nWhat it changes, whitespace and comments aside, is nearly what candidate \(.apply.nearest.id) changed (token distance \(.apply.nearest.distance); below \(env.AIOPT_NOVELTY_THRESHOLD) counts as the same change), and \(.apply.nearest.id) was measured: \(.apply.nearest.outcome). Propose a change that does something else, not the same change with other names, layout or comments.\n\nThe proposal not measured:\n\n```\n\(.diff // "" | .[0:4000])\n```"' "$cand/apply.json")
   rm -rf "$refused"
   mv "$cand" "$refused"
