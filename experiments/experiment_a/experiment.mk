@@ -94,14 +94,15 @@ AIOPT_PROPOSALS_IN_FLIGHT ?= 2
 # errors after llm-mutate's own retries) before the run stops, resumably: a vLLM
 # job preempted must not turn the rest of a run into failed candidates.
 AIOPT_LLM_MAX_FAILURES ?= 3
-# Repeats (bin/stage/apply.sh): a proposal whose change, whitespace and comments
-# aside (canon-patch), is an evaluated candidate's of the run is archived as its
-# duplicate, with its verdict, and not measured; one within AIOPT_NOVELTY_THRESHOLD
-# of one (token edit distance over the longer form) is sent back to the model once,
-# and archived as "novelty" if the second answer is too near as well.  0.1 merges
-# none of the 66 pairs of distinct edits at hand and catches each of their renamed
-# repeats (tests/bench/README.md).  AIOPT_DEDUP=0 measures every proposal.
+# Repeats (bin/stage/apply.sh), 1: a proposal that makes an evaluated candidate's
+# change again (canon-patch's form: comments, whitespace and line breaks aside) is
+# archived as its duplicate, with its verdict, and not measured; 0: every proposal
+# is measured.
 AIOPT_DEDUP ?= 1
+# The token edit distance under which a proposal is too near an evaluated candidate
+# (not its ancestor): sent back to the model once, and archived as "novelty" if the
+# second answer is too near as well.  0.1 merges none of the 66 pairs of distinct
+# edits at hand and catches each of their renamed repeats (tests/bench/README.md).
 AIOPT_NOVELTY_THRESHOLD ?= 0.1
 # The smallest patch that keeps the gain: at most this many subsets of the
 # confirmed best's hunks are built, tested and measured (delta debugging,
