@@ -106,3 +106,57 @@ C
   [ "$status" -eq 1 ]
   [[ "$output" == *"stdin:1: not ID<TAB>DIFF"* ]]
 }
+
+# repeat_check RUN CAND: the apply stage's check of CAND (a candidate directory with
+# its apply.json and cumulative.diff) against RUN's archive, as bin/stage.sh runs it
+repeat_check() {
+  bash -c 'TOP=$1 SCRIPT=stage; eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"; BIN=$AIOPT_BIN
+    . "$TOP/bin/common.sh"; . "$TOP/bin/stage/lib.sh"; . "$TOP/bin/stage/apply.sh"; repeat_check "$2" "$2/apply.json"' \
+    check "$TOP" "$1/$2"
+}
+# candidate RUN ID PARENT DIFF [ARCHIVED-OUTCOME]: a candidate of RUN, applied, with
+# DIFF as its patch against pristine; archived (as score.valid true) when a fifth
+# argument is given
+candidate() {
+  mkdir -p "$1/$2" && cp "$4" "$1/$2/cumulative.diff"
+  jq -cn --arg id "$2" --arg p "$3" --argjson c "$(canon-patch "$4")" \
+    '{id: $id, parent: $p, iteration: ($id[1:5] | tonumber), apply: {ok: true, canonical_hash: $c.canonical_hash}}' > "$1/$2/apply.json"
+  [ -z "${5:-}" ] || jq -c '.score = {valid: true, comparable_score: 1.01}' "$1/$2/apply.json" >> "$1/archive.jsonl"
+}
+
+@test "the apply stage's repeat check: a duplicate of an archived candidate, one too near, an ancestor's refinement, and a hostile archive's lines skipped" {
+  r="$BATS_TEST_TMPDIR/run"
+  patch_of a < "$FIXTURES/edits/loop-per-write.md"
+  sed 's/known_effect_sum/sum/g' "$FIXTURES/edits/loop-per-write.md" | patch_of renamed
+  sed 's/i < 8/i < 9/' "$FIXTURES/edits/loop-per-write.md" | patch_of nine
+  printf '# reformatted\n' | cat - "$BATS_TEST_TMPDIR/a.diff" > "$BATS_TEST_TMPDIR/a2.diff"
+  sed -i 's/known_effect_sum = 0;/known_effect_sum =   0 ;  \/\/ again/' "$BATS_TEST_TMPDIR/a2.diff"
+  candidate "$r" c0001-aaaaaa pristine "$BATS_TEST_TMPDIR/a.diff" archived
+  # the same change: its duplicate, with the original's verdict
+  candidate "$r" c0002-bbbbbb pristine "$BATS_TEST_TMPDIR/a2.diff"
+  repeat_check "$r" c0002-bbbbbb
+  [ "$(jq -c '[.error.stage, .duplicate_of]' "$r/c0002-bbbbbb/apply.json")" = '["duplicate",{"id":"c0001-aaaaaa","outcome":"valid 1.01"}]' ]
+  # a name renamed: too near
+  candidate "$r" c0003-cccccc pristine "$BATS_TEST_TMPDIR/renamed.diff"
+  repeat_check "$r" c0003-cccccc
+  jq -e '.error.stage == "novelty" and .apply.nearest.id == "c0001-aaaaaa" and .apply.nearest.distance < 0.1' "$r/c0003-cccccc/apply.json"
+  # another constant in the child of c0001: near its ancestor, and not refused for it
+  candidate "$r" c0004-dddddd c0001-aaaaaa "$BATS_TEST_TMPDIR/nine.diff"
+  repeat_check "$r" c0004-dddddd
+  [ "$(jq -c '[.error, .apply.nearest]' "$r/c0004-dddddd/apply.json")" = '[null,null]' ]
+  # a hostile archive: an id that is no candidate's, a patch that is a link out, a
+  # line that is not JSON: none is read as a path or an original
+  r2="$BATS_TEST_TMPDIR/hostile"
+  mkdir -p "$r2/c0009-eeeeee"
+  printf 'not json\n' > "$r2/archive.jsonl"
+  jq -c '.id = "../../etc"' "$r/c0001-aaaaaa/apply.json" >> "$r2/archive.jsonl"
+  jq -c '.id = "c0009-eeeeee" | .apply.canonical_hash = "0"' "$r/c0001-aaaaaa/apply.json" >> "$r2/archive.jsonl"
+  ln -s "$BATS_TEST_TMPDIR/a.diff" "$r2/c0009-eeeeee/cumulative.diff"
+  candidate "$r2" c0010-ffffff pristine "$BATS_TEST_TMPDIR/a.diff"
+  repeat_check "$r2" c0010-ffffff
+  [ "$(jq -c '[.error, .duplicate_of, .apply.nearest]' "$r2/c0010-ffffff/apply.json")" = '[null,null,null]' ]
+  # AIOPT_DEDUP=0: nothing checked
+  candidate "$r" c0011-abcdef pristine "$BATS_TEST_TMPDIR/a2.diff"
+  AIOPT_DEDUP=0 repeat_check "$r" c0011-abcdef
+  [ "$(jq -c .error "$r/c0011-abcdef/apply.json")" = null ]
+}
