@@ -439,7 +439,16 @@ run_child() {
   wait "$child" || status=$?
   while kill -0 "$child" 2>/dev/null; do wait "$child" || status=$?; done
   child=
+  signalled "$status"
   return "$status"
+}
+# A child ended by SIGTERM or SIGINT (exit 143, 130) was stopped with the runner: a
+# scheduler (scancel, a time limit) signals every process of the job at once.  That
+# is the runner's stop even when its own trap did not run: the Slurm test once saw
+# on_signal fail to run ("trap: line 2: unexpected EOF while looking for matching
+# `)'") and the run end as failed at the stage the signal cut short.
+signalled() {   # STATUS
+  [ "$1" -ne 143 ] && [ "$1" -ne 130 ] || stopping=1
 }
 finish_on_signal() {
   stop_reason=signal
@@ -681,6 +690,7 @@ wait_proposal() {   # ITER
   wait "$pid" || status=$?
   while kill -0 "$pid" 2>/dev/null; do wait "$pid" || status=$?; done
   unset "proposer[$1]"
+  signalled "$status"
   return "$status"
 }
 
