@@ -54,6 +54,12 @@ machine_lock() {   # exclusive|shared CMD...
   )
 }
 
+# jq over a record file, replacing it atomically (the stages and the runner).
+update() {   # FILE JQ-ARGS...
+  local f=$1; shift
+  jq -c "$@" "$f" > "$f.tmp" && mv "$f.tmp" "$f"
+}
+
 # The views (status, report, explore) exit with the table's codes only: a command
 # that fails where none was expected is said with its line and exits 1 (the runs
 # directory it read did it), never with jq's 5 or awk's 2.

@@ -22,6 +22,11 @@ def outcome: if .confirm.score.better_than_pristine == true then "confirmed bett
 # change, archived with the original's verdict), "novelty" (too near one, twice), or
 # null.  Neither was built or measured: a budget's hours leave them out.
 def repeat: .error.stage | if . == "duplicate" or . == "novelty" then . else null end;
+# A run's or a track's records (an array) by repeat: duplicates, proposals too near an
+# evaluated one (asked again), and those too near twice (archived as novelty).
+def repeats: {duplicates: map(select(repeat == "duplicate")) | length,
+              too_near: map(select(.asked_again != null)) | length,
+              novelty: map(select(repeat == "novelty")) | length};
 # How far a run's records (an array) got, stage by stage (new: applied, and not a
 # repeat), as the progress line and make status print it; $conf: the run's
 # confirm.jsonl lines.

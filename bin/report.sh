@@ -170,9 +170,7 @@ group_by(.track) | map(
       # run (not measured again), proposals too near one (asked again once), and those
       # archived as too near twice; and, measured since each run stays independent,
       # changes another seed of the track evaluated too (by apply.canonical_hash).
-      duplicates: ($recs | map(select(.error.stage == "duplicate")) | length),
-      too_near: ($recs | map(select(.asked_again != null)) | length),
-      novelty: ($recs | map(select(.error.stage == "novelty")) | length),
+      duplicates: ($recs | repeats.duplicates), too_near: ($recs | repeats.too_near), novelty: ($recs | repeats.novelty),
       across_seeds: ($all | map(select(.r | repeat == null) | {seed, hash: (.r.apply.canonical_hash | strings)})
                      | group_by(.hash) | map(select((map(.seed) | unique | length) > 1)) | length),
       built: ($recs | map(select(.build.ok == true)) | length),

@@ -721,7 +721,7 @@ ask_again() {   # (the loop's candidate: $i, $id, $cand)
   local note refused=$run/.refused-$i status=0 why
   # No re-ask that would pass the spending cap: archived as too near, said why.
   if why=$(cost_cap_reached $((${#proposer[@]} + 1))); then
-    update_json "$cand/apply.json" --arg why "$why" '.asked_again = {answered: false, message: $why}'
+    update "$cand/apply.json" --arg why "$why" '.asked_again = {answered: false, message: $why}'
     return
   fi
   note=$(jq -r '"## Your proposal was not measured\n\nWhat it changes, whitespace and comments aside, is nearly what candidate \(.apply.nearest.id) changed (token distance \(.apply.nearest.distance); below \(env.AIOPT_NOVELTY_THRESHOLD) counts as the same change), and \(.apply.nearest.id) was measured: \(.apply.nearest.outcome). Propose a change that does something else, not the same change with other names, layout or comments.\n\nThe proposal not measured:\n\n```\n\(.diff // "" | .[0:4000])\n```"' "$cand/apply.json")
@@ -735,13 +735,13 @@ ask_again() {   # (the loop's candidate: $i, $id, $cand)
   if jq -e '.llm.answered == false' "$run/.proposal-$i.json" > /dev/null; then
     rm -rf "$cand"
     mv "$refused" "$cand"
-    update_json "$cand/apply.json" --slurpfile p "$run/.proposal-$i.json" '.asked_again = {answered: false, message: ($p[0].error.message // "no reply")}'
+    update "$cand/apply.json" --slurpfile p "$run/.proposal-$i.json" '.asked_again = {answered: false, message: ($p[0].error.message // "no reply")}'
     rm -f "$run/.proposal-$i.json"
     return
   fi
   mv "$run/.proposal-$i.json" "$cand/record.json"
   mv "$refused" "$cand/refused"
-  update_json "$cand/record.json" --slurpfile r "$cand/refused/apply.json" '
+  update "$cand/record.json" --slurpfile r "$cand/refused/apply.json" '
     def sum(a; b): if a == null or b == null then null else a + b end;
     $r[0] as $first
     | .asked_again = {answered: true, refused: "refused/", nearest: $first.apply.nearest, canonical_hash: $first.apply.canonical_hash, llm: $first.llm}
@@ -751,10 +751,6 @@ ask_again() {   # (the loop's candidate: $i, $id, $cand)
     | .llm.cost_usd = sum(.llm.cost_usd; $first.llm.cost_usd)
     | .llm.seconds = sum(.llm.seconds; $first.llm.seconds)'
   run_stage apply
-}
-update_json() {   # FILE JQ-ARGS...: FILE through jq, replaced whole
-  local f=$1; shift
-  jq -c "$@" "$f" > "$f.tmp" && mv "$f.tmp" "$f"
 }
 
 # ---- the loop -------------------------------------------------------------------------

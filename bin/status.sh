@@ -124,9 +124,7 @@ lines=$(
          best_screening: ($recs | screening_best),
          funnel: ($recs | funnel($conf)),
          # repeats of what the run evaluated (bin/stage/apply.sh): not measured again
-         repeats: {duplicates: ($recs | map(select(.error.stage == "duplicate")) | length),
-                   too_near: ($recs | map(select(.asked_again != null)) | length),
-                   novelty: ($recs | map(select(.error.stage == "novelty")) | length)},
+         repeats: ($recs | repeats),
          seconds_worked: $worked,
          cost_usd: ($recs | cost_usd),
          seconds_left: (if $state.iterations == null or ($secs | length) == 0 or $state.state == "finished" then null

@@ -73,12 +73,6 @@ require_disk() {   # DIR
   fi
 }
 
-# jq over a record file, replacing it atomically.
-update() {   # FILE JQ-ARGS...
-  local f=$1; shift
-  jq -c "$@" "$f" > "$f.tmp" && mv "$f.tmp" "$f"
-}
-
 has_error() { jq -e '.error != null' "$1" > /dev/null; }
 
 # The time limit of one run of SECONDS: three times as long (a slow candidate, a
