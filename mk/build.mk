@@ -51,3 +51,7 @@ LIBCHECK := $(OBJDIR)/libcheck
 $(LIBCHECK): tests/helpers/libcheck.c $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -Isrc -o $@ $< $(LIB_A) $(LDLIBS)
 .SECONDARY: $(patsubst %,$(OBJDIR)/%.o,$(TOOLS))
+
+# The power-cut layer is a FUSE file system (Debian's libfuse3-dev).
+$(OBJDIR)/powercut.o: CFLAGS += $(shell pkg-config --cflags fuse3 2>/dev/null || echo -I/usr/include/fuse3)
+$(BINDIR)/powercut: LDLIBS += -lfuse3

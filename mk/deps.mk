@@ -6,7 +6,7 @@
 #                   one-node cluster), chromium (the explorer's pages)
 DEPS_RUN_PACKAGES := build-essential pkg-config libcjson-dev libcurl4-openssl-dev jq \
   coz-profiler ccache cmake libgflags-dev gnuplot-nox dpkg-dev git patch \
-  binutils util-linux bsdextrautils time linux-perf valgrind
+  binutils util-linux bsdextrautils time linux-perf valgrind fuse3 libfuse3-dev
 DEPS_TEST_PACKAGES := bats nodejs afl++ clang slurm-wlm munge chromium
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
