@@ -5,7 +5,9 @@
 #           pristine, the parent's cumulative patch, then the new edit (apply-diff)
 #   build   apply.json → build.json (+ build.log, db_bench): incremental db_bench build
 #   test    build.json → test.json (+ test.log): RocksDB's own tests and db_stress, TSan build
-#   bench   test.json  → bench.json: pristine/candidate pairs until score --more says enough
+#   crash   test.json  → crash.json: power cuts and kill -9 under the candidate's writes;
+#           pristine's build finds every acknowledged write after each, or "contract"
+#   bench   crash.json → bench.json: pristine/candidate pairs until score --more says enough
 #   coz     bench.json → coz.json: a Coz profile (profiler tracks), parse-coz on it
 #   bperf   coz.json   → bperf.json: off-CPU profile (bperf, else mainline perf), parse-offcpu
 #   score   bperf.json → score.json
@@ -37,12 +39,12 @@ if [ -z "${EXP:-}" ]; then eval "$(make -s --no-print-directory -C "$TOP" experi
 # shellcheck source=bin/stage/lib.sh
 . "$TOP/bin/stage/lib.sh"
 
-[ $# -eq 2 ] || usage_error "usage: stage.sh apply|build|test|bench|coz|bperf|score|confirm|heldout|minimize|pristine|calibrate|checkout DIR (--help)"
+[ $# -eq 2 ] || usage_error "usage: stage.sh apply|build|test|crash|bench|coz|bperf|score|confirm|heldout|minimize|pristine|calibrate|checkout DIR (--help)"
 case $1 in
   checkout)
     with_lock
     if [ "$2" = pristine ]; then tree_reset; rm -f "$SRC/.git/aiopt-holds"; else tree_put "$(cd "$2" && pwd)"; fi ;;
-  apply|build|test|bench|score|confirm|heldout|minimize|pristine|calibrate)
+  apply|build|test|crash|bench|score|confirm|heldout|minimize|pristine|calibrate)
     [ "$1" = pristine ] && mkdir -p "$2"
     # shellcheck source=/dev/null
     . "$TOP/bin/stage/$1.sh"

@@ -3,7 +3,7 @@
 #   make -f mk/candidate.mk CAND=runs/experiment_a/profiler/seed-1/c0007-3f2a9b \
 #        PRISTINE=runs/experiment_a/profiler/seed-1/pristine score.json
 #
-# record.json → apply.json (+ patch.diff) → build.json → test.json → bench.json
+# record.json → apply.json (+ patch.diff) → build.json → test.json → crash.json → bench.json
 # → coz.json → bperf.json → score.json (→ confirm.json → heldout.json, and
 # confirm.json → minimize.json, asked for by name).  Each file is the candidate record after that stage
 # (with "error" once a stage failed), so make reruns exactly what is stale.
@@ -25,7 +25,9 @@ $(CAND)/build.json: $(CAND)/apply.json
 	$(STAGE) build $(CAND)
 $(CAND)/test.json: $(CAND)/build.json
 	$(STAGE) test $(CAND)
-$(CAND)/bench.json: $(CAND)/test.json
+$(CAND)/crash.json: $(CAND)/test.json
+	$(STAGE) crash $(CAND)
+$(CAND)/bench.json: $(CAND)/crash.json
 	$(STAGE) bench $(CAND)
 $(CAND)/coz.json: $(CAND)/bench.json
 	$(STAGE) coz $(CAND)
@@ -42,10 +44,11 @@ $(CAND)/heldout.json: $(CAND)/confirm.json
 $(CAND)/minimize.json: $(CAND)/confirm.json
 	$(STAGE) minimize $(CAND)
 
-.PHONY: patch.diff apply.json build.json test.json bench.json coz.json bperf.json score.json confirm.json heldout.json minimize.json
+.PHONY: patch.diff apply.json build.json test.json crash.json bench.json coz.json bperf.json score.json confirm.json heldout.json minimize.json
 patch.diff apply.json: $(CAND)/apply.json
 build.json: $(CAND)/build.json
 test.json: $(CAND)/test.json
+crash.json: $(CAND)/crash.json
 bench.json: $(CAND)/bench.json
 coz.json: $(CAND)/coz.json
 bperf.json: $(CAND)/bperf.json

@@ -29,7 +29,7 @@ test-rocksdb: all rocksdb-release rocksdb-tests
 	AIOPT_BIN=$(BINDIR) $(BATS) $(E2E_TESTS)
 
 # Performance figures quoted in the README (not timed tests).
-.PHONY: bench-noise bench-power bench-levers bench-shared bench-in-flight bench-matrix bench-explore bench-kernel bench-cost bench-novelty bench-repeats
+.PHONY: bench-noise bench-power bench-levers bench-shared bench-in-flight bench-matrix bench-explore bench-kernel bench-cost bench-novelty bench-repeats bench-crash
 #: make bench, make bench-NAME — benchmarks; their figures and what each measures: tests/bench/README.md
 bench: all
 	@for b in parse-dbbench parse-coz apply-diff records; do AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/$$b.sh || exit 1; done
@@ -61,6 +61,10 @@ bench-repeats: all rocksdb-release rocksdb-tests
 # The novelty threshold: token distances between the edits at hand, and to their repeats (seconds).
 bench-novelty: all
 	AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/novelty.sh
+# Pristine through the crash check, 200 power cuts and 200 kills a workload; a
+# candidate's check at the experiment's settings; the power-cut layer's overhead (~20 min).
+bench-crash: all rocksdb-release
+	bash $(TOP)/tests/bench/crash.sh
 # The cpu channel's A/A spread, idle and with every core busy (~5 min).
 bench-cost: all rocksdb-release
 	bash $(TOP)/tests/bench/cost.sh

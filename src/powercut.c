@@ -37,6 +37,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "lib/opts.h"
 #include "lib/util.h"
 
 /* The undo log's bound: past it a write that would overwrite durable bytes fails
@@ -511,17 +512,23 @@ static int check(const char *dir)
 
 int main(int argc, char **argv)
 {
-	progname = "powercut";
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("usage: powercut BACKING MOUNTPOINT   (stdin: \"cut\"; EOF unmounts)\n"
-		       "       powercut --check DIR\n"
-		       "A FUSE passthrough of BACKING at MOUNTPOINT that keeps, per file, what a sync of that\n"
-		       "file made durable; \"cut\" drops everything else, as a power cut would.\n");
-		return 0;
-	}
-	if (argc == 3 && strcmp(argv[1], "--check") == 0)
-		return check(argv[2]);
-	if (argc != 3 || argv[1][0] == '-')
+	const char *check_dir = NULL;
+	struct opt_spec specs[] = {
+		{ OPT_STRING("check", "DIR", &check_dir, NULL, "mount a layer under DIR and unmount it: can one run here? (exit 0, or 4 saying why not)") },
+		{ OPT_END },
+	};
+	const struct opt_tool tool = {
+		.name = "powercut",
+		.operands = "BACKING MOUNTPOINT",
+		.summary = "A FUSE passthrough of BACKING at MOUNTPOINT that keeps, per file, what a sync of that\n"
+		"file made durable.  Prints \"ready\"; then \"cut\" on stdin drops everything else, as a\n"
+		"power cut would (\"cut files=N bytes=M\"); EOF unmounts.",
+		.specs = specs,
+	};
+	int first = opts_parse(&tool, argc, argv);
+	if (check_dir && first == argc)
+		return check(check_dir);
+	if (check_dir || argc - first != 2)
 		die(EXIT_USAGE, "usage: powercut BACKING MOUNTPOINT | powercut --check DIR (--help)");
-	return serve(argv[1], argv[2]);
+	return serve(argv[first], argv[first + 1]);
 }

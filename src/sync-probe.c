@@ -28,13 +28,6 @@
 /* Syncs kept for the percentiles; a faster device's later syncs count in the rate only. */
 enum { MAX_SAMPLES = 1 << 20 };
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static int by_value(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;

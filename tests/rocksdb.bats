@@ -20,7 +20,8 @@ EDITS="$TOP/tests/fixtures/edits"
 # and the racing still decides between 4 and 5.
 settings() {
   export RUN="$BATS_FILE_TMPDIR/run" AIOPT_BENCH_DURATION=3 AIOPT_BCOZ_DURATION=20 AIOPT_BENCH_MAX_PAIRS=5 \
-         AIOPT_COZ_MIN_POINTS=3 AIOPT_BASELINE_RUNS=2 AIOPT_RUN_BCOZ=1 AIOPT_RUN_BPERF=1 AIOPT_BPERF_DURATION=2
+         AIOPT_COZ_MIN_POINTS=3 AIOPT_BASELINE_RUNS=2 AIOPT_RUN_BCOZ=1 AIOPT_RUN_BPERF=1 AIOPT_BPERF_DURATION=2 \
+         AIOPT_CRASH_CUTS=3 AIOPT_CRASH_WRITE_MS=300
 }
 setup() { settings; }
 
@@ -86,6 +87,10 @@ candidate() {
   [ "$status" -eq 0 ]
   r=$output
   [ "$(jq -c '[.apply.ok, .build.ok, .test.ok, (.test.passed > 0), .error]' <<<"$r")" = '[true,true,true,true,null]' ]
+  # before the pairs, the crash check: 3 power cuts and 3 kills, every acknowledged write found by pristine's build
+  [ "$(jq -c '.crash | [.power.cuts_done, .power.violation, .crash.cuts_done, .crash.violation, .power.keys_acknowledged == .power.keys_found,
+       .crash.keys_found > 0, .power.layer.files_rolled_back >= 0, .logs]' <<<"$r")" = '[3,null,3,null,true,true,true,["crash-power.log","crash-crash.log"]]' ]
+  [ ! -e "$RUN/c0001-noop/ack-writer" ] && [ -f "$RUN/c0001-noop/crash-power.log" ]
   [ "$(jq '.bench.pairs | length >= 1 and all(.[]; .baseline.exit_status == 0 and .candidate.exit_status == 0)' <<<"$r")" = true ]
   [ "$(jq '.bench.pairs | all(.[]; .candidate.cpu_seconds > 0)' <<<"$r")" = true ]
   [ "$(jq -c '[.score.valid, (.score.combined_score > 0)]' <<<"$r")" = '[true,true]' ]
@@ -182,23 +187,44 @@ candidate() {
   [ "$(jq '.score.contract.durability | .syncs_every_write and .writes_per_sync_max_baseline <= 4 and .writes_per_sync_max_candidate <= 4' "$RUN/c0007-spin-sync/score.json")" = true ]
 }
 
-# benched NAME EDIT WORKLOAD: an edit applied and built by the stage targets, then
-# — the gate taken as passed — benchmarked and scored on WORKLOAD; sets r (its
-# score.json) and m (its error message, or null).
-benched() {   # NAME EDIT WORKLOAD [SETTING=VALUE...] (after the suite's own)
-  local cand="$RUN/$1" t0=$SECONDS
+# built NAME EDIT: an edit applied and built by the stage targets (once), the gate taken as passed.
+built() {
+  local cand="$RUN/$1"
   mkdir -p "$cand"
-  jq -cn --arg id "$1" --arg dir "$cand" --rawfile d "$2" \
+  [ -f "$cand/build.json" ] || jq -cn --arg id "$1" --arg dir "$cand" --rawfile d "$2" \
     '{id: $id, parent: "pristine", iteration: 1, experiment: "experiment_a", track: "profiler", dir: $dir, diff: $d}' > "$cand/record.json"
   make -s -f "$TOP/mk/candidate.mk" CAND="$cand" PRISTINE="$RUN/pristine" build.json > "$cand/make.log" 2>&1
   jq -e '.build.ok' "$cand/build.json" > /dev/null
   jq '.test = {ok: true}' "$cand/build.json" > "$cand/test.json"
   eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"; settings
-  [ $# -le 3 ] || export "${@:4}"
-  AIOPT_BENCH_WORKLOAD=$3 PRISTINE="$RUN/pristine" "$TOP/bin/stage.sh" bench "$cand" 2> "$cand/bench.err"
+}
+
+# staged NAME STAGE WORKLOAD [SETTING=VALUE...]: one stage of a built candidate on WORKLOAD.
+staged() {
+  ( [ $# -le 3 ] || export "${@:4}"
+    AIOPT_BENCH_WORKLOAD=$3 PRISTINE="$RUN/pristine" "$TOP/bin/stage.sh" "$2" "$RUN/$1" 2> "$RUN/$1/$2.err" )
+}
+
+# benched NAME EDIT WORKLOAD: built, then crash-checked, benchmarked and scored on
+# WORKLOAD; sets r (its score.json) and m (its error message, or null).
+benched() {   # NAME EDIT WORKLOAD [SETTING=VALUE...] (after the suite's own)
+  local cand="$RUN/$1" t0=$SECONDS
+  built "$1" "$2"
+  staged "$1" crash "${@:3}"
+  staged "$1" bench "${@:3}"
   score < "$cand/bench.json" > "$cand/score.json"
   r=$(cat "$cand/score.json") m=$(jq -r .error.message "$cand/score.json")
   echo "# $1: $((SECONDS - t0)) s, $(jq '.bench.pairs | length' "$cand/bench.json") pairs: $m" >&3
+}
+
+# crashed NAME EDIT WORKLOAD: built, then the crash stage alone on WORKLOAD, with
+# 6 cuts of each kind; sets r (its crash.json) and m (its error message).
+crashed() {
+  local cand="$RUN/$1" t0=$SECONDS
+  built "$1" "$2"
+  staged "$1" crash "$3" AIOPT_CRASH_CUTS=6 AIOPT_CRASH_WRITE_MS=500
+  r=$(cat "$cand/crash.json") m=$(jq -r .error.message "$cand/crash.json")
+  echo "# $1 crash-checked: $((SECONDS - t0)) s: $m" >&3
 }
 
 # past_gate NAME EDIT WORKLOAD: benched, and asserts it ends invalid by a durability
@@ -210,8 +236,13 @@ past_gate() {
   [ "$(jq -c '[.score.valid, .error.stage, .score.contract.durability.ok]' <<<"$r")" = '[false,"contract",false]' ]
 }
 
-@test "a sync skipped when the write group holds several writers: invalid by the kernel's count of syncs" {
-  past_gate c0009-groupsync "$EDITS/skips-sync-in-group.md" sync
+@test "a sync skipped when the write group holds several writers: invalid by a power cut, and by the kernel's count of syncs" {
+  crashed c0009-groupsync "$EDITS/skips-sync-in-group.md" sync
+  [ "$(jq -c '[.error.stage, .crash.power.violation == .error.message, .crash.crash.violation]' <<<"$r")" = '["contract",true,null]' ]
+  [[ "$m" == "power cut "*" of 6: write "*" of thread "*" was acknowledged "*" s before the cut, and pristine's build does not find it with its value after reopening the database; "*" acknowledged writes are missing" ]]
+  # without the crash check, the kernel's count of the benchmark's own runs
+  past_gate c0009-groupsync "$EDITS/skips-sync-in-group.md" sync AIOPT_CRASH_CUTS=0
+  [ "$(jq -c .crash <<<"$r")" = null ]
   # skipped for groups, kept for lone writers: about 4 writes a sync, so one of the two counts breaks
   [[ "$m" == "the candidate's run of pair 1 acknowledged "*" synchronous writes with "*" syncs counted by the kernel ("*" writes per sync): with --sync=1 and 4 writer threads one sync covers at most 4 writes, so not every write was synced" ||
      "$m" == "the candidate's run of pair 1 made "*" write calls and "*" syncs (kernel-counted, "*" write calls per sync): with --sync=1 each write group's WAL append is synced before the next, at most 1.25 write calls per sync with the database's other files, so some groups were acknowledged unsynced" ]]
@@ -222,13 +253,32 @@ past_gate() {
        and .kernel.write_calls / .kernel.durable_sync_calls <= 1.25' <<<"$r")" = true ]
 }
 
-@test "the WAL append skipped only under the benchmark: invalid by what pristine reads back or the kernel's bytes" {
-  past_gate c0010-benchwal "$EDITS/skips-wal-when-benchmarked.md" l0
+@test "the WAL append skipped only under the benchmark: invalid by a kill -9 (the writer reads like db_bench), and by what pristine reads back or the kernel's bytes" {
+  crashed c0010-benchwal "$EDITS/skips-wal-when-benchmarked.md" l0
+  [[ "$m" == "kill -9 "*" of 6: write "*" was acknowledged "*" before the cut, and pristine's build does not find it"* ||
+     "$m" == "power cut "*" of 6: write "*" was acknowledged "*" before the cut, and pristine's build does not find it"* ]]
+  past_gate c0010-benchwal "$EDITS/skips-wal-when-benchmarked.md" l0 AIOPT_CRASH_CUTS=0
   [[ "$m" == "the candidate's run of pair 1 acknowledged "*" writes, but pristine's db_bench found "*" keys in its database after a reopen: "*" missing, where repeated random keys explain at most "* ||
      "$m" == "the candidate's run of pair 1 wrote "*" bytes per acknowledged write (kernel-counted), pristine's "*"so not every write's WAL record reached the WAL file" ]]
   # it ran under the neutral name and still told the benchmark by its command line,
   # and RocksDB's own statistics (recorded in the edited file) still claim every WAL write
   [ "$(jq '.bench.pairs[0].candidate.db_stats.wal_writes > 0' <<<"$r")" = true ]
+}
+
+@test "a group's WAL record held back for the next group, a directory synced in place of the WAL, the WAL skipped and the memtable flushed at close: acknowledged writes lost across a cut, invalid before any pair" {
+  crashed c0013-heldback "$EDITS/holds-back-group-append.md" sync
+  [ "$(jq -c '[.error.stage, .crash.power.cuts, (.bench == null), ([.crash.power.violation, .crash.crash.violation] | index(.error.message) != null)]' <<<"$r")" = '["contract",6,true,true]' ]
+  [[ "$m" =~ ^(power\ cut|kill\ -9)\ [1-6]\ of\ 6:\ write\ [0-9]+\ of\ thread\ [0-3]\ \(key\ [0-9]{16}\)\ was\ acknowledged\ [0-9.]+\ s\ before\ (the\ cut|an\ earlier\ cut,\ and\ survived\ it),\ and\ pristine\'s\ build\ does\ not\ find\ it\ with\ its\ value\ after\ reopening\ the\ database\;\ [0-9]+\ of\ [0-9]+\ acknowledged\ writes\ are\ missing$ ]]
+  # the writer's and the harness's figures: each kind's cuts, keys acknowledged and found, time, flags as the benchmark's
+  [ "$(jq -c '.crash.power | [.cuts_done >= 1, .keys_acknowledged > .keys_found or .violation == null, .seconds > 0, (.flags | test("--sync=1") and test("--threads=4") and test("--benchmarks=fillrandom,stats"))]' <<<"$r")" = '[true,true,true,true]' ]
+  # the fsync of the WAL's directory, counted by the kernel as a sync, makes nothing of the WAL durable: a power cut shows it, a kill does not
+  crashed c0014-dirsync "$EDITS/syncs-directory-for-groups.md" sync
+  [ "$(jq -c '[.error.stage, (.crash.power.violation | startswith("power cut ")), .crash.crash.violation, .crash.crash.cuts_done]' <<<"$r")" = '["contract",true,null,6]' ]
+  # unsynced writes kept out of the WAL, the memtable flushed at close: a kill shows it, the synced power cuts' writes all survive
+  crashed c0015-closeflush "$EDITS/skips-wal-flushes-on-close.md" l0
+  [ "$(jq -c '[.error.stage, .crash.power.violation, .crash.power.cuts_done, (.crash.crash.violation | startswith("kill -9 "))]' <<<"$r")" = '["contract",null,6,true]' ]
+  # pristine, once for the run: every cut of both kinds, every acknowledged write found
+  [ "$(jq -c '[.power.cuts_done, .power.violation, .crash.cuts_done, .crash.violation, .power.keys_found == .power.keys_acknowledged, .crash.keys_found > 0]' "$RUN/pristine/crash.json")" = '[3,null,3,null,true,true]' ]
 }
 
 # counts N BINARY DIR: N counted runs of BINARY by the bench stage's own cost_run

@@ -14,7 +14,7 @@ setup() {
   printf '#!/bin/sh\n' > "$PRISTINE/db_bench"; chmod +x "$PRISTINE/db_bench"
   cp "$PRISTINE/db_bench" "$CAND/db_bench"
   echo '{"ops_per_sec":1000,"offered_bytes_per_sec":null}' > "$PRISTINE/baseline.json"
-  echo '{"id":"c0001-aaaaaa","parent":"pristine","apply":{"ok":true},"build":{"ok":true},"test":{"ok":true}}' > "$CAND/test.json"
+  echo '{"id":"c0001-aaaaaa","parent":"pristine","apply":{"ok":true},"build":{"ok":true},"test":{"ok":true}}' > "$CAND/crash.json"
 }
 
 @test "AIOPT_METRICS_JSON: each run's figures come from the file the benchmark writes, both sides" {
@@ -52,7 +52,8 @@ pristine_setup() {
   echo 'int main() { return 0; }' > "$ROCKSDB_SRC/bench.c"
   git -C "$ROCKSDB_SRC" add -A
   git -C "$ROCKSDB_SRC" -c user.name=t -c user.email=t@t commit -qm pristine
-  export AIOPT_BENCH_BIN="$ROCKSDB_SRC/my_bench" AIOPT_BASELINE_RUNS=2 AIOPT_RUN_BCOZ=0 AIOPT_RUN_BPERF=0
+  # No librocksdb.a for the crash check's writer: the user's build runs without it.
+  export AIOPT_BENCH_BIN="$ROCKSDB_SRC/my_bench" AIOPT_BASELINE_RUNS=2 AIOPT_RUN_BCOZ=0 AIOPT_RUN_BPERF=0 AIOPT_CRASH_CUTS=0
   export AIOPT_METRICS_JSON=metrics.json
   export AIOPT_BENCH_CMD='echo "{\"ops_per_sec\": 1000, \"p99_latency_us\": 20}" > "$AIOPT_METRICS_JSON"'
 }
@@ -66,6 +67,15 @@ pristine_setup() {
   # the binary benchmarked is the one the command built (a hard link to it)
   [ "$(stat -c %i "$BATS_TEST_TMPDIR/base/db_bench")" = "$(stat -c %i "$AIOPT_BENCH_BIN")" ]
   [ "$(jq .ops_per_sec "$BATS_TEST_TMPDIR/base/baseline.json")" = 1000 ]
+}
+
+@test "the user's own build with the crash check on: refused before any build, naming the way out" {
+  pristine_setup
+  export AIOPT_BUILD_CMD='echo built > built.txt' AIOPT_CRASH_CUTS=10
+  run --separate-stderr "$TOP/bin/stage.sh" pristine "$BATS_TEST_TMPDIR/base"
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"AIOPT_BUILD_CMD builds db_bench its own way, but the crash check links its writer with CMake's librocksdb.a: build with CMake, or set AIOPT_CRASH_CUTS=0 to run without the check (then an edit that loses acknowledged writes can pass)"* ]]
+  [ ! -e "$ROCKSDB_SRC/built.txt" ]
 }
 
 @test "pristine's build has the candidates' time limit, and its failure names the log" {
@@ -145,7 +155,7 @@ sequenced_bench() {   # FILE
   # benchmark is told: AIOPT_BENCH_WORKLOAD, AIOPT_BENCH_DURATION)
   export AIOPT_BENCH_CMD='case $1:$AIOPT_BENCH_WORKLOAD in */pristine/*) o=1000 ;; *:sync) o=1100 ;; *:readheavy) o=950 ;; *) o=1 ;; esac
     echo "{\"ops_per_sec\": $o, \"p99_latency_us\": $AIOPT_BENCH_DURATION}" > "$AIOPT_METRICS_JSON"'
-  jq -c '.confirm = {score: {valid: true, better_than_pristine: true}}' "$CAND/test.json" > "$CAND/confirm.json"
+  jq -c '.confirm = {score: {valid: true, better_than_pristine: true}}' "$CAND/crash.json" > "$CAND/confirm.json"
   run --separate-stderr "$TOP/bin/stage.sh" heldout "$CAND"
   [ "$status" -eq 0 ]
   [ "$(jq -c '.heldout | to_entries | map([.key, .value.score.pairs, .value.score.terms.throughput.value, .value.score.better_than_pristine, .value.dir])' "$CAND/heldout.json")" = \

@@ -1,4 +1,4 @@
-# bin/stage/bench.sh — test.json → bench.json: pristine and candidate db_bench runs in
+# bin/stage/bench.sh — crash.json → bench.json: pristine and candidate db_bench runs in
 # interleaved pairs until score --more says enough; each side's saturation, read and
 # fixed-load runs.  bench_run is pristine's too (bin/stage/pristine.sh).
 # shellcheck shell=bash
@@ -244,7 +244,7 @@ bench_pair_alone() {   # I BASELINE-BIN CANDIDATE-BIN BASELINE-LOGBASE CANDIDATE
 }
 
 stage_bench() {
-  local cand=$1 in=$1/test.json out=$1/bench.json pristine=${PRISTINE:?PRISTINE is not set}
+  local cand=$1 in=$1/crash.json out=$1/bench.json pristine=${PRISTINE:?PRISTINE is not set}
   if has_error "$in"; then cp "$in" "$out"; return; fi
   [ -x "$pristine/db_bench" ] || input_error "$pristine/db_bench: pristine is not built (make baseline or the runner builds it)"
   [ -f "$pristine/baseline.json" ] || input_error "$pristine/baseline.json: pristine was not measured (bin/stage.sh pristine writes it)"

@@ -16,6 +16,21 @@ build_db_bench() {   # LOG
   return "$status"
 }
 
+# The crash check's writer and reader (src/rocksdb/ack-writer.c, RocksDB's C API)
+# against the library the release build just made from the tree, the candidate's
+# code or pristine's, linked as CMake links db_bench; stripped (the candidate's is
+# gone after its check, pristine's is kept for the run).  LOG gets the compiler's lines.
+build_ack_writer() {   # DEST LOG
+  local libs st=0
+  libs=$(sed -n 's/.*librocksdb\.a//p' "$RELEASE/CMakeFiles/db_bench.dir/link.txt" 2>/dev/null)
+  # shellcheck disable=SC2086  # libs is CMake's list of link words
+  { cc -std=c11 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -I"$SRC/include" \
+       -c "$TOP/src/rocksdb/ack-writer.c" -o "$1.o" &&
+    c++ -s -o "$1" "$1.o" "$RELEASE/librocksdb.a" $libs -lpthread; } >> "$2" 2>&1 || st=$?
+  rm -f "$1.o"
+  return "$st"
+}
+
 # Where the build's compiler runs, for its relative paths: the tree for
 # AIOPT_BUILD_CMD, CMake's build directory else.
 build_cwd() { if [ -n "${AIOPT_BUILD_CMD:-}" ]; then echo "$SRC"; else echo "$RELEASE"; fi; }
@@ -41,14 +56,18 @@ stage_build() {
   tree_put "$cand"
   local t0=$SECONDS status=0
   build_db_bench "$cand/build.log" || status=$?
-  local seconds=$((SECONDS - t0))
+  local seconds why=''
+  if [ "$status" -eq 0 ] && [ "${AIOPT_CRASH_CUTS}" != 0 ]; then
+    build_ack_writer "$cand/ack-writer" "$cand/build.log" || { status=$?; why="the crash check's writer did not build against the candidate's library (see build.log)"; }
+  fi
+  seconds=$((SECONDS - t0))
   if [ "$status" -eq 0 ]; then
     keep_binary "$(built_db_bench)" "$cand/db_bench"
     cp "$in" "$out"
     update "$out" --argjson s "$seconds" '.build = {ok: true, seconds: $s, log: "build.log"}'
   else
-    local why="the build took longer than ${AIOPT_BUILD_TIMEOUT} s"
-    [ "$status" -eq 124 ] || why=$(build_errors "$cand/build.log" "$(build_cwd)" \
+    [ "$status" -ne 124 ] || why="the build took longer than ${AIOPT_BUILD_TIMEOUT} s"
+    [ -n "$why" ] || why=$(build_errors "$cand/build.log" "$(build_cwd)" \
       "the build failed with no compiler error in the tree's own files (see build.log)")
     cp "$in" "$out"
     update "$out" --argjson s "$seconds" --arg m "$why" \

@@ -17,7 +17,7 @@ stage_confirm() {
   rm -rf "$dir"; mkdir -p "$dir"
   candidate_binary "$cand" "$dir/build.log"
   keep_binary "$cand/db_bench" "$dir/db_bench"
-  jq -c 'del(.bench, .coz, .bperf, .score)' "$in" > "$dir/test.json"
+  jq -c 'del(.bench, .coz, .bperf, .score)' "$in" > "$dir/crash.json"
   ( export AIOPT_BENCH_DURATION=$AIOPT_CONFIRM_DURATION AIOPT_BENCH_SCREEN=1 \
            AIOPT_BENCH_MIN_PAIRS=$AIOPT_CONFIRM_PAIRS AIOPT_BENCH_MAX_PAIRS=$AIOPT_CONFIRM_PAIRS
     stage_bench "$dir" )

@@ -21,7 +21,7 @@ sandboxed() { local seconds=$1; shift; timeout --kill-after=10 "$seconds" "$TOP/
 # environment, under the same parent processes (timeout, the kernel's count,
 # /usr/bin/time writing SCRATCH/.time), so that code under evolution cannot tell the
 # benchmark from the tests by any of them.  KERNEL.{perf,io} get the kernel's
-# account of the run (sandbox.sh --kernel-count).  halt_on_error: the first race
+# account of the run (sandbox.sh --kernel-count; KERNEL empty: not counted).  halt_on_error: the first race
 # ends a TSan program (exit 66), which fails the gate.  --under CMD... --: the
 # program runs under a tool (the cpu channel's Callgrind), still by its neutral name.
 candidate_program() {   # SECONDS SCRATCH KERNEL [--under CMD... --] PROGRAM ARGS...

@@ -7,6 +7,8 @@
 . "$TOP/bin/stage/bench.sh"
 # shellcheck source=bin/stage/profile.sh
 . "$TOP/bin/stage/profile.sh"
+# shellcheck source=bin/stage/crash.sh
+. "$TOP/bin/stage/crash.sh"
 
 # Pristine for a run: the db_bench binary, k bench runs, a Coz profile.
 stage_pristine() {
@@ -17,13 +19,19 @@ stage_pristine() {
     "$TOP/bin/sandbox.sh" --check-count > /dev/null || usage_error "$("$TOP/bin/sandbox.sh" --check-count)"
   fi
   mkdir -p "$dir"
+  mkdir -p "$(scratch_for "$dir")"
+  crash_preflight "$(scratch_for "$dir")"
   with_lock
   tree_reset
   rm -f "$SRC/.git/aiopt-holds"
   log "pristine: building db_bench"
   build_db_bench "$dir/build.log" || system_error "pristine does not build (exit $?): see $dir/build.log"
   keep_binary "$(built_db_bench)" "$dir/db_bench"
+  if [ "${AIOPT_CRASH_CUTS}" != 0 ]; then
+    build_ack_writer "$dir/ack-writer" "$dir/build.log" || system_error "the crash check's reader does not build against pristine's library: see $dir/build.log"
+  fi
   exec 9>&-
+  pristine_crash "$dir"
   local runs=${AIOPT_BASELINE_RUNS} scratch
   scratch=$(scratch_for "$dir")/bench
   mkdir -p "$scratch"; require_disk "$scratch"
@@ -69,11 +77,11 @@ stage_pristine() {
   "$BIN/score" --summarize < "$dir/runs.jsonl" | jq -c --argjson coz "$coz" --argjson bperf "$bperf" \
       --argjson threads "$threads" --argjson syncs "$syncs" --arg args "$(bench_args)" \
       --argjson share "${AIOPT_BENCH_OFFERED_LOAD}" --argjson bytes "${bytes_per_op:-null}" --slurpfile runs "$dir/runs.jsonl" \
-      --slurpfile cost "$dir/cost.json" --slurpfile device "$dir/device.json" --slurpfile node "$dir/node.json" '
+      --slurpfile cost "$dir/cost.json" --slurpfile device "$dir/device.json" --slurpfile node "$dir/node.json" --slurpfile crash "$dir/crash.json" '
       . + {offered_load_share: $share,
            offered_bytes_per_sec: (if $bytes == null or $share == 0 or .ops_per_sec == null then null
                                    else (.ops_per_sec * $bytes * $share | floor) end),
-           coz: $coz, bperf: $bperf, cost: $cost[0], device: $device[0], node: $node[0], bench: $runs} |
+           coz: $coz, bperf: $bperf, cost: $cost[0], crash: $crash[0], device: $device[0], node: $node[0], bench: $runs} |
       .limits = {workload: $args, writer_threads: $threads, syncs_every_write: $syncs,
                  device_syncs_per_sec: .device.syncs_per_sec,
                  sync_bound_ops_per_sec: (if $syncs and .device.syncs_per_sec != null then $threads * .device.syncs_per_sec else null end),

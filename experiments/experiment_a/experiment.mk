@@ -63,6 +63,20 @@ AIOPT_CPU_TOLERANCE ?= 0.001
 # databases' filesystem when pristine is measured: the device's sync rate, the
 # bound of the sync workload the report states.
 AIOPT_SYNC_PROBE_SECONDS ?= 2
+# Cuts of each kind in the crash check (bin/stage/crash.sh; 0: no check, and then
+# an edit that loses acknowledged writes can pass; the run records it).  After the
+# gate and before the pairs, the candidate's writes, 4 threads or the workload's,
+# are cut off this many times by a power cut (powercut) with --sync=1 and as many
+# by kill -9 with the WAL on; pristine's build looks for every acknowledged write
+# after each.
+AIOPT_CRASH_CUTS ?= 10
+# The longest time of writing before a cut, ms after the first acknowledged write;
+# each cut's moment is drawn uniformly below it.
+AIOPT_CRASH_WRITE_MS ?= 500
+# Seconds the crash check of one candidate may take, both kinds together; a writer
+# too slow to be cut AIOPT_CRASH_CUTS times each way within it is not checked, and
+# so not valid.
+AIOPT_CRASH_SECONDS ?= 60
 # Latency is measured at a fixed offered load (db_bench --benchmark_write_rate_limit),
 # this share of pristine's saturation throughput, the same for both sides of a pair:
 # at saturation a slower write path lowers p99 (coordinated omission).

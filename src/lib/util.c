@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 const char *progname = "aiopt";
 
@@ -35,6 +36,13 @@ void die(int status, const char *fmt, ...)
 	vmessage(fmt, ap);
 	va_end(ap);
 	exit(status);
+}
+
+double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 void *xrealloc(void *p, size_t n)

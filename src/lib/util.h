@@ -25,6 +25,9 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #include <stdarg.h>
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
+/* Seconds on the monotonic clock: for intervals, never for dates. */
+double now_s(void);
+
 /* The whole of a file or stream, NUL-terminated (length in *len).  NULL with
  * errno set when it cannot be read. */
 char *read_file(const char *path, size_t *len);

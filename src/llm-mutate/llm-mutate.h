@@ -76,6 +76,5 @@ void converse(const struct settings *s, const char *body, struct exchange *x);
 int probe(const struct settings *s, char **msg);
 /* Masks the user:password part of url wherever it appears in text, in place. */
 void mask_userinfo(char *text, const char *url);
-double now_s(void);
 unsigned long long fnv1a(const char *s);
 #endif
