@@ -110,16 +110,26 @@ run_track: TRACKS: "profiller" is not a track (did you mean profiler?); the trac
   [[ "$output" == *"run_track: SEEDS=1-30000: more than 10000 seeds (each a run of hours)" ]]
   # and every other setting in the same pass
   AIOPT_JOBS=0 AIOPT_LAUNCHER=pbs AIOPT_OWN_TREE=yes AIOPT_PROPOSALS_IN_FLIGHT=0 AIOPT_LLM_MAX_FAILURES=x AIOPT_MAX_COST_USD=lots \
-    AIOPT_BUDGET=hours:0 AIOPT_PROFILE_IN_PROMPT=2 AIOPT_CPU_TOLERANCE=5 AIOPT_SYNC_PROBE_SECONDS=0.01 AIOPT_SLURM_BLOCK=yes run "$TOP/bin/run_track.sh" experiment_a --track best_of_n \
+    AIOPT_BUDGET=hours:0 AIOPT_PROFILE_IN_PROMPT=2 AIOPT_CPU_TOLERANCE=5 AIOPT_SYNC_PROBE_SECONDS=0.01 AIOPT_SLURM_BLOCK=yes \
+    AIOPT_CRASH_CUTS=-1 AIOPT_CRASH_WRITE_MS=1e3 AIOPT_CRASH_SECONDS=0 run "$TOP/bin/run_track.sh" experiment_a --track best_of_n \
     --scripted "$TOP/experiments/experiment_a/scripted" --iterations 010x --seed -1
   [ "$status" -eq 2 ]
   for m in "ITERATIONS=010x: a whole number" "SEED=-1: a whole number" "AIOPT_JOBS=0: the number of runs at a time (1 or more)" \
            "AIOPT_LAUNCHER=pbs: use local or slurm" "AIOPT_OWN_TREE=yes: use 0 (the shared tree) or 1 (a tree of the run's own)" \
            "AIOPT_PROPOSALS_IN_FLIGHT=0: the proposals asked for at once" "AIOPT_LLM_MAX_FAILURES=x: the model calls in a row" \
            "AIOPT_MAX_COST_USD=lots: a positive number of US dollars" '"hours:0" is not positive' "AIOPT_PROFILE_IN_PROMPT=2: use 0, 1 or sham" \
-           "AIOPT_CPU_TOLERANCE=5: the share by which instruction counts must differ" "AIOPT_SYNC_PROBE_SECONDS=0.01: seconds of the device's sync probe (0.1 to 60)" "AIOPT_SLURM_BLOCK=yes: use 1"; do
+           "AIOPT_CPU_TOLERANCE=5: the share by which instruction counts must differ" "AIOPT_SYNC_PROBE_SECONDS=0.01: seconds of the device's sync probe (0.1 to 60)" "AIOPT_SLURM_BLOCK=yes: use 1" \
+           "AIOPT_CRASH_CUTS=-1: cuts of each kind in the crash check (0 to 9999; 0: no check)" "AIOPT_CRASH_WRITE_MS=1e3: the longest ms of writing" \
+           "AIOPT_CRASH_SECONDS=0: seconds the crash check of a candidate may take"; do
     [[ "$output" == *"$m"* ]] || { echo "missing: $m"; false; }
   done
+  nothing_written
+  # the user's own build cannot give the crash check its writer: refused unless the check is off
+  AIOPT_BUILD_CMD='make my_bench' run "$TOP/bin/run_track.sh" experiment_a --track best_of_n --scripted "$TOP/experiments/experiment_a/scripted" --check
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"AIOPT_BUILD_CMD builds db_bench its own way, but the crash check links its writer with CMake's librocksdb.a"*"AIOPT_CRASH_CUTS=0"* ]]
+  AIOPT_BUILD_CMD='make my_bench' AIOPT_CRASH_CUTS=0 run "$TOP/bin/run_track.sh" experiment_a --track best_of_n --scripted "$TOP/experiments/experiment_a/scripted" --check
+  [ "$status" -eq 0 ]
   nothing_written
 }
 

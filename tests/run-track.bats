@@ -13,6 +13,7 @@ SRC="$TOP/build/rocksdb-src"
 settings() {
   export AIOPT_COST_ARGS= AIOPT_SYNC_PROBE_SECONDS=0.2 AIOPT_BENCH_DURATION=2 AIOPT_BENCH_READ_SECONDS=1 AIOPT_BASELINE_RUNS=2 AIOPT_BENCH_MIN_PAIRS=2 AIOPT_BENCH_MAX_PAIRS=3 \
          AIOPT_CALIBRATION_PAIRS=2 AIOPT_CONFIRM_PAIRS=2 AIOPT_CONFIRM_DURATION=2 \
+         AIOPT_CRASH_CUTS=2 AIOPT_CRASH_WRITE_MS=200 \
          AIOPT_LLM_BACKOFF_MS=50 AIOPT_RUNS="$BATS_FILE_TMPDIR/runs"
   RUN="$AIOPT_RUNS/experiment_a/baseline/seed-4"
 }
@@ -113,6 +114,10 @@ archived() { [ -f "$RUN/archive.jsonl" ] && [ "$(wc -l < "$RUN/archive.jsonl")" 
   [ "$(ls "$RUN"/c000[23]-*/ | grep -c -E '^(build|test)\.log$')" -eq 0 ]
   [ ! -f "$RUN/confirm.jsonl" ] || [ "$(jq -r .id "$RUN/confirm.jsonl" | sort -u)" = "$first" ]
   [[ "$output" == *"duplicate of $first ("* ]]
+  # the first candidate passed the crash check before its pairs (2 power cuts, 2 kills), as pristine did once for the run
+  [ "$(jq -s -c 'map(.crash | if . == null then null else [.power.cuts_done, .power.violation, .crash.cuts_done, .crash.violation] end)' "$RUN/archive.jsonl")" = \
+    '[[2,null,2,null],null,null]' ]
+  [ "$(jq -c '[.power.cuts_done, .power.violation, .crash.cuts_done, .crash.violation]' "$RUN/pristine/crash.json")" = '[2,null,2,null]' ]
   # scalar track: no profile was taken
   [ "$(jq -s 'map(has("coz")) | any' "$RUN/archive.jsonl")" = false ]
   # only archived candidates keep a directory
