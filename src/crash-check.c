@@ -3,9 +3,10 @@
  * it off: --mode power cuts the power under the database (powercut drops every
  * byte no sync of its own file made durable), --mode crash kills it with SIGKILL.
  * After each cut pristine's reader (--reader, pristine's ack-writer) reopens the
- * database and looks for every write the writer acknowledged, in every round so
- * far.  Writes one JSON object: the cuts, the keys acknowledged and found, the
- * seconds, and "violation", the first acknowledged write missing, else null.
+ * database and looks for every write the writer acknowledged before it, and after
+ * the last cut for every write of every round.  Writes one JSON object: the cuts,
+ * the keys acknowledged and found (after the last cut), the seconds, and
+ * "violation", the first acknowledged write missing, else null.
  *
  * The verdict's figures are this program's: the writer's acknowledgements come on
  * a pipe, each timestamped here when read, and are checked as they come (each
@@ -230,6 +231,7 @@ static void run_round(struct round *r, int ack_fd, long cut_no, long *files, lon
 	for (;;) {
 		double now = now_s();
 		if (!cut && first_ack > 0 && now >= r->cut_at) {
+			r->cut_at = now;
 			if (mode == 0)
 				layer_cut(files, bytes);
 			kill_descendants();
@@ -278,15 +280,17 @@ static void run_round(struct round *r, int ack_fd, long cut_no, long *files, lon
 	}
 }
 
-/* Pristine's reader over every round so far: how many of each thread's acknowledged
- * writes the database holds.  Sets violation at the first missing one. */
-static void read_back(long cut_no, long *acked, long *found)
+/* Pristine's reader: how many of each thread's acknowledged writes the database
+ * holds, of the last round (after each cut) or of every round (ALL: after the
+ * last, so a write lost after its own cut is found missing too, without reading
+ * every round again at every cut).  Sets violation at the first missing one. */
+static void read_back(long cut_no, int all, long *acked, long *found)
 {
 	char *acks_path = xasprintf("%s/acks.txt", work);
 	FILE *acks = fopen(acks_path, "w");
 	if (!acks)
 		die(EXIT_SYSTEM, "%s: %s", acks_path, strerror(errno));
-	for (long i = 0; i < nrounds; i++)
+	for (long i = all ? 0 : nrounds - 1; i < nrounds; i++)
 		for (int t = 0; t < MAX_THREADS; t++)
 			if (rounds[i].number >= 0 && rounds[i].t[t].n > 0)
 				fprintf(acks, "%ld %d %ld\n", rounds[i].number, t, rounds[i].t[t].n);
@@ -342,23 +346,28 @@ static void read_back(long cut_no, long *acked, long *found)
 	}
 	*acked = *found = 0;
 	long missing = 0, r, t, n, got, first;
+	char key[1100];
 	struct round *cut_round = &rounds[nrounds - 1];
 	char *miss = NULL;
 	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		if (sscanf(line, "%ld %ld %ld %ld %ld", &r, &t, &n, &got, &first) != 5 || t < 0 || t >= MAX_THREADS)
-			die(EXIT_SYSTEM, "pristine's reader wrote \"%.80s\", not \"ROUND THREAD ACKED FOUND FIRST\"", line);
+		if (sscanf(line, "%ld %ld %ld %ld %ld %1099s", &r, &t, &n, &got, &first, key) != 6 || t < 0 || t >= MAX_THREADS)
+			die(EXIT_SYSTEM, "pristine's reader wrote \"%.80s\", not \"ROUND THREAD ACKED FOUND FIRST KEY\"", line);
 		*acked += n;
 		*found += got;
 		missing += n - got;
 		if (got < n && !miss) {
 			struct round *own = NULL;
-			for (long i = 0; i < nrounds; i++)
+			for (long i = all ? 0 : nrounds - 1; i < nrounds; i++)
 				if (rounds[i].number == r)
 					own = &rounds[i];
+			/* An acknowledgement read after the cut was ordered was written before it
+			 * took effect: the write's sync had returned (after a cut, syncs fail). */
 			double before = own && first < own->t[t].n ? own->cut_at - own->t[t].at[first] : 0;
-			miss = xasprintf("write %ld of thread %ld (key %04ld%02ld%010ld) was acknowledged %.3f s before %s, "
+			char *when = before >= 0.0005 ? xasprintf("%.3f s before", before) : xstrdup("as the writer was cut, just before");
+			miss = xasprintf("write %ld of thread %ld (key %s) was acknowledged %s %s, "
 					 "and pristine's build does not find it with its value after reopening the database",
-					 first, t, r, t, first, before, own == cut_round ? "the cut" : "an earlier cut, and survived it");
+					 first, t, key, when, own == cut_round ? "the cut" : "an earlier cut, and survived it");
+			free(when);
 		}
 	}
 	if (miss)
@@ -446,8 +455,10 @@ int main(int argc, char **argv)
 		done++;
 		run_cut(done, argv + first, argc - first, &files, &bytes);
 		if (!violation)
-			read_back(done, &acked, &found);
+			read_back(done, 0, &acked, &found);
 	}
+	if (!violation && done > 0)
+		read_back(done, 1, &acked, &found);
 	cJSON *out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "mode", modes[mode]);
 	cJSON_AddNumberToObject(out, "cuts", (double)cuts);

@@ -239,7 +239,7 @@ past_gate() {
 @test "a sync skipped when the write group holds several writers: invalid by a power cut, and by the kernel's count of syncs" {
   crashed c0009-groupsync "$EDITS/skips-sync-in-group.md" sync
   [ "$(jq -c '[.error.stage, .crash.power.violation == .error.message, .crash.crash.violation]' <<<"$r")" = '["contract",true,null]' ]
-  [[ "$m" == "power cut "*" of 6: write "*" of thread "*" was acknowledged "*" s before the cut, and pristine's build does not find it with its value after reopening the database; "*" acknowledged writes are missing" ]]
+  [[ "$m" == "power cut "*" of 6: write "*" of thread "*" was acknowledged "*" cut"*", and pristine's build does not find it with its value after reopening the database; "*" acknowledged writes are missing" ]]
   # without the crash check, the kernel's count of the benchmark's own runs
   past_gate c0009-groupsync "$EDITS/skips-sync-in-group.md" sync AIOPT_CRASH_CUTS=0
   [ "$(jq -c .crash <<<"$r")" = null ]
@@ -255,8 +255,8 @@ past_gate() {
 
 @test "the WAL append skipped only under the benchmark: invalid by a kill -9 (the writer reads like db_bench), and by what pristine reads back or the kernel's bytes" {
   crashed c0010-benchwal "$EDITS/skips-wal-when-benchmarked.md" l0
-  [[ "$m" == "kill -9 "*" of 6: write "*" was acknowledged "*" before the cut, and pristine's build does not find it"* ||
-     "$m" == "power cut "*" of 6: write "*" was acknowledged "*" before the cut, and pristine's build does not find it"* ]]
+  [[ "$m" == "kill -9 "*" of 6: write "*" was acknowledged "*" cut"*", and pristine's build does not find it"* ||
+     "$m" == "power cut "*" of 6: write "*" was acknowledged "*" cut"*", and pristine's build does not find it"* ]]
   past_gate c0010-benchwal "$EDITS/skips-wal-when-benchmarked.md" l0 AIOPT_CRASH_CUTS=0
   [[ "$m" == "the candidate's run of pair 1 acknowledged "*" writes, but pristine's db_bench found "*" keys in its database after a reopen: "*" missing, where repeated random keys explain at most "* ||
      "$m" == "the candidate's run of pair 1 wrote "*" bytes per acknowledged write (kernel-counted), pristine's "*"so not every write's WAL record reached the WAL file" ]]
@@ -268,7 +268,7 @@ past_gate() {
 @test "a group's WAL record held back for the next group, a directory synced in place of the WAL, the WAL skipped and the memtable flushed at close: acknowledged writes lost across a cut, invalid before any pair" {
   crashed c0013-heldback "$EDITS/holds-back-group-append.md" sync
   [ "$(jq -c '[.error.stage, .crash.power.cuts, (.bench == null), ([.crash.power.violation, .crash.crash.violation] | index(.error.message) != null)]' <<<"$r")" = '["contract",6,true,true]' ]
-  [[ "$m" =~ ^(power\ cut|kill\ -9)\ [1-6]\ of\ 6:\ write\ [0-9]+\ of\ thread\ [0-3]\ \(key\ [0-9]{16}\)\ was\ acknowledged\ [0-9.]+\ s\ before\ (the\ cut|an\ earlier\ cut,\ and\ survived\ it),\ and\ pristine\'s\ build\ does\ not\ find\ it\ with\ its\ value\ after\ reopening\ the\ database\;\ [0-9]+\ of\ [0-9]+\ acknowledged\ writes\ are\ missing$ ]]
+  [[ "$m" =~ ^(power\ cut|kill\ -9)\ [1-6]\ of\ 6:\ write\ [0-9]+\ of\ thread\ [0-3]\ \(key\ [0-9]{16}\)\ was\ acknowledged\ ([0-9.]+\ s|as\ the\ writer\ was\ cut,\ just)\ before\ (the\ cut|an\ earlier\ cut,\ and\ survived\ it),\ and\ pristine\'s\ build\ does\ not\ find\ it\ with\ its\ value\ after\ reopening\ the\ database\;\ [0-9]+\ of\ [0-9]+\ acknowledged\ writes\ are\ missing$ ]]
   # the writer's and the harness's figures: each kind's cuts, keys acknowledged and found, time, flags as the benchmark's
   [ "$(jq -c '.crash.power | [.cuts_done >= 1, .keys_acknowledged > .keys_found or .violation == null, .seconds > 0, (.flags | test("--sync=1") and test("--threads=4") and test("--benchmarks=fillrandom,stats"))]' <<<"$r")" = '[true,true,true,true]' ]
   # the fsync of the WAL's directory, counted by the kernel as a sync, makes nothing of the WAL durable: a power cut shows it, a kill does not

@@ -20,9 +20,9 @@
  * first error.  --duration ends it without a close (a clean close flushes the
  * memtable and would hide what a crash loses).
  * Reading: lines "R T N" on stdin (round R's thread T had N writes acknowledged);
- * for each, "R T N FOUND FIRST" on stdout: how many of writes 0..N-1 are in the
- * database with their value, and the first one that is not (-1: none); or one line
- * "unopenable MESSAGE" when the database does not open. */
+ * for each, "R T N FOUND FIRST KEY" on stdout: how many of writes 0..N-1 are in
+ * the database with their value, and the first one that is not (-1: none) and its
+ * key (-: none); or one line "unopenable MESSAGE" when the database does not open. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -276,6 +276,7 @@ static int check(void)
 	long r, t, n;
 	while (key && value && scanf("%ld %ld %ld", &r, &t, &n) == 3) {
 		long found = 0, first = -1;
+		char *first_key = NULL;
 		for (long s = 0; s < n; s++) {
 			key_of(key, r, t, s);
 			value_of(value, key);
@@ -287,11 +288,14 @@ static int check(void)
 			}
 			if (got && len == (size_t)cfg.value_size && memcmp(got, value, len) == 0)
 				found++;
-			else if (first < 0)
+			else if (first < 0) {
 				first = s;
+				first_key = strndup(key, (size_t)cfg.key_size);
+			}
 			rocksdb_free(got);
 		}
-		printf("%ld %ld %ld %ld %ld\n", r, t, n, found, first);
+		printf("%ld %ld %ld %ld %ld %s\n", r, t, n, found, first, first_key ? first_key : "-");
+		free(first_key);
 	}
 	rocksdb_readoptions_destroy(ro);
 	rocksdb_close(db);
