@@ -14,7 +14,8 @@ setup() {
   eval "$(make -s --no-print-directory -C "$TOP" experiment-env)"
   export ROCKSDB_SRC="$BATS_TEST_TMPDIR/src" ROCKSDB_TSAN="$BATS_TEST_TMPDIR/tsan" AIOPT_TREE_LOCK="$BATS_TEST_TMPDIR/tree.lock"
   export AIOPT_TARGET_FILES=prog.c AIOPT_BUILD_CMD='install -m 755 prog.c my_bench' AIOPT_BENCH_BIN="$ROCKSDB_SRC/my_bench"
-  export AIOPT_RUN_BCOZ=0 AIOPT_RUN_BPERF=0 AIOPT_BASELINE_RUNS=1 AIOPT_CALIBRATION_PAIRS=2
+  # the user's own build: no librocksdb.a for the crash check's writer
+  export AIOPT_RUN_BCOZ=0 AIOPT_RUN_BPERF=0 AIOPT_BASELINE_RUNS=1 AIOPT_CALIBRATION_PAIRS=2 AIOPT_CRASH_CUTS=0
   export AIOPT_BENCH_MIN_PAIRS=2 AIOPT_BENCH_MAX_PAIRS=2 AIOPT_BENCH_READ_SECONDS=0 AIOPT_CONFIRM_PAIRS=2 AIOPT_CONFIRM_DURATION=1
   export AIOPT_METRICS_JSON=metrics.json
   export AIOPT_BENCH_CMD='case $1 in */pristine/*) o=1000 ;; *) if grep -q GAIN_A "$1" && grep -q GAIN_C "$1"; then o=1100; else o=990; fi ;; esac
