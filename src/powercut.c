@@ -442,6 +442,7 @@ static struct fuse *mount_layer(const char *backing, const char *mountpoint)
 	char *argv[] = { (char *)progname, NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
 	struct fuse *f = fuse_new(&args, &ops, sizeof ops, NULL);
+	fuse_opt_free_args(&args);
 	if (!f)
 		die(EXIT_SYSTEM, "cannot start a FUSE file system");
 	if (fuse_mount(f, mountpoint) != 0)
@@ -497,13 +498,17 @@ static int check(const char *dir)
 	char *argv[] = { (char *)progname, NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
 	struct fuse *f = fuse_new(&args, &ops, sizeof ops, NULL);
+	fuse_opt_free_args(&args);
 	int ok = f && fuse_mount(f, mnt) == 0;
 	if (ok)
 		fuse_unmount(f);
 	if (f)
 		fuse_destroy(f);
+	close(root_fd);
 	rmdir(mnt);
 	rmdir(backing);
+	free(mnt);
+	free(backing);
 	if (!ok)
 		die(EXIT_SYSTEM, "a FUSE file system cannot be mounted under %s here (/dev/fuse missing or not usable, or no fusermount3: apt-get install fuse3)", dir);
 	printf("powercut: a power-cut layer mounts under %s\n", dir);
