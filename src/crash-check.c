@@ -363,10 +363,11 @@ static void read_back(long cut_no, int all, long *acked, long *found)
 			/* An acknowledgement read after the cut was ordered was written before it
 			 * took effect: the write's sync had returned (after a cut, syncs fail). */
 			double before = own && first < own->t[t].n ? own->cut_at - own->t[t].at[first] : 0;
-			char *when = before >= 0.0005 ? xasprintf("%.3f s before", before) : xstrdup("as the writer was cut, just before");
-			miss = xasprintf("write %ld of thread %ld (key %s) was acknowledged %s %s, "
+			const char *which = own == cut_round ? "the cut" : "an earlier cut";
+			char *when = before >= 0.0005 ? xasprintf("%.3f s before %s", before, which) : xasprintf("at the moment of %s", which);
+			miss = xasprintf("write %ld of thread %ld (key %s) was acknowledged %s%s, "
 					 "and pristine's build does not find it with its value after reopening the database",
-					 first, t, key, when, own == cut_round ? "the cut" : "an earlier cut, and survived it");
+					 first, t, key, when, own == cut_round ? "" : " and found after it");
 			free(when);
 		}
 	}

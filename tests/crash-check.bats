@@ -25,7 +25,7 @@ check() {
   check power nosync
   [ "$status" -eq 0 ]
   [ "$(jq -c '[.cuts_done, .keys_found < .keys_acknowledged, .layer.bytes_dropped > 0]' <<<"$output")" = '[1,true,true]' ]
-  [[ "$(jq -r .violation <<<"$output")" =~ ^power\ cut\ 1\ of\ 3:\ write\ 0\ of\ thread\ 0\ \(key\ 0/0/0\)\ was\ acknowledged\ ([0-9.]+\ s|as\ the\ writer\ was\ cut,\ just)\ before\ the\ cut,\ and\ pristine\'s\ build\ does\ not\ find\ it\ with\ its\ value\ after\ reopening\ the\ database\;\ ([0-9]+)\ of\ ([0-9]+)\ acknowledged\ writes\ are\ missing$ ]]
+  [[ "$(jq -r .violation <<<"$output")" =~ ^power\ cut\ 1\ of\ 3:\ write\ 0\ of\ thread\ 0\ \(key\ 0/0/0\)\ was\ acknowledged\ ([0-9.]+\ s\ before|at\ the\ moment\ of)\ the\ cut,\ and\ pristine\'s\ build\ does\ not\ find\ it\ with\ its\ value\ after\ reopening\ the\ database\;\ ([0-9]+)\ of\ ([0-9]+)\ acknowledged\ writes\ are\ missing$ ]]
   # every acknowledged line was unsynced: all of them are gone
   [ "${BASH_REMATCH[2]}" = "${BASH_REMATCH[3]}" ]
 }
