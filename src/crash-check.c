@@ -46,7 +46,7 @@ static const double FIRST_ACK_SECONDS = 30, DRAIN_SECONDS = 10, READER_SECONDS =
 
 static const char *const modes[] = { "power", "crash", NULL };
 static int mode;                 /* 0 power, 1 crash */
-static long cuts = 10, write_ms = 500, seed = 1;
+static long cuts = 20, write_ms = 500, seed = 1;
 static double budget_seconds = 60;
 static const char *work, *reader, *layer, *flags_text = "", *log_path;
 

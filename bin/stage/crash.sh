@@ -8,8 +8,8 @@
 # shellcheck shell=bash
 
 # The workload's db_bench flags for one promise: --sync as the promise needs it,
-# and at least 4 writer threads (write groups of several writers are where the
-# edits that lose writes act).  Everything else as the benchmark has it, in its
+# the WAL on (the promise is the WAL's), and at least 4 writer threads (write
+# groups of several writers are where the edits that lose writes act).  Everything else as the benchmark has it, in its
 # order, so the writer opens the database as the benchmark does and its command
 # line reads like the benchmark's.
 crash_args() {   # SYNC(0|1)
@@ -20,6 +20,8 @@ crash_args() {   # SYNC(0|1)
       out+=("--threads=@threads@"); seen_threads=1
     elif [[ $w =~ ^--?(no)?sync(=.*)?$ ]]; then
       out+=("--sync=$sync"); seen_sync=1
+    elif [[ $w =~ ^--?(no)?disable_wal(=.*)?$ ]]; then
+      out+=("--disable_wal=0")
     else
       out+=("$w")
     fi

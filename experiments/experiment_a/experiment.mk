@@ -69,7 +69,7 @@ AIOPT_SYNC_PROBE_SECONDS ?= 2
 # are cut off this many times by a power cut (powercut) with --sync=1 and as many
 # by kill -9 with the WAL on; pristine's build looks for every acknowledged write
 # after each.
-AIOPT_CRASH_CUTS ?= 10
+AIOPT_CRASH_CUTS ?= 20
 # The longest time of writing before a cut, ms after the first acknowledged write;
 # each cut's moment is drawn uniformly below it.
 AIOPT_CRASH_WRITE_MS ?= 500
