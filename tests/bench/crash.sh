@@ -5,8 +5,9 @@
 # cut must keep every acknowledged write: a miss here is the check's fault.  Then a
 # candidate's check at the experiment's settings (AIOPT_CRASH_CUTS, its time), and
 # the layer's overhead: CRASH_OVERHEAD_RUNS db_bench runs of the l0 workload on the
-# disk and on the layer, interleaved.  Needs RocksDB built (make rocksdb-release).
-# ~20 min with the defaults.
+# disk and on the layer, interleaved; and what a single cut catches of two
+# constructed edits (tests/fixtures/edits).  Needs RocksDB built (make
+# rocksdb-release).  ~20 min with the defaults.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SCRIPT=bench-crash
@@ -55,8 +56,27 @@ export AIOPT_BENCH_WORKLOAD=l0
 r=$(crash_promises "$work/ack-writer" "$work/ack-writer" "$work/candidate" 2)
 echo "a candidate's check (AIOPT_CRASH_CUTS=$AIOPT_CRASH_CUTS each way, AIOPT_CRASH_SECONDS=$AIOPT_CRASH_SECONDS): $(jq '.power.seconds + .crash.seconds | . * 10 | round / 10' <<<"$r") s"
 
+# What one cut catches: the constructed edits that lose writes only in part of the
+# time, each cut alone on a fresh database (CRASH_CATCH_RUNS runs, their own seeds).
+catch_runs=${CRASH_CATCH_RUNS:-20}
+export AIOPT_BENCH_WORKLOAD=sync
+for edit in syncs-directory-for-groups holds-back-group-append; do
+  ( with_lock; tree_reset; rm -f "$SRC/.git/aiopt-holds"
+    "$BIN/apply-diff" --tree "$SRC" --allow "$AIOPT_TARGET_FILES" --raw < "$TOP/tests/fixtures/edits/$edit.md" > /dev/null
+    cmake --build "$RELEASE" --target rocksdb -j "$(nproc)" > "$work/$edit.log" 2>&1
+    build_ack_writer "$work/$edit" "$work/$edit.log" || system_error "$edit: ack-writer does not build: see $work/$edit.log"
+    tree_reset )
+  caught=0
+  for i in $(seq "$catch_runs"); do
+    r=$(AIOPT_CRASH_CUTS=1 crash_check power "$work/$edit" "$work/ack-writer" "$work/catch" "$i" 30)
+    [ "$(jq '.violation != null' <<<"$r")" = false ] || caught=$((caught + 1))
+  done
+  echo "$edit: caught by $caught of $catch_runs single power cuts (sync workload's flags)"
+  rm -f "$work/$edit"
+done
+
 # The layer's overhead: the l0 workload's db_bench on the disk and on the layer.
-export AIOPT_BENCH_DURATION=${CRASH_OVERHEAD_SECONDS:-5}
+export AIOPT_BENCH_WORKLOAD=l0 AIOPT_BENCH_DURATION=${CRASH_OVERHEAD_SECONDS:-5}
 on_layer() {   # LOG
   mkdir -p "$work/ov/disk" "$work/ov/mnt"; rm -rf "$work/ov/disk/"*
   mkfifo "$work/ov/ctl"
