@@ -18,7 +18,7 @@ load helpers/common
 
 settings() {
   export AIOPT_COST_ARGS= AIOPT_SYNC_PROBE_SECONDS=0.2 AIOPT_BENCH_DURATION=2 AIOPT_BASELINE_RUNS=2 AIOPT_BENCH_MIN_PAIRS=3 AIOPT_BENCH_MAX_PAIRS=3 \
-         AIOPT_CALIBRATION_PAIRS=2 AIOPT_CONFIRM_PAIRS=3 AIOPT_CONFIRM_DURATION=3 \
+         AIOPT_CALIBRATION_PAIRS=2 AIOPT_CONFIRM_PAIRS=3 AIOPT_CONFIRM_DURATION=3 AIOPT_CRASH_CUTS=2 AIOPT_CRASH_WRITE_MS=200 \
          AIOPT_LLM_BACKOFF_MS=50 AIOPT_RUNS="$BATS_FILE_TMPDIR/runs" AIOPT_METRICS_JSON=metrics.json
   # Real db_bench; ops/s and p99 from its output.  Never scaled: pristine's runs
   # and the A/A copy's (pristine/), seed 1's confirmation (confirm/), seed 2's
