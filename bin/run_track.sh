@@ -826,7 +826,7 @@ for ((i = first_missing; i <= iterations; i++)); do
   mv "$run/.proposal-$i.json" "$cand/record.json"
   run_stage apply
   if jq -e '.error.stage == "novelty" and .asked_again == null' "$cand/apply.json" > /dev/null; then ask_again; fi
-  for stage in build test bench coz bperf score; do run_stage "$stage"; done
+  for stage in build test crash bench coz bperf score; do run_stage "$stage"; done
   # A candidate that passes screening as the run's best so far is measured again
   # before anything calls it better.
   if jq "${JQ_RECORDS[@]}" -e --argjson best "$(best_screened)" 'include "records"; passed_screening and .score.comparable_score > $best' \
