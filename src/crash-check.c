@@ -277,31 +277,40 @@ static void run_round(struct round *r, int ack_fd, long cut_no, long *files, lon
 				r->cut_at = at + uniform() * (double)write_ms / 1000;
 			}
 		}
+		if (violation) {   /* the acknowledgements broke their order: no cut can tell more */
+			kill_descendants();
+			return;
+		}
 	}
 }
 
-/* Pristine's reader: how many of each thread's acknowledged writes the database
- * holds, of the last round (after each cut) or of every round (ALL: after the
- * last, so a write lost after its own cut is found missing too, without reading
- * every round again at every cut).  Sets violation at the first missing one. */
-static void read_back(long cut_no, int all, long *acked, long *found)
+/* The rounds to read back, one "ROUND THREAD ACKNOWLEDGED" line a thread, in a
+ * file of WORK: the last round, or every round (ALL).  Returns its path. */
+static char *acks_file(int all)
 {
-	char *acks_path = xasprintf("%s/acks.txt", work);
-	FILE *acks = fopen(acks_path, "w");
+	char *path = xasprintf("%s/acks.txt", work);
+	FILE *acks = fopen(path, "w");
 	if (!acks)
-		die(EXIT_SYSTEM, "%s: %s", acks_path, strerror(errno));
+		die(EXIT_SYSTEM, "%s: %s", path, strerror(errno));
 	for (long i = all ? 0 : nrounds - 1; i < nrounds; i++)
 		for (int t = 0; t < MAX_THREADS; t++)
 			if (rounds[i].number >= 0 && rounds[i].t[t].n > 0)
 				fprintf(acks, "%ld %d %ld\n", rounds[i].number, t, rounds[i].t[t].n);
 	if (fclose(acks) != 0)
-		die(EXIT_SYSTEM, "%s: %s", acks_path, strerror(errno));
+		die(EXIT_SYSTEM, "%s: %s", path, strerror(errno));
+	return path;
+}
+
+/* Pristine's reader over the database with ACKS on its stdin: all it printed,
+ * within READER_SECONDS; the check cannot go on without it. */
+static char *reader_output(const char *acks, long cut_no)
+{
 	int out[2];
 	if (pipe2(out, O_CLOEXEC))
 		die(EXIT_SYSTEM, "pipe: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid == 0) {
-		int in = open(acks_path, O_RDONLY);
+		int in = open(acks, O_RDONLY);
 		dup2(in, 0);
 		dup2(out[1], 1);
 		char *argv[256] = { (char *)reader, "--check", xasprintf("--db=%s", disk_dir) };
@@ -316,7 +325,6 @@ static void read_back(long cut_no, int all, long *acked, long *found)
 	close(out[1]);
 	char *text = NULL;
 	size_t len = 0;
-	FILE *f = fdopen(out[0], "r");
 	double deadline = now_s() + READER_SECONDS;
 	struct pollfd p = { out[0], POLLIN, 0 };
 	while (now_s() < deadline && poll(&p, 1, 1000) >= 0) {
@@ -330,53 +338,68 @@ static void read_back(long cut_no, int all, long *acked, long *found)
 		memcpy(text + len, chunk, (size_t)n);
 		text[len += (size_t)n] = '\0';
 	}
+	int late = now_s() >= deadline, st;
 	kill(pid, SIGKILL);
-	int st;
 	waitpid(pid, &st, 0);
-	fclose(f);
+	close(out[0]);
+	if (late)
+		die(EXIT_SYSTEM, "pristine's reader (%s) did not finish within %.0f s after cut %ld", reader, READER_SECONDS, cut_no);
 	if (!text || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		die(EXIT_SYSTEM, "pristine's reader (%s) failed after cut %ld (exit %d)", reader, cut_no,
 		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	return text;
+}
+
+/* The first write of round R's thread T that the reader did not find, in words:
+ * its key, and how long before which cut it was acknowledged. */
+static char *missing_write(long r, long t, long first, const char *key)
+{
+	struct round *own = NULL, *cut_round = &rounds[nrounds - 1];
+	for (long i = 0; i < nrounds; i++)
+		if (rounds[i].number == r)
+			own = &rounds[i];
+	/* An acknowledgement read after the cut was ordered was written before it took
+	 * effect: the write's sync had returned (after a cut, syncs fail). */
+	double before = own && first < own->t[t].n ? own->cut_at - own->t[t].at[first] : 0;
+	const char *which = own == cut_round ? "the cut" : "an earlier cut";
+	char *when = before >= 0.0005 ? xasprintf("%.3f s before %s", before, which) : xasprintf("at the moment of %s", which);
+	char *miss = xasprintf("write %ld of thread %ld (key %s) was acknowledged %s%s, "
+			       "and pristine's build does not find it with its value after reopening the database",
+			       first, t, key, when, own == cut_round ? "" : " and found after it");
+	free(when);
+	return miss;
+}
+
+/* Pristine's reader: how many of each thread's acknowledged writes the database
+ * holds, of the last round (after each cut) or of every round (ALL: after the
+ * last, so a write lost after its own cut is found missing too, without reading
+ * every round again at every cut).  Sets violation at the first missing one. */
+static void read_back(long cut_no, int all, long *acked, long *found)
+{
+	char *acks = acks_file(all), *text = reader_output(acks, cut_no), *miss = NULL;
 	if (strncmp(text, "unopenable ", 11) == 0) {
 		text[strcspn(text, "\n")] = '\0';
 		broken("cut %ld of %ld: pristine's build cannot open the database after it: %.300s", cut_no, cuts, text + 11);
-		free(text);
-		free(acks_path);
-		return;
-	}
-	*acked = *found = 0;
-	long missing = 0, r, t, n, got, first;
-	char key[1100];
-	struct round *cut_round = &rounds[nrounds - 1];
-	char *miss = NULL;
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		if (sscanf(line, "%ld %ld %ld %ld %ld %1099s", &r, &t, &n, &got, &first, key) != 6 || t < 0 || t >= MAX_THREADS)
-			die(EXIT_SYSTEM, "pristine's reader wrote \"%.80s\", not \"ROUND THREAD ACKED FOUND FIRST KEY\"", line);
-		*acked += n;
-		*found += got;
-		missing += n - got;
-		if (got < n && !miss) {
-			struct round *own = NULL;
-			for (long i = all ? 0 : nrounds - 1; i < nrounds; i++)
-				if (rounds[i].number == r)
-					own = &rounds[i];
-			/* An acknowledgement read after the cut was ordered was written before it
-			 * took effect: the write's sync had returned (after a cut, syncs fail). */
-			double before = own && first < own->t[t].n ? own->cut_at - own->t[t].at[first] : 0;
-			const char *which = own == cut_round ? "the cut" : "an earlier cut";
-			char *when = before >= 0.0005 ? xasprintf("%.3f s before %s", before, which) : xasprintf("at the moment of %s", which);
-			miss = xasprintf("write %ld of thread %ld (key %s) was acknowledged %s%s, "
-					 "and pristine's build does not find it with its value after reopening the database",
-					 first, t, key, when, own == cut_round ? "" : " and found after it");
-			free(when);
+	} else {
+		long missing = 0, r, t, n, got, first;
+		char key[1100];
+		*acked = *found = 0;
+		for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+			if (sscanf(line, "%ld %ld %ld %ld %ld %1099s", &r, &t, &n, &got, &first, key) != 6 || t < 0 || t >= MAX_THREADS)
+				die(EXIT_SYSTEM, "pristine's reader wrote \"%.80s\", not \"ROUND THREAD ACKED FOUND FIRST KEY\"", line);
+			*acked += n;
+			*found += got;
+			missing += n - got;
+			if (got < n && !miss)
+				miss = missing_write(r, t, first, key);
 		}
+		if (miss)
+			broken("%s %ld of %ld: %s; %ld of %ld acknowledged writes are missing",
+			       mode == 0 ? "power cut" : "kill -9", cut_no, cuts, miss, missing, *acked);
 	}
-	if (miss)
-		broken("%s %ld of %ld: %s; %ld of %ld acknowledged writes are missing",
-		       mode == 0 ? "power cut" : "kill -9", cut_no, cuts, miss, missing, *acked);
 	free(miss);
 	free(text);
-	free(acks_path);
+	free(acks);
 }
 
 static void run_cut(long cut_no, char **cmd, int ncmd, long *files, long long *bytes)

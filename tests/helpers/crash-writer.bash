@@ -6,7 +6,7 @@
 #   crash-writer.bash --check --db=DIR < "R T N" lines    read back: "R T N FOUND FIRST KEY"
 # sync: each line fsync'd before it is acknowledged; nosync: not; detach: also
 # starts a process in a session of its own that writes DIR/../detached.pid and
-# lives on; skip: acknowledges 0 then 2.
+# lives on; skip: acknowledges 1 first (write 0 never acknowledged).
 set -u
 if [ "$1" = --check ]; then
   db=${2#--db=}
@@ -25,10 +25,10 @@ if [ "$how" = detach ]; then
   setsid bash -c 'echo $$ > "$1/../detached.pid"; exec 3>&-; while :; do sleep 0.05; done' _ "$db" < /dev/null > /dev/null 2>&1 &
 fi
 s=0
+[ "$how" != skip ] || s=1
 while :; do
   echo "$r 0 $s" >> "$db/log"
   [ "$how" = nosync ] || sync "$db/log"
-  if [ "$how" = skip ] && [ "$s" = 1 ]; then s=2; echo "$r 0 $s" >> "$db/log"; sync "$db/log"; fi
   echo "0 $s" >&3
   s=$((s + 1))
 done
