@@ -255,7 +255,7 @@ past_gate() {
        and .kernel.write_calls / .kernel.durable_sync_calls <= 1.25' <<<"$r")" = true ]
 }
 
-@test "the WAL append skipped only under the benchmark: invalid by a kill -9 (the writer reads like db_bench), and by what pristine reads back or the kernel's bytes" {
+@test "the WAL append skipped only under the benchmark: invalid by the crash check (the writer reads like db_bench), and by what pristine reads back or the kernel's bytes" {
   crashed c0010-benchwal "$EDITS/skips-wal-when-benchmarked.md" l0
   [[ "$m" == "kill -9 "*" of 10: write "*" was acknowledged "*" cut"*", and pristine's build does not find it"* ||
      "$m" == "power cut "*" of 10: write "*" was acknowledged "*" cut"*", and pristine's build does not find it"* ]]
