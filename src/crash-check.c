@@ -37,6 +37,7 @@
 
 #include "lib/jsonl.h"
 #include "lib/opts.h"
+#include "lib/rng.h"
 #include "lib/util.h"
 
 enum { MAX_THREADS = 64, MAX_ROUNDS = 10000 };
@@ -64,14 +65,16 @@ static char *db_dir, *disk_dir;  /* the writer's path, and where the bytes are *
 static pid_t layer_pid = -1;
 static FILE *layer_in, *layer_out;
 
+/* The cut moments are a function of --seed alone. */
 static double uniform(void)
 {
-	/* xorshift64*: the cut moments are a function of --seed alone. */
-	static unsigned long long x;
-	if (!x)
-		x = 0x9E3779B97F4A7C15ULL ^ (unsigned long long)seed;
-	x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
-	return (double)((x * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+	static uint64_t state;
+	static int seeded;
+	if (!seeded) {
+		state = (uint64_t)seed;
+		seeded = 1;
+	}
+	return rng_uniform(&state);
 }
 
 /* Every process under this one but the layer: SIGKILL, until none is left. */

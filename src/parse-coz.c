@@ -25,6 +25,7 @@
 #include "lib/source.h"
 #include "lib/stats.h"
 #include "lib/strmap.h"
+#include "lib/rng.h"
 #include "lib/util.h"
 #include "parse-coz/parse-coz.h"
 
@@ -198,14 +199,6 @@ static size_t analyse(struct profile *p, const struct options *o, struct line_re
  * same interval. */
 enum { BOOTSTRAP_RESAMPLES = 200 };
 
-static uint64_t splitmix64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
-
 static double max_speedup_of(struct line_result *res, size_t n)
 {
 	double best = NAN;
@@ -238,7 +231,7 @@ static void bootstrap_max_speedup(struct profile *p, const struct options *o, do
 	for (int b = 0; b < BOOTSTRAP_RESAMPLES; b++) {
 		memset(weight, 0, ne * sizeof *weight);
 		for (size_t i = 0; i < ne; i++)
-			weight[splitmix64(&rng) % ne]++;
+			weight[rng_next(&rng) % ne]++;
 		for (size_t i = 0; i < ncells; i++) {
 			cells[i] = real[i];
 			cells[i].delta = cells[i].duration = cells[i].arrivals = cells[i].departures = 0;

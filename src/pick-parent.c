@@ -23,6 +23,7 @@
 #include "lib/jsonl.h"
 #include "lib/lines.h"
 #include "lib/opts.h"
+#include "lib/rng.h"
 #include "lib/util.h"
 
 /* PRISTINE is the best-of-N control: every child's parent is pristine, so the run
@@ -37,23 +38,10 @@ struct settings {
 	long tournament_size, islands, migrate_every;
 };
 
-/* splitmix64: small, fast, and the same on every machine. */
-static uint64_t next_random(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static double uniform(uint64_t *state)
-{
-	return (double)(next_random(state) >> 11) / 9007199254740992.0;
-}
 
 static size_t below(uint64_t *state, size_t n)
 {
-	return (size_t)(uniform(state) * (double)n);
+	return (size_t)(rng_uniform(state) * (double)n);
 }
 
 static double combined(const cJSON *rec)
@@ -103,7 +91,7 @@ static const cJSON *choose(const struct settings *s, const cJSON **pool, size_t 
 				best = pool[i];
 		return best;
 	}
-	if (uniform(rng) < s->explore)
+	if (rng_uniform(rng) < s->explore)
 		return pool[below(rng, n)];
 	return tournament(pool, n, s->tournament_size, rng);
 }
@@ -186,7 +174,7 @@ int main(int argc, char **argv)
 	size_t n = (size_t)cJSON_GetArraySize(records);
 	/* One stream per (seed, archive length): a resumed run repeats its choices. */
 	uint64_t rng = (uint64_t)s.seed * 0x2545f4914f6cdd1dULL ^ (uint64_t)n;
-	next_random(&rng);
+	rng_next(&rng);
 	long island = s.strategy == ISLANDS ? (long)(n % (size_t)s.islands) : -1;
 	const cJSON **pool = xmalloc((n + 2) * sizeof *pool);
 	size_t np = parent_pool(&s, records, root, island, pool);
