@@ -219,8 +219,8 @@ benched() {   # NAME EDIT WORKLOAD [SETTING=VALUE...] (after the suite's own)
 }
 
 # crashed NAME EDIT WORKLOAD: built, then the crash stage alone on WORKLOAD, with
-# 10 cuts of each kind (the directory-sync edit is caught by a single cut 2 times
-# in 3: tests/bench/README.md); sets r (its crash.json) and m (its error message).
+# 10 cuts of each kind (a single cut catches the directory-sync edit 15 to 18 times
+# in 20: tests/bench/README.md); sets r (its crash.json) and m (its error message).
 crashed() {
   local cand="$RUN/$1" t0=$SECONDS
   built "$1" "$2"

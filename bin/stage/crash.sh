@@ -52,6 +52,12 @@ crash_check() {   # MODE(power|crash) WRITER READER WORK SEED SECONDS
     | jq -c --arg args "$args" '. + {flags: $args}'
 }
 
+# The writer's output of both promises, kept in DIR (crash-power.log, crash-crash.log).
+keep_writer_logs() {   # WORK DIR
+  local m
+  for m in power crash; do cp "$1/$m/writer.log" "$2/crash-$m.log" 2>/dev/null || true; done
+}
+
 # Both promises for WRITER, as {power, crash}; the time split between them.
 crash_promises() {   # WRITER READER WORK SEED
   local half=$(( (AIOPT_CRASH_SECONDS + 1) / 2 )) power crash
@@ -60,12 +66,23 @@ crash_promises() {   # WRITER READER WORK SEED
   jq -cn --argjson p "$power" --argjson c "$crash" '{power: $p, crash: $c}'
 }
 
-# Can the check run here?  Before any build: a run that cannot check the promise
-# refuses to start rather than pass every candidate unchecked.
-crash_preflight() {   # DIR
+# Why the check cannot run here, in one line, or nothing: the user's own build
+# (no librocksdb.a for the writer), or no power-cut layer mounts under DIR (asked
+# once powercut is built; DIR empty: not asked).  A run that cannot check the promise refuses to start
+# rather than pass every candidate unchecked: the runner's preflight asks, and
+# pristine's stage again (on a Slurm node, the node's own answer).
+crash_cannot_run() {   # DIR
   [ "${AIOPT_CRASH_CUTS}" != 0 ] || return 0
-  [ -z "${AIOPT_BUILD_CMD:-}" ] || usage_error "AIOPT_BUILD_CMD builds db_bench its own way, but the crash check links its writer with CMake's librocksdb.a: build with CMake, or set AIOPT_CRASH_CUTS=0 to run without the check (then an edit that loses acknowledged writes can pass)"
-  "$BIN/powercut" --check "$1" > /dev/null 2>&1 || usage_error "$("$BIN/powercut" --check "$1" 2>&1 | tail -n 1): the crash check cuts the power under a FUSE layer; run where /dev/fuse is usable, or set AIOPT_CRASH_CUTS=0 to run without the check (then an edit that loses acknowledged writes can pass)"
+  local off="set AIOPT_CRASH_CUTS=0 to run without the check (then an edit that loses acknowledged writes can pass)"
+  if [ -n "${AIOPT_BUILD_CMD:-}" ]; then
+    echo "AIOPT_BUILD_CMD builds db_bench its own way, but the crash check links its writer with CMake's librocksdb.a: build with CMake, or $off"
+  elif [ -n "$1" ] && [ -x "$BIN/powercut" ] && ! "$BIN/powercut" --check "$1" > /dev/null 2>&1; then
+    echo "$("$BIN/powercut" --check "$1" 2>&1 | tail -n 1): the crash check cuts the power under a FUSE layer; run where /dev/fuse is usable, or $off"
+  fi
+}
+crash_preflight() {   # DIR
+  local why; why=$(crash_cannot_run "$1")
+  [ -z "$why" ] || usage_error "$why"
 }
 
 stage_crash() {
@@ -84,7 +101,7 @@ stage_crash() {
   seed=$(printf '%s' "$(basename "$cand")" | cksum | cut -d' ' -f1)
   log "crash: $AIOPT_CRASH_CUTS power cuts and $AIOPT_CRASH_CUTS kills of the candidate's writes"
   result=$(machine_lock exclusive crash_promises "$cand/ack-writer" "$pristine/ack-writer" "$work" "$seed")
-  for m in power crash; do cp "$work/$m/writer.log" "$cand/crash-$m.log" 2>/dev/null || true; done
+  keep_writer_logs "$work" "$cand"
   rm -rf "$work" "$cand/ack-writer"
   cp "$in" "$out"
   update "$out" --argjson r "$result" '
@@ -104,7 +121,7 @@ pristine_crash() {   # PRISTINE_DIR
   mkdir -p "$work"; require_disk "$work"
   log "pristine: the crash check ($AIOPT_CRASH_CUTS power cuts, $AIOPT_CRASH_CUTS kills)"
   result=$(machine_lock exclusive crash_promises "$dir/ack-writer" "$dir/ack-writer" "$work" 1)
-  for m in power crash; do cp "$work/$m/writer.log" "$dir/crash-$m.log" 2>/dev/null || true; done
+  keep_writer_logs "$work" "$dir"
   rm -rf "$work"
   echo "$result" > "$dir/crash.json"
   local v; v=$(jq -r '[.power.violation, .crash.violation] | map(select(. != null)) | first // empty' <<<"$result")
