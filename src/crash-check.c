@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -43,7 +44,7 @@
 enum { MAX_THREADS = 64, MAX_ROUNDS = 10000 };
 /* Bounds on what the writer and the reader may take: the sandbox's start and a
  * database's opening are well under a second on the slowest machine seen. */
-static const double FIRST_ACK_SECONDS = 30, DRAIN_SECONDS = 10, READER_SECONDS = 120;
+static const double FIRST_ACK_SECONDS = 30, DRAIN_SECONDS = 10, READER_SECONDS = 120, LAYER_SECONDS = 10;
 
 static const char *const modes[] = { "power", "crash", NULL };
 static int mode;                 /* 0 power, 1 crash */
@@ -63,7 +64,7 @@ static long nrounds;
 static char *violation;          /* the first promise broken, in words */
 static char *db_dir, *disk_dir;  /* the writer's path, and where the bytes are */
 static pid_t layer_pid = -1;
-static FILE *layer_in, *layer_out;
+static int layer_in = -1, layer_out = -1;  /* the layer's stdin and stdout */
 
 /* The cut moments are a function of --seed alone. */
 static double uniform(void)
@@ -77,9 +78,11 @@ static double uniform(void)
 	return rng_uniform(&state);
 }
 
-/* Every process under this one but the layer: SIGKILL, until none is left. */
-static void kill_descendants(void)
+/* Every process under this one but SPARE: SIGKILL, until none is left.  0; 1 when
+ * SPARE died; -1 when some process would not end. */
+static int kill_tree(pid_t spare)
 {
+	int spare_died = 0;
 	for (int pass = 0; pass < 1000; pass++) {
 		int found = 0;
 		char path[64];
@@ -94,7 +97,7 @@ static void kill_descendants(void)
 			FILE *f = fopen(file, "r");
 			long pid;
 			while (f && fscanf(f, "%ld", &pid) == 1)
-				if ((pid_t)pid != layer_pid) {
+				if ((pid_t)pid != spare) {
 					/* its own children first, while it cannot fork more */
 					kill((pid_t)pid, SIGSTOP);
 					kill(-(pid_t)pid, SIGKILL);
@@ -108,13 +111,53 @@ static void kill_descendants(void)
 			closedir(tasks);
 		pid_t r;
 		while ((r = waitpid(-1, NULL, WNOHANG)) > 0)
-			if (r == layer_pid)
-				die(EXIT_SYSTEM, "the power-cut layer died");
+			spare_died |= r == spare;
 		if (!found)
-			return;
+			return spare_died;
 		usleep(1000);
 	}
-	die(EXIT_SYSTEM, "the writer's processes did not end after SIGKILL");
+	return -1;
+}
+
+/* The writer's processes, all of them, between cuts: the layer stays. */
+static void kill_descendants(void)
+{
+	int r = kill_tree(layer_pid);
+	if (r == 1)
+		die(EXIT_SYSTEM, "the power-cut layer died");
+	if (r < 0)
+		die(EXIT_SYSTEM, "the writer's processes did not end after SIGKILL");
+}
+
+/* At any exit, a failed one above all: nothing this check started lives on, and no
+ * layer is left mounted under the work directory. */
+static void end_everything(void)
+{
+	kill_tree(0);
+	if (layer_pid > 0)
+		umount2(db_dir, MNT_DETACH);
+}
+
+/* A line from the layer within LAYER_SECONDS, or NULL: a layer that hangs (a FUSE
+ * request that never ends) must not hang the check.  Byte by byte: a line per command. */
+static char *layer_line(char *line, size_t size)
+{
+	double deadline = now_s() + LAYER_SECONDS;
+	size_t used = 0;
+	while (used < size - 1) {
+		struct pollfd p = { layer_out, POLLIN, 0 };
+		double left = deadline - now_s();
+		if (left <= 0 || (poll(&p, 1, (int)(left * 1000) + 1) < 0 && errno != EINTR))
+			return NULL;
+		if (!p.revents)
+			continue;
+		if (read(layer_out, line + used, 1) != 1)
+			return NULL;
+		if (line[used++] == '\n')
+			break;
+	}
+	line[used] = '\0';
+	return line;
 }
 
 static void layer_start(void)
@@ -133,29 +176,34 @@ static void layer_start(void)
 	}
 	close(in[0]);
 	close(out[1]);
-	layer_in = fdopen(in[1], "w");
-	layer_out = fdopen(out[0], "r");
+	layer_in = in[1];
+	layer_out = out[0];
 	char line[128];
-	if (!fgets(line, sizeof line, layer_out) || strcmp(line, "ready\n") != 0)
-		die(EXIT_SYSTEM, "the power-cut layer did not mount at %s (%s)", db_dir, layer);
+	if (!layer_line(line, sizeof line) || strcmp(line, "ready\n") != 0)
+		die(EXIT_SYSTEM, "the power-cut layer did not mount at %s within %.0f s (%s)", db_dir, LAYER_SECONDS, layer);
 }
 
 /* The power cut: the layer drops what no sync made durable; "cut files=N bytes=M". */
 static void layer_cut(long *files, long long *bytes)
 {
 	char line[128];
-	if (fputs("cut\n", layer_in) < 0 || fflush(layer_in) != 0 || !fgets(line, sizeof line, layer_out)
+	if (write(layer_in, "cut\n", 4) != 4 || !layer_line(line, sizeof line)
 	    || sscanf(line, "cut files=%ld bytes=%lld", files, bytes) != 2)
-		die(EXIT_SYSTEM, "the power-cut layer did not answer its cut");
+		die(EXIT_SYSTEM, "the power-cut layer did not answer its cut within %.0f s", LAYER_SECONDS);
 }
 
+/* EOF on its stdin unmounts; a layer still there after LAYER_SECONDS is killed at exit. */
 static void layer_stop(void)
 {
-	fclose(layer_in);
-	fclose(layer_out);
-	int st;
-	if (waitpid(layer_pid, &st, 0) != layer_pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		die(EXIT_SYSTEM, "the power-cut layer did not unmount %s cleanly", db_dir);
+	close(layer_in);
+	close(layer_out);
+	double deadline = now_s() + LAYER_SECONDS;
+	int st = 0;
+	pid_t r;
+	while ((r = waitpid(layer_pid, &st, WNOHANG)) == 0 && now_s() < deadline)
+		usleep(10000);
+	if (r != layer_pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die(EXIT_SYSTEM, "the power-cut layer did not unmount %s cleanly within %.0f s", db_dir, LAYER_SECONDS);
 	layer_pid = -1;
 }
 
@@ -474,6 +522,7 @@ int main(int argc, char **argv)
 	/* Orphans of the writer's processes come here, to be killed with the rest. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
 		die(EXIT_SYSTEM, "prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
+	atexit(end_everything);
 	signal(SIGPIPE, SIG_IGN);
 	double t0 = now_s();
 	long done = 0, acked = 0, found = 0, files = 0;

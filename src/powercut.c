@@ -457,10 +457,16 @@ static int serve(const char *backing, const char *mountpoint)
 	fuse_set_signal_handlers(se);
 	printf("ready\n");
 	fflush(stdout);
+	/* Non-blocking: a request that poll saw can be gone by the read (its process was
+	 * killed before the request was read, as every cut kills), and a blocking read
+	 * would then wait for a request that never comes, with a command unread. */
+	int fuse_fd = fuse_session_fd(se);
+	if (fcntl(fuse_fd, F_SETFL, fcntl(fuse_fd, F_GETFL) | O_NONBLOCK) != 0)
+		die(EXIT_SYSTEM, "/dev/fuse: %s", strerror(errno));
 	struct fuse_buf buf = { 0 };
 	int stdin_open = 1;
 	while (stdin_open && !fuse_session_exited(se)) {
-		struct pollfd p[2] = { { fileno(stdin), POLLIN, 0 }, { fuse_session_fd(se), POLLIN, 0 } };
+		struct pollfd p[2] = { { fileno(stdin), POLLIN, 0 }, { fuse_fd, POLLIN, 0 } };
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -471,7 +477,7 @@ static int serve(const char *backing, const char *mountpoint)
 			stdin_open = command();
 		if (stdin_open && (p[1].revents & POLLIN)) {
 			int r = fuse_session_receive_buf(se, &buf);
-			if (r == -EINTR)
+			if (r == -EINTR || r == -EAGAIN)
 				continue;
 			if (r <= 0)
 				break;

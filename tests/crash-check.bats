@@ -54,6 +54,18 @@ check() {
   [ "$(jq -r .violation <<<"$output")" = 'cut 1: the writer'"'"'s acknowledgement "0 1" is out of order (each thread'"'"'s writes are acknowledged 0, 1, 2, …: the candidate'"'"'s code held one back, dropped one or wrote on them)' ]
 }
 
+@test "a power-cut layer that stops answering: the check ends within its bound, says so, exit 4, nothing left running" {
+  # (a FUSE request that never ends once hung the layer, and the check waited on it)
+  printf '#!/bin/sh\necho ready\nexec sleep 600\n' > "$BATS_TEST_TMPDIR/mute-layer"
+  chmod +x "$BATS_TEST_TMPDIR/mute-layer"
+  mkdir -p "$BATS_TEST_TMPDIR/work"
+  run --separate-stderr timeout 60 crash-check --mode power --cuts 3 --write-ms 200 --work "$BATS_TEST_TMPDIR/work" \
+    --reader "$W" --layer "$BATS_TEST_TMPDIR/mute-layer" -- "$W" '--db={db}' sync
+  [ "$status" -eq 4 ]
+  [ "$stderr" = "crash-check: the power-cut layer did not answer its cut within 10 s" ]
+  ! pgrep -f "$BATS_TEST_TMPDIR" >/dev/null
+}
+
 @test "bad usage: named, exit 2, before any writer runs" {
   run --separate-stderr crash-check --mode power --work "$BATS_TEST_TMPDIR" --reader "$W" -- true
   [ "$status" -eq 2 ]
