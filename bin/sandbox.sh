@@ -30,7 +30,7 @@ case ${1:-} in -h|--help) awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; n
 
 # What the machine allows, as one word: full, nonet or none.
 level() {
-  if unshare --mount --net --propagation private true 2>/dev/null \
+  if unshare --mount --net --pid --fork --propagation private true 2>/dev/null \
      && unshare --mount --propagation private sh -c 'd=$(mktemp -d) && mount -t tmpfs none "$d" && umount "$d"; r=$?; rmdir "$d"; exit $r' 2>/dev/null; then
     echo full
   elif unshare --net true 2>/dev/null; then echo nonet
@@ -62,9 +62,9 @@ fi
 
 if [ "${1:-}" = --check ]; then
   case $(level) in
-    full)  echo "sandbox: candidate programs run in a private mount namespace (tree and scratch only), no network, no capabilities" ;;
-    nonet) echo "sandbox: no private mount namespace here: candidate programs can read the whole filesystem (network off)" ;;
-    none)  echo "sandbox: neither a mount nor a network namespace here: candidate programs run unconfined" ;;
+    full)  echo "sandbox: candidate programs run in a private mount and PID namespace (tree and scratch only; nothing they start outlives them), no network, no capabilities" ;;
+    nonet) echo "sandbox: no private mount or PID namespace here: candidate programs can read the whole filesystem, and what they start can outlive them (network off)" ;;
+    none)  echo "sandbox: neither a mount nor a network namespace here: candidate programs run unconfined, and what they start can outlive them" ;;
   esac
   exit 0
 fi
@@ -121,7 +121,9 @@ mkdir -p "$root/etc"
 for f in /etc/ld.so.cache /etc/ld.so.conf /etc/localtime /etc/passwd /etc/group /etc/nsswitch.conf; do
   [ -e "$f" ] && cp -L "$f" "$root$f"
 done
-for d in /proc /dev /sys; do mkdir -p "$root$d"; mount --rbind "$d" "$root$d"; done
+for d in /dev /sys; do mkdir -p "$root$d"; mount --rbind "$d" "$root$d"; done
+# The namespace'"'"'s own /proc: its processes only, by the numbers they know themselves by.
+mkdir -p "$root/proc"; mount -t proc proc "$root/proc"
 mkdir -p "$root/tmp"; chmod 1777 "$root/tmp"
 while [ "$1" != -- ]; do
   mode=$1 path=$2 at=$3; shift 3
@@ -155,6 +157,28 @@ if [ -n "$program" ]; then
 fi
 inner=(env -i "${base_env[@]}" ${envs[@]+"${envs[@]}"})
 if [ "$keep_caps" = 0 ]; then inner=(setpriv --inh-caps=-all --bounding-set=-all "${inner[@]}"); fi
+# A PID namespace of its own, whose first process is the shell below: it runs the
+# command (not exec'ing it, so the command is not the namespace's init, whose signals
+# and orphans behave otherwise), then kills every process left (a child that
+# detached, double fork and new session included) and waits until each is dead and
+# not yet reaped.  Dead, they are reaped as the shell ends and their I/O added to
+# the kernel's count above; killed by the namespace's end instead, they would be
+# reaped uncounted.  --kill-child: a sandbox killed from outside (its time limit)
+# takes the namespace with it.
+init='cd "$0" 2>/dev/null || cd /
+"$@"; rc=$?
+kill -9 -1 2>/dev/null
+n=0
+while [ $n -lt 1000 ]; do
+  live=0
+  for f in /proc/[0-9]*/stat; do
+    [ "$f" != /proc/1/stat ] && read -r s 2>/dev/null < "$f" || continue
+    s=${s##*) }; [ "${s%% *}" = Z ] || live=1
+  done
+  [ $live = 0 ] && break
+  n=$((n + 1)); sleep 0.01
+done
+exit $rc'
 # cd inside the root: the caller's directory when the sandbox holds it, else /.
-exec ${counted[@]+"${counted[@]}"} unshare --mount --net --propagation private bash -c "$setup" sandbox ${args[@]+"${args[@]}"} -- "$PWD" \
-  "${inner[@]}" sh -c 'cd "$0" 2>/dev/null || cd /; exec "$@"' "$PWD" "$@"
+exec ${counted[@]+"${counted[@]}"} unshare --mount --net --pid --kill-child --propagation private bash -c "$setup" sandbox \
+  ${args[@]+"${args[@]}"} -- "$PWD" "${inner[@]}" sh -c "$init" "$PWD" "$@"

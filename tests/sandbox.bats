@@ -13,7 +13,7 @@ SB="$TOP/bin/sandbox.sh"
 }
 
 @test "only the named paths: no home, no keys, no project, no /etc/shadow; read-only stays read-only" {
-  [ "$("$SB" --check)" = "sandbox: candidate programs run in a private mount namespace (tree and scratch only), no network, no capabilities" ] \
+  [ "$("$SB" --check)" = "sandbox: candidate programs run in a private mount and PID namespace (tree and scratch only; nothing they start outlives them), no network, no capabilities" ] \
     || skip "no mount namespace on this machine"
   mkdir -p "$BATS_TEST_TMPDIR/rw" "$BATS_TEST_TMPDIR/ro"
   echo tree > "$BATS_TEST_TMPDIR/ro/file"
@@ -29,7 +29,7 @@ SB="$TOP/bin/sandbox.sh"
 }
 
 @test "an empty environment (the API key stays out), no network, no capabilities" {
-  [ "$("$SB" --check)" != "sandbox: neither a mount nor a network namespace here: candidate programs run unconfined" ] \
+  [ "$("$SB" --check)" != "sandbox: neither a mount nor a network namespace here: candidate programs run unconfined, and what they start can outlive them" ] \
     || skip "no namespaces on this machine"
   OPENAI_API_KEY=sk-secret AI_OPT_API_KEY=sk-secret run "$SB" --env KEEP=1 -- env
   [[ "$output" != *sk-secret* ]]
@@ -42,7 +42,7 @@ SB="$TOP/bin/sandbox.sh"
 }
 
 @test "paths reached through a symbolic link (a build dir on node-local scratch) work under the caller's names" {
-  [ "$("$SB" --check)" = "sandbox: candidate programs run in a private mount namespace (tree and scratch only), no network, no capabilities" ] \
+  [ "$("$SB" --check)" = "sandbox: candidate programs run in a private mount and PID namespace (tree and scratch only; nothing they start outlives them), no network, no capabilities" ] \
     || skip "no mount namespace on this machine"
   mkdir -p "$BATS_TEST_TMPDIR/scratch/build" "$BATS_TEST_TMPDIR/scratch/db" "$BATS_TEST_TMPDIR/project"
   ln -s "$BATS_TEST_TMPDIR/scratch/build" "$BATS_TEST_TMPDIR/project/build"
@@ -57,7 +57,7 @@ SB="$TOP/bin/sandbox.sh"
 }
 
 @test "--program: a benchmark and a test run under one neutral name, path and /proc/self/exe" {
-  [ "$("$SB" --check)" = "sandbox: candidate programs run in a private mount namespace (tree and scratch only), no network, no capabilities" ] \
+  [ "$("$SB" --check)" = "sandbox: candidate programs run in a private mount and PID namespace (tree and scratch only; nothing they start outlives them), no network, no capabilities" ] \
     || skip "no mount namespace on this machine"
   cp /bin/cat "$BATS_TEST_TMPDIR/db_bench"
   run "$SB" --program "$BATS_TEST_TMPDIR/db_bench" -- "$BATS_TEST_TMPDIR/db_bench" /proc/self/comm
@@ -88,5 +88,21 @@ SB="$TOP/bin/sandbox.sh"
   [[ "$output" == "sandbox: perf cannot count system calls here (perf stat -e syscalls:sys_enter_fdatasync failed: run as root, or set kernel.perf_event_paranoid=-1): the WAL-sync workload's rules need the sync counts" ]]
   # the counts live outside the sandbox: the program cannot see them
   run "$SB" --rw "$BATS_TEST_TMPDIR/db" --kernel-count "$BATS_TEST_TMPDIR/k" -- sh -c "ls '$BATS_TEST_TMPDIR/k.io' '$BATS_TEST_TMPDIR/k.perf'"
-  [ "$status" -ne 0 ] || [ "$("$SB" --check)" != "sandbox: candidate programs run in a private mount namespace (tree and scratch only), no network, no capabilities" ]
+  [ "$status" -ne 0 ] || [ "$("$SB" --check)" != "sandbox: candidate programs run in a private mount and PID namespace (tree and scratch only; nothing they start outlives them), no network, no capabilities" ]
+}
+
+@test "nothing a program starts outlives it: a child in a session of its own is killed when the program ends, its writes counted" {
+  [[ "$("$SB" --check)" == *"nothing they start outlives them"* ]] || skip "no PID namespace on this machine"
+  mkdir -p "$BATS_TEST_TMPDIR/db"
+  # the child writes 2 MB at once, then would write again after its parent is gone
+  run "$SB" --rw "$BATS_TEST_TMPDIR/db" --kernel-count "$BATS_TEST_TMPDIR/k" -- sh -c "
+    setsid sh -c 'dd if=/dev/zero of=$BATS_TEST_TMPDIR/db/early bs=1M count=2 2>/dev/null; sleep 2; : > $BATS_TEST_TMPDIR/db/late; sleep 600' \
+      < /dev/null > /dev/null 2>&1 &
+    sleep 1; exit 5"
+  [ "$status" -eq 5 ]
+  [ -s "$BATS_TEST_TMPDIR/db/early" ]
+  sleep 3
+  [ ! -e "$BATS_TEST_TMPDIR/db/late" ]
+  ! pgrep -f "sleep 600" > /dev/null
+  [ "$(awk '$1 == "wchar:" {print ($2 >= 2097152)}' "$BATS_TEST_TMPDIR/k.io")" = 1 ]
 }
