@@ -66,7 +66,8 @@ for run in "$dir"/*/seed-*/; do
     "$run/archive.jsonl" > "$html.partial/$name/.checked"
   jq -r '.unreadable // empty' "$html.partial/$name/.checked" >> "$unreadable"
   jq -c 'select(has("unreadable") | not)' "$html.partial/$name/.checked" > "$html.partial/$name/.records"
-  { [ ! -f "$run/confirm.jsonl" ] || jq -cR -L "$TOP/bin" 'include "records"; fromjson? // empty | stage_line' "$run/confirm.jsonl"; } > "$html.partial/$name/.confirm"
+  for f in confirm heldout; do [ ! -f "$run/$f.jsonl" ] || cat "$run/$f.jsonl"; done | jq -cR -L "$TOP/bin" 'include "records"; fromjson? // empty | stage_line' \
+    | jq -cs -L "$TOP/bin" 'include "records"; stage_join[]' > "$html.partial/$name/.confirm"
 
   # ---- the run: genealogy tree (layers by generation), best so far, time, tokens ----
   "${JQ[@]}" -rs --arg name "$name" --slurpfile conf "$html.partial/$name/.confirm" 'include "records";'"$page_defs"'

@@ -4,16 +4,23 @@
 
 # Passed screening: better than pristine on the screening pairs.
 def passed_screening: .score.better_than_pristine == true;
+# The held-out workloads a candidate is invalid on (broke the contract or a rule
+# there, or its runs failed), as "WORKLOAD: reason"; pristine failing there is an
+# input error, no verdict on the candidate, and not listed.
+def heldout_invalid: [(.heldout // {}) | to_entries[] | select(.value.score.valid == false)
+                      | "\(.key): \(.value.score.reason // "invalid")"];
 # Confirmed: better than pristine on confirmation's fresh pairs (a record joined with
-# its confirm.jsonl line, or the line itself).
-def confirmed_better: .confirm.score.better_than_pristine == true;
+# its confirm.jsonl and heldout.jsonl lines, or the lines themselves), and valid on
+# every held-out workload: a winner that breaks RocksDB's contract elsewhere is none.
+def confirmed_better: .confirm.score.better_than_pristine == true and (heldout_invalid | length) == 0;
 # The best of an array by confirmed figures: of the elements whose f is confirmed
 # better, the one whose f has the highest confirmed comparable_score; null if none.
 def confirmed_best(f): map(select(f | confirmed_better)) | max_by(f | .confirm.score.comparable_score);
 
 # A record's outcome in words and figure, as the runner's progress line and a
 # repeat's record say it (a record joined with its confirmation, or not).
-def outcome: if .confirm.score.better_than_pristine == true then "confirmed better"
+def outcome: if confirmed_better then "confirmed better"
+  elif .confirm.score.better_than_pristine == true then "better on fresh pairs, invalid held out (\(heldout_invalid | join("; ")))"
   elif .confirm != null then "passed screening, not confirmed"
   elif passed_screening then "passed screening"
   elif .score.valid == true then "valid \(.score.comparable_score * 1000 | round / 1000)"
@@ -74,6 +81,9 @@ def unreadable:
 def checked_line($file): input_line_number as $n | (try fromjson catch null) as $r
   | if $r == null then empty
     else ($r | unreadable) as $why | if $why == null then $r else {unreadable: "\($file):\($n): \($why)"} end end;
+# Those lines (an array) joined by candidate: one {id, iteration, confirm, heldout, …}
+# each, so confirmed_better sees both the confirmation and the held-out verdicts.
+def stage_join: group_by(.id) | map(add);
 # A line of confirm.jsonl, heldout.jsonl or minimize.jsonl ({id, iteration, STAGE}) a
 # view can read, or nothing: the rest of those files is still shown.
 def stage_line: objects | select((.id | type) == "string"

@@ -103,7 +103,8 @@ def candidate: .seed as $seed | .run_dir as $run_dir | .r | {
               comparable_score: .score.comparable_score, throughput: .score.terms.throughput, latency: .score.terms.latency,
               cpu: .score.terms.cpu, decided_by: ([.score.decided_by | strings][0]), reason: .score.reason} end),
     heldout: (if .heldout == null then null else .heldout | map_values({benchmark, better_than_pristine: .score.better_than_pristine,
-              valid: .score.valid, reason: .score.reason, pairs: .score.pairs, throughput: .score.terms.throughput}) end),
+              valid: .score.valid, reason: .score.reason, input_error: (.error.message // null), pairs: .score.pairs,
+              throughput: .score.terms.throughput}) end),
     minimize: (if .minimize == null then null else .minimize | {hunks, minimal, one_minimal, subsets_budget, patch: (.patch | inner_path),
               subsets: (.subsets | length),
               confirm: (if .confirm == null then null else .confirm | {pairs: .score.pairs, duration_seconds,
@@ -215,7 +216,10 @@ group_by(.track) | map(
     # The confirmed best, with its screening figures beside; else the best by
     # screening, which the report shows as not confirmed.
     best: (if $best_entry == null then null else ($best_entry | candidate) end),
-    screening_best: (if $best_entry != null or $screening_entry == null then null else ($screening_entry | candidate) end)
+    screening_best: (if $best_entry != null or $screening_entry == null then null else ($screening_entry | candidate) end),
+    # better on confirmation's fresh pairs, but invalid on a held-out workload: not confirmed, and why
+    invalid_held_out: ($recs | map(select(.confirm.score.better_than_pristine == true and (heldout_invalid | length) > 0)
+                       | {id, why: (heldout_invalid | join("; "))}))
   } |
   # time and tokens spent until the best was found, in its seed
   .best as $b | .seeds as $s |
@@ -418,7 +422,7 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
 "",
 "## The best candidate of each track",
 "",
-(.tracks[] |
+(.tracks[] | (
   if .best != null then
     .best as $b | "### \(.track): \($b.id) (seed \($b.seed), iteration \($b.iteration)), confirmed better than pristine\(
       if $b.confirm.decided_by == "instructions" then " by instructions only (the wall clock within noise; \($b.confirm.cpu.instructions_per_op_candidate | f(1)) instructions a write against pristine's \($b.confirm.cpu.instructions_per_op_baseline | f(1)))"
@@ -429,7 +433,7 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
     "Stall (screening): \($b.stall | ci); Coz max speedup, pristine → candidate: \($b.coz_max_speedup_pct_pristine | f(1)) % → \($b.coz_max_speedup_pct | f(1)) %; found after \($b.found_after.elapsed_s // "–") s, \($b.found_after.tokens // "–") tokens.\n\n" +
     (if $b.heldout == null then "Held-out workloads: not measured yet (the run measures them when it ends).\n\n"
      else "Held-out workloads (not screened on; throughput against pristine, fresh pairs):\n\n| workload | result of | throughput (95 % CI) | verdict |\n|---|---|---|---|\n" +
-       ($b.heldout | to_entries | map("| \(.key) | \(.value.benchmark // "–") | \(.value.throughput | ci) | \(if .value.better_than_pristine then "the gain carries over" elif .value.valid != true then "invalid: \(.value.reason // "–")" elif .value.throughput.significant and .value.throughput.value < 1 then "slower: tuned to the screening workload" else "no significant difference" end) |") | join("\n")) + "\n\n" end) +
+       ($b.heldout | to_entries | map("| \(.key) | \(.value.benchmark // "–") | \(.value.throughput | ci) | \(if .value.better_than_pristine then "the gain carries over" elif .value.input_error != null then "not judged: pristine failed there (\(.value.input_error))" elif .value.valid != true then "invalid, so not confirmed: \(.value.reason // "–")" elif .value.throughput.significant and .value.throughput.value < 1 then "slower: tuned to the screening workload" else "no significant difference" end) |") | join("\n")) + "\n\n" end) +
     (if $b.minimize == null then "The smallest patch that keeps the gain: not searched yet (the run searches when it ends).\n\n"
      else $b.minimize as $m | ($m.hunks | length) as $n |
        "The smallest patch that keeps the gain: hunks \($m.minimal | map(tostring) | join(", ")) of \($n) " +
@@ -450,7 +454,7 @@ def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci
      else "measured again (\($b.confirm.pairs) pairs of \($b.confirm.duration_seconds) s) it scored \($b.confirm.comparable_score | f(4)), throughput \($b.confirm.throughput | ci)\(if $b.confirm.reason then " (\($b.confirm.reason))" else "" end)" end) +
     ". Screening: comparable \($b.comparable_score | f(4)), throughput \($b.throughput | ci), p99 latency \($b.latency | ci).\n\n" +
     "Patch: `\($b.dir)/\($b.patch // "patch.diff")`\n"
-  end),
+  end) + (.invalid_held_out | map("\n\(.id) was better than pristine on confirmation's fresh pairs but is not confirmed: invalid on a held-out workload (\(.why)).\n") | join(""))),
 "## Did the profile's content matter?",
 "",
 "The question is whether profiler feedback lets the small model match the large one. The profiler track differs from baseline in its prompt's profile (and in fitness); profiler_sham differs from profiler only in that profile's content: the same sections, length and figures, its places drawn at random (`AIOPT_PROFILE_IN_PROMPT=sham`). So a gain of profiler over baseline is the profile's only if profiler also beats the sham; one the sham shares is the longer prompt's, its layout's or the fitness terms'.",

@@ -263,6 +263,14 @@ if [[ ${AIOPT_CRASH_CUTS:-} =~ ^[0-9]+$ ]]; then
   why=$(crash_cannot_run "$fuse_dir")
   [ -z "$why" ] || problem "$why"
 fi
+# The workloads' flags, as db_bench reads them (bin/read-flags, once the tools are
+# built): a word it would read otherwise than the rules do stops the run here.
+if [ -x "$BIN/read-flags" ]; then
+  for v in AIOPT_BENCH_ARGS AIOPT_BENCH_ARGS_SYNC AIOPT_BENCH_ARGS_READHEAVY; do
+    # shellcheck disable=SC2086  # the workload's words, as db_bench gets them
+    out=$("$BIN/read-flags" -- ${!v:-} 2>&1 > /dev/null) || problem "$v: ${out#read-flags: }"
+  done
+fi
 
 # ---- each track's model and endpoint ------------------------------------------------
 # A track's model comes from its own settings (AIOPT_MODEL_<TRACK>, AIOPT_API_BASE_<TRACK>).

@@ -95,8 +95,9 @@ lines=$(
         --arg host "$(hostname)" --arg job "$job" --arg job_state "$job_state" --argjson queried "$queried" --argjson block "$block" \
         --argjson node "$node" \
         --slurpfile all <(jq -c . <<<"$checked") \
-        --slurpfile conf <([ ! -f "$run/confirm.jsonl" ] || jq -cR -L "$TOP/bin" 'include "records"; fromjson? // empty | stage_line' "$run/confirm.jsonl") '
+        --slurpfile conf <(for f in confirm heldout; do [ ! -f "$run/$f.jsonl" ] || cat "$run/$f.jsonl"; done | jq -cR -L "$TOP/bin" 'include "records"; fromjson? // empty | stage_line') '
       include "records";
+      ($conf | stage_join) as $conf |
       ($all | map(select(has("unreadable") | not))) as $recs
       | ($all | map(.unreadable // empty)) as $bad
       | ($recs | map(.iteration) | unique | length) as $done

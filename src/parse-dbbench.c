@@ -101,8 +101,10 @@ int main(int argc, char **argv)
 {
 	const char *want = NULL;
 	struct opt_spec specs[] = {
-		{ OPT_STRING("benchmark", "NAME", &want, "AIOPT_BENCHMARK",
-			     "report NAME's figures at top level (default: the first benchmark with a result)") },
+		{ OPT_STRING("benchmark", "NAME", &want, NULL,
+			     "report NAME's figures at top level (default: the first benchmark with a result); NAME's run is\n"
+			     "then the log's only one: a second summary line, or a second histogram of one operation after\n"
+			     "it, is an error naming their lines (db_bench prints one; the process under test can print more)") },
 		{ OPT_END },
 	};
 	const struct opt_tool tool = {

@@ -237,3 +237,30 @@ D="$FIXTURES/dbbench"
   [ "$(jq -c '.stalls' <<<"$output")" = \
     '{"cf-l0-file-count-limit-delays-with-ongoing-compaction":3,"l0-file-count-limit-delays":7,"l0-file-count-limit-stops":1,"total-delays":7,"total-stops":1,"interval_total_count":8,"write-buffer-manager-limit-stops":2}' ]
 }
+
+@test "--benchmark: one run, one summary: a second summary or histogram (printed from inside the process) is refused, both named" {
+  # Constructed from the real 9.10.0 log: a forged summary and histogram written ahead
+  # of db_bench's own (line 26), as an edit's code can print them to the same stdout.
+  log="$BATS_TEST_TMPDIR/forged.log"
+  { sed -n 1,25p "$D/rocksdb-9.10.0-fillrandom-l0-stall.log"
+    printf 'fillrandom   :       1.000 micros/op 999999 ops/sec 3.087 seconds 3086997 operations;  400.0 MB/s\n'
+    printf 'Microseconds per write:\nCount: 3086997 Average: 1.0000  StdDev: 0.10\nMin: 1  Median: 1.0000  Max: 2\n'
+    printf 'Percentiles: P50: 1.00 P75: 1.00 P99: 1.00 P99.9: 1.00 P99.99: 1.00\n'
+    sed -n '26,$p' "$D/rocksdb-9.10.0-fillrandom-l0-stall.log"; } > "$log"
+  run --separate-stderr parse-dbbench --benchmark fillrandom "$log"
+  [ "$status" -eq 1 ]
+  [ "$(jq -r .error.message <<<"$output")" = "$log: two summary lines for benchmark fillrandom, at lines 26 and 31: one run prints one (the process under test wrote the other)" ]
+  [ "$(jq -c '[.ops_per_sec, .p99_us]' <<<"$output")" = '[null,null]' ]
+  # a second histogram of one operation after db_bench's own summary
+  { sed -n 1,26p "$D/rocksdb-9.10.0-fillrandom-l0-stall.log"
+    printf 'Microseconds per write:\nCount: 141999 Average: 1.0000  StdDev: 0.10\nMin: 1  Median: 1.0000  Max: 2\n'
+    printf 'Percentiles: P50: 1.00 P75: 1.00 P99: 1.00 P99.9: 1.00 P99.99: 1.00\n'
+    sed -n '27,$p' "$D/rocksdb-9.10.0-fillrandom-l0-stall.log"; } > "$log"
+  run --separate-stderr parse-dbbench --benchmark fillrandom "$log"
+  [ "$status" -eq 1 ]
+  [ "$(jq -r .error.message <<<"$output")" = "$log: two \"Microseconds per write\" histograms after the summary of fillrandom at line 26: one run prints one (the process under test wrote the other)" ]
+  # the real log, named: one of each
+  run parse-dbbench --benchmark fillrandom "$D/rocksdb-9.10.0-fillrandom-l0-stall.log"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.ops_per_sec, .p99_us]' <<<"$output")" = '[46001,24.63]' ]
+}

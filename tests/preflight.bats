@@ -111,8 +111,8 @@ run_track: TRACKS: "profiller" is not a track (did you mean profiler?); the trac
   # and every other setting in the same pass
   AIOPT_JOBS=0 AIOPT_LAUNCHER=pbs AIOPT_OWN_TREE=yes AIOPT_PROPOSALS_IN_FLIGHT=0 AIOPT_LLM_MAX_FAILURES=x AIOPT_MAX_COST_USD=lots \
     AIOPT_BUDGET=hours:0 AIOPT_PROFILE_IN_PROMPT=2 AIOPT_CPU_TOLERANCE=5 AIOPT_SYNC_PROBE_SECONDS=0.01 AIOPT_SLURM_BLOCK=yes \
-    AIOPT_CRASH_CUTS=-1 AIOPT_CRASH_WRITE_MS=1e3 AIOPT_CRASH_SECONDS=0 run "$TOP/bin/run_track.sh" experiment_a --track best_of_n \
-    --scripted "$TOP/experiments/experiment_a/scripted" --iterations 010x --seed -1
+    AIOPT_CRASH_CUTS=-1 AIOPT_CRASH_WRITE_MS=1e3 AIOPT_CRASH_SECONDS=0 AIOPT_BENCH_ARGS_SYNC="--benchmarks=fillrandom --sync=on --threads=4" \
+    run "$TOP/bin/run_track.sh" experiment_a --track best_of_n --scripted "$TOP/experiments/experiment_a/scripted" --iterations 010x --seed -1
   [ "$status" -eq 2 ]
   for m in "ITERATIONS=010x: a whole number" "SEED=-1: a whole number" "AIOPT_JOBS=0: the number of runs at a time (1 or more)" \
            "AIOPT_LAUNCHER=pbs: use local or slurm" "AIOPT_OWN_TREE=yes: use 0 (the shared tree) or 1 (a tree of the run's own)" \
@@ -120,7 +120,8 @@ run_track: TRACKS: "profiller" is not a track (did you mean profiler?); the trac
            "AIOPT_MAX_COST_USD=lots: a positive number of US dollars" '"hours:0" is not positive' "AIOPT_PROFILE_IN_PROMPT=2: use 0, 1 or sham" \
            "AIOPT_CPU_TOLERANCE=5: the share by which instruction counts must differ" "AIOPT_SYNC_PROBE_SECONDS=0.01: seconds of the device's sync probe (0.1 to 60)" "AIOPT_SLURM_BLOCK=yes: use 1" \
            "AIOPT_CRASH_CUTS=-1: cuts of each kind in the crash check (0 to 9999; 0: no check)" "AIOPT_CRASH_WRITE_MS=1e3: the longest ms of writing" \
-           "AIOPT_CRASH_SECONDS=0: seconds the crash check of a candidate may take"; do
+           "AIOPT_CRASH_SECONDS=0: seconds the crash check of a candidate may take" \
+           "AIOPT_BENCH_ARGS_SYNC: --sync=on: db_bench would read this word otherwise than the rules do"; do
     [[ "$output" == *"$m"* ]] || { echo "missing: $m"; false; }
   done
   nothing_written

@@ -169,6 +169,18 @@ png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
   run "$TOP/bin/report.sh" exp "$RUNS"
   grep -q '^| sync | fillrandom | 1.03 \[1.01, 1.05\] \* | the gain carries over |$' "$md"
   grep -q '^| readheavy | readrandomwriterandom | 0.95 \[0.93, 0.97\] \* | slower: tuned to the screening workload |$' "$md"
+  # invalid on a held-out workload: no longer confirmed, in the report and make status alike; pristine
+  # failing on the other is said as such, no verdict on the candidate
+  jq -cn '{id: "a2", iteration: 2, heldout: {
+      sync: {benchmark: "fillrandom", score: {valid: false, reason: "contract: 7.00 writes per sync", pairs: 10, better_than_pristine: false}},
+      readheavy: {benchmark: "readrandomwriterandom", score: null,
+                  error: {stage: "score", message: "bench: the baseline readback run of pair 0 has no result (pristine'"'"'s own run: nothing is scored)"}}}}' \
+    > "$RUNS/exp/profiler/seed-1/heldout.jsonl"
+  run "$TOP/bin/report.sh" exp "$RUNS"
+  [ "$(jq -c '.tracks[0] | [.best, .final_best]' "$j")" = '[null,[1]]' ]
+  grep -q '^a2 was better than pristine on confirmation.s fresh pairs but is not confirmed: invalid on a held-out workload (sync: contract: 7.00 writes per sync).$' "$md"
+  run "$TOP/bin/status.sh" --json exp "$RUNS"
+  [ "$(jq -r .funnel <<<"$output")" = "applied 3 / new 3 / built 3 / tested 3 / passed screening 2 / confirmed 0" ]
 }
 
 @test "the confirmed best's smallest patch: its hunks, which carry the gain, its confirmation, the patch itself" {

@@ -138,6 +138,20 @@ num() { jq -rc "$1" <<<"$output"; }
   [ "$(num .score.valid)" = true ]
   run score <<<"$(jq -c '.bench.pairs[1].candidate.kernel.durable_sync_calls = 2000 | .bench.workload = "--num=100000000 --threads=4"' <<<"$rec")"
   [ "$(num '[.score.valid, .score.contract.durability.syncs_every_write] | tostring')" = '[true,false]' ]
+  # --sync as db_bench's gflags reads it: every spelling of true keeps the rule, a word it would misread is refused
+  for spelling in -sync --sync --sync=True --sync=yes --sync=Y --sync=t "--nosync --sync" "-sync=0 --sync=1"; do
+    run score <<<"$(jq -c --arg s "$spelling" '.bench.pairs[1].candidate.kernel.durable_sync_calls = 2000
+      | .bench.workload = "--num=100000000 \($s) --threads=4 --duration=10"' <<<"$rec")"
+    [ "$(num '[.score.valid, .error.stage] | tostring')" = '[false,"contract"]' ] || { echo "$spelling"; false; }
+  done
+  for spelling in --nosync --sync=No -sync=f; do
+    run score <<<"$(jq -c --arg s "$spelling" '.bench.pairs[1].candidate.kernel.durable_sync_calls = 2000
+      | .bench.workload = "--num=100000000 \($s) --threads=4"' <<<"$rec")"
+    [ "$(num .score.contract.durability.syncs_every_write)" = false ] || { echo "$spelling"; false; }
+  done
+  run --separate-stderr score <<<"$(jq -c '.bench.workload = "--num=100000000 --sync=maybe --threads 4"' <<<"$rec")"
+  [ "$status" -eq 1 ]
+  [ "$(num .error.message)" = "bench.workload: --sync=maybe: db_bench would read this word otherwise than the durability rules, so they cannot be checked (--num=100000000 --sync=maybe --threads 4)" ]
   # within the bound, but a write call for every 2 syncs more: groups acknowledged unsynced
   run score <<<"$(jq -c '.bench.pairs[1].candidate.kernel.durable_sync_calls = 3500 | .bench.pairs[1].candidate.kernel.write_calls = 7000' <<<"$rec")"
   [ "$(num '[.score.valid, .error.stage, .score.contract.durability.write_calls_per_sync_max_candidate] | tostring')" = '[false,"contract",2]' ]

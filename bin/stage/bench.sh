@@ -62,9 +62,12 @@ kernel_account() {   # BASE
      sync_seconds: ($t.sync_seconds // null), traced_sync_calls: ($t.traced_sync_calls // null)}' "$1.io"
 }
 
-# A parsed run as JSON with its exit status, CPU seconds and log name.
-parsed_run() {   # LOGFILE EXIT CPU
-  { "$BIN/parse-dbbench" "$1" 2>/dev/null || true; } | jq -c --argjson st "$2" --argjson cpu "$3" \
+# A parsed run as JSON with its exit status, CPU seconds and log name; its figures
+# at top level are BENCHMARK's (none: the first benchmark with a result, for a
+# user's own benchmark).  Each run names the benchmark it ran: the read-back's log
+# holds readseq, not the workload's.
+parsed_run() {   # LOGFILE EXIT CPU [BENCHMARK]
+  { "$BIN/parse-dbbench" ${4:+--benchmark "$4"} "$1" 2>/dev/null || true; } | jq -c --argjson st "$2" --argjson cpu "$3" \
     --arg log "$(basename "$1")" '. + {exit_status: $st, cpu_seconds: $cpu, log: $log}'
 }
 
@@ -93,12 +96,17 @@ cost_run() {   # BINARY LOGBASE SCRATCH [DIFF]
   candidate_program "$(run_limit 30)" "$db" "$logbase.kernel" \
     --under valgrind --tool=callgrind --log-fd=3 --callgrind-out-file="$db/.callgrind" -- \
     "$bin" --db="$db/db" $AIOPT_COST_ARGS 3> "$logbase.valgrind" > "$logbase.log" 2>&1 || st=$?
-  ops=$({ "$BIN/parse-dbbench" "$logbase.log" 2>/dev/null || true; } | jq '[.benchmarks[]? | select(.name == "fillrandom") | .operations][0] // empty')
+  # The operations are the command line's (--num writes on each of --threads), not
+  # the log's: the log is written inside the process counted.  The log must agree.
+  local logged
+  # shellcheck disable=SC2086
+  ops=$("$BIN/read-flags" -- $AIOPT_COST_ARGS | jq '.num * .threads')
+  logged=$({ "$BIN/parse-dbbench" "$logbase.log" 2>/dev/null || true; } | jq '[.benchmarks[]? | select(.name == "fillrandom") | .operations][0] // empty')
   total=$(sed -n 's/^==[0-9]*== Collected : \([0-9]*\)$/\1/p' "$logbase.valgrind" | tail -n 1)
-  if [ "$st" != 0 ] || [ -z "$ops" ] || [ -z "$total" ] || [ ! -s "$db/.callgrind" ]; then
-    jq -cn --argjson st "$st" --arg log "$(basename "$logbase").log" \
+  if [ "$st" != 0 ] || [ "$logged" != "$ops" ] || [ -z "$total" ] || [ ! -s "$db/.callgrind" ]; then
+    jq -cn --argjson st "$st" --arg log "$(basename "$logbase").log" --arg logged "${logged:-no}" --argjson ops "$ops" \
       '{counter: "callgrind", instructions_per_op: null, exit_status: $st, log: $log,
-        error: {stage: "bench", message: "the counted run (\($log)) exited \($st) without a count of its writes and instructions"}}'
+        error: {stage: "bench", message: "the counted run (\($log)) exited \($st) reporting \($logged) operations of the \($ops) its command line asks for, or without a count of its instructions"}}'
   else
     "$BIN/parse-callgrind" --operations "$ops" "$db/.callgrind" | jq -c --argjson st "$st" --argjson total "$total" \
       --arg log "$(basename "$logbase").log" --argjson ops "$ops" \
@@ -187,27 +195,27 @@ bench_run() {   # BINARY READER LOGBASE SCRATCH [OFFERED-BYTES-PER-SEC]
   local sat options kernel readback=null read_run=null fixed=null
   options=$(db_options "$db")
   kernel=$(kernel_account "$logbase.kernel")
-  sat=$(parsed_run "$logbase.log" "$st" "$cpu")
+  sat=$(parsed_run "$logbase.log" "$st" "$cpu" "$(measured_benchmark)")
   if [ "$st" = 0 ]; then
     # One thread: readseq's count is then the database's keys, not a multiple.
     # shellcheck disable=SC2046
     read -r st cpu < <(db_bench_once "$reader" "$db" "$logbase-readback.log" $(bench_args) \
       --use_existing_db=1 --benchmarks=readseq --threads=1)
-    readback=$(parsed_run "$logbase-readback.log" "$st" "$cpu" | jq -c '{keys_found: ([.benchmarks[]? | select(.name == "readseq") | .operations][0] // null),
+    readback=$(parsed_run "$logbase-readback.log" "$st" "$cpu" readseq | jq -c '{keys_found: ([.benchmarks[]? | select(.name == "readseq") | .operations][0] // null),
       exit_status, log, error}')
   fi
   if [ "$st" = 0 ] && [ "${AIOPT_BENCH_READ_SECONDS}" != 0 ]; then
     # shellcheck disable=SC2046
     read -r st cpu < <(db_bench_once "$reader" "$db" "$logbase-read.log" $(bench_args) \
       --use_existing_db=1 --benchmarks=readrandom --duration="${AIOPT_BENCH_READ_SECONDS}")
-    read_run=$(parsed_run "$logbase-read.log" "$st" "$cpu" | jq -c '{ops_per_sec, p99_us, exit_status, log, error}')
+    read_run=$(parsed_run "$logbase-read.log" "$st" "$cpu" readrandom | jq -c '{ops_per_sec, p99_us, exit_status, log, error}')
   fi
   rm -rf "$db"
   if [ -n "$offered" ]; then
     db=$(mktemp -d "$scratch/db.XXXXXX")
     # shellcheck disable=SC2046
     read -r st cpu < <(db_bench_once "$bin" "$db" "$logbase-fixed.log" $(bench_args) --benchmark_write_rate_limit="$offered")
-    fixed=$(parsed_run "$logbase-fixed.log" "$st" "$cpu" | jq -c --argjson o "$offered" \
+    fixed=$(parsed_run "$logbase-fixed.log" "$st" "$cpu" "$(measured_benchmark)" | jq -c --argjson o "$offered" \
       '{offered_bytes_per_sec: $o, ops_per_sec, p50_us, p99_us, p99_9_us, stall_pct: .db_stats.stall_pct,
         l0_files: .compaction.l0_files, exit_status, log, error}')
     rm -rf "$db"

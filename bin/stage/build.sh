@@ -24,10 +24,12 @@ build_ack_writer() {   # DEST LOG
   local libs st=0
   libs=$(sed -n 's/.*librocksdb\.a//p' "$RELEASE/CMakeFiles/db_bench.dir/link.txt" 2>/dev/null)
   # shellcheck disable=SC2086  # libs is CMake's list of link words
-  { cc -std=c11 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -I"$SRC/include" \
+  # (its flags read by the one reader of db_bench's flags, src/lib/dbflags.c)
+  { cc -std=c11 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -I"$SRC/include" -I"$TOP/src" \
        -c "$TOP/src/rocksdb/ack-writer.c" -o "$1.o" &&
-    c++ -s -o "$1" "$1.o" "$RELEASE/librocksdb.a" $libs -lpthread; } >> "$2" 2>&1 || st=$?
-  rm -f "$1.o"
+    cc -std=c11 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -c "$TOP/src/lib/dbflags.c" -o "$1.flags.o" &&
+    c++ -s -o "$1" "$1.o" "$1.flags.o" "$RELEASE/librocksdb.a" $libs -lpthread; } >> "$2" 2>&1 || st=$?
+  rm -f "$1.o" "$1.flags.o"
   return "$st"
 }
 

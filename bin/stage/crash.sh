@@ -7,28 +7,16 @@
 # a candidate that breaks the promise costs no benchmark time.
 # shellcheck shell=bash
 
-# The workload's db_bench flags for one promise: --sync as the promise needs it,
-# the WAL on (the promise is the WAL's), and at least 4 writer threads (write
-# groups of several writers are where the edits that lose writes act).  Everything else as the benchmark has it, in its
-# order, so the writer opens the database as the benchmark does and its command
-# line reads like the benchmark's.
+# The workload's db_bench flags for one promise: the benchmark's, in its order, so
+# the writer opens the database as the benchmark does and its command line reads
+# like the benchmark's; then what the promise needs, last, where gflags' reading
+# (ack-writer's too: src/lib/dbflags.c) lets it win: --sync as the promise has it,
+# the WAL on (the promise is the WAL's), and at least 4 writer threads (write groups
+# of several writers are where the edits that lose writes act).
 crash_args() {   # SYNC(0|1)
-  local sync=$1 threads=4 w out=() seen_sync=0 seen_threads=0
-  for w in $(bench_args); do
-    if [[ $w =~ ^--?threads(=([0-9]+))?$ ]]; then
-      [ "${BASH_REMATCH[2]:-1}" -gt 4 ] && threads=${BASH_REMATCH[2]}
-      out+=("--threads=@threads@"); seen_threads=1
-    elif [[ $w =~ ^--?(no)?sync(=.*)?$ ]]; then
-      out+=("--sync=$sync"); seen_sync=1
-    elif [[ $w =~ ^--?(no)?disable_wal(=.*)?$ ]]; then
-      out+=("--disable_wal=0")
-    else
-      out+=("$w")
-    fi
-  done
-  [ "$seen_sync" = 1 ] || out+=("--sync=$sync")
-  [ "$seen_threads" = 1 ] || out+=("--threads=@threads@")
-  echo "${out[*]//@threads@/$threads}"
+  local threads; threads=$(workload_flag threads)
+  [ "$threads" -ge 4 ] || threads=4
+  echo "$(bench_args) --sync=$1 --disable_wal=0 --threads=$threads"
 }
 
 # One promise checked: WRITER (an ack-writer) writes in the sandbox as every

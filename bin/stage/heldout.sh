@@ -25,7 +25,6 @@ stage_heldout() {
     scratch=$(scratch_for "$dir")/bench
     results=$(
       export AIOPT_BENCH_WORKLOAD=$w AIOPT_BENCH_DURATION=$AIOPT_CONFIRM_DURATION AIOPT_BENCH_READ_SECONDS=0
-      AIOPT_BENCHMARK=$(measured_benchmark); export AIOPT_BENCHMARK
       mkdir -p "$scratch"; require_disk "$scratch"
       for i in $(seq "$AIOPT_CONFIRM_PAIRS"); do
         log "held out: $w, pair $i of $AIOPT_CONFIRM_PAIRS"
@@ -38,7 +37,7 @@ stage_heldout() {
           | .bench = {workload: $args, pairs: $p}' "$in" | "$BIN/score" > "$dir/score.json" || status=$?
       [ "$status" -eq 0 ] || [ "$status" -eq 1 ] || system_error "score failed (exit $status) on $dir/pairs.jsonl"
       jq -c --argjson r "$results" --arg w "$w" '$r + {($w): {workload: .bench.workload, benchmark: (.bench.pairs[0].baseline.benchmark // null),
-          dir: "heldout-\($w)", score: .score}}' "$dir/score.json")
+          dir: "heldout-\($w)", score: .score, error: (if .score == null then .error else null end)}}' "$dir/score.json")
   done
   jq -c --argjson h "$results" '.heldout = $h' "$in" > "$out.tmp"
   mv "$out.tmp" "$out"

@@ -62,7 +62,16 @@ measured_benchmark() {
   bench_args | tr ' ' '\n' | sed -n 's/^--benchmarks=//p' | tail -n 1 | tr , '\n' | grep -vx stats | tail -n 1
 }
 
-workload_syncs() { [[ " $(bench_args) " =~ [[:space:]]--sync=(1|true)[[:space:]] ]]; }
+# The workload's flag NAME as db_bench reads it (bin/read-flags: gflags' spellings,
+# db_bench's default when absent); a workload db_bench would read otherwise is the
+# user's input error, named.
+workload_flag() {   # NAME
+  local flags
+  # shellcheck disable=SC2046  # the workload's words, as db_bench gets them
+  flags=$("$BIN/read-flags" -- $(bench_args) 2>&1) || usage_error "the ${AIOPT_BENCH_WORKLOAD} workload's flags: ${flags#read-flags: }"
+  jq -r --arg n "$1" '.[$n]' <<<"$flags"
+}
+workload_syncs() { [ "$(workload_flag sync)" = true ]; }
 
 require_disk() {   # DIR
   local fs; fs=$(stat -f -c %T "$1")

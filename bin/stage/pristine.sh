@@ -70,8 +70,8 @@ stage_pristine() {
   # write's sync, so one sync covers at most W writes and the WAL's syncs come one
   # after another: at most W × the device's syncs/s.  The L0 workload's no-stall
   # throughput is pristine's over the time it did not stall.
-  local threads=1 syncs=false
-  [[ " $(bench_args) " =~ [[:space:]]--threads=([0-9]+)[[:space:]] ]] && threads=${BASH_REMATCH[1]}
+  local threads syncs=false
+  threads=$(workload_flag threads)
   workload_syncs && syncs=true
   # The medians are score's (score --summarize); the offered load is derived from them.
   "$BIN/score" --summarize < "$dir/runs.jsonl" | jq -c --argjson coz "$coz" --argjson bperf "$bperf" \

@@ -43,7 +43,7 @@ static const char *find_break(const struct line_reader *lr, const char *p, size_
 
 long lr_next(struct line_reader *lr)
 {
-	int have_any = 0;
+	int have_any = 0, ended_by_newline = 0;
 
 	lr->line_len = 0;
 	lr->truncated = 0;
@@ -64,6 +64,7 @@ long lr_next(struct line_reader *lr)
 			lr->skip_lf = 0;
 			if (lr->buf[lr->buf_pos] == '\n') {
 				lr->buf_pos++;
+				lr->newlines++;
 				continue;
 			}
 		}
@@ -79,6 +80,7 @@ long lr_next(struct line_reader *lr)
 		append(lr, p, (size_t)(brk - p));
 		lr->buf_pos += (size_t)(brk - p) + 1;
 		lr->skip_lf = *brk == '\r';
+		ended_by_newline = *brk == '\n';
 		/* CRLF: without split_cr, drop the CR that ends the line. */
 		if (!lr->split_cr && lr->line_len && lr->line[lr->line_len - 1] == '\r')
 			lr->line_len--;
@@ -91,7 +93,10 @@ long lr_next(struct line_reader *lr)
 done:
 	append(lr, "", 0);   /* make sure there is room for the terminator */
 	lr->line[lr->line_len] = '\0';
-	lr->lineno++;
+	/* The file's line, counted by '\n' as an editor counts: a progress line ended by a
+	 * bare '\r' shares its number with what follows it. */
+	lr->lineno = lr->newlines + 1;
+	lr->newlines += ended_by_newline;
 	return (long)lr->line_len;
 }
 

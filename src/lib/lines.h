@@ -12,7 +12,8 @@ struct line_reader {
 	const char *name;     /* for messages: the file name or "stdin" */
 	int split_cr;         /* treat a bare '\r' as a line break */
 	size_t max_line;      /* 0: unlimited; else longer lines are cut (truncated set) */
-	size_t lineno;        /* number of the line last returned, from 1 */
+	size_t lineno;        /* the file line (from 1, by '\n') of the line last returned */
+	size_t newlines;      /* '\n's consumed so far */
 	int truncated;        /* the line last returned was cut at max_line */
 	int read_error;       /* errno of a failed read, 0 if none */
 	char *line;           /* the line last returned, NUL-terminated, no line break */

@@ -179,6 +179,25 @@ cJSON *result_json(struct parse *p, const char *want, int *failed)
 		return rec;
 	}
 
+	/* A run the caller names is one run: db_bench prints its summary once and one
+	 * histogram per kind of operation after it.  More is text written from inside
+	 * the process under test, and which one is db_bench's cannot be told. */
+	for (size_t i = 0; want && i < p->nbenches; i++)
+		if (&p->benches[i] != chosen && strcmp(p->benches[i].name, want) == 0) {
+			*failed = 1;
+			return error_record("parse-dbbench", "%s: two summary lines for benchmark %s, at lines %zu and %zu: "
+					    "one run prints one (the process under test wrote the other)",
+					    p->source, want, chosen->line, p->benches[i].line);
+		}
+	for (size_t i = 0; want && i < chosen->nhists; i++)
+		for (size_t j = i + 1; j < chosen->nhists; j++)
+			if (strcmp(chosen->hists[i].op, chosen->hists[j].op) == 0) {
+				*failed = 1;
+				return error_record("parse-dbbench", "%s: two \"Microseconds per %s\" histograms after the "
+						    "summary of %s at line %zu: one run prints one (the process under test wrote the other)",
+						    p->source, chosen->hists[i].op, want, chosen->line);
+			}
+
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "source", p->source);
 	cJSON_AddItemToObject(o, "version", p->version ? cJSON_CreateString(p->version) : cJSON_CreateNull());

@@ -37,6 +37,8 @@
 
 #include <rocksdb/c.h>
 
+#include "lib/dbflags.h"
+
 enum role { OPTION, OPTION_BOOL, COMPRESSION, THREADS, KEY_SIZE, VALUE_SIZE, SYNC, DISABLE_WAL, DURATION, DB, SHAPE };
 static const struct flag { const char *name; enum role role; } flags[] = {
 	{ "db", DB }, { "threads", THREADS }, { "key_size", KEY_SIZE }, { "value_size", VALUE_SIZE },
@@ -97,15 +99,13 @@ static long whole(const char *name, const char *v, long min, long max)
 	return n;
 }
 
-/* gflags' spellings of a boolean. */
+/* A boolean as gflags reads it (src/lib/dbflags.c). */
 static int boolean(const char *name, const char *v)
 {
-	static const char *const yes[] = { "1", "true", "t", "yes", "y" }, *const no[] = { "0", "false", "f", "no", "n" };
-	for (size_t i = 0; i < 5; i++) {
-		if (strcasecmp(v, yes[i]) == 0) return 1;
-		if (strcasecmp(v, no[i]) == 0) return 0;
-	}
-	usage_fail("--%s=%s: not a boolean", name, v);
+	int b = dbflag_boolean(v);
+	if (b < 0)
+		usage_fail("--%s=%s: not a boolean", name, v);
+	return b;
 }
 
 static void add_option(const char *name, const char *value)
@@ -116,24 +116,29 @@ static void add_option(const char *name, const char *value)
 		usage_fail("--%s=%s: too many options", name, value);
 }
 
-/* One flag as gflags reads it: -name or --name, =value or none (a boolean's true). */
+static const struct flag *find_flag(const char *name)
+{
+	for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
+		if (strcmp(flags[i].name, name) == 0)
+			return &flags[i];
+	return NULL;
+}
+
+/* One flag as gflags reads it (src/lib/dbflags.c): -name or --name, =value or
+ * none (a boolean's true), --noname (a boolean's false). */
 static void read_flag(const char *arg)
 {
-	if (arg[0] != '-')
-		usage_fail("%s: not a flag (db_bench's flags: --name=value)", arg);
-	const char *name = arg + (arg[1] == '-' ? 2 : 1);
-	const char *eq = strchr(name, '=');
-	size_t len = eq ? (size_t)(eq - name) : strlen(name);
-	const char *v = eq ? eq + 1 : "true";
 	char key[128];
-	if (len == 0 || len >= sizeof key)
-		usage_fail("%s: not a flag", arg);
-	memcpy(key, name, len);
-	key[len] = '\0';
-	const struct flag *f = NULL;
-	for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
-		if (strcmp(flags[i].name, key) == 0)
-			f = &flags[i];
+	const char *v;
+	if (dbflag_split(arg, key, sizeof key, &v) != 0)
+		usage_fail("%s: not a flag (db_bench's flags: --name=value)", arg);
+	const struct flag *f = find_flag(key);
+	if (!f && !v && strncmp(key, "no", 2) == 0 && (f = find_flag(key + 2)) != NULL) {   /* a boolean's false */
+		memmove(key, key + 2, strlen(key + 2) + 1);
+		v = "false";
+	}
+	if (!v)
+		v = "true";
 	if (!f)
 		usage_fail("--%s: a db_bench flag the crash check does not know; name it in ack-writer's table "
 			   "(a RocksDB option passed on, or a benchmark's shape)", key);

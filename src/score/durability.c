@@ -19,6 +19,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../lib/dbflags.h"
 #include "../lib/jsonl.h"
 #include "../lib/util.h"
 #include "score.h"
@@ -47,48 +48,6 @@ static const double WRITE_CALLS_PER_SYNC_MAX = 1.25;
 /* The read-back rule's allowance, in standard deviations of the count of repeated
  * keys (below). */
 static const double READBACK_SIGMAS = 6;
-
-/* The value of --NAME in a db_bench argument string (the last one counts, as in
- * gflags); a bare --NAME is "true", --noNAME "false".  NULL when absent. */
-static char *flag_value(const char *args, const char *name)
-{
-	char *found = NULL;
-	size_t len = strlen(name);
-	for (const char *p = args; p && *p;) {
-		while (*p == ' ')
-			p++;
-		const char *end = strchr(p, ' ');
-		size_t wlen = end ? (size_t)(end - p) : strlen(p);
-		if (wlen >= 2 + len && strncmp(p, "--", 2) == 0 && strncmp(p + 2, name, len) == 0 &&
-		    (wlen == 2 + len || p[2 + len] == '=')) {
-			free(found);
-			found = wlen == 2 + len ? xstrdup("true") : strndup(p + 3 + len, wlen - 3 - len);
-		} else if (wlen == 4 + len && strncmp(p, "--no", 4) == 0 && strncmp(p + 4, name, len) == 0) {
-			free(found);
-			found = xstrdup("false");
-		}
-		p = end;
-	}
-	return found;
-}
-
-static int flag_true(const char *args, const char *name)
-{
-	char *v = flag_value(args, name);
-	int yes = v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
-	free(v);
-	return yes;
-}
-
-static double flag_number(const char *args, const char *name, double dflt)
-{
-	char *v = flag_value(args, name), *end = NULL;
-	double d = v ? strtod(v, &end) : dflt;
-	if (v && (end == v || *end))
-		d = NAN;
-	free(v);
-	return d;
-}
 
 /* The keys a run of W random writes over a key space of N leaves fewer than W by
  * chance: db_bench's fillrandom draws each key uniformly from N, so W draws repeat
@@ -132,11 +91,21 @@ char *durability_violation(const cJSON *rec, const struct pair_values *pv, size_
 						    : "some bench runs carry no kernel account (kernel): the durability rules cannot be checked");
 		return NULL;
 	}
+	/* The workload's flags as db_bench reads them (src/lib/dbflags.c). */
 	const char *args = w->valuestring;
-	int syncs_every_write = flag_true(args, "sync"), wal = !flag_true(args, "disable_wal");
+	static const char *const names[4] = { "sync", "disable_wal", "threads", "num" };
+	char text[4][512];
+	const char *flag[4];
+	for (int f = 0; f < 4; f++)
+		if (!(flag[f] = dbflag_value(args, names[f], text[f], sizeof text[f]))) {
+			*error = xasprintf("bench.workload: %s: db_bench would read this word otherwise than the durability "
+					   "rules, so they cannot be checked (%s)", text[f], args);
+			return NULL;
+		}
+	int syncs_every_write = strcmp(flag[0], "true") == 0, wal = strcmp(flag[1], "true") != 0;
 	int bytes_rule = wal && syncs_every_write;   /* see WRITE_BYTES_FLOOR */
-	double threads = flag_number(args, "threads", 1), key_space = flag_number(args, "num", 1000000);
-	if (isnan(threads) || threads < 1 || isnan(key_space) || key_space < 1) {
+	double threads = strtod(flag[2], NULL), key_space = strtod(flag[3], NULL);
+	if (threads < 1 || key_space < 1) {
 		*error = xasprintf("bench.workload: --threads or --num is not a positive number (%s)", args);
 		return NULL;
 	}

@@ -139,16 +139,19 @@ size_t read_pairs(const cJSON *rec, struct pair_values **out, struct outcome *o)
 			double stall = json_path_number(run, "db_stats.stall_pct"), l0 = json_path_number(run, "compaction.l0_files");
 			double cpu = cpu_per_op(run);
 			/* The fixed-load, read-back and read runs: a failed one fails the candidate
-			 * like the main run (a database pristine's db_bench cannot open is lost). */
+			 * like the main run (a database pristine's db_bench cannot open is lost).
+			 * Pristine's own failing is no verdict on the candidate: an input error. */
 			static const char *const phases[] = { "fixed_load", "readback", "read" };
-			for (int ph = 0; ph < 3 && !o->reason; ph++) {
+			for (int ph = 0; ph < 3 && !o->reason && !o->error; ph++) {
 				const cJSON *x = json_path(run, phases[ph]);
 				if (!cJSON_IsObject(x))
 					continue;
 				double st = json_path_number(x, "exit_status");
 				if ((!isnan(st) && st != 0) || isnan(json_path_number(x, ph == 1 ? "keys_found" : "ops_per_sec")))
-					set_once(&o->reason, xasprintf("bench: the %s %s run of pair %zu %s", side_name[s], phases[ph], i,
-								       !isnan(st) && st != 0 ? "exited non-zero" : "has no result"));
+					set_once(s == 0 ? &o->error : &o->reason,
+						 xasprintf("bench: the %s %s run of pair %zu %s%s", side_name[s], phases[ph], i,
+							   !isnan(st) && st != 0 ? "exited non-zero" : "has no result",
+							   s == 0 ? " (pristine's own run: nothing is scored)" : ""));
 			}
 			double fixed_p99 = json_path_number(run, "fixed_load.p99_us"), fixed_l0 = json_path_number(run, "fixed_load.l0_files");
 			double read = json_path_number(run, "read.ops_per_sec");
