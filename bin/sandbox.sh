@@ -22,7 +22,8 @@
 # and BASE.io, /proc/PID/io of a process that reaped them all (the kernel adds a
 # reaped child's I/O counts to its parent's), so its write calls and bytes, and
 # BASE.syncs, perf record's entries to and exits from fsync and fdatasync (where
-# perf may record tracepoints): the time its threads spent in them.
+# perf may record tracepoints): the time its threads spent in them; and BASE.time,
+# "WALL USER SYSTEM" seconds of the whole run by the harness's clock.
 set -euo pipefail
 die() { echo "sandbox: $*" >&2; exit 125; }
 # --help: this header.  (The sandbox stands alone: it sources nothing of aiopt's.)
@@ -89,11 +90,17 @@ base_env=(PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 HOME=/nonexistent)
 # small writes and no sync, alike for every program).
 counted=()
 if [ -n "$kernel_count" ]; then
-  rm -f "$kernel_count.perf" "$kernel_count.io" "$kernel_count.syncs"
+  rm -f "$kernel_count.perf" "$kernel_count.io" "$kernel_count.syncs" "$kernel_count.time"
   if perf_counts; then counted=(perf stat -x, -o "$kernel_count.perf" -e "$sync_events" --); fi
   if perf_records; then counted=(perf record -q --no-bpf-event -o "$kernel_count.syncs" -e "$sync_times" -- ${counted[@]+"${counted[@]}"}); fi
+  # BASE.time: the run's wall seconds and its processes' user and system CPU seconds
+  # (every one reaped, as the I/O), by this shell's clock, outside the sandbox: the
+  # program's own report of its time is written inside the process it judges.
   # shellcheck disable=SC2016  # expanded by the inner bash
-  counted+=(bash -c '"${@:2}"; rc=$?; cat /proc/$$/io > "$1"; exit "$rc"' kernel-count "$kernel_count.io")
+  # (times: this shell's line, then its children's "XmY.YYYs XmY.YYYs"; in this shell, not a subshell)
+  counted+=(bash -c 't0=$EPOCHREALTIME; "${@:3}"; rc=$?; t1=$EPOCHREALTIME; cat /proc/$$/io > "$1"; times > "$2"
+    awk -v t0="${t0/,/.}" -v t1="${t1/,/.}" '"'"'NR == 2 { split($0, c, /[ms ]+/); printf "%.6f %.3f %.3f\n", t1 - t0, c[1] * 60 + c[2], c[3] * 60 + c[4] }'"'"' "$2" > "$2.tmp"
+    mv "$2.tmp" "$2"; exit "$rc"' kernel-count "$kernel_count.io" "$kernel_count.time")
 fi
 
 sandbox_level=${AIOPT_SANDBOX_LEVEL:-$(level)}

@@ -29,7 +29,7 @@ test-rocksdb: all rocksdb-release rocksdb-tests
 	AIOPT_BIN=$(BINDIR) $(BATS) $(E2E_TESTS)
 
 # Performance figures quoted in the README (not timed tests).
-.PHONY: bench-noise bench-power bench-levers bench-shared bench-in-flight bench-matrix bench-explore bench-kernel bench-cost bench-novelty bench-repeats bench-crash
+.PHONY: bench-noise bench-power bench-levers bench-shared bench-in-flight bench-matrix bench-explore bench-kernel bench-cost bench-novelty bench-repeats bench-crash bench-duration
 #: make bench, make bench-NAME — benchmarks; their figures and what each measures: tests/bench/README.md
 bench: all
 	@for b in parse-dbbench parse-coz apply-diff records; do AIOPT_BIN=$(BINDIR) bash $(TOP)/tests/bench/$$b.sh || exit 1; done
@@ -65,6 +65,10 @@ bench-novelty: all
 # candidate's check at the experiment's settings; the power-cut layer's overhead (~20 min).
 bench-crash: all rocksdb-release
 	bash $(TOP)/tests/bench/crash.sh
+# The summary's seconds against --duration and the harness's clock, A/A, with
+# db_bench's default clock checks and with every write's (~15 min).
+bench-duration: all rocksdb-release
+	bash $(TOP)/tests/bench/duration.sh
 # The cpu channel's A/A spread, idle and with every core busy (~5 min).
 bench-cost: all rocksdb-release
 	bash $(TOP)/tests/bench/cost.sh

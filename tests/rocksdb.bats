@@ -5,7 +5,8 @@
 # compile, one that drops the WAL fsync, and the known-effect edits of
 # tests/fixtures/edits (a stall bypass, a dropped WAL append, a data race in the
 # write group, a 2 µs slowdown, a sync skipped for groups of writers, a WAL append
-# skipped under the benchmark).  Short workloads (3 s runs, 20 s profile) keep it
+# skipped under the benchmark, a summary forged ahead of db_bench's with a detached
+# burner).  Short workloads (3 s runs, 20 s profile) keep it
 # inside CI's budget; stage times are printed.
 
 load helpers/common
@@ -265,6 +266,15 @@ past_gate() {
   # it ran under the neutral name and still told the benchmark by its command line,
   # and RocksDB's own statistics (recorded in the edited file) still claim every WAL write
   [ "$(jq '.bench.pairs[0].candidate.db_stats.wal_writes > 0' <<<"$r")" = true ]
+}
+
+@test "a summary printed ahead of db_bench's and a detached CPU burner: the run fails naming both summaries, the count is not used, nothing it started outlives its runs" {
+  benched c0016-forged "$EDITS/forges-summary-and-detaches.md" l0 AIOPT_CRASH_CUTS=0
+  [ "$(jq -c '[.score.valid, (.bench.pairs | length), .bench.cost.candidate.instructions_per_op]' <<<"$r")" = '[false,1,null]' ]
+  [[ "$(jq -r .score.reason <<<"$r")" == "bench: the candidate run of pair 0: "*"two summary lines for benchmark fillrandom, at lines "*": one run prints one (the process under test wrote the other)" ]]
+  # the forged line is there, first, and its burner is not: every process of its runs ended with them
+  grep -q '^fillrandom   :       1.000 micros/op 999999 ops/sec' "$RUN/c0016-forged/bench-1-candidate.log"
+  ! pgrep -f /aiopt/program
 }
 
 @test "a group's WAL record held back for the next group, a directory synced in place of the WAL, the WAL skipped and the memtable flushed at close: acknowledged writes lost across a cut, invalid before any pair" {

@@ -77,6 +77,11 @@ SB="$TOP/bin/sandbox.sh"
     [ "$(awk -F, '$3 == "syscalls:sys_enter_fdatasync" {print $1}' "$BATS_TEST_TMPDIR/k.perf")" = 1 ]
     [ "$(awk '$1 == "wchar:" {print ($2 >= 3072)}' "$BATS_TEST_TMPDIR/k.io")" = 1 ]
   done
+  # k.time: the run's wall, user and system seconds by the harness's clock, outside
+  run "$SB" --rw "$BATS_TEST_TMPDIR/db" --kernel-count "$BATS_TEST_TMPDIR/k" -- \
+    sh -c 'i=0; while [ $i -lt 100000 ]; do i=$((i + 1)); done; sleep 0.5'
+  [ "$status" -eq 0 ]
+  [ "$(awk 'NF == 3 { print ($1 >= 0.5 && $1 < 30 && $2 + $3 > 0.05) }' "$BATS_TEST_TMPDIR/k.time")" = 1 ]
   # --check-count says whether the syncs are counted, and how to make them so
   run "$SB" --check-count
   [ "$status" -eq 0 ]
@@ -87,7 +92,7 @@ SB="$TOP/bin/sandbox.sh"
   [ "$status" -eq 1 ]
   [[ "$output" == "sandbox: perf cannot count system calls here (perf stat -e syscalls:sys_enter_fdatasync failed: run as root, or set kernel.perf_event_paranoid=-1): the WAL-sync workload's rules need the sync counts" ]]
   # the counts live outside the sandbox: the program cannot see them
-  run "$SB" --rw "$BATS_TEST_TMPDIR/db" --kernel-count "$BATS_TEST_TMPDIR/k" -- sh -c "ls '$BATS_TEST_TMPDIR/k.io' '$BATS_TEST_TMPDIR/k.perf'"
+  run "$SB" --rw "$BATS_TEST_TMPDIR/db" --kernel-count "$BATS_TEST_TMPDIR/k" -- sh -c "ls '$BATS_TEST_TMPDIR/k.io' '$BATS_TEST_TMPDIR/k.perf' '$BATS_TEST_TMPDIR/k.time'"
   [ "$status" -ne 0 ] || [ "$("$SB" --check)" != "sandbox: candidate programs run in a private mount and PID namespace (tree and scratch only; nothing they start outlives them), no network, no capabilities" ]
 }
 

@@ -535,3 +535,26 @@ with_cost() { jq -c --argjson b "$1" --argjson c "$2" '.bench.cost = {args: "--n
   run score <<<"$(jq -c '.bench.pairs[0].candidate.kernel.sync_seconds = null | .bench.pairs[0].candidate.kernel.traced_sync_calls = null' <<<"$rec")"
   [ "$(num '.score.signals | [has("writes_per_sync"), has("device_normalised_throughput")]')" = '[true,false]' ]
 }
+
+@test "the summary against the harness's clock: longer than the run, shorter than --duration, a rate that is not its count over its time, or a form pristine's lacks: invalid" {
+  # both sides' summaries as db_bench ≥ 7.3 prints them: 10 s (--duration=10) inside an 11.4 s run
+  timed='.bench.workload = "--benchmarks=fillrandom,stats --duration=10"
+    | .bench.pairs[].baseline |= (.benchmarks[0] += {seconds: 10.004, operations: 10004} | .ops_per_sec = 1000 | .harness_seconds = 11.4)
+    | .bench.pairs[].candidate |= (.benchmarks[0] += {seconds: 10.003, operations: 10303} | .ops_per_sec = 1030 | .harness_seconds = 11.2)'
+  rec=$(record "$(pair 1000 1030 100 100)" | jq -c "$timed")
+  run score <<<"$rec"
+  [ "$(num .score.valid)" = true ]
+  for case in '.candidate.harness_seconds = 5@@its summary reports 10.003 s, longer than the whole run took by the harness'"'"'s clock (5.000 s)' \
+              '.candidate.benchmarks[0].seconds = 5.0 | .candidate.ops_per_sec = 2060.6@@its summary reports 5.000 s, shorter than the --duration=10 it ran for' \
+              '.candidate.ops_per_sec = 99999@@its summary'"'"'s 99999 ops/sec are not its 10303 operations over 10.003 s' \
+              '.candidate.benchmarks[0] |= del(.seconds, .operations)@@its summary has no seconds and operations, where pristine'"'"'s from the same db_bench has: it is not db_bench'"'"'s'; do
+    run score <<<"$(jq -c ".bench.pairs[0] |= (${case%%@@*})" <<<"$rec")"
+    [ "$status" -eq 0 ]
+    [ "$(num '[.score.valid, .score.reason]' | jq -c .)" = "$(jq -cn --arg r "bench: the candidate run of pair 0: ${case#*@@}" '[false, $r]')" ] \
+      || { echo "$case: $output"; false; }
+  done
+  # pristine's own summary outside the clock: the rule does not fit, an input error
+  run --separate-stderr score <<<"$(jq -c '.bench.pairs[0].baseline.harness_seconds = 5' <<<"$rec")"
+  [ "$status" -eq 1 ]
+  [[ "$(num .error.message)" == "bench: the baseline run of pair 0: its summary reports 10.004 s, longer than"*"(pristine's own run: the rule does not fit, nothing is scored)" ]]
+}

@@ -17,15 +17,15 @@ db_options() {   # DBDIR
 }
 
 # One db_bench invocation in the sandbox, as every candidate program runs
-# (candidate_program): LOG gets its output, LOG's base .kernel.{perf,io} the
-# kernel's account of it.  Prints "EXIT CPU-SECONDS" (CPU null when unknown).
+# (candidate_program): LOG gets its output, LOG's base .kernel.{perf,io,time} the
+# kernel's account of it and the harness's clock.  Prints "EXIT CPU-SECONDS
+# WALL-SECONDS" by that clock (null when unknown).
 db_bench_once() {   # BINARY DBDIR LOG ARGS...
-  local bin=$1 db=$2 logfile=$3 status=0; shift 3
+  local bin=$1 db=$2 logfile=$3 status=0 clock; shift 3
   candidate_program "$(run_limit "$AIOPT_BENCH_DURATION")" "$db" "${logfile%.log}.kernel" "$bin" --db="$db" "$@" \
     > "$logfile" 2>&1 || status=$?
-  local cpu=null
-  [ -s "$db/.time" ] && cpu=$(awk 'NF == 3 { v = $2 + $3 } END { print (v == "" ? "null" : v) }' "$db/.time")
-  echo "$status ${cpu:-null}"
+  clock=${logfile%.log}.kernel.time
+  if [ -s "$clock" ]; then awk -v st="$status" 'NF == 3 { print st, $2 + $3, $1 }' "$clock"; else echo "$status null null"; fi
 }
 
 # The kernel's account of a run (sandbox.sh --kernel-count BASE) as the run's
@@ -62,13 +62,14 @@ kernel_account() {   # BASE
      sync_seconds: ($t.sync_seconds // null), traced_sync_calls: ($t.traced_sync_calls // null)}' "$1.io"
 }
 
-# A parsed run as JSON with its exit status, CPU seconds and log name; its figures
+# A parsed run as JSON with its exit status, the harness's CPU and wall seconds and
+# its log name; its figures
 # at top level are BENCHMARK's (none: the first benchmark with a result, for a
 # user's own benchmark).  Each run names the benchmark it ran: the read-back's log
 # holds readseq, not the workload's.
-parsed_run() {   # LOGFILE EXIT CPU [BENCHMARK]
-  { "$BIN/parse-dbbench" ${4:+--benchmark "$4"} "$1" 2>/dev/null || true; } | jq -c --argjson st "$2" --argjson cpu "$3" \
-    --arg log "$(basename "$1")" '. + {exit_status: $st, cpu_seconds: $cpu, log: $log}'
+parsed_run() {   # LOGFILE EXIT CPU WALL [BENCHMARK]
+  { "$BIN/parse-dbbench" ${5:+--benchmark "$5"} "$1" 2>/dev/null || true; } | jq -c --argjson st "$2" --argjson cpu "$3" \
+    --argjson wall "$4" --arg log "$(basename "$1")" '. + {exit_status: $st, cpu_seconds: $cpu, harness_seconds: $wall, log: $log}'
 }
 
 # The cpu channel: the instructions of one fixed-work run (AIOPT_COST_ARGS: one
@@ -144,7 +145,7 @@ user_bench_run() {   # BINARY DBDIR LOGBASE
   sandboxed "$(run_limit "$AIOPT_BENCH_DURATION")" --ro "$bin" --rw "$db" "${box[@]}" -- \
     bash -c "$AIOPT_BENCH_CMD" _ "$bin" "$db" > "$logbase.log" 2>&1 || status=$?
   if [ -z "$metrics" ]; then
-    parsed_run "$logbase.log" "$status" null
+    parsed_run "$logbase.log" "$status" null null
     return
   fi
   local kept; kept="$(basename "$logbase").metrics.json"
@@ -191,31 +192,31 @@ bench_run() {   # BINARY READER LOGBASE SCRATCH [OFFERED-BYTES-PER-SEC]
     return
   fi
   # shellcheck disable=SC2046
-  read -r st cpu < <(db_bench_once "$bin" "$db" "$logbase.log" $(bench_args))
-  local sat options kernel readback=null read_run=null fixed=null
+  read -r st cpu wall < <(db_bench_once "$bin" "$db" "$logbase.log" $(bench_args))
+  local sat options kernel readback=null read_run=null fixed=null wall
   options=$(db_options "$db")
   kernel=$(kernel_account "$logbase.kernel")
-  sat=$(parsed_run "$logbase.log" "$st" "$cpu" "$(measured_benchmark)")
+  sat=$(parsed_run "$logbase.log" "$st" "$cpu" "$wall" "$(measured_benchmark)")
   if [ "$st" = 0 ]; then
     # One thread: readseq's count is then the database's keys, not a multiple.
     # shellcheck disable=SC2046
-    read -r st cpu < <(db_bench_once "$reader" "$db" "$logbase-readback.log" $(bench_args) \
+    read -r st cpu wall < <(db_bench_once "$reader" "$db" "$logbase-readback.log" $(bench_args) \
       --use_existing_db=1 --benchmarks=readseq --threads=1)
-    readback=$(parsed_run "$logbase-readback.log" "$st" "$cpu" readseq | jq -c '{keys_found: ([.benchmarks[]? | select(.name == "readseq") | .operations][0] // null),
+    readback=$(parsed_run "$logbase-readback.log" "$st" "$cpu" "$wall" readseq | jq -c '{keys_found: ([.benchmarks[]? | select(.name == "readseq") | .operations][0] // null),
       exit_status, log, error}')
   fi
   if [ "$st" = 0 ] && [ "${AIOPT_BENCH_READ_SECONDS}" != 0 ]; then
     # shellcheck disable=SC2046
-    read -r st cpu < <(db_bench_once "$reader" "$db" "$logbase-read.log" $(bench_args) \
+    read -r st cpu wall < <(db_bench_once "$reader" "$db" "$logbase-read.log" $(bench_args) \
       --use_existing_db=1 --benchmarks=readrandom --duration="${AIOPT_BENCH_READ_SECONDS}")
-    read_run=$(parsed_run "$logbase-read.log" "$st" "$cpu" readrandom | jq -c '{ops_per_sec, p99_us, exit_status, log, error}')
+    read_run=$(parsed_run "$logbase-read.log" "$st" "$cpu" "$wall" readrandom | jq -c '{ops_per_sec, p99_us, exit_status, log, error}')
   fi
   rm -rf "$db"
   if [ -n "$offered" ]; then
     db=$(mktemp -d "$scratch/db.XXXXXX")
     # shellcheck disable=SC2046
-    read -r st cpu < <(db_bench_once "$bin" "$db" "$logbase-fixed.log" $(bench_args) --benchmark_write_rate_limit="$offered")
-    fixed=$(parsed_run "$logbase-fixed.log" "$st" "$cpu" "$(measured_benchmark)" | jq -c --argjson o "$offered" \
+    read -r st cpu wall < <(db_bench_once "$bin" "$db" "$logbase-fixed.log" $(bench_args) --benchmark_write_rate_limit="$offered")
+    fixed=$(parsed_run "$logbase-fixed.log" "$st" "$cpu" "$wall" "$(measured_benchmark)" | jq -c --argjson o "$offered" \
       '{offered_bytes_per_sec: $o, ops_per_sec, p50_us, p99_us, p99_9_us, stall_pct: .db_stats.stall_pct,
         l0_files: .compaction.l0_files, exit_status, log, error}')
     rm -rf "$db"

@@ -59,7 +59,7 @@ static const struct flag { const char *name; enum role role; } flags[] = {
 	{ "enable_pipelined_write", OPTION_BOOL }, { "allow_concurrent_memtable_write", OPTION_BOOL },
 	{ "enable_write_thread_adaptive_yield", OPTION_BOOL }, { "unordered_write", OPTION_BOOL },
 	{ "two_write_queues", OPTION_BOOL }, { "manual_wal_flush", OPTION_BOOL }, { "use_fsync", OPTION_BOOL },
-	{ "benchmarks", SHAPE }, { "num", SHAPE }, { "histogram", SHAPE }, { "statistics", SHAPE },
+	{ "benchmarks", SHAPE }, { "ops_between_duration_checks", SHAPE }, { "num", SHAPE }, { "histogram", SHAPE }, { "statistics", SHAPE },
 	{ "seed", SHAPE }, { "readwritepercent", SHAPE }, { "reads", SHAPE }, { "writes", SHAPE },
 	{ "benchmark_write_rate_limit", SHAPE }, { "use_existing_db", SHAPE }, { "stats_interval_seconds", SHAPE },
 };

@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../lib/dbflags.h"
 #include "../lib/jsonl.h"
 #include "../lib/stats.h"
 #include "../lib/util.h"
@@ -88,6 +89,46 @@ static double operations(const cJSON *run)
 	return NAN;
 }
 
+/* FIELD of the run's own benchmark in its benchmarks list (seconds, operations). */
+static double benchmark_field(const cJSON *run, const char *field)
+{
+	const cJSON *name = json_path(run, "benchmark"), *b;
+	cJSON_ArrayForEach(b, json_path(run, "benchmarks")) {
+		const cJSON *n = json_path(b, "name");
+		if (cJSON_IsString(name) && cJSON_IsString(n) && strcmp(n->valuestring, name->valuestring) == 0)
+			return json_path_number(b, field);
+	}
+	return NAN;
+}
+
+/* The summary's clock tolerance: db_bench prints its seconds to the millisecond and
+ * its rate as a whole number; the harness's clock and db_bench's are both real time. */
+static const double CLOCK_SLACK_S = 0.05, RATE_SLACK = 0.005;
+
+/* db_bench prints its summary inside the process under test, so the summary is held
+ * to what was measured outside it: its seconds no longer than the whole run by the
+ * harness's clock (HARNESS_S), no shorter than the --duration asked (DURATION_S, 0:
+ * none), its rate its operations over its seconds; and a summary without seconds
+ * and operations where pristine's, from the same db_bench, has them (PRISTINE_FORM)
+ * is not db_bench's.  Its operations are held to the read-back (durability.c).
+ * NULL, or what is wrong. */
+static char *summary_against_clock(const cJSON *run, double duration_s, int pristine_form)
+{
+	double seconds = benchmark_field(run, "seconds"), ops = benchmark_field(run, "operations");
+	double rate = json_path_number(run, "ops_per_sec"), harness = json_path_number(run, "harness_seconds");
+	if (isnan(seconds) || isnan(ops))
+		return pristine_form ? xstrdup("its summary has no seconds and operations, where pristine's from the same "
+					       "db_bench has: it is not db_bench's") : NULL;
+	if (!isnan(harness) && seconds > harness + CLOCK_SLACK_S)
+		return xasprintf("its summary reports %.3f s, longer than the whole run took by the harness's clock (%.3f s)",
+				 seconds, harness);
+	if (duration_s > 0 && seconds < duration_s)
+		return xasprintf("its summary reports %.3f s, shorter than the --duration=%g it ran for", seconds, duration_s);
+	if (seconds <= 0 || fabs(ops / seconds - rate) > RATE_SLACK * rate + 1)
+		return xasprintf("its summary's %g ops/sec are not its %g operations over %.3f s", rate, ops, seconds);
+	return NULL;
+}
+
 /* CPU seconds per operation of one run: cpu_seconds / operations of its benchmark. */
 static double cpu_per_op(const cJSON *run)
 {
@@ -105,7 +146,13 @@ size_t read_pairs(const cJSON *rec, struct pair_values **out, struct outcome *o)
 		return 0;
 	}
 	struct pair_values *pv = xmalloc(n * sizeof *pv);
+	/* The --duration each run was asked for (db_bench's flags as it reads them). */
+	char duration_text[512];
+	const cJSON *workload = json_path(rec, "bench.workload");
+	const char *d = cJSON_IsString(workload) ? dbflag_value(workload->valuestring, "duration", duration_text, sizeof duration_text) : "0";
+	double duration_s = d ? strtod(d, NULL) : 0;
 	for (size_t i = 0; i < n && !o->error && !o->reason; i++) {
+		int has_seconds_b = 0;
 		const cJSON *p = cJSON_GetArrayItem(pairs, (int)i);
 		const char *side_name[2] = { "baseline", "candidate" };
 		for (int s = 0; s < 2 && !o->error && !o->reason; s++) {
@@ -123,6 +170,16 @@ size_t read_pairs(const cJSON *rec, struct pair_values **out, struct outcome *o)
 				const cJSON *m = json_path(run, "error.message");
 				set_once(&o->reason, xasprintf("bench: the %s run of pair %zu: %s", side_name[s], i,
 							       cJSON_IsString(m) ? m->valuestring : "failed"));
+				break;
+			}
+			char *clock = summary_against_clock(run, duration_s, s == 1 && has_seconds_b);
+			if (s == 0)
+				has_seconds_b = !isnan(benchmark_field(run, "seconds"));
+			if (clock) {
+				set_once(s == 0 ? &o->error : &o->reason,
+					 xasprintf("bench: the %s run of pair %zu: %s%s", side_name[s], i, clock,
+						   s == 0 ? " (pristine's own run: the rule does not fit, nothing is scored)" : ""));
+				free(clock);
 				break;
 			}
 			double ops = json_path_number(run, "ops_per_sec"), p99 = json_path_number(run, "p99_us");
