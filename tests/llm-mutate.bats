@@ -530,6 +530,16 @@ profiled_parent() {
   # drawn again the same: the run's seed and the iteration decide
   AIOPT_PROFILE_IN_PROMPT=sham run --separate-stderr mutate qwen2.5-coder-32b profiler_sham --iteration 8 --run-dir "$RUN/again"
   cmp "$sham" "$(jq -r .dir <<<"$output")/prompt.md"
+  # a target file with no line of code (comments and #includes only): no place to draw,
+  # said, and the call goes on without one (it once drew for ever)
+  printf '// only a comment\n#include <cstdio>\n/* and\n   a block */\n' > "$TREE/$W"
+  serve "$(ok_reply "$EDIT_REPLY")"
+  AIOPT_PROFILE_IN_PROMPT=sham run --separate-stderr timeout 20 llm-mutate --experiment "$EXPERIMENT_DIR" --track profiler_sham \
+    --model qwen2.5-coder-32b --api-base "$API" --tree "$TREE" --run-dir "$RUN/nocode" --iteration 8 <<<"$PARENT"
+  [ "$status" -ne 124 ]
+  [[ "$stderr" == *"the sham profile: no target file has a line of code to draw its places from; its places are left out"* ]]
+  grep -q '^(No places: the target files hold no line of code.)$' "$RUN/nocode"/*/prompt.md
+  [ "$(jq -c '.prompt_profile | [.places, (.items | map(.kind) | unique)]' <<<"$output")" = '["none: the target files hold no line of code",["function"]]' ]
 }
 
 @test "attribution (the apply stage's profile_hits): an edit at a line the prompt's profile flagged names it and Coz's prediction; one elsewhere touches nothing" {

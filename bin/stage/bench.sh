@@ -183,7 +183,7 @@ metrics_run() {   # FILE EXIT LOG KEPT
 # "fixed_load": the same workload on a fresh database at that rate, where p99
 # means something (at saturation a slower write path lowers p99).
 bench_run() {   # BINARY READER LOGBASE SCRATCH [OFFERED-BYTES-PER-SEC]
-  local bin=$1 reader=$2 logbase=$3 scratch=$4 offered=${5:-} db st cpu
+  local bin=$1 reader=$2 logbase=$3 scratch=$4 offered=${5:-} db st cpu wall
   mkdir -p "$scratch"; require_disk "$scratch"
   db=$(mktemp -d "$scratch/db.XXXXXX")
   if [ -n "${AIOPT_BENCH_CMD:-}" ]; then
@@ -193,7 +193,7 @@ bench_run() {   # BINARY READER LOGBASE SCRATCH [OFFERED-BYTES-PER-SEC]
   fi
   # shellcheck disable=SC2046
   read -r st cpu wall < <(db_bench_once "$bin" "$db" "$logbase.log" $(bench_args))
-  local sat options kernel readback=null read_run=null fixed=null wall
+  local sat options kernel readback=null read_run=null fixed=null
   options=$(db_options "$db")
   kernel=$(kernel_account "$logbase.kernel")
   sat=$(parsed_run "$logbase.log" "$st" "$cpu" "$wall" "$(measured_benchmark)")

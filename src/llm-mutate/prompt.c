@@ -480,8 +480,20 @@ char *profile_section(const struct settings *s, const cJSON *parent, cJSON **sho
 	cJSON_AddStringToObject(*shown, "mode", d ? "sham" : "real");
 	cJSON *items = cJSON_AddArrayToObject(*shown, "items");
 	buf_puts(&b, "\n## Where the time goes (causal profile of the parent)\n\n");
-	coz_lines(s, parent, d, &b, items);
-	offcpu_sites(s, parent, d, &b, items);
+	/* The sham draws its places from the target files' code lines: with none (only
+	 * comments and #includes) it has nowhere to put the profile's lines, and shows
+	 * none rather than the real places, or drawing for ever. */
+	long code_lines = 0;
+	for (int i = 0; i < nt; i++)
+		code_lines += t[i].n_code;
+	if (d && code_lines == 0) {
+		warnx_("the sham profile: no target file has a line of code to draw its places from; its places are left out");
+		buf_puts(&b, "(No places: the target files hold no line of code.)\n\n");
+		cJSON_AddStringToObject(*shown, "places", "none: the target files hold no line of code");
+	} else {
+		coz_lines(s, parent, d, &b, items);
+		offcpu_sites(s, parent, d, &b, items);
+	}
 	function_counts(parent, d, t, nt, &b, items);
 	free(sham.prefix);
 	for (int i = 0; i < nt; i++) {
