@@ -152,8 +152,13 @@ candidate() {
   jq -c '.id = "../../etc"' "$r/c0001-aaaaaa/apply.json" >> "$r2/archive.jsonl"
   jq -c '.id = "c0009-eeeeee" | .apply.canonical_hash = "0"' "$r/c0001-aaaaaa/apply.json" >> "$r2/archive.jsonl"
   ln -s "$BATS_TEST_TMPDIR/a.diff" "$r2/c0009-eeeeee/cumulative.diff"
-  candidate "$r2" c0010-ffffff pristine "$BATS_TEST_TMPDIR/a.diff"
-  repeat_check "$r2" c0010-ffffff
+  # and a parent that is no id (a number), on the candidate's own line of ancestors: its
+  # line skipped and named, the walk ends there (it once stopped the stage at every resume)
+  jq -c '.id = "c0008-abcdef" | .parent = 7 | .apply.canonical_hash = "1"' "$r/c0001-aaaaaa/apply.json" >> "$r2/archive.jsonl"
+  candidate "$r2" c0010-ffffff c0008-abcdef "$BATS_TEST_TMPDIR/a.diff"
+  run --separate-stderr repeat_check "$r2" c0010-ffffff
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"apply: $r2/archive.jsonl:4: parent 7 is not an id: not compared"* ]]
   [ "$(jq -c '[.error, .duplicate_of, .apply.nearest]' "$r2/c0010-ffffff/apply.json")" = '[null,null,null]' ]
   # AIOPT_DEDUP=0: nothing checked
   candidate "$r" c0011-abcdef pristine "$BATS_TEST_TMPDIR/a2.diff"

@@ -54,8 +54,14 @@ repeat_check() {   # CAND RECORD
   run=$(dirname "$1") archive=$(dirname "$1")/archive.jsonl
   [ -f "$archive" ] || return 0
   seen=$(jq -L "$TOP/bin" -R -c --slurpfile me "$2" 'include "records";
-      fromjson? | objects | select((.id | id_ok) and .id != $me[0].id and (.apply.canonical_hash | type) == "string" and repeat == null)
+      fromjson? | objects | select((.id | id_ok) and .id != $me[0].id and (.apply.canonical_hash | type) == "string" and repeat == null
+                                   and (.parent | type) == "string")
       | {id, iteration, parent, hash: .apply.canonical_hash, outcome: (try outcome catch "unknown")}' "$archive" | jq -s -c .)
+  # A line whose parent is no id (a hand-edited or foreign archive) cannot be walked:
+  # skipped above, and named here.
+  jq -R -r --arg f "$archive" 'input_line_number as $n | fromjson? | objects
+      | select((.parent | type) != "string" and .parent != null) | "\($f):\($n): parent \(.parent | tojson | .[0:40]) is not an id: not compared"' \
+    "$archive" | while read -r line; do log "apply: $line"; done
   original=$(jq -c --slurpfile me "$2" '$me[0].apply.canonical_hash as $h | map(select(.hash == $h)) | min_by(.iteration) // empty' <<<"$seen")
   if [ -n "$original" ]; then
     update "$2" --argjson o "$original" '.duplicate_of = {id: $o.id, outcome: $o.outcome}
