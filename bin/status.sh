@@ -56,7 +56,8 @@ lines=$(
     # state.json: its fields of the types the runner writes, else none.
     state='{}' why=null
     if [ -s "$run/state.json" ]; then
-      state=$(jq -c 'if type == "object" then {state: ((.state | strings) // null), reason: ((.reason | strings) // null),
+      # (slurped: a file of two objects is as unreadable as one of none)
+      state=$(jq -sc 'if length == 1 and (.[0] | type) == "object" then .[0] | {state: ((.state | strings) // null), reason: ((.reason | strings) // null),
                        host: ((.host | strings) // null), pid: ((.pid | numbers) // null),
                        iterations: ((.iterations | numbers) // null), exit_status: ((.exit_status | numbers) // null)}
                      else error("not a JSON object") end' "$run/state.json" 2>/dev/null) \
@@ -70,12 +71,12 @@ lines=$(
     fi
     job='' job_state='' block=null
     if [ -s "$run/slurm.json" ]; then
-      job=$(jq -r '.job_id // ""' "$run/slurm.json" 2>/dev/null) || job=''
+      job=$(jq -sr 'if length == 1 and (.[0].job_id | type) == "string" then .[0].job_id else "" end' "$run/slurm.json" 2>/dev/null) || job=''
       # A blocked job's runs go one after another: where this one stands in it.
-      block=$(jq -c 'if (.order | type) == "array" and (.position | type) == "number" and (.order | length) > 1
-                     then {order: [.order[] | strings], position} else null end' "$run/slurm.json" 2>/dev/null) || block=null
+      block=$(jq -sc '.[0] as $s | if length == 1 and ($s.order | type) == "array" and ($s.position | type) == "number" and ($s.order | length) > 1
+                     then {order: [$s.order[] | strings], position: $s.position} else null end' "$run/slurm.json" 2>/dev/null) || block=null
       # The iterations asked for, until the runner says (a queued run has not).
-      [ "$state" != '{}' ] || state=$(jq -c '{iterations}' "$run/slurm.json" 2>/dev/null) || state='{}'
+      [ "$state" != '{}' ] || state=$(jq -sc 'if length == 1 and (.[0] | type) == "object" then {iterations: ((.[0].iterations | numbers) // null)} else {} end' "$run/slurm.json" 2>/dev/null) || state='{}'
       job_state=$(awk -v j="$job" '$1 == j { print $2 }' <<<"$queue")
       if [ -z "$job_state" ] && command -v sacct > /dev/null; then
         job_state=$(sacct -n -X -P -o State -j "$job" 2>/dev/null | head -n 1 | awk '{ print $1 }') || job_state=''
@@ -85,7 +86,7 @@ lines=$(
     # host as records.jq's node_checked reads them, else unknown.
     node=null
     if [ -s "$run/nodes.jsonl" ]; then
-      node=$(tail -n 1 "$run/nodes.jsonl" | jq -c -L "$TOP/bin" 'include "records"; node_checked | if . then {kind, host} else null end' 2>/dev/null) || node=null
+      node=$(tail -n 1 "$run/nodes.jsonl" | jq -sc -L "$TOP/bin" 'include "records"; if length == 1 then .[0] | node_checked | if . then {kind, host} else null end else null end' 2>/dev/null) || node=null
     fi
     # Records and confirmations that parse (a torn line is skipped, as the runner does);
     # records a view cannot read are named, and shown as the run's reason.

@@ -136,6 +136,17 @@ pages_inert() {
     'href="baseline-seed-2.html" href="best_of_n-seed-4.html" href="profiler-seed-1.html"' ]
   [[ "$output" != *"reading the runs failed"* ]]
   [[ "$output" == *"explore: unreadable: "*"archive.jsonl:6: error is not {stage, message} as text"* ]]
+  # a state.json of two objects, a nodes.jsonl whose last line holds two: that run is
+  # named, every run still shown (the view once showed none)
+  more="$RUNS/experiment_a/baseline/seed-5"
+  mkdir -p "$more"
+  head -n 1 "$FIX/archive.jsonl" > "$more/archive.jsonl"
+  printf '{"state":"finished"}{"state":"running","host":"x","pid":1}\n' > "$more/state.json"
+  printf '{"kind":"a","host":"h"} {"kind":"b","host":"h"}\n' > "$more/nodes.jsonl"
+  run status.sh --json experiment_a "$RUNS"
+  [ "$status" -eq 1 ]
+  [ "$(jq -sc 'map(select(.seed == 5) | [.track, .reason, .node]) | .[0]' <<<"$(grep '^{' <<<"$output")")" = '["baseline","state.json is not a JSON object",null]' ]
+  [ "$(grep -c '^{' <<<"$output")" -eq 4 ]
 }
 
 @test "a run of 4,000 candidates: the explorer renders it (no argument list grows with the run)" {
