@@ -345,10 +345,12 @@ plot "$dir/best-vs-tokens.png" 'tokens spent (prompt + completion)' tokens
 
 # ---- report.md ---------------------------------------------------------------------
 jq -r -f /dev/stdin "$dir/report.json" > "$dir/report.md.tmp" <<'JQ'
-def f($d): if . == null then "–" else (. * pow(10; $d) | round / pow(10; $d) | tostring) end;
+# A figure to $d places, or "–" for anything that is not a number (unknown, or a string
+# where a number belongs in a copied archive: the report goes on).
+def f($d): if type == "number" then (. * pow(10; $d) | round / pow(10; $d) | tostring) else "–" end;
 # An equal budget as the tables name it: "iterations ≤ 2", "hours ≤ 0.03".
 def budget: "\(.axis) ≤ \(.budget | if . == floor then tostring else f(2) end)";
-def ci: if . == null then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci_high | f(3))]\(if .significant then " *" else "" end)" end;
+def ci: if type != "object" then "–" else "\(.value | f(3)) [\(.ci_low | f(3)), \(.ci_high | f(3))]\(if .significant then " *" else "" end)" end;
 "# \(.experiment): the tracks side by side",
 "",
 "Generated \(.generated) from the archives under this directory; no measurement was repeated.",

@@ -76,6 +76,14 @@ pages_inert() {
     jq -cn '{id: "../../../../../OUTSIDE", iteration: 90, parent: "pristine", error: {stage: "apply", message: "m"}}'
     jq -cn '{id: "c0091-aaaaaa", iteration: 91, parent: "javascript:alert(1)//", error: {stage: "<img src=x onerror=alert(1)>", message: "<script>alert(2)</script>"}}'
     jq -cn '{id: "c0092-bbbbbb", iteration: 92, parent: "c0091-aaaaaa\"><script>alert(3)</script>", score: {valid: false, comparable_score: null}}'
+    # every string field the candidate page shows, hostile; and strings where numbers belong
+    jq -cn '"<img src=x onerror=alert(11)>" as $x | {id: "c0093-cccccc", iteration: 93, parent: "pristine",
+      llm: {model: $x, seconds: $x},
+      score: {valid: true, comparable_score: 1.01, terms: {($x): {value: 1.02, ci_low: 1, ci_high: 1.04, counted: $x},
+                                                             throughput: {value: "x", ci_low: "y", ci_high: 2}}},
+      bench: {pairs: [{baseline: {ops_per_sec: "fast"}, candidate: {ops_per_sec: 1000}}, {baseline: {ops_per_sec: 1000}, candidate: {ops_per_sec: 1010}}]},
+      coz: {lines: [{file: $x, line: $x, max_speedup_pct: "lots", impact_pct: 2, experiments: $x}, "not a line"]},
+      bperf: {classes: {($x): {seconds: "x", share_pct: 50}, other: "x"}, off_cpu_ratio: "x"}}'
   } > "$GOOD/archive.jsonl.new" && mv "$GOOD/archive.jsonl.new" "$GOOD/archive.jsonl"
   mkdir -p "$GOOD/c0091-aaaaaa"
   echo '<svg onload=alert(4)>' > "$GOOD/c0091-aaaaaa/response.md"
@@ -90,7 +98,14 @@ pages_inert() {
   # every page the hostile text reaches: the index, the run's, the candidates'
   html=$RUNS/experiment_a/html
   pages_inert "$html/index.html" "$html/profiler-seed-1.html" "$html/profiler-seed-1/c0091-aaaaaa.html" \
-    "$html/profiler-seed-1/c0092-bbbbbb.html"
+    "$html/profiler-seed-1/c0092-bbbbbb.html" "$html/profiler-seed-1/c0093-cccccc.html"
+  # the hostile fields as text (six places), the strings in number's places as unknown, the rest shown
+  [ "$(dom "$html/profiler-seed-1/c0093-cccccc.html" | grep -o '&lt;img src=x onerror=alert(11)&gt;' | wc -l)" -ge 6 ]
+  dom "$html/profiler-seed-1/c0093-cccccc.html" | grep -q '<circle class="pair"'
+  dom "$html/profiler-seed-1/c0093-cccccc.html" | grep -q '<td>[^<]*onerror=alert(11)&gt;</td><td>1.02</td>'
+  # and the report, with the same record as its best: written, the figure unknown
+  run report.sh experiment_a "$RUNS"
+  [ -s "$RUNS/experiment_a/report.md" ]
   # the injected text is there, as text
   dom "$RUNS/experiment_a/html/profiler-seed-1/c0091-aaaaaa.html" | grep -q '&lt;img src=x onerror=alert(1)&gt;'
   dom "$RUNS/experiment_a/html/index.html" | grep -q '&lt;img src=x onerror=alert(5)&gt;'
