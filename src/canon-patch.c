@@ -6,8 +6,10 @@
  *
  * A DIFF is a tree's patch against pristine (the apply stage's cumulative.diff).
  * --form prints the form itself.  --nearest reads "ID<TAB>DIFF" lines and prints
- * the ID whose form is nearest DIFF's by token edit distance (0: the same tokens;
- * 1: none in common), null when the list is empty: the runner's novelty check. */
+ * the ID whose form is nearest DIFF's by token edit distance on what each changes
+ * beyond what they share (0: the same tokens; 1: none in common), null when the
+ * list is empty; "not_compared" counts the edits too long to compare (past
+ * MAX_TOKENS): the runner's novelty check. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
@@ -53,9 +55,9 @@ static void describe(const char *form)
 	size_t statements = 0, tokens;
 	char **t = canon_tokens(form, &tokens);
 	canon_tokens_free(t, tokens);
-	/* the changed statements: every line of the form but the files' "= PATH" lines */
+	/* the changed statements: the form's "- " and "+ " lines */
 	for (const char *p = form; *p;) {
-		if (*p != '=')
+		if (*p == '-' || *p == '+')
 			statements++;
 		const char *nl = strchr(p, '\n');
 		p = nl ? nl + 1 : p + strlen(p);
@@ -75,6 +77,7 @@ static void nearest(const char *path)
 	size_t cap = 0;
 	long lineno = 0;
 	double best = 2;
+	long not_compared = 0;   /* past MAX_TOKENS: neither near nor far, counted */
 	char *best_id = NULL;
 	while (getline(&line, &cap, stdin) > 0) {
 		lineno++;
@@ -85,6 +88,7 @@ static void nearest(const char *path)
 		*tab = '\0';
 		char *other = form_of_file(tab + 1);
 		double d = canon_distance(mine, other, MAX_TOKENS);
+		not_compared += isnan(d);
 		if (d < best) {
 			best = d;
 			free(best_id);
@@ -96,6 +100,7 @@ static void nearest(const char *path)
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "nearest", best_id ? cJSON_CreateString(best_id) : cJSON_CreateNull());
 	json_add_number_or_null(o, "distance", best_id ? best : NAN);
+	cJSON_AddNumberToObject(o, "not_compared", (double)not_compared);
 	jsonl_write(stdout, o);
 	cJSON_Delete(o);
 	free(best_id);

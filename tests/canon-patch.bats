@@ -45,8 +45,9 @@ C
   # the form itself: the added statements, without what does not change the program
   run canon-patch --form "$BATS_TEST_TMPDIR/a.diff"
   [ "${lines[0]}" = "= db/db_impl/db_impl_write.cc" ]
-  [ "${lines[3]}" = "+ for(uint32_t i=0;i<8;i++){" ]
-  [ "${lines[4]}" = "+ known_effect_sum=known_effect_sum+i;" ]
+  [ "${lines[1]}" = "@ 131" ]   # where: pristine's line the change starts at
+  [ "${lines[4]}" = "+ for(uint32_t i=0;i<8;i++){" ]
+  [ "${lines[5]}" = "+ known_effect_sum=known_effect_sum+i;" ]
 }
 
 @test "what does change the program changes the hash: a renamed variable, another constant, a string holding //, a - -b" {
@@ -60,6 +61,34 @@ C
   run canon-patch "$BATS_TEST_TMPDIR"/{a,renamed,nine,url,url2,negate,decrement}.diff
   [ "$status" -eq 0 ]
   [ "$(printf '%s\n' "${lines[@]}" | jq -r .canonical_hash | sort -u | wc -l)" -eq 7 ]
+}
+
+@test "what the compiler reads otherwise is a change: the place, code commented out or in, a // comment spliced on, a directive's layout and end" {
+  # the same statement added in two functions: two places, two hashes
+  printf '  int where = 1; (void)where;\n' | loop_edit | patch_of in_write
+  printf 'db/db_impl/db_impl_write.cc\n<<<<<<< SEARCH\nStatus DBImpl::WriteImpl(const WriteOptions& write_options,\n=======\nstatic int where_else = [] { int where = 1; (void)where; return 0; }();\nStatus DBImpl::WriteImpl(const WriteOptions& write_options,\n>>>>>>> REPLACE\n' | patch_of elsewhere
+  printf '  int where = 1; (void)where;\n  int where2 = 2; (void)where2;\n' | loop_edit | patch_of two
+  printf '  int where2 = 2; (void)where2;\n  int where = 1; (void)where;\n' | loop_edit | patch_of swapped
+  run canon-patch "$BATS_TEST_TMPDIR"/{in_write,elsewhere,two,swapped}.diff
+  [ "$(printf '%s\n' "${lines[@]}" | jq -r .canonical_hash | sort -u | wc -l)" -eq 4 ]
+  # pristine's "  Status s;" (a context line) commented out by /* */ lines around it, or by a
+  # // comment spliced on by a backslash: the statement is removed
+  printf '  /*\n  Status s;\n  */\n  Status s;\n' | loop_edit | patch_of block
+  run canon-patch --form "$BATS_TEST_TMPDIR/block.diff"
+  [[ "$output" == *"- Status s;"* ]] || [[ "$output" == *"+ Status s;"* ]]
+  printf '  // a note \\\n  int spliced = 1;\n' | loop_edit | patch_of spliced
+  printf '  int spliced = 1;\n' | loop_edit | patch_of plain
+  run canon-patch --form "$BATS_TEST_TMPDIR/spliced.diff"
+  [[ "$output" != *"spliced"* ]]
+  run canon-patch --form "$BATS_TEST_TMPDIR/plain.diff"
+  [[ "$output" == *"+ int spliced=1;"* ]]
+  # a directive: function-like or not, ended or continued onto the next line
+  printf '#define SQ(a) ((a) * (a))\n' | loop_edit | patch_of fn
+  printf '#define SQ (a) ((a) * (a))\n' | loop_edit | patch_of obj
+  printf '#define SQ(a) ((a) * (a)) \\\n  int joined = 1;\n' | loop_edit | patch_of joined
+  printf '#define SQ(a) ((a) * (a))\n  int joined = 1;\n' | loop_edit | patch_of apart
+  run canon-patch "$BATS_TEST_TMPDIR"/{fn,obj,joined,apart}.diff
+  [ "$(printf '%s\n' "${lines[@]}" | jq -r .canonical_hash | sort -u | wc -l)" -eq 4 ]
 }
 
 @test "an edit of comments, whitespace and line breaks only changes nothing: the empty form" {
@@ -81,7 +110,7 @@ C
   # constructed: a hunk removing "-- x" and "++ y" lines, as git writes it
   printf -- '--- a/f.c\n+++ b/f.c\n@@ -1,3 +1,3 @@\n a;\n--- x\n+++ y\n b;\n' > "$BATS_TEST_TMPDIR/h.diff"
   run canon-patch --form "$BATS_TEST_TMPDIR/h.diff"
-  [ "$output" = "$(printf '= f.c\n- --x\n+ ++y')" ]
+  [ "$output" = "$(printf '= f.c\n@ 2\n- --x\n+ ++y')" ]
 }
 
 @test "--nearest: the listed edit whose form is nearest, by token edit distance; a renamed variable is near" {
@@ -93,8 +122,26 @@ C
   [ "$status" -eq 0 ]
   [ "$(jq -r .nearest <<<"$output")" = c0002 ]
   jq -e '.distance > 0 and .distance < 0.1' <<<"$output"
+  # two children of one parent: compared on what each adds to what they share (the
+  # parent's ~100 tokens), not on the whole patch, where the shared part would dilute it
+  printf '  int shared_a = 1; (void)shared_a;\n  int shared_b = 2; (void)shared_b;\n  int shared_c = 3; (void)shared_c;\n' \
+    | loop_edit > "$BATS_TEST_TMPDIR/parent.md"
+  at() {   # ANCHOR LINE: a block adding LINE before ANCHOR
+    printf 'db/db_impl/db_impl_write.cc\n<<<<<<< SEARCH\n%s\n=======\n%s\n%s\n>>>>>>> REPLACE\n\n' "$1" "$2" "$1"
+  }
+  { cat "$BATS_TEST_TMPDIR/parent.md"; echo; at 'Status DBImpl::WriteImpl(const WriteOptions& write_options,' 'static const int stall_bypass = 7;'; } | patch_of child1
+  { cat "$BATS_TEST_TMPDIR/parent.md"; echo; at 'Status DBImpl::PutEntity(const WriteOptions& options,' 'static bool skip_group_sync() { return true; }'; } | patch_of child2
+  printf 'c1\t%s\n' "$BATS_TEST_TMPDIR/child1.diff" > "$BATS_TEST_TMPDIR/list1"
+  run canon-patch --nearest "$BATS_TEST_TMPDIR/child2.diff" < "$BATS_TEST_TMPDIR/list1"
+  jq -e '.distance > 0.5' <<<"$output"
+  # past the bound: not compared, never near
+  { for i in $(seq 1200); do printf '  int v%d = %d; (void)v%d;\n' "$i" "$i" "$i"; done; } | loop_edit | patch_of long1
+  { for i in $(seq 1200); do printf '  int v%d = %d; (void)v%d;\n' "$i" "$((i + 1))" "$i"; done; } | loop_edit | patch_of long2
+  printf 'long1\t%s\n' "$BATS_TEST_TMPDIR/long1.diff" > "$BATS_TEST_TMPDIR/list2"
+  run canon-patch --nearest "$BATS_TEST_TMPDIR/long2.diff" < "$BATS_TEST_TMPDIR/list2"
+  [ "$output" = '{"nearest":null,"distance":null,"not_compared":1}' ]
   run canon-patch --nearest "$BATS_TEST_TMPDIR/a.diff" < /dev/null
-  [ "$output" = '{"nearest":null,"distance":null}' ]
+  [ "$output" = '{"nearest":null,"distance":null,"not_compared":0}' ]
 }
 
 @test "bad input: a missing file or a list line that is not ID<TAB>DIFF, named; exit 1" {

@@ -3,6 +3,7 @@
 #include "canon.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,19 +33,44 @@ static int space_needed(char prev, char next)
 	return operator_char(prev) && operator_char(next);
 }
 
-/* canon.h; whitespace kept where space_needed says.  Literals are kept as written:
- * a "//" in a string is not a comment. */
-void canon_line(const char *text, size_t n, int *in_comment, struct buf *out)
+/* Whether the line ends with a backslash: the next line is spliced onto it (a
+ * directive or a // comment goes on there). */
+static int continued(const char *text, size_t n)
+{
+	while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r'))
+		n--;
+	return n > 0 && text[n - 1] == '\\';
+}
+
+/* canon.h; whitespace kept where space_needed says, and on a directive's lines every
+ * run of it one space (there "SQ(a)" is not "SQ (a)").  Literals are kept as
+ * written: a "//" in a string is not a comment. */
+void canon_line(const char *text, size_t n, int *state, struct buf *out)
 {
 	size_t start = out->n;
+	if (*state == CANON_LINE_COMMENT) {   /* a // comment spliced onto this line */
+		*state = continued(text, n) ? CANON_LINE_COMMENT : CANON_CODE;
+		return;
+	}
+	int directive = *state == CANON_DIRECTIVE;
+	if (directive) {
+		buf_add(out, "#", 1);   /* the directive's next line: part of it, never code */
+		*state = CANON_CODE;
+	} else if (*state == CANON_CODE) {
+		size_t i = 0;
+		while (i < n && isspace((unsigned char)text[i]))
+			i++;
+		directive = i < n && text[i] == '#';
+	}
 	int space = 1;   /* no space at the start */
 	for (size_t i = 0; i < n;) {
-		if (*in_comment) {
+		if (*state == CANON_BLOCK_COMMENT) {
 			if (i + 1 < n && text[i] == '*' && text[i + 1] == '/') {
-				*in_comment = 0;
+				*state = CANON_CODE;
 				i += 2;
 				/* a comment between two words still separates them */
-				if (!space && i < n && !isspace((unsigned char)text[i]) && space_needed(out->s[out->n - 1], text[i]))
+				if (!space && i < n && !isspace((unsigned char)text[i]) &&
+				    (directive || space_needed(out->s[out->n - 1], text[i])))
 					buf_add(out, " ", 1);
 			} else {
 				i++;
@@ -52,12 +78,15 @@ void canon_line(const char *text, size_t n, int *in_comment, struct buf *out)
 			continue;
 		}
 		if (i + 1 < n && text[i] == '/' && text[i + 1] == '*') {
-			*in_comment = 1;
+			*state = CANON_BLOCK_COMMENT;
 			i += 2;
 			continue;
 		}
-		if (i + 1 < n && text[i] == '/' && text[i + 1] == '/')
+		if (i + 1 < n && text[i] == '/' && text[i + 1] == '/') {
+			if (continued(text, n))
+				*state = CANON_LINE_COMMENT;
 			break;
+		}
 		if (text[i] == '"' || text[i] == '\'') {
 			char q = text[i];
 			size_t j = i + 1;
@@ -73,7 +102,7 @@ void canon_line(const char *text, size_t n, int *in_comment, struct buf *out)
 			size_t j = i;
 			while (j < n && isspace((unsigned char)text[j]))
 				j++;
-			if (!space && j < n && space_needed(out->s[out->n - 1], text[j]))
+			if (!space && j < n && (directive || space_needed(out->s[out->n - 1], text[j])))
 				buf_add(out, " ", 1);
 			space = 1;
 			i = j;
@@ -85,20 +114,29 @@ void canon_line(const char *text, size_t n, int *in_comment, struct buf *out)
 	}
 	while (out->n > start && out->s[out->n - 1] == ' ')
 		out->n--;
+	/* A directive ends at its line's end, unless a backslash splices the next one on:
+	 * the end is part of it (so "#define A 1" and a line after it are not the
+	 * directive that swallows that line). */
+	if (directive && *state == CANON_CODE) {
+		if (continued(text, n))
+			*state = CANON_DIRECTIVE;
+		else
+			buf_add(out, ";", 1);
+	}
 	if (out->s)
 		out->s[out->n] = '\0';
 }
 
-/* "@@ -a[,b] +c[,d] @@": the old and new lines the hunk spans (b and d, 1 when not
- * given); 0 when the line is not a hunk header. */
-static int hunk_counts(const char *l, size_t n, long *old_n, long *new_n)
+/* "@@ -a[,b] +c[,d] @@": the old side's first line a and the old and new lines the
+ * hunk spans (b and d, 1 when not given); 0 when the line is not a hunk header. */
+static int hunk_counts(const char *l, size_t n, long *old_start, long *old_n, long *new_n)
 {
 	char *text = xasprintf("%.*s", (int)n, l), *p = text + 2, *end;
 	int ok = 0;
 	while (*p == ' ')
 		p++;
 	if (*p == '-') {
-		strtol(p + 1, &end, 10);
+		*old_start = strtol(p + 1, &end, 10);
 		*old_n = *end == ',' ? strtol(end + 1, &end, 10) : 1;
 		p = end;
 		while (*p == ' ')
@@ -164,10 +202,12 @@ static char **statements(const char *s, size_t n, size_t *count)
 	return out;
 }
 
-/* A run of changed lines (between two context lines) into the file's part of the
- * form: the statements it removes, then those it adds, less those it removes and
- * adds alike at its start and its end (a line only laid out anew). */
-static void flush_run(struct buf *file, struct buf *removed, struct buf *added)
+/* A run of changed lines (between two context lines that read alike on both sides)
+ * into the file's part of the form: where it is (the old side's line it starts at:
+ * pristine's, for a tree's patch), the statements it removes, then those it adds,
+ * less those it removes and adds alike at its start and its end (a line only laid
+ * out anew). */
+static void flush_run(struct buf *file, struct buf *removed, struct buf *added, long at)
 {
 	size_t nr, na;
 	char **r = statements(removed->s ? removed->s : "", removed->n, &nr);
@@ -177,6 +217,8 @@ static void flush_run(struct buf *file, struct buf *removed, struct buf *added)
 		head++;
 	while (tail < nr - head && tail < na - head && strcmp(r[nr - 1 - tail], a[na - 1 - tail]) == 0)
 		tail++;
+	if (head < nr - tail || head < na - tail)
+		buf_printf(file, "@ %ld\n", at);
 	for (size_t i = head; i < nr - tail; i++)
 		buf_printf(file, "- %s\n", r[i]);
 	for (size_t i = head; i < na - tail; i++)
@@ -190,12 +232,21 @@ static void flush_run(struct buf *file, struct buf *removed, struct buf *added)
 	removed->n = added->n = 0;
 }
 
+/* One hunk line's text on one side, canonical, in *line (emptied first). */
+static void side(const char *text, size_t n, int *state, struct buf *line)
+{
+	line->n = 0;
+	canon_line(text, n, state, line);
+	if (!line->s)
+		buf_add(line, "", 0);
+}
+
 char *canon_patch(const char *diff, size_t len)
 {
-	struct buf form = { 0 }, file = { 0 }, line = { 0 }, removed = { 0 }, added = { 0 };
+	struct buf form = { 0 }, file = { 0 }, old_line = { 0 }, new_line = { 0 }, removed = { 0 }, added = { 0 };
 	char *path = NULL;
-	long old_left = 0, new_left = 0;
-	int old_comment = 0, new_comment = 0;
+	long old_left = 0, new_left = 0, old_at = 0, run_at = 0;
+	int old_state = CANON_CODE, new_state = CANON_CODE, in_run = 0;
 	for (size_t at = 0; at <= len;) {
 		const char *l = diff + at;
 		const char *nl = at < len ? memchr(l, '\n', len - at) : NULL;
@@ -209,25 +260,31 @@ char *canon_patch(const char *diff, size_t len)
 			char c = l[0];
 			if (c == '\\')
 				continue;   /* "\ No newline at end of file" */
-			if (c == ' ')
-				flush_run(&file, &removed, &added);
-			if (c != '+') {
-				old_left--;
-				line.n = 0;
-				canon_line(l + 1, n - 1, &old_comment, &line);
-				if (c == '-')
-					join_text(&removed, &line);
+			if (c != '+')
+				side(l + 1, n - 1, &old_state, &old_line);
+			if (c != '-')
+				side(l + 1, n - 1, &new_state, &new_line);
+			/* A context line is a change where the compiler reads it otherwise on the
+			 * two sides: code commented out or in, a directive that now swallows it. */
+			int changed = c != ' ' || strcmp(old_line.s, new_line.s) != 0;
+			if (!changed) {
+				flush_run(&file, &removed, &added, run_at);
+				in_run = 0;
+			} else if (!in_run) {
+				in_run = 1;
+				run_at = old_at;
 			}
-			if (c != '-') {
-				new_left--;
-				line.n = 0;
-				canon_line(l + 1, n - 1, &new_comment, &line);
-				if (c == '+')
-					join_text(&added, &line);
-			}
+			if (changed && c != '+')
+				join_text(&removed, &old_line);
+			if (changed && c != '-')
+				join_text(&added, &new_line);
+			old_left -= c != '+';
+			new_left -= c != '-';
+			old_at += c != '+';
 			continue;
 		}
-		flush_run(&file, &removed, &added);
+		flush_run(&file, &removed, &added, run_at);
+		in_run = 0;
 		old_left = new_left = 0;
 		/* A file's end: its changed lines join the form under its path, if any is left. */
 		if (last || (n >= 4 && strncmp(l, "+++ ", 4) == 0)) {
@@ -247,12 +304,13 @@ char *canon_patch(const char *diff, size_t len)
 			path = xasprintf("%.*s", (int)k, p);
 			continue;
 		}
-		if (n >= 2 && strncmp(l, "@@", 2) == 0 && path && hunk_counts(l, n, &old_left, &new_left))
-			old_comment = new_comment = 0;   /* each hunk read from its own start */
+		if (n >= 2 && strncmp(l, "@@", 2) == 0 && path && hunk_counts(l, n, &old_at, &old_left, &new_left))
+			old_state = new_state = CANON_CODE;   /* each hunk read from its own start */
 	}
 	free(path);
 	free(file.s);
-	free(line.s);
+	free(old_line.s);
+	free(new_line.s);
 	free(removed.s);
 	free(added.s);
 	return form.s ? buf_take(&form) : xstrdup("");
@@ -297,13 +355,84 @@ void canon_tokens_free(char **tokens, size_t n)
 	free(tokens);
 }
 
+/* The form's units, each a run's "@ LINE" and its statements under its file's path,
+ * as strings in fresh memory; *n gets how many. */
+static char **units(const char *form, size_t *n)
+{
+	size_t cap = 8;
+	char **u = xmalloc(cap * sizeof *u);
+	const char *path = "", *path_end = path;
+	struct buf unit = { 0 };
+	*n = 0;
+	for (const char *p = form;; ) {
+		const char *nl = strchr(p, '\n');
+		size_t k = nl ? (size_t)(nl - p) : strlen(p);
+		if (k == 0 || *p == '=' || *p == '@') {   /* a unit ends where a file or run starts */
+			if (unit.n > 0) {
+				if (*n == cap)
+					u = xrealloc(u, (cap *= 2) * sizeof *u);
+				u[(*n)++] = buf_take(&unit);
+				unit = (struct buf){ 0 };
+			}
+			if (k == 0)
+				break;
+			if (*p == '=') {
+				path = p;
+				path_end = p + k;
+			} else {
+				buf_printf(&unit, "%.*s\n%.*s\n", (int)(path_end - path), path, (int)k, p);
+			}
+		} else {
+			buf_printf(&unit, "%.*s\n", (int)k, p);
+		}
+		if (!nl)
+			p += k;
+		else
+			p = nl + 1;
+	}
+	free(unit.s);
+	return u;
+}
+
+/* What of A is not in B, unit by unit (a unit of B matches one of A once), joined
+ * without their paths (a path's tokens are no part of what an edit does). */
+static char *beyond(char **a, size_t na, char **b, size_t nb)
+{
+	char *used = calloc(nb ? nb : 1, 1);
+	struct buf out = { 0 };
+	for (size_t i = 0; i < na; i++) {
+		size_t j = 0;
+		while (j < nb && (used[j] || strcmp(a[i], b[j]) != 0))
+			j++;
+		if (j < nb)
+			used[j] = 1;
+		else
+			buf_printf(&out, "%s", strchr(a[i], '\n') + 1);
+	}
+	free(used);
+	return out.s ? buf_take(&out) : xstrdup("");
+}
+
 double canon_distance(const char *a, const char *b, size_t max)
 {
+	size_t nua, nub;
+	char **ua = units(a, &nua), **ub = units(b, &nub);
+	char *ra = beyond(ua, nua, ub, nub), *rb = beyond(ub, nub, ua, nua);
+	for (size_t i = 0; i < nua; i++)
+		free(ua[i]);
+	for (size_t i = 0; i < nub; i++)
+		free(ub[i]);
+	free(ua);
+	free(ub);
 	size_t na, nb;
-	char **ta = canon_tokens(a, &na), **tb = canon_tokens(b, &nb);
-	size_t m = na < max ? na : max, k = nb < max ? nb : max;
+	char **ta = canon_tokens(ra, &na), **tb = canon_tokens(rb, &nb);
+	free(ra);
+	free(rb);
+	size_t m = na, k = nb;
 	double d;
-	if (m == 0 || k == 0) {
+	if (m > max || k > max) {
+		d = NAN;   /* past the bound: not compared, never "the same" */
+	} else if (m == 0 || k == 0) {
 		d = m == k ? 0 : 1;
 	} else {
 		/* Levenshtein over tokens, one row at a time */

@@ -24,11 +24,15 @@
 char *canon_patch(const char *diff, size_t len);
 
 /* One line of C/C++ as the form has it: text (n bytes) with its comments removed
- * and its whitespace collapsed, appended to out (a buf of buf.h); *in_comment
- * carries a block comment from line to line.  The one reading of comments: the
- * sham profile's code lines are the lines this leaves something of. */
+ * and its whitespace collapsed, appended to out (a buf of buf.h).  *state (0 at a
+ * file's start) carries what a line leaves open to the next: a block comment, a //
+ * comment or a directive a backslash continues.  A directive's lines keep a space
+ * for each run of whitespace and end in ';' (or, continued, the next line begins
+ * with '#').  The one reading of comments: the sham profile's code lines are the
+ * lines this leaves something of that is not a directive. */
+enum { CANON_CODE, CANON_BLOCK_COMMENT, CANON_LINE_COMMENT, CANON_DIRECTIVE };
 struct buf;
-void canon_line(const char *text, size_t n, int *in_comment, struct buf *out);
+void canon_line(const char *text, size_t n, int *state, struct buf *out);
 
 /* The form's hash: 16 hex digits of FNV-1a 64 (what a run compares; not a
  * defence against an adversary, who gains nothing by a collision but a verdict
@@ -36,15 +40,17 @@ void canon_line(const char *text, size_t n, int *in_comment, struct buf *out);
 void canon_hash(const char *form, char out[17]);
 
 /* The form as tokens for the novelty distance: identifiers and numbers whole,
- * every other character a token of its own, the line breaks between changed
- * lines tokens too.  *n gets the count; the array and its strings are fresh
+ * every other character a token of its own (a run's "@ LINE" too).  *n gets the count; the array and its strings are fresh
  * memory (canon_tokens_free). */
 char **canon_tokens(const char *form, size_t *n);
 void canon_tokens_free(char **tokens, size_t n);
 
-/* Token-level edit distance of two forms over the longer one's length: 0 the same
- * tokens, 1 nothing in common.  Bounded: forms of more than max tokens compare
- * their first max (a model's edit is a few hundred). */
+/* How near two forms are, on what each changes beyond what they share (their runs
+ * alike, place and statements, taken out of both: two children of one parent are
+ * compared by what each adds to it): the token-level edit distance of the rest over
+ * the longer rest's length, 0 the same tokens, 1 nothing in common.  NAN, not
+ * compared, when a rest has more than max tokens (a model's edit is a few hundred):
+ * never 0 for a difference past the bound. */
 double canon_distance(const char *a, const char *b, size_t max);
 
 #endif
