@@ -37,9 +37,13 @@ loop_edit() {   # the REPLACE side of loop-per-write.md, as BODY (stdin) gives i
 	}
 C
   patch_of b < "$BATS_TEST_TMPDIR/b.md"
-  run canon-patch "$BATS_TEST_TMPDIR/a.diff" "$BATS_TEST_TMPDIR/b.diff"
+  # and with a comment line written above the function, in the same run of changed lines
+  awk '/^=======$/ { r = 1 } r && /^Status DBImpl::Write\(/ && !done { print "// Write: the known effect"; done = 1 } { print }' \
+    "$FIXTURES/edits/loop-per-write.md" | patch_of c
+  grep -q '^+// Write: the known effect$' "$BATS_TEST_TMPDIR/c.diff"
+  run canon-patch "$BATS_TEST_TMPDIR/a.diff" "$BATS_TEST_TMPDIR/b.diff" "$BATS_TEST_TMPDIR/c.diff"
   [ "$status" -eq 0 ]
-  [ "${lines[0]}" = "${lines[1]}" ]
+  [ "${lines[0]}" = "${lines[1]}" ] && [ "${lines[0]}" = "${lines[2]}" ]
   [ "$(jq -c '[.changed_statements, .tokens > 40]' <<<"${lines[0]}")" = '[6,true]' ]
   ! cmp -s "$BATS_TEST_TMPDIR/a.diff" "$BATS_TEST_TMPDIR/b.diff" || false
   # the form itself: the added statements, without what does not change the program

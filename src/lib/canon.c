@@ -270,7 +270,9 @@ char *canon_patch(const char *diff, size_t len)
 			if (!changed) {
 				flush_run(&file, &removed, &added, run_at);
 				in_run = 0;
-			} else if (!in_run) {
+			} else if (!in_run && ((c != '+' && old_line.n > 0) || (c != '-' && new_line.n > 0))) {
+				/* the run's place: its first line that holds code (a comment
+				 * line changed above it is no part of where it is) */
 				in_run = 1;
 				run_at = old_at;
 			}
