@@ -93,6 +93,13 @@ C
   printf '#define SQ(a) ((a) * (a))\n  int joined = 1;\n' | loop_edit | patch_of apart
   run canon-patch "$BATS_TEST_TMPDIR"/{fn,obj,joined,apart}.diff
   [ "$(printf '%s\n' "${lines[@]}" | jq -r .canonical_hash | sort -u | wc -l)" -eq 4 ]
+  # a raw string's text is no comment and no quote, on one line or across lines
+  printf '  const char *raw = R"x(a "// b)x"; (void)raw;\n' | loop_edit | patch_of raw1
+  printf '  const char *raw = R"x(a "// c)x"; (void)raw;\n' | loop_edit | patch_of raw2
+  printf '  const char *raw = R"(a\n  // b)"; (void)raw;\n' | loop_edit | patch_of raw3
+  printf '  const char *raw = R"(a\n  // c)"; (void)raw;\n' | loop_edit | patch_of raw4
+  run canon-patch "$BATS_TEST_TMPDIR"/raw{1,2,3,4}.diff
+  [ "$(printf '%s\n' "${lines[@]}" | jq -r .canonical_hash | sort -u | wc -l)" -eq 4 ]
 }
 
 @test "an edit of comments, whitespace and line breaks only changes nothing: the empty form" {

@@ -52,6 +52,19 @@ void canon_line(const char *text, size_t n, int *state, struct buf *out)
 		*state = continued(text, n) ? CANON_LINE_COMMENT : CANON_CODE;
 		return;
 	}
+	if (*state == CANON_RAW_STRING) {   /* R"( ... )" across lines: kept as written */
+		const char *close = memmem(text, n, ")\"", 2);
+		size_t j = close ? (size_t)(close - text) + 2 : n;
+		buf_add(out, text, j);
+		if (!close) {
+			if (out->s)
+				out->s[out->n] = '\0';
+			return;
+		}
+		*state = CANON_CODE;
+		canon_line(text + j, n - j, state, out);
+		return;
+	}
 	int directive = *state == CANON_DIRECTIVE;
 	if (directive) {
 		buf_add(out, "#", 1);   /* the directive's next line: part of it, never code */
@@ -86,6 +99,31 @@ void canon_line(const char *text, size_t n, int *state, struct buf *out)
 			if (continued(text, n))
 				*state = CANON_LINE_COMMENT;
 			break;
+		}
+		if (text[i] == 'R' && i + 1 < n && text[i + 1] == '"' && (i == 0 || !word_char(text[i - 1]) ||
+		    ((text[i - 1] == 'u' || text[i - 1] == 'U' || text[i - 1] == 'L' || text[i - 1] == '8') &&
+		     (i < 2 || !word_char(text[i - 2]) || (text[i - 2] == 'u' && text[i - 1] == '8'))))) {
+			/* a raw string, R"delim(...)delim": nothing in it is a comment or a quote */
+			size_t open = i + 2;
+			while (open < n && open - i - 2 < 16 && text[open] != '(')
+				open++;
+			if (open < n && text[open] == '(') {
+				char end[20];
+				int k = snprintf(end, sizeof end, ")%.*s\"", (int)(open - i - 2), text + i + 2);
+				const char *close = memmem(text + open, n - open, end, (size_t)k);
+				if (close) {
+					size_t j = (size_t)(close - text) + (size_t)k;
+					buf_add(out, text + i, j - i);
+					space = 0;
+					i = j;
+					continue;
+				}
+				/* one that goes on past this line: the rest of the line is in it */
+				buf_add(out, text + i, n - i);
+				if (k == 2)
+					*state = CANON_RAW_STRING;
+				break;
+			}
 		}
 		if (text[i] == '"' || text[i] == '\'') {
 			char q = text[i];

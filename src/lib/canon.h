@@ -26,11 +26,12 @@ char *canon_patch(const char *diff, size_t len);
 /* One line of C/C++ as the form has it: text (n bytes) with its comments removed
  * and its whitespace collapsed, appended to out (a buf of buf.h).  *state (0 at a
  * file's start) carries what a line leaves open to the next: a block comment, a //
- * comment or a directive a backslash continues.  A directive's lines keep a space
+ * comment or a directive a backslash continues, or a raw string R"(...)" (one with a
+ * delimiter ends on its own line, or is read to the end of that line only).  A directive's lines keep a space
  * for each run of whitespace and end in ';' (or, continued, the next line begins
  * with '#').  The one reading of comments: the sham profile's code lines are the
  * lines this leaves something of that is not a directive. */
-enum { CANON_CODE, CANON_BLOCK_COMMENT, CANON_LINE_COMMENT, CANON_DIRECTIVE };
+enum { CANON_CODE, CANON_BLOCK_COMMENT, CANON_LINE_COMMENT, CANON_DIRECTIVE, CANON_RAW_STRING };
 struct buf;
 void canon_line(const char *text, size_t n, int *state, struct buf *out);
 
