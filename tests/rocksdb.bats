@@ -261,8 +261,9 @@ past_gate() {
   [[ "$m" == "kill -9 "*" of 10: write "*" was acknowledged "*" cut"*", and pristine's build does not find it"* ||
      "$m" == "power cut "*" of 10: write "*" was acknowledged "*" cut"*", and pristine's build does not find it"* ]]
   past_gate c0010-benchwal "$EDITS/skips-wal-when-benchmarked.md" l0 AIOPT_CRASH_CUTS=0
-  [[ "$m" == "the candidate's run of pair 1 acknowledged "*" writes, but pristine's db_bench found "*" keys in its database after a reopen: "*" missing, where repeated random keys explain at most "* ||
-     "$m" == "the candidate's run of pair 1 wrote "*" bytes per acknowledged write (kernel-counted), pristine's "*"so not every write's WAL record reached the WAL file" ]]
+  # (in the first pair or a later one: a close that flushes in time loses nothing)
+  [[ "$m" == "the candidate's run of pair "*" acknowledged "*" writes, but pristine's db_bench found "*" keys in its database after a reopen: "*" missing, where repeated random keys explain at most "* ||
+     "$m" == "the candidate's run of pair "*" wrote "*" bytes per acknowledged write (kernel-counted), pristine's "*"so not every write's WAL record reached the WAL file" ]]
   # it ran under the neutral name and still told the benchmark by its command line,
   # and RocksDB's own statistics (recorded in the edited file) still claim every WAL write
   [ "$(jq '.bench.pairs[0].candidate.db_stats.wal_writes > 0' <<<"$r")" = true ]
