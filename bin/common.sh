@@ -63,6 +63,29 @@ update() {   # FILE JQ-ARGS...
 # The views (status, report, explore) exit with the table's codes only: a command
 # that fails where none was expected is said with its line and exits 1 (the runs
 # directory it read did it), never with jq's 5 or awk's 2.
+# The views' arguments, one way for the three: [--json] (status only) [EXPERIMENT]
+# [RUNS]; sets json, exp, runs and dir.  RUNS is made absolute, so runs/demo typed
+# as a path is the demo's directory wherever a view goes.
+view_args() {   # TAKES-JSON ARGS...
+  local takes_json=$1; shift
+  json=0
+  if [ "$takes_json" = 1 ] && [ "${1:-}" = --json ]; then json=1; shift; fi
+  case ${1:-} in -*) usage_error "unknown option $1 (--help)" ;; esac
+  [ $# -le 2 ] || usage_error "usage: $SCRIPT.sh$([ "$takes_json" = 0 ] || echo ' [--json]') [EXPERIMENT] [RUNS]"
+  exp=${1:-experiment_a}
+  runs=$(realpath -m -- "${2:-$TOP/runs}")
+  dir=$runs/$exp
+}
+
+# "No runs here", one wording for the three views, naming where the demo's are when
+# those are what there is (make demo writes runs/demo, not runs/).
+no_runs() {
+  local hint="make $exp or make demo starts one"
+  [ ! -d "$TOP/runs/demo/$exp" ] || [ "$runs" = "$TOP/runs/demo" ] \
+    || hint="the demo's are in $TOP/runs/demo: make $([ "$SCRIPT" = status ] && echo status || echo report) RUNS=runs/demo"
+  input_error "$dir: no runs of $exp ($hint)"
+}
+
 view_exit_codes() {
   set -E
   trap 'status=$?; cmd=${BASH_COMMAND%%$'"'"'\n'"'"'*}; echo "$SCRIPT: line $LINENO: reading the runs failed (exit $status): ${cmd:0:120}" >&2; exit "$EXIT_INPUT"' ERR

@@ -24,12 +24,8 @@ SCRIPT=explore
 . "$TOP/bin/common.sh"
 help_requested "$0" "$@"
 view_exit_codes
-case ${1:-} in -*) usage_error "unknown option $1 (--help)" ;; esac
-[ $# -le 2 ] || usage_error "usage: explore.sh [EXPERIMENT] [RUNS]"
-exp=${1:-experiment_a}
-runs=${2:-$TOP/runs}
-dir="$runs/$exp"
-[ -d "$dir" ] || input_error "$dir: no runs of $exp (run make demo or make experiment_a first)"
+view_args 0 "$@"
+[ -d "$dir" ] || no_runs
 html=$dir/html
 rm -rf "$html.partial"; mkdir -p "$html.partial"
 JQ=(jq -L "$TOP/bin")

@@ -30,14 +30,8 @@ SCRIPT=status
 . "$TOP/bin/common.sh"
 help_requested "$0" "$@"
 view_exit_codes
-json=0
-[ "${1:-}" != --json ] || { json=1; shift; }
-case ${1:-} in -*) usage_error "unknown option $1 (--help)" ;; esac
-[ $# -le 2 ] || usage_error "usage: status.sh [--json] [EXPERIMENT] [RUNS]"
-exp=${1:-experiment_a}
-runs=${2:-$TOP/runs}
-dir="$runs/$exp"
-[ -d "$dir" ] || input_error "$dir: no runs of $exp (make experiment_a or make demo starts one)"
+view_args 1 "$@"
+[ -d "$dir" ] || no_runs
 
 # Slurm's view of every job, once: "JOBID_TASK STATE" a line (none without squeue).
 queue='' queried=false
@@ -133,7 +127,7 @@ lines=$(
                         else ([$state.iterations - $done, 0] | max) * $worked / ($secs | length) | round end)}'
   done
 )
-[ -n "$lines" ] || [ -s "$unreadable" ] || input_error "$dir: no runs of $exp (make experiment_a or make demo starts one)"
+[ -n "$lines" ] || [ -s "$unreadable" ] || no_runs
 # Said after the table, and the exit status 1: what could not be read.
 if [ "$json" = 1 ]; then [ -z "$lines" ] || printf '%s\n' "$lines"; say_unreadable "$unreadable"; exit 0; fi
 [ -n "$lines" ] || say_unreadable "$unreadable"

@@ -102,3 +102,24 @@ dom() { timeout 120 chromium --headless --no-sandbox --disable-gpu --dump-dom "f
   run explore.sh --open
   [ "$status" -eq 2 ]
 }
+
+@test "every view takes RUNS relative or absolute alike (make report RUNS=runs/demo, typed as a path)" {
+  cd "$BATS_TEST_TMPDIR"
+  run status.sh --json experiment_a runs
+  [ "$status" -eq 0 ]
+  rel=$output
+  run status.sh --json experiment_a "$RUNS"
+  [ "$output" = "$rel" ]
+  run report.sh experiment_a runs
+  [ "$status" -eq 0 ]
+  [ -s "$RUNS/experiment_a/report.md" ]
+  run explore.sh experiment_a runs
+  [ "$status" -eq 0 ]
+  [ -s "$RUNS/experiment_a/html/index.html" ] && [ -s "$RUNS/experiment_a/html/profiler-seed-1/c0001-885e86.html" ]
+  # and one wording of "no runs" for the three
+  for view in status report explore; do
+    run "$view.sh" experiment_a none
+    [ "$status" -eq 1 ]
+    [[ "$output" == "$view: $BATS_TEST_TMPDIR/none/experiment_a: no runs of experiment_a ("* ]]
+  done
+}
