@@ -31,8 +31,8 @@ aa_pair() {   # I DIR: A/A pair I, appended to DIR/pairs.jsonl
 aa_summary() {   # LABEL DIR: DIR's pairs scored (DIR/noise.json) and summed up on a line
   jq -sc '{bench: {pairs: .}}' "$2/pairs.jsonl" | "$BIN/score" --calibrate > "$2/noise.json" \
     || input_error "$2/pairs.jsonl: the A/A pairs cannot be scored (see $2/)"
-  jq -r --arg label "$1" --slurpfile p "$2/pairs.jsonl" 'def r3: . * 1000 | round / 1000;
-    "\($label): \($p | map(.baseline.ops_per_sec) | add / length | round) ops/s; A/A \(.throughput.value | r3) [\(.throughput.ci_low | r3), \(.throughput.ci_high | r3)] (half-width \((.throughput.ci_high - .throughput.ci_low) / 2 * 1000 | round / 10) %); per-pair log sd \(.log_ratio_sd * 10000 | round / 10000); \(.detectable_change.pairs) pairs detect \(.detectable_change.pct * 10 | round / 10) % (80 % power)"' "$2/noise.json"
+  jq -r --arg what "$1" --slurpfile p "$2/pairs.jsonl" 'def r3: . * 1000 | round / 1000;
+    "\($what): \($p | map(.baseline.ops_per_sec) | add / length | round) ops/s; A/A \(.throughput.value | r3) [\(.throughput.ci_low | r3), \(.throughput.ci_high | r3)] (half-width \((.throughput.ci_high - .throughput.ci_low) / 2 * 1000 | round / 10) %); per-pair log sd \(.log_ratio_sd * 10000 | round / 10000); \(.detectable_change.pairs) pairs detect \(.detectable_change.pct * 10 | round / 10) % (80 % power)"' "$2/noise.json"
 }
 
 aa_cleanup() { rm -rf "$aa_work/scratch" "$aa_work/copy"; }
