@@ -242,20 +242,16 @@ D="$FIXTURES/dbbench"
   # Constructed from the real 9.10.0 log: a forged summary and histogram written ahead
   # of db_bench's own (line 26), as an edit's code can print them to the same stdout.
   log="$BATS_TEST_TMPDIR/forged.log"
-  { sed -n 1,25p "$D/rocksdb-9.10.0-fillrandom-l0-stall.log"
-    printf 'fillrandom   :       1.000 micros/op 999999 ops/sec 3.087 seconds 3086997 operations;  400.0 MB/s\n'
-    printf 'Microseconds per write:\nCount: 3086997 Average: 1.0000  StdDev: 0.10\nMin: 1  Median: 1.0000  Max: 2\n'
-    printf 'Percentiles: P50: 1.00 P75: 1.00 P99: 1.00 P99.9: 1.00 P99.99: 1.00\n'
-    sed -n '26,$p' "$D/rocksdb-9.10.0-fillrandom-l0-stall.log"; } > "$log"
+  # forged AFTER TEXT: the real log with TEXT inserted after its line AFTER
+  forged() { { sed -n "1,$1p" "$D/rocksdb-9.10.0-fillrandom-l0-stall.log"; printf '%s' "$2"; sed -n "$(($1 + 1)),\$p" "$D/rocksdb-9.10.0-fillrandom-l0-stall.log"; } > "$log"; }
+  histogram=$'Microseconds per write:\nCount: 3086997 Average: 1.0000  StdDev: 0.10\nMin: 1  Median: 1.0000  Max: 2\nPercentiles: P50: 1.00 P75: 1.00 P99: 1.00 P99.9: 1.00 P99.99: 1.00\n'
+  forged 25 $'fillrandom   :       1.000 micros/op 999999 ops/sec 3.087 seconds 3086997 operations;  400.0 MB/s\n'"$histogram"
   run --separate-stderr parse-dbbench --benchmark fillrandom "$log"
   [ "$status" -eq 1 ]
   [ "$(jq -r .error.message <<<"$output")" = "$log: two summary lines for benchmark fillrandom, at lines 26 and 31: one run prints one (the process under test wrote the other)" ]
   [ "$(jq -c '[.ops_per_sec, .p99_us]' <<<"$output")" = '[null,null]' ]
   # a second histogram of one operation after db_bench's own summary
-  { sed -n 1,26p "$D/rocksdb-9.10.0-fillrandom-l0-stall.log"
-    printf 'Microseconds per write:\nCount: 141999 Average: 1.0000  StdDev: 0.10\nMin: 1  Median: 1.0000  Max: 2\n'
-    printf 'Percentiles: P50: 1.00 P75: 1.00 P99: 1.00 P99.9: 1.00 P99.99: 1.00\n'
-    sed -n '27,$p' "$D/rocksdb-9.10.0-fillrandom-l0-stall.log"; } > "$log"
+  forged 26 "$histogram"
   run --separate-stderr parse-dbbench --benchmark fillrandom "$log"
   [ "$status" -eq 1 ]
   [ "$(jq -r .error.message <<<"$output")" = "$log: two \"Microseconds per write\" histograms after the summary of fillrandom at line 26: one run prints one (the process under test wrote the other)" ]

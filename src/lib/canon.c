@@ -458,12 +458,8 @@ double canon_distance(const char *a, const char *b, size_t max)
 	size_t nua, nub;
 	char **ua = units(a, &nua), **ub = units(b, &nub);
 	char *ra = beyond(ua, nua, ub, nub), *rb = beyond(ub, nub, ua, nua);
-	for (size_t i = 0; i < nua; i++)
-		free(ua[i]);
-	for (size_t i = 0; i < nub; i++)
-		free(ub[i]);
-	free(ua);
-	free(ub);
+	canon_tokens_free(ua, nua);   /* (an array of strings, as the tokens are) */
+	canon_tokens_free(ub, nub);
 	size_t na, nb;
 	char **ta = canon_tokens(ra, &na), **tb = canon_tokens(rb, &nb);
 	free(ra);

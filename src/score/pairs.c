@@ -76,20 +76,8 @@ char *invalid_reason(const cJSON *rec, struct outcome *o)
 	return NULL;
 }
 
-
-/* The operations of one run's measured benchmark (NAN when unknown). */
-static double operations(const cJSON *run)
-{
-	const cJSON *name = json_path(run, "benchmark"), *b;
-	cJSON_ArrayForEach(b, json_path(run, "benchmarks")) {
-		const cJSON *n = json_path(b, "name");
-		if (cJSON_IsString(name) && cJSON_IsString(n) && strcmp(n->valuestring, name->valuestring) == 0)
-			return json_path_number(b, "operations");
-	}
-	return NAN;
-}
-
-/* FIELD of the run's own benchmark in its benchmarks list (seconds, operations). */
+/* FIELD of the run's own benchmark in its benchmarks list (its seconds, its
+ * operations; NAN when unknown). */
 static double benchmark_field(const cJSON *run, const char *field)
 {
 	const cJSON *name = json_path(run, "benchmark"), *b;
@@ -132,7 +120,7 @@ static char *summary_against_clock(const cJSON *run, double duration_s, int pris
 /* CPU seconds per operation of one run: cpu_seconds / operations of its benchmark. */
 static double cpu_per_op(const cJSON *run)
 {
-	double ops = operations(run);
+	double ops = benchmark_field(run, "operations");
 	return ops > 0 ? json_path_number(run, "cpu_seconds") / ops : NAN;
 }
 
@@ -213,7 +201,7 @@ size_t read_pairs(const cJSON *rec, struct pair_values **out, struct outcome *o)
 			double fixed_p99 = json_path_number(run, "fixed_load.p99_us"), fixed_l0 = json_path_number(run, "fixed_load.l0_files");
 			double read = json_path_number(run, "read.ops_per_sec");
 			const cJSON *options = json_path(run, "options"), *kernel = json_path(run, "kernel");
-			double writes = operations(run), syncs = json_path_number(kernel, "durable_sync_calls"),
+			double writes = benchmark_field(run, "operations"), syncs = json_path_number(kernel, "durable_sync_calls"),
 			       wcalls = json_path_number(kernel, "write_calls"), wbytes = json_path_number(kernel, "write_bytes"),
 			       found = json_path_number(run, "readback.keys_found");
 			double sync_s = json_path_number(kernel, "sync_seconds"), traced = json_path_number(kernel, "traced_sync_calls");
